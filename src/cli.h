@@ -1,0 +1,7 @@
+/* cli.h: the backcoach command line: subcommands and their exit codes. */
+#ifndef BC_CLI_H
+#define BC_CLI_H
+
+int cli_main(int argc, char **argv);
+
+#endif

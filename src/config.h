@@ -1,0 +1,180 @@
+/* config.h: the parsed and validated configuration; see backcoach.ini(5). */
+#ifndef BC_CONFIG_H
+#define BC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Equipment a user may own and an exercise may need; bit i of a mask is
+ * equipment_names[i]. */
+enum equipment {
+	EQ_CHAIR,
+	EQ_FLOOR,
+	EQ_MAT,
+	EQ_WALL,
+	EQ_TOWEL,
+	EQ_FOAM_ROLLER,
+	EQ_BALL,
+	EQ_COUNT
+};
+extern const char *const equipment_names[EQ_COUNT]; /* "chair", "foam-roller", ... */
+
+/* How a breath phase is cued. */
+enum cue_via { VIA_NONE = 0, VIA_VOICE = 1, VIA_TONE = 2, VIA_BOTH = 3 };
+
+enum breath_phase { BP_INHALE, BP_HOLD, BP_EXHALE, BP_HOLD_AFTER, BP_COUNT };
+
+/* Stock phrases of a [language:NAME] section. "{n}" stands for a number,
+ * "{title}" for an exercise title, "{list}" for a list of titles. */
+enum phrase {
+	PH_GET_READY,    /* "Get ready." (before the countdown) */
+	PH_BEGIN,        /* "Begin." */
+	PH_NEXT,         /* "Next: {title}." */
+	PH_INHALE,       /* "Breathe in." */
+	PH_HOLD,         /* "Hold." */
+	PH_EXHALE,       /* "Breathe out." */
+	PH_COUNT_REP,    /* "{n}." rep count */
+	PH_HALFWAY,      /* "Halfway." */
+	PH_LAST,         /* "Last one." */
+	PH_SECONDS_LEFT, /* "{n} seconds left." */
+	PH_FIRST_SIDE,   /* "Left side." */
+	PH_SWITCH,       /* "Switch sides. Now the right side." */
+	PH_RELEASE,      /* "And release." end of an exercise */
+	PH_REST,         /* "Rest." */
+	PH_SKIPPED,      /* "Skipping {list}: you have not got the equipment." */
+	PH_NOTICE,       /* safety notice, spoken before the first session */
+	PH_COUNT
+};
+extern const char *const phrase_keys[PH_COUNT]; /* INI key of each phrase */
+
+/* Where a value came from, for FILE:LINE messages. */
+struct origin {
+	const char *file; /* points into config->files */
+	int line;
+};
+
+struct language {
+	char *name; /* section name after "language:" */
+	struct origin at;
+	char *voice; /* eSpeak NG language voice */
+	char *phrase[PH_COUNT];
+};
+
+struct breath {
+	char *name;
+	struct origin at;
+	int64_t ms[BP_COUNT];          /* phase lengths; 0 = phase skipped */
+	enum cue_via via[BP_COUNT];    /* how each phase is cued */
+};
+
+struct exercise {
+	char *name;
+	struct origin at;
+	char *title;          /* spoken name: "Cat cow" */
+	char *setup;          /* how to get into position, spoken before it starts */
+	char *caution;        /* spoken during setup, may be NULL */
+	char *rep_cue;        /* spoken at the start of every rep, may be NULL */
+	char *say[BP_COUNT];  /* per-exercise words for breath phases, NULL = language default */
+	int64_t setup_ms;     /* time to get into position after the setup speech */
+	int reps;             /* repetitions per side, >= 1 */
+	int64_t hold_ms;      /* length of one rep; 0 = one breath cycle */
+	int breath;           /* index into config->breaths, -1 = none */
+	bool both_sides;      /* do all reps on one side, switch, do them again */
+	int64_t switch_ms;    /* time given to change sides */
+	unsigned equipment;   /* mask of enum equipment needed */
+	int bpm;              /* metronome tempo for this exercise, 0 = [metronome] bpm */
+};
+
+struct routine {
+	char *name;
+	struct origin at;
+	char *title;
+	int language;        /* index into config->languages */
+	char *intro, *outro; /* may be NULL */
+	int *exercises;      /* indexes into config->exercises, in order */
+	size_t n_exercises;
+	int64_t rest_ms;     /* rest between exercises */
+};
+
+struct config {
+	/* Every file read, in order (built-in default first, as "(built-in)"). */
+	char **files;
+	size_t n_files;
+
+	struct {
+		unsigned equipment; /* mask of enum equipment the user owns */
+		char *routine;      /* default routine name */
+		int routine_idx;
+	} general;
+	struct {
+		char *voice;  /* variant name, NULL = plain language voice */
+		int rate, pitch, range, volume;
+		struct origin voice_at;
+	} coach;
+	struct {
+		int bpm;          /* 0 = off */
+		int accent;       /* accent every N beats, 1 = every beat */
+		char *sound;      /* "click", "wood", "beep", or a sound file path */
+		double volume;    /* 0..1 */
+		struct origin sound_at;
+	} metronome;
+	struct {
+		char *device;     /* substring of a PortAudio device name, NULL = default */
+		int64_t latency_ms;
+	} audio;
+	struct {
+		bool enabled;
+		int64_t interval_ms;
+		int from_min, to_min; /* active hours, minutes after local midnight;
+		                         from == to: all day; from > to: overnight */
+		unsigned days;        /* bit tm_wday (0 = Sunday) set = active */
+		char *message;        /* "{minutes}" = minutes sat */
+		char *routine;        /* offered routine, NULL = none */
+		int routine_idx;      /* -1 = none */
+		int64_t countdown_ms; /* spoken countdown before the routine starts */
+		int64_t snooze_ms;
+	} reminders;
+
+	struct language *languages;
+	size_t n_languages;
+	struct breath *breaths;
+	size_t n_breaths;
+	struct exercise *exercises;
+	size_t n_exercises;
+	struct routine *routines;
+	size_t n_routines;
+};
+
+/* Exit code of `backcoach check` and of any command given a bad config. */
+#define EX_CONFIG_ERR 78
+
+/* Load the built-in default, then path on top of it (path NULL: the built-in
+ * default only). Every problem is printed to errf as "FILE:LINE: message", all
+ * of them, not only the first. Returns 0 and a valid config, or -1 (cfg is
+ * then left empty and needs no config_free). */
+int config_load(struct config *cfg, const char *path, FILE *errf);
+
+/* Find the user's config: explicit (from --config) if given, else
+ * $XDG_CONFIG_HOME/backcoach/backcoach.ini (~/.config fallback), else
+ * BC_SYSCONFDIR/backcoach/backcoach.ini; the first that exists. Returns a
+ * malloc'd path or NULL for "built-in default only". */
+char *config_find(const char *explicit_path);
+
+void config_free(struct config *cfg);
+
+int config_routine(const struct config *cfg, const char *name);  /* -1 if none */
+int config_exercise(const struct config *cfg, const char *name); /* -1 if none */
+
+/* The built-in default config text (generated from config/backcoach.ini). */
+extern const char config_default_ini[];
+
+/* The settings table (section, key, type, default, range, help) that drives
+ * parsing, validation and defaults; tests check that backcoach.ini(5) documents
+ * every entry. Calls fn once per setting. */
+void config_settings_foreach(void (*fn)(void *ctx, const char *section,
+					const char *key, const char *help),
+			     void *ctx);
+
+#endif

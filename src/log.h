@@ -1,0 +1,22 @@
+/* log.h: messages to stderr, with sd-daemon priority prefixes under journald. */
+#ifndef BC_LOG_H
+#define BC_LOG_H
+
+#include <stdbool.h>
+#include <syslog.h> /* LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG */
+
+/* verbose: also print LOG_DEBUG. Prefixes "<N>" when stderr is the journal
+ * ($JOURNAL_STREAM names stderr's device and inode), plain text otherwise. */
+void log_init(bool verbose);
+bool log_verbose(void);
+
+void log_msg(int priority, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

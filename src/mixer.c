@@ -1,0 +1,1 @@
+/* mixer.c: not written yet. */

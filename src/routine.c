@@ -1,0 +1,1 @@
+/* routine.c: not written yet. */

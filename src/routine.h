@@ -1,0 +1,107 @@
+/* routine.h: compile a routine into a timeline of cues at sample positions. */
+#ifndef BC_ROUTINE_H
+#define BC_ROUTINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audio.h"
+#include "config.h"
+#include "speech.h"
+
+enum cue_kind {
+	CUE_SPEECH, /* text spoken by the coach voice */
+	CUE_TONE,   /* sine glide f0 -> f1 (breath tones, chimes) */
+	CUE_CLICK,  /* one metronome beat */
+};
+
+/* What a cue is for; tests and `status` read it. */
+enum cue_role {
+	ROLE_NOTICE,      /* safety notice (first session only) */
+	ROLE_CHIME_START, /* start-of-break sound */
+	ROLE_INTRO,
+	ROLE_SKIPPED,     /* "skipping ... (equipment)" */
+	ROLE_ANNOUNCE,    /* "Next: title." */
+	ROLE_SETUP,       /* how to get into position */
+	ROLE_CAUTION,
+	ROLE_GET_READY,
+	ROLE_COUNTDOWN,   /* "3", "2", "1" */
+	ROLE_BEGIN,
+	ROLE_REP_CUE,     /* exercise's rep_cue */
+	ROLE_COUNT,       /* rep number */
+	ROLE_BREATH,      /* breath phase word or tone; see cue.phase */
+	ROLE_HALFWAY,
+	ROLE_LAST,
+	ROLE_TIME_LEFT,
+	ROLE_FIRST_SIDE,
+	ROLE_SWITCH,
+	ROLE_RELEASE,
+	ROLE_REST,
+	ROLE_OUTRO,
+	ROLE_CHIME_END,   /* end-of-break sound, different from the start */
+	ROLE_BEAT,        /* metronome */
+};
+
+struct cue {
+	int64_t at;           /* first sample */
+	int64_t len;          /* length in samples (speech: measured) */
+	enum cue_kind kind;
+	enum cue_role role;
+	int step;             /* index into timeline.steps */
+	int phase;            /* ROLE_BREATH: enum breath_phase, else -1 */
+	const char *text;     /* CUE_SPEECH: owned by the timeline */
+	float f0, f1;         /* CUE_TONE: start and end frequency, Hz */
+	float gain;           /* linear, before the mixer's master gain */
+	bool accent;          /* CUE_CLICK: first beat of a bar */
+};
+
+/* A step is what `skip` jumps over and `status` names: intro, each
+ * exercise (each side), each rest, outro. */
+struct step {
+	int64_t at;
+	const char *name;     /* "Cat cow (right side)", owned by the timeline */
+	int exercise;         /* index into config->exercises, -1 for others */
+};
+
+struct timeline {
+	struct cue *cues;     /* sorted by at, then by order of creation */
+	size_t n_cues;
+	struct step *steps;
+	size_t n_steps;
+	int64_t length;       /* total samples, >= end of the last cue */
+	int routine;          /* index into config->routines */
+	char *language_voice; /* eSpeak NG language of the routine's language */
+	unsigned skipped_equipment; /* mask of equipment whose exercises were skipped */
+	char *pool;           /* internal: owned strings */
+	size_t pool_len, pool_cap;
+};
+
+/* Length in samples of text spoken with the routine's voice, or -1 on
+ * error (with err filled). The compiler asks this for every speech cue, so
+ * it can place the next cue after the speech ends. */
+typedef int64_t (*speech_measure_fn)(void *ctx, const char *text, char *err,
+				     size_t errlen);
+
+struct compile_opts {
+	bool notice;          /* begin with the safety notice */
+};
+
+/* Compile routine number `routine` of cfg. Pure: same config, options and
+ * measurements give the same timeline; touches no device, file or clock.
+ * Returns 0, or -1 with err filled ("routine desk-break, exercise x: ..."). */
+int routine_compile(const struct config *cfg, int routine,
+		    const struct compile_opts *opts, speech_measure_fn measure,
+		    void *ctx, struct timeline *tl, char *err, size_t errlen);
+
+void timeline_free(struct timeline *tl);
+
+/* Step index playing at sample pos (last step with at <= pos). */
+int timeline_step_at(const struct timeline *tl, int64_t pos);
+
+/* The voice a routine speaks with: its language's eSpeak NG voice, with
+ * [coach] variant, rate, pitch, range and volume. Strings point into cfg. */
+void routine_voice(const struct config *cfg, int routine,
+		   struct speech_voice *v);
+
+#endif

@@ -1,0 +1,1 @@
+/* settings_data.h: not written yet. */

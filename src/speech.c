@@ -1,0 +1,1 @@
+/* speech.c: not written yet. */

@@ -1,0 +1,34 @@
+/* util.h: small helpers: checked allocation, durations, strings. */
+#ifndef BC_UTIL_H
+#define BC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation that never returns NULL: out of memory prints and aborts. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse a duration with units: "90s", "50m", "1h30m", "500ms", "1.5s".
+ * A bare number is refused (units are required). Returns 0 and *ms, or -1. */
+int util_parse_duration(const char *s, int64_t *ms);
+/* Format ms as "1h30m", "4m05s", "12s", "250ms" into buf. Returns buf. */
+char *util_format_duration(int64_t ms, char *buf, size_t len);
+
+/* Strip leading and trailing white space in place; returns s. */
+char *util_strip(char *s);
+
+/* Is s valid UTF-8 with no control characters other than tab? */
+bool util_text_ok(const char *s);
+
+/* mkdir -p with mode for created directories. Returns 0 or -1 (errno). */
+int util_mkdir_p(const char *path, unsigned mode);
+
+/* Seconds from a monotonic clock, for measurements. */
+double util_now(void);
+
+#endif

@@ -1,0 +1,3 @@
+/* test_mixer.c: not written yet. */
+#include "testlib.h"
+int main(void) { return 77; }

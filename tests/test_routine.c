@@ -1,0 +1,3 @@
+/* test_routine.c: not written yet. */
+#include "testlib.h"
+int main(void) { return 77; }
