@@ -1,1 +1,128 @@
-/* render.c: not written yet. */
+/* render.c: the offline path: routine -> timeline -> speech -> mixer -> file. */
+#include "render.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+int64_t voice_speech_measure(void *ctx, const char *text, char *err,
+			     size_t errlen)
+{
+	struct voice_speech *vs = ctx;
+	double t0 = util_now();
+	const struct clip *c = speech_get(vs->sp, &vs->voice, text, err, errlen);
+
+	vs->seconds += util_now() - t0;
+	return c ? (int64_t)c->n : -1;
+}
+
+static const struct clip *voice_speech_get(void *ctx, const struct cue *cue)
+{
+	struct voice_speech *vs = ctx;
+	double t0 = util_now();
+	char err[256];
+	const struct clip *c = speech_get(vs->sp, &vs->voice, cue->text, err,
+					  sizeof(err));
+
+	vs->seconds += util_now() - t0;
+	if (!c)
+		log_err("speech for \"%.40s\": %s", cue->text, err);
+	return c;
+}
+
+struct speech_source voice_speech_source(struct voice_speech *vs)
+{
+	return (struct speech_source){ .get = voice_speech_get, .ctx = vs };
+}
+
+static void draw_progress(int64_t done, int64_t total)
+{
+	int width = 40, pct = total ? (int)(done * 100 / total) : 100;
+	int fill = pct * width / 100;
+
+	fprintf(stderr, "\rrendering [%.*s%*s] %3d%%", fill,
+		"########################################", width - fill, "", pct);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+/* Set by SIGINT/SIGTERM handlers of the caller, checked between blocks. */
+static bool interrupted(void)
+{
+	sigset_t pending;
+
+	sigemptyset(&pending);
+	return sigpending(&pending) == 0 &&
+	       (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM));
+}
+
+int render_routine(const struct config *cfg, struct speech *sp, int routine,
+		   const struct compile_opts *opts, const char *out_path,
+		   bool progress, struct render_stats *st, char *err,
+		   size_t errlen)
+{
+	enum { BLOCK = 4096 };
+	struct voice_speech vs = { .sp = sp };
+	struct timeline tl;
+	struct mixer *mx = NULL;
+	struct sink *sink = NULL;
+	float buf[BLOCK];
+	double t0 = util_now(), t, speech_before;
+	int64_t done = 0, last_drawn = -1;
+	int ret = -1;
+
+	memset(st, 0, sizeof(*st));
+	routine_voice(cfg, routine, &vs.voice);
+	speech_set_cache_budget(sp, 0);
+	if (routine_compile(cfg, routine, opts, voice_speech_measure, &vs, &tl,
+			    err, errlen) < 0)
+		return -1;
+	st->compile_s = util_now() - t0 - vs.seconds;
+	if (!(mx = mixer_new(&tl, cfg, voice_speech_source(&vs), err, errlen)))
+		goto out;
+	if (!(sink = sink_file_open(out_path, err, errlen)))
+		goto out;
+	for (;;) {
+		size_t n;
+
+		speech_before = vs.seconds;
+		t = util_now();
+		n = mixer_render(mx, buf, BLOCK);
+		st->mix_s += util_now() - t - (vs.seconds - speech_before);
+		if (n == 0)
+			break;
+		t = util_now();
+		if (sink->ops->write(sink, buf, n) < 0) {
+			snprintf(err, errlen, "%s", sink->ops->error(sink));
+			goto out;
+		}
+		st->encode_s += util_now() - t;
+		done += (int64_t)n;
+		if (progress && done * 100 / tl.length != last_drawn) {
+			last_drawn = done * 100 / tl.length;
+			draw_progress(done, tl.length);
+		}
+		if (interrupted()) {
+			snprintf(err, errlen, "%s: interrupted, no file written", out_path);
+			goto out;
+		}
+	}
+	t = util_now();
+	ret = sink->ops->close(sink, true, err, errlen);
+	sink = NULL;
+	st->encode_s += util_now() - t;
+	st->samples = done;
+out:
+	if (sink)
+		sink->ops->close(sink, false, NULL, 0);
+	if (progress && ret < 0 && last_drawn >= 0)
+		fputc('\n', stderr);
+	mixer_free(mx);
+	timeline_free(&tl);
+	st->speech_s = vs.seconds;
+	st->total_s = util_now() - t0;
+	return ret;
+}

@@ -1,0 +1,105 @@
+#!/bin/sh
+# cli.sh: the backcoach program as a user runs it: options, exit codes, files.
+set -u
+: "${BACKCOACH:?}" "${TEST_DATA:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# A user with no config of their own.
+export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" HOME="$tmp"
+failures=0 count=0
+
+# expect CODE DESCRIPTION -- COMMAND...: run it, check the exit code.
+expect() {
+	code=$1 desc=$2
+	shift 3
+	count=$((count + 1))
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -ne "$code" ]; then
+		echo "FAIL: $desc: exit $got, expected $code"
+		sed 's/^/  stdout: /' "$tmp/out" | head -5
+		sed 's/^/  stderr: /' "$tmp/err" | head -5
+		failures=$((failures + 1))
+	else
+		echo "ok: $desc"
+	fi
+}
+
+# contains FILE TEXT DESCRIPTION
+contains() {
+	count=$((count + 1))
+	if grep -q -- "$2" "$1"; then
+		echo "ok: $3"
+	else
+		echo "FAIL: $3: no \"$2\" in:"; sed 's/^/  /' "$1" | head -10
+		failures=$((failures + 1))
+	fi
+}
+
+expect 0 "--help" -- "$BACKCOACH" --help
+contains "$tmp/out" "render" "--help lists the commands"
+expect 0 "--version" -- "$BACKCOACH" --version
+contains "$tmp/out" "^backcoach [0-9]" "--version prints the version"
+expect 64 "no command" -- "$BACKCOACH"
+expect 64 "unknown command" -- "$BACKCOACH" frobnicate
+contains "$tmp/err" "unknown command" "unknown command is named"
+
+expect 0 "check the built-in default" -- "$BACKCOACH" check
+contains "$tmp/out" "(built-in): OK" "check says which file"
+expect 0 "check a good file" -- "$BACKCOACH" check "$TEST_DATA/render-small.ini"
+expect 0 "check --config after the command" -- "$BACKCOACH" check --config "$TEST_DATA/render-small.ini"
+printf '[coach]\nrate = 9000\n[nonsense]\n' >"$tmp/bad.ini"
+expect 78 "check a bad file" -- "$BACKCOACH" check "$tmp/bad.ini"
+contains "$tmp/err" "$tmp/bad.ini:2: " "errors say FILE:LINE"
+contains "$tmp/err" "$tmp/bad.ini:3: " "all errors are reported"
+expect 78 "check a missing file" -- "$BACKCOACH" check "$tmp/nope.ini"
+count=$((count + 1))
+if [ "$(wc -l <"$tmp/err")" -eq 1 ]; then echo "ok: missing file is one line"; else
+	echo "FAIL: missing file gives $(wc -l <"$tmp/err") lines"; failures=$((failures + 1)); fi
+expect 78 "a bad config stops render too" -- "$BACKCOACH" --config "$tmp/bad.ini" render -o "$tmp/x.wav"
+mkdir -p "$XDG_CONFIG_HOME/backcoach"
+cp "$tmp/bad.ini" "$XDG_CONFIG_HOME/backcoach/backcoach.ini"
+expect 78 "the user's config is found in XDG_CONFIG_HOME" -- "$BACKCOACH" check
+rm "$XDG_CONFIG_HOME/backcoach/backcoach.ini"
+
+cfg="--config $TEST_DATA/render-small.ini"
+# shellcheck disable=SC2086
+expect 66 "render an unknown routine" -- "$BACKCOACH" $cfg render nope -o "$tmp/x.wav"
+contains "$tmp/err" "small" "the error lists the routines there are"
+# shellcheck disable=SC2086
+expect 0 "render to wav" -- "$BACKCOACH" $cfg render small -o "$tmp/s.wav"
+contains "$tmp/out" "s.wav" "render names the file it wrote"
+count=$((count + 1))
+if [ -s "$tmp/s.wav" ] && [ "$(find "$tmp" -name '.s.wav*' | wc -l)" -eq 0 ]; then
+	echo "ok: the wav is there, no temporary file left"
+else echo "FAIL: wav missing or temporary left"; failures=$((failures + 1)); fi
+# shellcheck disable=SC2086
+expect 1 "render to an unknown format" -- "$BACKCOACH" $cfg render -o "$tmp/s.mp3"
+count=$((count + 1))
+if [ ! -e "$tmp/s.mp3" ]; then echo "ok: no file for a failed render"; else
+	echo "FAIL: failed render left a file"; failures=$((failures + 1)); fi
+expect 64 "render without -o" -- "$BACKCOACH" render
+
+# Ctrl-C during a render of the long default routine leaves nothing behind.
+"$BACKCOACH" render -o "$tmp/long.flac" >/dev/null 2>&1 &
+pid=$!
+sleep 0.3
+kill -INT $pid
+wait $pid
+code=$?
+count=$((count + 1))
+if [ ! -e "$tmp/long.flac" ] && [ "$(find "$tmp" -name '.long.flac*' | wc -l)" -eq 0 ]; then
+	echo "ok: interrupted render (exit $code) left no file"
+else echo "FAIL: interrupted render left a file"; failures=$((failures + 1)); fi
+
+# shellcheck disable=SC2086
+expect 0 "list" -- "$BACKCOACH" $cfg list
+contains "$tmp/out" "small" "list shows the routines"
+contains "$tmp/out" "Shoulder rolls" "list shows the exercises"
+contains "$tmp/out" "[0-9]s" "list shows durations"
+
+expect 0 "voices" -- "$BACKCOACH" voices
+contains "$tmp/out" "calm" "voices lists the shipped variants"
+
+echo "$((count - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
