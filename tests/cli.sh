@@ -80,15 +80,19 @@ if [ ! -e "$tmp/s.mp3" ]; then echo "ok: no file for a failed render"; else
 	echo "FAIL: failed render left a file"; failures=$((failures + 1)); fi
 expect 64 "render without -o" -- "$BACKCOACH" render
 
-# Ctrl-C during a render of the long default routine leaves nothing behind.
-"$BACKCOACH" render -o "$tmp/long.flac" >/dev/null 2>&1 &
+# Ctrl-C half-way through a render leaves nothing behind.
+"$BACKCOACH" --config "$TEST_DATA/render-long.ini" render -o "$tmp/long.flac" >/dev/null 2>&1 &
 pid=$!
-sleep 0.3
+i=0
+while [ $i -lt 100 ] && [ "$(find "$tmp" -name '.long.flac*' | wc -l)" -eq 0 ]; do
+	sleep 0.05; i=$((i + 1))
+done
 kill -INT $pid
 wait $pid
 code=$?
 count=$((count + 1))
-if [ ! -e "$tmp/long.flac" ] && [ "$(find "$tmp" -name '.long.flac*' | wc -l)" -eq 0 ]; then
+if [ $i -lt 100 ] && [ $code -eq 130 ] && [ ! -e "$tmp/long.flac" ] &&
+	[ "$(find "$tmp" -name '.long.flac*' | wc -l)" -eq 0 ]; then
 	echo "ok: interrupted render (exit $code) left no file"
 else echo "FAIL: interrupted render left a file"; failures=$((failures + 1)); fi
 
