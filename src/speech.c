@@ -1,372 +1,681 @@
-/* speech.c: eSpeak NG text-to-speech: voice lookup (synthesis comes next). */
-#include "speech.h"
+/* speech.c: text-to-speech for the coach: checks requests, runs eSpeak NG in
+ * a worker child process (speech_worker.c) and caches the clips. */
+#include "speech_internal.h"
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <espeak-ng/espeak_ng.h>
-#include <espeak-ng/speak_lib.h>
+#include <samplerate.h>
 
 #include "log.h"
 #include "util.h"
 
-/* Longest variant name we accept (eSpeak keeps "!v/NAME" in 40 bytes). */
-#define SPEECH_MAX_VARIANT 32
+/* How long a worker may take to start, and to answer one request (eSpeak NG
+ * renders a SPEECH_MAX_TEXT text in well under a second). */
+#define SPAWN_TIMEOUT_MS 10000
+#define SYNTH_TIMEOUT_MS 30000
+/* How long speech_close waits for a worker to exit after EOF. */
+#define CLOSE_TIMEOUT_MS 1000
 
-/* ---- voice lookup ------------------------------------------------------ */
-
-/* Names of the installed language voices, found once (lowercase, sorted). */
-static struct {
-	pthread_once_t once;
-	char datadir[PATH_MAX];
-	char **names; /* file names under lang/, lowercased: "en-us", "de" */
-	size_t n_names;
-	char **codes; /* "language" lines of those files: "en", "en-gb" */
-	size_t n_codes;
-} voices = { .once = PTHREAD_ONCE_INIT };
-
-static void strv_add(char ***v, size_t *n, const char *s)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i], s) == 0)
-			return;
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = xstrdup(s);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void str_lower(char *s)
-{
-	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
-/* Record a language voice file: its name and its "language CODE" lines. */
-static void scan_voice_file(const char *path, const char *fname)
-{
-	char line[256], code[64], *name = xstrdup(fname);
-	FILE *f = fopen(path, "r");
-
-	str_lower(name);
-	strv_add(&voices.names, &voices.n_names, name);
-	free(name);
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "language %63s", code) == 1) {
-			str_lower(code);
-			strv_add(&voices.codes, &voices.n_codes, code);
-		}
-	}
-	fclose(f);
-}
-
-static void scan_lang_dir(const char *dir, int depth)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		struct stat st;
-		char *p;
-
-		if (de->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (stat(p, &st) == 0) {
-			if (S_ISDIR(st.st_mode) && depth < 4)
-				scan_lang_dir(p, depth + 1);
-			else if (S_ISREG(st.st_mode))
-				scan_voice_file(p, de->d_name);
-		}
-		free(p);
-	}
-	closedir(d);
-}
-
-/* eSpeak NG's data directory, as the library itself would find it. The
- * parent only asks for the path: eSpeak NG is initialised in the worker. */
-static void voices_init(void)
-{
-	const char *path = NULL;
-	char *lang;
-
-	espeak_ng_InitializePath(NULL);
-	espeak_Info(&path);
-	snprintf(voices.datadir, sizeof(voices.datadir), "%s", path ? path : "");
-	lang = xasprintf("%s/lang", voices.datadir);
-	scan_lang_dir(lang, 0);
-	free(lang);
-	if (voices.n_names)
-		qsort(voices.names, voices.n_names, sizeof(char *), cmp_str);
-	if (voices.n_codes)
-		qsort(voices.codes, voices.n_codes, sizeof(char *), cmp_str);
-}
-
-static void voices_load(void)
-{
-	pthread_once(&voices.once, voices_init);
-}
-
-bool speech_language_exists(const char *name)
-{
-	if (!name || !*name || strlen(name) > 40)
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
-			return false;
-	voices_load();
-	for (size_t i = 0; i < voices.n_names; i++)
-		if (strcasecmp(voices.names[i], name) == 0)
-			return true;
-	for (size_t i = 0; i < voices.n_codes; i++)
-		if (strcasecmp(voices.codes[i], name) == 0)
-			return true;
-	return false;
-}
-
-static bool variant_name_ok(const char *name)
-{
-	size_t n = 0;
-
-	if (!name)
-		return false;
-	for (const char *p = name; *p; p++, n++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
-			return false;
-	return n > 0 && n <= SPEECH_MAX_VARIANT;
-}
-
-/* Calls fn(dir, arg) for each directory that may hold shipped variants, in
- * the order documented in speech.h; stops when fn returns true. */
-static bool for_voice_dirs(bool (*fn)(const char *dir, void *arg), void *arg)
-{
-	const char *env = getenv("BACKCOACH_VOICE_PATH");
-	bool done = false;
-	char *s;
-
-	if (env && *env) {
-		char *copy = xstrdup(env), *save = NULL;
-
-		for (s = strtok_r(copy, ":", &save); s && !done;
-		     s = strtok_r(NULL, ":", &save))
-			done = fn(s, arg);
-		free(copy);
-		if (done)
-			return true;
-	}
-
-	env = getenv("XDG_DATA_HOME");
-	if (env && *env == '/')
-		s = xasprintf("%s/backcoach/voices", env);
-	else if ((env = getenv("HOME")) && *env == '/')
-		s = xasprintf("%s/.local/share/backcoach/voices", env);
-	else
-		s = NULL;
-	if (s) {
-		done = fn(s, arg);
-		free(s);
-		if (done)
-			return true;
-	}
-
-#ifdef BC_VOICESDIR
-	if (fn(BC_VOICESDIR, arg))
-		return true;
-#endif
-
-	char exe[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len > 0) {
-		char *slash;
-
-		exe[len] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			s = xasprintf("%s/../voices", exe);
-			done = fn(s, arg);
-			free(s);
-		}
-	}
-	return done;
-}
-
-static bool is_regular(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static bool dir_has_variant(const char *dir, void *arg)
-{
-	char *p = xasprintf("%s/%s", dir, (const char *)arg);
-	bool ok = is_regular(p);
-
-	free(p);
-	return ok;
-}
-
-bool speech_variant_exists(const char *name)
-{
-	char *p;
-	bool ok;
-
-	if (!variant_name_ok(name))
-		return false;
-	if (for_voice_dirs(dir_has_variant, (void *)name))
-		return true;
-	voices_load();
-	p = xasprintf("%s/voices/!v/%s", voices.datadir, name);
-	ok = is_regular(p);
-	free(p);
-	return ok;
-}
-
-/* Appends the valid variant names found in dir to a list. */
-struct name_list {
-	char **v;
-	size_t n;
+struct cache_entry {
+	struct cache_entry *hnext;       /* hash chain */
+	struct cache_entry *prev, *next; /* LRU list, most recent first */
+	uint64_t hash;
+	size_t bytes;
+	struct clip clip;
+	size_t keylen;
+	char key[]; /* see cache_key() */
 };
-
-static void list_variants_in(const char *dir, struct name_list *l)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char *p;
-
-		if (!variant_name_ok(de->d_name))
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (is_regular(p))
-			strv_add(&l->v, &l->n, de->d_name);
-		free(p);
-	}
-	closedir(d);
-}
-
-static bool collect_variants(const char *dir, void *arg)
-{
-	list_variants_in(dir, arg);
-	return false;
-}
-
-static void print_list(FILE *f, char **v, size_t n)
-{
-	size_t col = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t w = strlen(v[i]) + 1;
-
-		if (col && col + w > 76) {
-			fputc('\n', f);
-			col = 0;
-		}
-		fprintf(f, "%s%s", col ? " " : "  ", v[i]);
-		col += w + (col ? 0 : 1);
-	}
-	if (col)
-		fputc('\n', f);
-}
-
-void speech_list_voices(FILE *f)
-{
-	struct name_list shipped = { 0 }, system = { 0 };
-	char *p;
-
-	voices_load();
-	fprintf(f, "Languages (eSpeak NG, %s):\n", voices.datadir);
-	print_list(f, voices.names, voices.n_names);
-
-	for_voice_dirs(collect_variants, &shipped);
-	if (shipped.n)
-		qsort(shipped.v, shipped.n, sizeof(char *), cmp_str);
-	fprintf(f, "Variants shipped with backcoach:\n");
-	print_list(f, shipped.v, shipped.n);
-
-	p = xasprintf("%s/voices/!v", voices.datadir);
-	list_variants_in(p, &system);
-	free(p);
-	if (system.n)
-		qsort(system.v, system.n, sizeof(char *), cmp_str);
-	fprintf(f, "Variants installed with eSpeak NG:\n");
-	print_list(f, system.v, system.n);
-	fprintf(f, "Use LANGUAGE with an optional variant: \"en-us\", \"de\" + \"calm\".\n");
-
-	for (size_t i = 0; i < shipped.n; i++)
-		free(shipped.v[i]);
-	free(shipped.v);
-	for (size_t i = 0; i < system.n; i++)
-		free(system.v[i]);
-	free(system.v);
-}
-
-/* ---- synthesis (not implemented yet) ------------------------------------ */
 
 struct speech {
-	int unused;
+	pid_t pid;      /* worker, 0 if none */
+	int fd;         /* our end of its socket, -1 if none */
+	int rate;       /* worker's sample rate */
+	char *datadir;  /* private eSpeak NG data directory */
+	double spawn_s; /* last start: fork to ready */
+
+	struct cache_entry **buckets;
+	size_t n_buckets, n_entries;
+	struct cache_entry *head, *tail;
+	struct cache_entry *last; /* returned by the latest speech_get */
+	size_t bytes, budget;
 };
 
-struct speech *speech_open(char *err, size_t errlen)
+/* ---- worker process ------------------------------------------------------ */
+
+static int ms_left(double deadline)
 {
-	snprintf(err, errlen, "speech synthesis is not implemented yet");
-	return NULL;
+	double left = deadline - util_now();
+
+	return left <= 0 ? 0 : (int)(left * 1000) + 1;
+}
+
+/* Reads exactly n bytes before the deadline. Returns 0, or -1 with errno
+ * (0 for EOF, ETIMEDOUT). */
+static int recv_deadline(int fd, void *p, size_t n, double deadline)
+{
+	char *c = p;
+
+	while (n) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int r = poll(&pfd, 1, ms_left(deadline));
+		ssize_t got;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		got = recv(fd, c, n, 0);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got <= 0) {
+			if (got == 0 || errno == ECONNRESET)
+				errno = 0;
+			return -1;
+		}
+		c += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+static int send_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t r = send(fd, c, n, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Wait for the worker, kill it first if kill_it. Describes how it ended in
+ * err (if err). Leaves no worker behind. */
+static void worker_reap(struct speech *sp, bool kill_it, char *err, size_t errlen)
+{
+	int status = 0;
+	pid_t r;
+
+	if (sp->fd >= 0)
+		close(sp->fd);
+	sp->fd = -1;
+	if (sp->pid <= 0)
+		return;
+	if (kill_it)
+		kill(sp->pid, SIGKILL);
+	do
+		r = waitpid(sp->pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	if (err) {
+		if (r == sp->pid && WIFSIGNALED(status))
+			snprintf(err, errlen, "speech synthesiser crashed (signal %d)",
+				 WTERMSIG(status));
+		else if (r == sp->pid && WIFEXITED(status))
+			snprintf(err, errlen, "speech synthesiser exited (status %d)",
+				 WEXITSTATUS(status));
+		else
+			snprintf(err, errlen, "speech synthesiser crashed");
+	}
+	sp->pid = 0;
+}
+
+/* In the child: a clean process for eSpeak NG. Empty signal mask, default
+ * dispositions, dies with its parent, no core dumps, stdin/stdout on
+ * /dev/null, no fds but stderr and the socket (as fd 3). */
+static void __attribute__((noreturn)) worker_child(int sock, pid_t parent,
+						    const char *datadir)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int null;
+
+	sigemptyset(&none);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL); /* fails harmlessly for KILL, STOP */
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(1);
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }); /* crashes are expected */
+
+	sock = fcntl(sock, F_DUPFD, 10); /* out of the way of 0..3 */
+	null = open("/dev/null", O_RDWR);
+	if (sock < 0 || null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+	    dup2(null, STDOUT_FILENO) < 0 || dup2(sock, 3) != 3)
+		_exit(1);
+	if (close_range(4, ~0U, 0) < 0) {
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long fd = 4; fd < (max > 0 ? max : 1024); fd++)
+			close((int)fd);
+	}
+	speech_worker_main(3, datadir);
+}
+
+/* Start a worker and wait until eSpeak NG is ready in it. */
+static int worker_spawn(struct speech *sp, char *err, size_t errlen)
+{
+	double t0 = util_now();
+	struct speech_rep rep;
+	pid_t parent = getpid();
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(err, errlen, "speech synthesiser: socketpair: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL); /* nothing buffered is written twice */
+	sp->pid = fork();
+	if (sp->pid < 0) {
+		snprintf(err, errlen, "speech synthesiser: fork: %s", strerror(errno));
+		sp->pid = 0;
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (sp->pid == 0)
+		worker_child(sv[1], parent, sp->datadir);
+	close(sv[1]);
+	sp->fd = sv[0];
+
+	if (recv_deadline(sp->fd, &rep, sizeof(rep), t0 + SPAWN_TIMEOUT_MS / 1000.0) < 0 ||
+	    rep.magic != SPEECH_REP_MAGIC) {
+		bool timeout = errno == ETIMEDOUT;
+
+		worker_reap(sp, timeout, err, errlen);
+		if (timeout)
+			snprintf(err, errlen, "speech synthesiser did not start");
+		return -1;
+	}
+	if (rep.status != 0) {
+		char msg[SPEECH_MAX_MSG + 1] = "";
+		size_t n = rep.len < SPEECH_MAX_MSG ? rep.len : SPEECH_MAX_MSG;
+
+		if (recv_deadline(sp->fd, msg, n, t0 + 1) == 0)
+			msg[n] = '\0';
+		worker_reap(sp, true, NULL, 0);
+		snprintf(err, errlen, "%s", msg[0] ? msg : "speech synthesiser failed to start");
+		return -1;
+	}
+	if (rep.rate < SPEECH_MIN_RATE || rep.rate > SPEECH_MAX_RATE) {
+		worker_reap(sp, true, NULL, 0);
+		snprintf(err, errlen, "speech synthesiser: bad sample rate %u", rep.rate);
+		return -1;
+	}
+	sp->rate = (int)rep.rate;
+	sp->spawn_s = util_now() - t0;
+	log_debug("speech: worker %ld ready in %.1f ms", (long)sp->pid, sp->spawn_s * 1e3);
+	return 0;
+}
+
+/* A worker that died while idle (killed, or its parent thread exited) is
+ * replaced without blaming the next text. */
+static int worker_ensure(struct speech *sp, char *err, size_t errlen)
+{
+	if (sp->pid > 0) {
+		int status;
+
+		if (waitpid(sp->pid, &status, WNOHANG) == 0)
+			return 0;
+		log_debug("speech: worker %ld went away, restarting", (long)sp->pid);
+		sp->pid = 0;
+		close(sp->fd);
+		sp->fd = -1;
+	}
+	return worker_spawn(sp, err, errlen);
+}
+
+/* Copy a worker's message, printable ASCII only. */
+static void copy_msg(char *err, size_t errlen, const char *msg, size_t n)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < n && j + 1 < errlen; i++)
+		err[j++] = (msg[i] >= 0x20 && msg[i] < 0x7f) ? msg[i] : '?';
+	if (errlen)
+		err[j] = '\0';
+}
+
+/* Convert the worker's int16 samples to float at BC_RATE with the gain. */
+static int to_clip(const int16_t *in, size_t n, int rate, float gain,
+		   struct clip *out, char *err, size_t errlen)
+{
+	float *f = xmalloc((n ? n : 1) * sizeof(*f));
+
+	for (size_t i = 0; i < n; i++)
+		f[i] = (float)in[i] / 32768.0f;
+	if (rate != BC_RATE && n) {
+		double ratio = (double)BC_RATE / rate;
+		size_t cap = (size_t)(n * ratio) + 16;
+		float *r = xmalloc(cap * sizeof(*r));
+		SRC_DATA d = {
+			.data_in = f, .data_out = r,
+			.input_frames = (long)n, .output_frames = (long)cap,
+			.src_ratio = ratio,
+		};
+		int e = src_simple(&d, SRC_SINC_FASTEST, 1);
+
+		free(f);
+		if (e) {
+			free(r);
+			snprintf(err, errlen, "resampling speech: %s", src_strerror(e));
+			return -1;
+		}
+		f = r;
+		n = (size_t)d.output_frames_gen;
+	}
+	for (size_t i = 0; i < n; i++) {
+		float s = f[i] * gain;
+		f[i] = s > 1.0f ? 1.0f : s < -1.0f ? -1.0f : s;
+	}
+	out->s = f;
+	out->n = n;
+	return 0;
+}
+
+enum { REQ_OK = 0, REQ_ERROR = -1, REQ_DIED = -2, REQ_UNSENT = -3 };
+
+/* One request to a running worker: REQ_OK, or REQ_ERROR (err filled, worker
+ * still fine), REQ_DIED (it died or hung on this request: reaped, err
+ * filled) or REQ_UNSENT (it was gone before taking the request: reaped). */
+static int worker_request(struct speech *sp, const struct speech_req *rq,
+			  const char *text, float gain, struct clip *out,
+			  char *err, size_t errlen)
+{
+	double deadline = util_now() + SYNTH_TIMEOUT_MS / 1000.0;
+	struct speech_rep rep;
+	int16_t *pcm;
+
+	if (send_all(sp->fd, rq, sizeof(*rq)) < 0 ||
+	    send_all(sp->fd, text, rq->text_len) < 0) {
+		worker_reap(sp, true, NULL, 0);
+		return REQ_UNSENT;
+	}
+	if (recv_deadline(sp->fd, &rep, sizeof(rep), deadline) < 0)
+		goto gone;
+	if (rep.magic != SPEECH_REP_MAGIC)
+		goto bad;
+	if (rep.status != 0) {
+		char msg[SPEECH_MAX_MSG];
+
+		if (rep.len > SPEECH_MAX_MSG ||
+		    recv_deadline(sp->fd, msg, rep.len, deadline) < 0)
+			goto bad;
+		copy_msg(err, errlen, msg, rep.len);
+		return REQ_ERROR;
+	}
+	if (rep.rate < SPEECH_MIN_RATE || rep.rate > SPEECH_MAX_RATE ||
+	    rep.len > (uint64_t)SPEECH_MAX_SECONDS * rep.rate)
+		goto bad;
+	pcm = xmalloc((rep.len ? rep.len : 1) * sizeof(*pcm));
+	if (recv_deadline(sp->fd, pcm, rep.len * sizeof(*pcm), deadline) < 0) {
+		free(pcm);
+		goto gone;
+	}
+	if (to_clip(pcm, rep.len, (int)rep.rate, gain, out, err, errlen) < 0) {
+		free(pcm);
+		return REQ_ERROR;
+	}
+	free(pcm);
+	return REQ_OK;
+
+gone:
+	if (errno == ETIMEDOUT) {
+		worker_reap(sp, true, NULL, 0);
+		snprintf(err, errlen, "speech synthesiser timed out after %d s",
+			 SYNTH_TIMEOUT_MS / 1000);
+	} else {
+		worker_reap(sp, false, err, errlen);
+	}
+	return REQ_DIED;
+bad:
+	worker_reap(sp, true, NULL, 0);
+	snprintf(err, errlen, "speech synthesiser: protocol error");
+	return REQ_DIED;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static bool has_ascii_control(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static int check_request(const struct speech_voice *v, const char *text,
+			 char *err, size_t errlen)
+{
+	size_t len;
+
+	if (!v || !v->language) {
+		snprintf(err, errlen, "no speech language given");
+		return -1;
+	}
+	if (!speech_language_exists(v->language)) {
+		snprintf(err, errlen, "unknown speech language \"%.40s\" (see backcoach voices)",
+			 v->language);
+		return -1;
+	}
+	if (v->variant && *v->variant && !speech_variant_exists(v->variant)) {
+		if (speech_variant_name_ok(v->variant))
+			snprintf(err, errlen, "unknown voice variant \"%s\" (see backcoach voices)",
+				 v->variant);
+		else
+			snprintf(err, errlen, "invalid voice variant name: use letters, digits, "
+				 "- and _ only, starting with a letter");
+		return -1;
+	}
+	if (v->rate < 80 || v->rate > 450 || v->pitch < 0 || v->pitch > 100 ||
+	    v->range < 0 || v->range > 100 || v->volume < 0 || v->volume > 200) {
+		snprintf(err, errlen, "speech rate, pitch, range or volume out of range");
+		return -1;
+	}
+	if (!text) {
+		snprintf(err, errlen, "no text to speak");
+		return -1;
+	}
+	len = strlen(text);
+	if (len > SPEECH_MAX_TEXT) {
+		snprintf(err, errlen, "text to speak is too long (%zu bytes, at most %d)",
+			 len, SPEECH_MAX_TEXT);
+		return -1;
+	}
+	if (has_ascii_control(text)) {
+		snprintf(err, errlen, "text to speak contains control characters");
+		return -1;
+	}
+	if (!util_text_ok(text)) {
+		snprintf(err, errlen, "text to speak is not valid UTF-8 "
+			 "(or contains control characters)");
+		return -1;
+	}
+	return 0;
 }
 
 int speech_synth(struct speech *sp, const struct speech_voice *v,
 		 const char *text, struct clip *out, char *err, size_t errlen)
 {
-	(void)sp;
-	(void)v;
-	(void)text;
+	struct speech_req rq;
+
 	out->s = NULL;
 	out->n = 0;
-	snprintf(err, errlen, "speech synthesis is not implemented yet");
+	if (check_request(v, text, err, errlen) < 0)
+		return -1;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.magic = SPEECH_REQ_MAGIC;
+	rq.text_len = (uint32_t)strlen(text);
+	rq.rate = v->rate;
+	rq.pitch = v->pitch;
+	rq.range = v->range;
+	snprintf(rq.language, sizeof(rq.language), "%s", v->language);
+	snprintf(rq.variant, sizeof(rq.variant), "%s", v->variant ? v->variant : "");
+
+	/* A worker that was gone before it took the request is not this
+	 * text's fault: start another and try once more. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int r;
+
+		if (worker_ensure(sp, err, errlen) < 0)
+			return -1;
+		r = worker_request(sp, &rq, text, (float)v->volume / 100.0f, out,
+				   err, errlen);
+		if (r == REQ_OK)
+			return 0;
+		if (r == REQ_ERROR)
+			return -1;
+		if (r == REQ_DIED)
+			return -1;
+	}
+	snprintf(err, errlen, "speech synthesiser keeps exiting");
 	return -1;
+}
+
+/* ---- open / close -------------------------------------------------------- */
+
+struct speech *speech_open(char *err, size_t errlen)
+{
+	struct speech *sp = xcalloc(1, sizeof(*sp));
+
+	sp->fd = -1;
+	sp->datadir = speech_voices_mkdata(err, errlen);
+	if (!sp->datadir || worker_spawn(sp, err, errlen) < 0) {
+		speech_close(sp);
+		return NULL;
+	}
+	return sp;
+}
+
+void speech_close(struct speech *sp)
+{
+	if (!sp)
+		return;
+	speech_cache_clear(sp);
+	free(sp->buckets);
+	if (sp->pid > 0) {
+		/* EOF makes the worker exit; kill it if it does not. */
+		double deadline = util_now() + CLOSE_TIMEOUT_MS / 1000.0;
+		int status;
+		pid_t r;
+
+		close(sp->fd);
+		sp->fd = -1;
+		while ((r = waitpid(sp->pid, &status, WNOHANG)) == 0 &&
+		       util_now() < deadline) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+		if (r == 0)
+			worker_reap(sp, true, NULL, 0);
+	}
+	if (sp->fd >= 0)
+		close(sp->fd);
+	speech_voices_rmdata(sp->datadir);
+	free(sp->datadir);
+	free(sp);
+}
+
+pid_t speech_worker_pid(const struct speech *sp)
+{
+	return sp->pid;
+}
+
+int speech_worker_fd(const struct speech *sp)
+{
+	return sp->fd;
+}
+
+double speech_spawn_seconds(const struct speech *sp)
+{
+	return sp->spawn_s;
+}
+
+/* ---- cache --------------------------------------------------------------- */
+
+/* The key: "rate,pitch,range,volume|language|variant|text". Names cannot
+ * hold '|' and the text comes last, so keys are unambiguous. */
+static char *cache_key(const struct speech_voice *v, const char *text, size_t *len)
+{
+	char *k = xasprintf("%d,%d,%d,%d|%s|%s|%s", v->rate, v->pitch, v->range,
+			    v->volume, v->language ? v->language : "",
+			    v->variant ? v->variant : "", text ? text : "");
+	*len = strlen(k);
+	return k;
+}
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void lru_unlink(struct speech *sp, struct cache_entry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		sp->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		sp->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void lru_push_front(struct speech *sp, struct cache_entry *e)
+{
+	e->prev = NULL;
+	e->next = sp->head;
+	if (sp->head)
+		sp->head->prev = e;
+	sp->head = e;
+	if (!sp->tail)
+		sp->tail = e;
+}
+
+static void cache_remove(struct speech *sp, struct cache_entry *e)
+{
+	struct cache_entry **pp = &sp->buckets[e->hash & (sp->n_buckets - 1)];
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	lru_unlink(sp, e);
+	sp->bytes -= e->bytes;
+	sp->n_entries--;
+	if (sp->last == e)
+		sp->last = NULL;
+	free(e->clip.s);
+	free(e);
+}
+
+static void cache_grow(struct speech *sp)
+{
+	size_t n = sp->n_buckets ? sp->n_buckets * 2 : 64;
+	struct cache_entry **b = xcalloc(n, sizeof(*b));
+
+	for (size_t i = 0; i < sp->n_buckets; i++) {
+		struct cache_entry *e = sp->buckets[i], *next;
+
+		for (; e; e = next) {
+			next = e->hnext;
+			e->hnext = b[e->hash & (n - 1)];
+			b[e->hash & (n - 1)] = e;
+		}
+	}
+	free(sp->buckets);
+	sp->buckets = b;
+	sp->n_buckets = n;
+}
+
+/* Evict least recently used entries until within budget, never keep1 or
+ * keep2. */
+static void cache_evict(struct speech *sp, const struct cache_entry *keep1,
+			const struct cache_entry *keep2)
+{
+	struct cache_entry *e = sp->tail;
+
+	if (!sp->budget)
+		return;
+	while (e && sp->bytes > sp->budget) {
+		struct cache_entry *prev = e->prev;
+
+		if (e != keep1 && e != keep2)
+			cache_remove(sp, e);
+		e = prev;
+	}
 }
 
 const struct clip *speech_get(struct speech *sp, const struct speech_voice *v,
 			      const char *text, char *err, size_t errlen)
 {
+	struct cache_entry *e;
 	struct clip c;
+	size_t keylen;
+	char *key;
+	uint64_t h;
 
-	if (speech_synth(sp, v, text, &c, err, errlen) < 0)
+	if (!v || !text) {
+		snprintf(err, errlen, "no speech voice or text given");
 		return NULL;
-	free(c.s);
-	return NULL;
+	}
+	key = cache_key(v, text, &keylen);
+	h = hash_bytes(key, keylen);
+	if (sp->n_buckets) {
+		for (e = sp->buckets[h & (sp->n_buckets - 1)]; e; e = e->hnext) {
+			if (e->hash == h && e->keylen == keylen &&
+			    memcmp(e->key, key, keylen) == 0) {
+				free(key);
+				lru_unlink(sp, e);
+				lru_push_front(sp, e);
+				sp->last = e;
+				return &e->clip;
+			}
+		}
+	}
+
+	if (speech_synth(sp, v, text, &c, err, errlen) < 0) {
+		free(key);
+		return NULL;
+	}
+	if (sp->n_entries >= sp->n_buckets)
+		cache_grow(sp);
+	e = xmalloc(sizeof(*e) + keylen + 1);
+	memset(e, 0, sizeof(*e));
+	memcpy(e->key, key, keylen + 1);
+	free(key);
+	e->keylen = keylen;
+	e->hash = h;
+	e->clip = c;
+	e->bytes = sizeof(*e) + keylen + 1 + c.n * sizeof(float);
+	e->hnext = sp->buckets[h & (sp->n_buckets - 1)];
+	sp->buckets[h & (sp->n_buckets - 1)] = e;
+	lru_push_front(sp, e);
+	sp->n_entries++;
+	sp->bytes += e->bytes;
+	cache_evict(sp, e, sp->last);
+	sp->last = e;
+	return &e->clip;
 }
 
 void speech_set_cache_budget(struct speech *sp, size_t budget_bytes)
 {
-	(void)sp;
-	(void)budget_bytes;
+	sp->budget = budget_bytes;
+	cache_evict(sp, sp->last, NULL);
 }
 
 void speech_cache_clear(struct speech *sp)
 {
-	(void)sp;
-}
-
-void speech_close(struct speech *sp)
-{
-	free(sp);
+	while (sp->head)
+		cache_remove(sp, sp->head);
+	sp->last = NULL;
 }
