@@ -1,1 +1,196 @@
-/* settings_data.h: not written yet. */
+/* settings_data.h: every section and key of backcoach.ini(5), described once.
+ *
+ * X-macro tables (as in inih's examples/ini_xmacros.c and dunst's
+ * settings_data.h), expanded by config.c into the settings table that drives
+ * parsing, validation and defaults. Keep backcoach.ini(5) and
+ * config/backcoach.ini in step: test_config checks the man page documents
+ * every key. */
+#ifndef BC_SETTINGS_DATA_H
+#define BC_SETTINGS_DATA_H
+
+/* Sections: X(ID, name, instanced). Instanced sections are written
+ * [name:NAME] and may appear once per NAME; the others once. */
+#define BC_SECTIONS(X)                       \
+	X(GENERAL, "general", 0)             \
+	X(COACH, "coach", 0)                 \
+	X(METRONOME, "metronome", 0)         \
+	X(AUDIO, "audio", 0)                 \
+	X(REMINDERS, "reminders", 0)         \
+	X(LANGUAGE, "language", 1)           \
+	X(BREATH, "breath", 1)               \
+	X(EXERCISE, "exercise", 1)           \
+	X(ROUTINE, "routine", 1)
+
+/* The struct a section's values are stored in (fields below are relative to
+ * it). */
+#define BC_TYPE_GENERAL struct config
+#define BC_TYPE_COACH struct config
+#define BC_TYPE_METRONOME struct config
+#define BC_TYPE_AUDIO struct config
+#define BC_TYPE_REMINDERS struct config
+#define BC_TYPE_LANGUAGE struct language
+#define BC_TYPE_BREATH struct breath
+#define BC_TYPE_EXERCISE struct exercise
+#define BC_TYPE_ROUTINE struct routine
+
+/* Milliseconds, for duration ranges. */
+#define BC_S 1000
+#define BC_M (60 * BC_S)
+#define BC_H (60 * BC_M)
+
+/* Value types (T_ in config.c):
+ *   INT        whole number min..max (F_ZERO: 0 also allowed), int
+ *   DUR        duration with units min..max ms, int64_t
+ *   PERCENT    "35" or "35%", min..max, int
+ *   FRACTION   percentage min..max stored as 0..1, double
+ *   BOOL       yes/no (or the two names in extra, "false|true"), bool
+ *   STRING     one line of text, empty = NULL, char *
+ *   TEXT       spoken text, continuation lines joined, at most
+ *              SPEECH_MAX_TEXT bytes; extra lists the {placeholders}
+ *              allowed (F_PLACE: each of them required), char *
+ *   EQUIPMENT  list of equipment names, mask of enum equipment
+ *   DAYS       week days: mon-fri, mon,wed,fri, weekdays, weekend, all
+ *   HOURS      HH:MM-HH:MM or always, int from_min, to_min
+ *   ENUM       one of the names in extra ("a|b|c"), index as int
+ *   REF        name of a section of kind extra, index as int (-1: none)
+ *   REFLIST    list of such names, int * and size_t count after it
+ *   VARIANT    eSpeak NG voice variant (speech_variant_exists), char *
+ *   LANGVOICE  eSpeak NG language voice (speech_language_exists), char *
+ *   SOUND      click, wood, beep or a sound file path, char *
+ * Flags: F_REQ required (no default), F_ZERO 0 allowed outside min..max,
+ * F_NONE "none" (or empty) accepted, F_PLACE placeholders required.
+ * A default "@key" means: the value of key in the same section. */
+
+/* Settings: X(SECTION, key, TYPE, default, min, max, flags, extra, field, help) */
+#define BC_SETTINGS(X) \
+	X(GENERAL, "equipment", EQUIPMENT, "chair, floor", 0, 0, 0, NULL, general.equipment, \
+	  "Equipment you own: chair, floor, mat, wall, towel, foam-roller, ball") \
+	X(GENERAL, "routine", REF, "desk-break", 0, 0, 0, "routine", general.routine_idx, \
+	  "Routine played by `backcoach play` and SIGUSR1") \
+	X(COACH, "voice", VARIANT, "calm", 0, 0, F_NONE, NULL, coach.voice, \
+	  "Voice variant, or none for the plain language voice") \
+	X(COACH, "rate", INT, "150", 80, 450, 0, NULL, coach.rate, \
+	  "Speaking rate in words per minute") \
+	X(COACH, "pitch", INT, "45", 0, 100, 0, NULL, coach.pitch, \
+	  "Voice pitch") \
+	X(COACH, "range", INT, "40", 0, 100, 0, NULL, coach.range, \
+	  "Pitch range: 0 is monotone") \
+	X(COACH, "volume", PERCENT, "100", 0, 200, 0, NULL, coach.volume, \
+	  "Voice volume in percent") \
+	X(METRONOME, "bpm", INT, "60", 20, 240, F_ZERO, NULL, metronome.bpm, \
+	  "Metronome beats per minute, 0 = off") \
+	X(METRONOME, "accent", INT, "4", 1, 16, 0, NULL, metronome.accent, \
+	  "Accent every N beats") \
+	X(METRONOME, "sound", SOUND, "click", 0, 0, 0, NULL, metronome.sound, \
+	  "Beat sound: click, wood, beep, or a sound file") \
+	X(METRONOME, "volume", FRACTION, "35", 0, 100, 0, NULL, metronome.volume, \
+	  "Metronome volume in percent") \
+	X(AUDIO, "device", STRING, "", 0, 0, 0, NULL, audio.device, \
+	  "Part of the output device name; empty = default device") \
+	X(AUDIO, "latency", DUR, "100ms", 10, 2 * BC_S, 0, NULL, audio.latency_ms, \
+	  "Output latency") \
+	X(REMINDERS, "enabled", BOOL, "yes", 0, 0, 0, NULL, reminders.enabled, \
+	  "Remind you to take a break") \
+	X(REMINDERS, "interval", DUR, "50m", 1 * BC_S, 24 * BC_H, 0, NULL, reminders.interval_ms, \
+	  "Time between reminders") \
+	X(REMINDERS, "active_hours", HOURS, "09:00-18:00", 0, 0, 0, NULL, reminders.from_min, \
+	  "Hours when reminders are given: HH:MM-HH:MM or always") \
+	X(REMINDERS, "days", DAYS, "mon-fri", 0, 0, 0, NULL, reminders.days, \
+	  "Days when reminders are given") \
+	X(REMINDERS, "message", TEXT, "You have been sitting for {minutes} minutes. Time for a break.", \
+	  0, 0, 0, "minutes", reminders.message, \
+	  "Spoken reminder; {minutes} is the time sat") \
+	X(REMINDERS, "routine", REF, "desk-break", 0, 0, F_NONE, "routine", reminders.routine_idx, \
+	  "Routine offered by a reminder, or none") \
+	X(REMINDERS, "countdown", DUR, "10s", 0, 60 * BC_S, 0, NULL, reminders.countdown_ms, \
+	  "Countdown before the offered routine starts") \
+	X(REMINDERS, "snooze", DUR, "10m", 1 * BC_M, 4 * BC_H, 0, NULL, reminders.snooze_ms, \
+	  "How long snooze postpones a reminder") \
+	X(LANGUAGE, "voice", LANGVOICE, NULL, 0, 0, F_REQ, NULL, voice, \
+	  "eSpeak NG language voice") \
+	X(BREATH, "inhale", DUR, "0s", 0, 60 * BC_S, 0, NULL, ms[BP_INHALE], \
+	  "Length of the in-breath") \
+	X(BREATH, "hold", DUR, "0s", 0, 60 * BC_S, 0, NULL, ms[BP_HOLD], \
+	  "Hold after breathing in") \
+	X(BREATH, "exhale", DUR, "0s", 0, 60 * BC_S, 0, NULL, ms[BP_EXHALE], \
+	  "Length of the out-breath") \
+	X(BREATH, "hold_after", DUR, "0s", 0, 60 * BC_S, 0, NULL, ms[BP_HOLD_AFTER], \
+	  "Hold after breathing out") \
+	X(BREATH, "cue", ENUM, "both", 0, 0, 0, "none|voice|tone|both", via[BP_INHALE], \
+	  "How every phase is cued: voice, tone, both or none") \
+	X(BREATH, "inhale_cue", ENUM, "@cue", 0, 0, 0, "none|voice|tone|both", via[BP_INHALE], \
+	  "How the in-breath is cued") \
+	X(BREATH, "hold_cue", ENUM, "@cue", 0, 0, 0, "none|voice|tone|both", via[BP_HOLD], \
+	  "How the hold is cued") \
+	X(BREATH, "exhale_cue", ENUM, "@cue", 0, 0, 0, "none|voice|tone|both", via[BP_EXHALE], \
+	  "How the out-breath is cued") \
+	X(BREATH, "hold_after_cue", ENUM, "@cue", 0, 0, 0, "none|voice|tone|both", via[BP_HOLD_AFTER], \
+	  "How the hold after breathing out is cued") \
+	X(EXERCISE, "title", TEXT, NULL, 0, 0, F_REQ, "", title, \
+	  "Spoken name of the exercise") \
+	X(EXERCISE, "setup", TEXT, NULL, 0, 0, F_REQ, "", setup, \
+	  "How to get into position") \
+	X(EXERCISE, "caution", TEXT, NULL, 0, 0, 0, "", caution, \
+	  "Warning spoken during setup") \
+	X(EXERCISE, "rep_cue", TEXT, NULL, 0, 0, 0, "", rep_cue, \
+	  "Spoken at the start of every rep") \
+	X(EXERCISE, "say_inhale", TEXT, NULL, 0, 0, 0, "", say[BP_INHALE], \
+	  "Words for the in-breath in this exercise") \
+	X(EXERCISE, "say_hold", TEXT, NULL, 0, 0, 0, "", say[BP_HOLD], \
+	  "Words for the hold in this exercise") \
+	X(EXERCISE, "say_exhale", TEXT, NULL, 0, 0, 0, "", say[BP_EXHALE], \
+	  "Words for the out-breath in this exercise") \
+	X(EXERCISE, "say_hold_after", TEXT, NULL, 0, 0, 0, "", say[BP_HOLD_AFTER], \
+	  "Words for the hold after breathing out in this exercise") \
+	X(EXERCISE, "setup_time", DUR, "5s", 0, 2 * BC_M, 0, NULL, setup_ms, \
+	  "Time to get into position after the setup speech") \
+	X(EXERCISE, "reps", INT, "1", 1, 100, 0, NULL, reps, \
+	  "Repetitions (per side)") \
+	X(EXERCISE, "hold", DUR, "0s", 0, 10 * BC_M, 0, NULL, hold_ms, \
+	  "Length of one rep; 0 = one breath cycle") \
+	X(EXERCISE, "breath", REF, "none", 0, 0, F_NONE, "breath", breath, \
+	  "Breath pattern to cue during the exercise, or none") \
+	X(EXERCISE, "sides", BOOL, "one", 0, 0, 0, "one|both", both_sides, \
+	  "one, or both: all reps on one side, then on the other") \
+	X(EXERCISE, "switch_time", DUR, "5s", 0, 2 * BC_M, 0, NULL, switch_ms, \
+	  "Time to change sides") \
+	X(EXERCISE, "equipment", EQUIPMENT, "", 0, 0, 0, NULL, equipment, \
+	  "Equipment needed") \
+	X(EXERCISE, "bpm", INT, "0", 20, 240, F_ZERO, NULL, bpm, \
+	  "Metronome tempo, 0 = [metronome] bpm") \
+	X(ROUTINE, "title", TEXT, NULL, 0, 0, F_REQ, "", title, \
+	  "Name of the routine") \
+	X(ROUTINE, "language", REF, "en", 0, 0, 0, "language", language, \
+	  "Language of the stock phrases and voice") \
+	X(ROUTINE, "intro", TEXT, NULL, 0, 0, 0, "", intro, \
+	  "Spoken at the start") \
+	X(ROUTINE, "outro", TEXT, NULL, 0, 0, 0, "", outro, \
+	  "Spoken at the end") \
+	X(ROUTINE, "exercises", REFLIST, NULL, 0, 0, F_REQ, "exercise", exercises, \
+	  "Exercises in order, comma-separated; repeats allowed") \
+	X(ROUTINE, "rest", DUR, "10s", 0, 5 * BC_M, 0, NULL, rest_ms, \
+	  "Rest between exercises")
+
+/* Stock phrases of [language:NAME], in enum phrase order:
+ * P(ID, key, placeholders, help). Each is a TEXT setting of [language:NAME]
+ * (after those above), required, and must contain each of its
+ * placeholders. */
+#define BC_PHRASES(P) \
+	P(PH_GET_READY, "get_ready", "", "Said before the countdown to an exercise") \
+	P(PH_BEGIN, "begin", "", "Said when an exercise starts") \
+	P(PH_NEXT, "next", "title", "Announces the next exercise") \
+	P(PH_INHALE, "inhale", "", "Breathe in") \
+	P(PH_HOLD, "hold", "", "Hold the breath") \
+	P(PH_EXHALE, "exhale", "", "Breathe out") \
+	P(PH_COUNT_REP, "count", "n", "Rep count") \
+	P(PH_HALFWAY, "halfway", "", "Halfway through the reps or the hold") \
+	P(PH_LAST, "last", "", "Before the last rep") \
+	P(PH_SECONDS_LEFT, "seconds_left", "n", "Time left in a long hold") \
+	P(PH_FIRST_SIDE, "first_side", "", "Before the first side") \
+	P(PH_SWITCH, "switch", "", "Change to the other side") \
+	P(PH_RELEASE, "release", "", "End of an exercise") \
+	P(PH_REST, "rest", "", "Rest between exercises") \
+	P(PH_SKIPPED, "skipped", "list", "Exercises left out for lack of equipment") \
+	P(PH_NOTICE, "notice", "", "Safety notice, spoken before the first session")
+
+#endif

@@ -48,6 +48,14 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		oom();
+	return p;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
@@ -77,17 +85,19 @@ int util_parse_duration(const char *s, int64_t *ms)
 	if (!*p)
 		return -1;
 	while (*p && !isspace((unsigned char)*p)) {
-		char *end;
-		double v;
+		double v = 0, scale = 1;
+		bool digits = false;
 		size_t i;
 
-		if (!isdigit((unsigned char)*p) && *p != '.')
+		/* Digits, an optional fraction: no signs, exponents or hex, and
+		 * '.' whatever the locale. */
+		for (; isdigit((unsigned char)*p); p++, digits = true)
+			v = v * 10 + (*p - '0');
+		if (*p == '.')
+			for (p++; isdigit((unsigned char)*p); p++, digits = true)
+				v += (*p - '0') * (scale /= 10);
+		if (!digits)
 			return -1;
-		errno = 0;
-		v = strtod(p, &end);
-		if (end == p || errno || v < 0)
-			return -1;
-		p = end;
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 			if (strncmp(p, units[i].unit, strlen(units[i].unit)) == 0)
 				break;
@@ -139,44 +149,73 @@ char *util_strip(char *s)
 	return s;
 }
 
+/* Decodes one UTF-8 sequence at p (before end): its length, or 0 if it is
+ * not valid (overlong, surrogate, out of range, cut short). */
+static size_t utf8_decode(const unsigned char *p, const unsigned char *end,
+			  unsigned *out)
+{
+	unsigned c = *p, need, cp;
+
+	if (c < 0x80) {
+		*out = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		need = 1;
+		cp = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		need = 2;
+		cp = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		need = 3;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if ((size_t)(end - p) <= need)
+		return 0;
+	for (unsigned i = 1; i <= need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
+	    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*out = cp;
+	return need + 1;
+}
+
 bool util_text_ok(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 
-	while (*p) {
-		unsigned c = *p, need, cp;
+	while (p < end) {
+		unsigned cp;
+		size_t n = utf8_decode(p, end, &cp);
 
-		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t') || c == 0x7f)
-				return false;
-			p++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
+		/* Invalid, or a C0 (but tab), DEL or C1 control. */
+		if (!n || (cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp < 0xa0))
 			return false;
-		}
-		p++;
-		for (unsigned i = 0; i < need; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (*p & 0x3f);
-		}
-		/* Overlong forms, surrogates, out of range, C1 controls. */
-		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
-		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
-			return false;
+		p += n;
 	}
 	return true;
+}
+
+size_t util_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned cp;
+		size_t n = utf8_decode(p, end, &cp);
+
+		if (!n)
+			break;
+		p += n;
+	}
+	return (size_t)(p - (const unsigned char *)s);
 }
 
 int util_mkdir_p(const char *path, unsigned mode)

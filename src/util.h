@@ -11,6 +11,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Parse a duration with units: "90s", "50m", "1h30m", "500ms", "1.5s".
@@ -24,6 +25,9 @@ char *util_strip(char *s);
 
 /* Is s valid UTF-8 with no control characters other than tab? */
 bool util_text_ok(const char *s);
+/* Length of the longest valid UTF-8 prefix of s[0..len) (len if all of it
+ * is valid; NUL bytes count as valid). */
+size_t util_utf8_valid(const char *s, size_t len);
 
 /* mkdir -p with mode for created directories. Returns 0 or -1 (errno). */
 int util_mkdir_p(const char *path, unsigned mode);
