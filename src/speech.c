@@ -615,6 +615,17 @@ static void cache_evict(struct speech *sp, const struct cache_entry *keep1,
 	}
 }
 
+static struct cache_entry *cache_find(struct speech *sp, const char *key,
+				      size_t keylen, uint64_t h)
+{
+	if (!sp->n_buckets)
+		return NULL;
+	for (struct cache_entry *e = sp->buckets[h & (sp->n_buckets - 1)]; e; e = e->hnext)
+		if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+			return e;
+	return NULL;
+}
+
 const struct clip *speech_get(struct speech *sp, const struct speech_voice *v,
 			      const char *text, char *err, size_t errlen)
 {
@@ -630,17 +641,12 @@ const struct clip *speech_get(struct speech *sp, const struct speech_voice *v,
 	}
 	key = cache_key(v, text, &keylen);
 	h = hash_bytes(key, keylen);
-	if (sp->n_buckets) {
-		for (e = sp->buckets[h & (sp->n_buckets - 1)]; e; e = e->hnext) {
-			if (e->hash == h && e->keylen == keylen &&
-			    memcmp(e->key, key, keylen) == 0) {
-				free(key);
-				lru_unlink(sp, e);
-				lru_push_front(sp, e);
-				sp->last = e;
-				return &e->clip;
-			}
-		}
+	if ((e = cache_find(sp, key, keylen, h))) {
+		free(key);
+		lru_unlink(sp, e);
+		lru_push_front(sp, e);
+		sp->last = e;
+		return &e->clip;
 	}
 
 	if (speech_synth(sp, v, text, &c, err, errlen) < 0) {
@@ -665,6 +671,27 @@ const struct clip *speech_get(struct speech *sp, const struct speech_voice *v,
 	cache_evict(sp, e, sp->last);
 	sp->last = e;
 	return &e->clip;
+}
+
+const struct clip *speech_cache_peek(struct speech *sp, const struct speech_voice *v,
+				     const char *text)
+{
+	size_t keylen;
+	char *key = cache_key(v, text, &keylen);
+	struct cache_entry *e = cache_find(sp, key, keylen, hash_bytes(key, keylen));
+
+	free(key);
+	return e ? &e->clip : NULL;
+}
+
+size_t speech_cache_bytes(const struct speech *sp)
+{
+	return sp->bytes;
+}
+
+size_t speech_cache_count(const struct speech *sp)
+{
+	return sp->n_entries;
 }
 
 void speech_set_cache_budget(struct speech *sp, size_t budget_bytes)

@@ -80,5 +80,11 @@ pid_t speech_worker_pid(const struct speech *sp);
 int speech_worker_fd(const struct speech *sp);
 /* Seconds the last worker start took (fork to ready). */
 double speech_spawn_seconds(const struct speech *sp);
+/* The cached clip for a request, if any, without touching the LRU order;
+ * and the cache's size. */
+const struct clip *speech_cache_peek(struct speech *sp, const struct speech_voice *v,
+				     const char *text);
+size_t speech_cache_bytes(const struct speech *sp);
+size_t speech_cache_count(const struct speech *sp);
 
 #endif
