@@ -480,19 +480,24 @@ static void sweep_stale(const char *base)
 	closedir(d);
 }
 
-/* A short, private, existing directory for the data directory. */
+static bool usable_base(const char *s)
+{
+	struct stat st;
+
+	return s && *s == '/' && strlen(s) + 40 < DATADIR_MAX && stat(s, &st) == 0 &&
+	       S_ISDIR(st.st_mode) && access(s, W_OK | X_OK) == 0;
+}
+
+/* Where the data directory goes: $XDG_RUNTIME_DIR, $TMPDIR, /dev/shm, /tmp.
+ * Some 220 symlinks are made in it: a tmpfs makes that ~1 ms, where ext4 can
+ * take ~70 ms. */
 static const char *tmp_base(void)
 {
-	const char *env[] = { "XDG_RUNTIME_DIR", "TMPDIR" };
+	const char *try[] = { getenv("XDG_RUNTIME_DIR"), getenv("TMPDIR"), "/dev/shm" };
 
-	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
-		const char *s = getenv(env[i]);
-		struct stat st;
-
-		if (s && *s == '/' && strlen(s) + 40 < DATADIR_MAX &&
-		    stat(s, &st) == 0 && S_ISDIR(st.st_mode) && access(s, W_OK | X_OK) == 0)
-			return s;
-	}
+	for (size_t i = 0; i < sizeof(try) / sizeof(try[0]); i++)
+		if (usable_base(try[i]))
+			return try[i];
 	return "/tmp";
 }
 
