@@ -942,6 +942,11 @@ static char *dir_of(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
+static bool is_none(const char *v)
+{
+	return !v || !*v || strcmp(v, "none") == 0;
+}
+
 /* Checks value v of setting s and stores it at dst. */
 static void convert(struct loader *ld, const struct setting *s, const char *v,
 		    struct origin at, void *dst)
@@ -1081,7 +1086,7 @@ static void convert(struct loader *ld, const struct setting *s, const char *v,
 		break;
 	}
 	case T_REF:
-		if ((s->flags & F_NONE) && (!*v || strcmp(v, "none") == 0)) {
+		if ((s->flags & F_NONE) && is_none(v)) {
 			*(int *)dst = -1;
 		} else if ((i = item_index(ld, (enum section)section_by_name(s->extra), v)) < 0) {
 			bad(c, "there is no [%s:%s]", s->extra, v);
@@ -1104,7 +1109,7 @@ static void convert(struct loader *ld, const struct setting *s, const char *v,
 		break;
 	}
 	case T_VARIANT:
-		if ((s->flags & F_NONE) && (!*v || strcmp(v, "none") == 0))
+		if ((s->flags & F_NONE) && is_none(v))
 			break;
 		if (!speech_variant_exists(v))
 			bad(c, "unknown voice \"%s\" (see backcoach voices)", v);
@@ -1126,13 +1131,24 @@ static void convert(struct loader *ld, const struct setting *s, const char *v,
 			char *dir = dir_of(at.file), *path;
 			SF_INFO info = { 0 };
 			SNDFILE *sf;
+			int fd;
 
-			path = v[0] == '/' ? xstrdup(v) : xasprintf("%s/%s", dir, v);
+			if (v[0] == '/' || strcmp(dir, ".") == 0)
+				path = xstrdup(v);
+			else
+				path = xasprintf("%s/%s", dir, v);
 			free(dir);
+			fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			if (fd < 0) {
+				bad(c, "cannot open \"%s\": %s", path, strerror(errno));
+				free(path);
+				break;
+			}
+			close(fd);
 			sf = sf_open(path, SFM_READ, &info);
 			if (!sf) {
-				bad(c, "cannot open sound file \"%s\": %s", path,
-				    sf_strerror(NULL));
+				bad(c, "\"%s\" is not a sound file libsndfile can read (%s)",
+				    path, sf_strerror(NULL));
 				free(path);
 			} else {
 				sf_close(sf);
@@ -1234,12 +1250,17 @@ static void build(struct loader *ld)
 		}
 		case SEC_EXERCISE: {
 			struct exercise *e = &cfg->exercises[it->index];
+			struct origin at;
+			bool quiet;
 
 			e->name = xstrdup(it->name);
 			e->at = it->at;
 			e->breath = -1;
 			convert_item(ld, it, e);
-			if (e->hold_ms == 0 && e->breath < 0)
+			/* (A breath naming a missing pattern is reported already.) */
+			if (e->hold_ms == 0 && e->breath < 0 &&
+			    is_none(value_of(it, (size_t)setting_find(SEC_EXERCISE, "breath"),
+					     &at, &quiet)))
 				problem(ld, it->last_at, "[%s]: hold = 0s (one breath "
 					"per rep) needs a breath pattern: set breath or hold",
 					it->label);
