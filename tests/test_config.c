@@ -437,6 +437,40 @@ START_TEST(file_unreadable)
 }
 END_TEST
 
+/* A metronome sound file must be one libsndfile reads; relative paths are
+ * relative to the config file's directory, not the working directory. */
+START_TEST(sound_not_audio)
+{
+	char dir[] = "/tmp/test_config_XXXXXX";
+	char *path, *want, *out, *cwd;
+	struct config cfg;
+	FILE *f;
+	int rc;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s/backcoach.ini", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("[metronome]\nsound = backcoach.ini\n", f);
+	fclose(f);
+	cwd = getcwd(NULL, 0);
+	ck_assert_int_eq(chdir("/"), 0);
+	out = load(&cfg, path, &rc);
+	ck_assert_int_eq(chdir(cwd), 0);
+	free(cwd);
+	ck_assert_int_eq(rc, -1);
+	want = xasprintf("%s:2: sound: \"%s\" is not a sound file libsndfile can read (",
+			 path, path);
+	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
+	ck_assert_int_eq(count_lines(out), 1);
+	free(want);
+	free(out);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
 /* Loading twice gives the same result (inih's options are globals). */
 START_TEST(load_twice)
 {
@@ -689,6 +723,7 @@ int main(void)
 	tcase_add_test(files, file_problems);
 	tcase_add_test(files, file_huge);
 	tcase_add_test(files, file_unreadable);
+	tcase_add_test(files, sound_not_audio);
 	tcase_add_test(files, find);
 	suite_add_tcase(s, files);
 
