@@ -116,7 +116,8 @@ void config_settings_foreach(void (*fn)(void *ctx, const char *section,
 		   settings[i].help);
 }
 
-/* ---- Loading state ---- */
+/* ---- Loading state ----
+ * Not thread-safe: inih's options are process globals, set on each load. */
 
 /* A value as written, before it is checked. */
 struct raw {
@@ -493,7 +494,7 @@ static int on_value(void *user, const char *section, const char *name,
 	id = setting_find(ps->item->sec, name);
 	if (id < 0) {
 		problem(ps->ld, at, "unknown key \"%s\" in [%s]", name,
-			ps->item->name ? sections[ps->item->sec].name : ps->item->label);
+			sections[ps->item->sec].name);
 		return 1;
 	}
 	r = &ps->item->raw[id];
@@ -668,18 +669,16 @@ static void bad(const struct conv *c, const char *fmt, ...)
 	free(msg);
 }
 
-/* A whole number, decimal, no sign. */
+/* A whole number, decimal, no sign; huge ones saturate (and are then out
+ * of any range). */
 static bool parse_uint(const char *v, int64_t *out)
 {
 	int64_t n = 0;
 
 	if (!isdigit((unsigned char)*v))
 		return false;
-	for (; isdigit((unsigned char)*v); v++) {
-		if (n > 1000000000)
-			return false;
-		n = n * 10 + (*v - '0');
-	}
+	for (; isdigit((unsigned char)*v); v++)
+		n = n > 1000000000 ? n : n * 10 + (*v - '0');
 	*out = n;
 	return *v == '\0';
 }
