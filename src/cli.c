@@ -116,8 +116,8 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 	char err[512];
 	int c, r, ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:n", opts, NULL)) != -1) {
+	optind = 0; /* GNU getopt: 0 re-initialises its state */
+	while ((c = getopt_long(argc, argv, "o:n", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
