@@ -182,6 +182,16 @@ static int worker_spawn(struct speech *sp, char *err, size_t errlen)
 	pid_t parent = getpid();
 	int sv[2];
 
+	/* Rebuild the data directory if something cleaned it up under us. */
+	if (!speech_voices_datadir_ok(sp->datadir)) {
+		char *dir = speech_voices_mkdata(err, errlen);
+
+		if (!dir)
+			return -1;
+		speech_voices_rmdata(sp->datadir);
+		free(sp->datadir);
+		sp->datadir = dir;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "speech synthesiser: socketpair: %s", strerror(errno));
 		return -1;
@@ -507,6 +517,11 @@ pid_t speech_worker_pid(const struct speech *sp)
 int speech_worker_fd(const struct speech *sp)
 {
 	return sp->fd;
+}
+
+const char *speech_datadir(const struct speech *sp)
+{
+	return sp->datadir;
 }
 
 double speech_spawn_seconds(const struct speech *sp)

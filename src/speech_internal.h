@@ -59,6 +59,8 @@ bool speech_variant_name_ok(const char *name);
  * over system variants of the same name). Returns its malloc'd path, or NULL
  * with err filled. */
 char *speech_voices_mkdata(char *err, size_t errlen);
+/* Is a directory made by speech_voices_mkdata still whole enough to use? */
+bool speech_voices_datadir_ok(const char *dir);
 /* Remove a directory made by speech_voices_mkdata (symlinks and the
  * directories we made only). */
 void speech_voices_rmdata(const char *dir);
@@ -78,6 +80,8 @@ size_t speech_trim(const int16_t *s, size_t n, size_t margin, size_t *start);
 /* The current worker's pid (0 if none) and its socket (-1 if none). */
 pid_t speech_worker_pid(const struct speech *sp);
 int speech_worker_fd(const struct speech *sp);
+/* The private eSpeak NG data directory in use. */
+const char *speech_datadir(const struct speech *sp);
 /* Seconds the last worker start took (fork to ready). */
 double speech_spawn_seconds(const struct speech *sp);
 /* The cached clip for a request, if any, without touching the LRU order;

@@ -436,6 +436,15 @@ static void rm_tree_at(int dirfd, int depth)
 	closedir(d);
 }
 
+bool speech_voices_datadir_ok(const char *dir)
+{
+	char *p = xasprintf("%s/phontab", dir);
+	bool ok = is_regular(p);
+
+	free(p);
+	return ok;
+}
+
 void speech_voices_rmdata(const char *dir)
 {
 	int fd;

@@ -194,13 +194,16 @@ static espeak_ng_STATUS select_voice(const struct speech_req *rq)
 }
 
 /* In the process forked for one utterance: synthesise it into shm. */
-static void __attribute__((noreturn)) synth_child(const struct speech_req *rq,
+static void __attribute__((noreturn)) synth_child(int fd, pid_t worker,
+						   const struct speech_req *rq,
 						   const char *text, int rate)
 {
 	espeak_ng_STATUS st;
 	size_t start, n;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close(fd); /* only the worker talks to the parent */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != worker)
+		_exit(1);
 	alarm(SYNTH_SECONDS);
 	espeak_ng_SetParameter(espeakRATE, rq->rate, 0);
 	espeak_ng_SetParameter(espeakPITCH, rq->pitch, 0);
@@ -238,18 +241,19 @@ static void __attribute__((noreturn)) synth_child(const struct speech_req *rq,
 static int synth(int fd, const struct speech_req *rq, const char *text, int rate)
 {
 	int status;
-	pid_t pid, r;
+	pid_t pid, r, worker;
 
 	shm->done = 0;
 	shm->status = 1;
 	shm->n = 0;
 	shm->msg[0] = '\0';
 	overflow = false;
+	worker = getpid();
 	pid = fork();
 	if (pid < 0)
 		return reply_err(fd, "speech synthesiser: fork: %s", strerror(errno));
 	if (pid == 0)
-		synth_child(rq, text, rate);
+		synth_child(fd, worker, rq, text, rate);
 	do
 		r = waitpid(pid, &status, 0);
 	while (r < 0 && errno == EINTR);
@@ -275,11 +279,9 @@ static int serve(int fd, const char *datadir, int rate)
 {
 	char cur_language[sizeof(((struct speech_req *)0)->language)] = "";
 	char cur_variant[sizeof(((struct speech_req *)0)->variant)] = "";
-	char *text = malloc(SPEECH_MAX_TEXT + 1);
+	static char text[SPEECH_MAX_TEXT + 1];
 	struct speech_req rq;
 
-	if (!text)
-		return -1;
 	while (recv_all(fd, &rq, sizeof(rq)) == 0) {
 		espeak_ng_STATUS st;
 		int r;
@@ -327,7 +329,6 @@ next:
 		if (shm->n > (uint32_t)rate * 60) /* give back a long one's memory */
 			madvise(shm, shm_size, MADV_REMOVE);
 	}
-	free(text);
 	return 0;
 }
 

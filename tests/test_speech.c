@@ -110,6 +110,14 @@ static bool pid_gone(pid_t pid)
 	return gone;
 }
 
+/* Timing checks mean nothing under valgrind (make valgrind). */
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "vgpreload");
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -408,7 +416,8 @@ START_TEST(test_worker_death)
 	a = synth_ok(&en, SENTENCE);
 	ck_assert(pid > 0);
 	kill(pid, SIGSEGV);
-	sleep_ms(50);
+	for (double t0 = util_now(); !pid_gone(pid) && util_now() - t0 < 5;)
+		sleep_ms(5);
 	/* Died between calls: replaced without an error. */
 	b = synth_ok(&en, SENTENCE);
 	ck_assert(same(&a, &b));
@@ -441,6 +450,39 @@ START_TEST(test_worker_death)
 }
 END_TEST
 
+/* The private data directory: where eSpeak NG finds its data and our
+ * variants; rebuilt if it disappears; removed by speech_close. */
+START_TEST(test_datadir)
+{
+	char *dir = xstrdup(speech_datadir(sp)), path[4200];
+	pid_t pid = speech_worker_pid(sp);
+	struct clip c;
+
+	snprintf(path, sizeof(path), "%s/voices/!v/calm", dir);
+	ck_assert(access(path, R_OK) == 0);
+	snprintf(path, sizeof(path), "%s/en_dict", dir);
+	ck_assert(access(path, R_OK) == 0);
+
+	/* Cleaned up under us (tmpfiles): the next worker gets a new one. */
+	speech_voices_rmdata(dir);
+	ck_assert(access(dir, F_OK) < 0);
+	kill(pid, SIGKILL);
+	for (double t0 = util_now(); !pid_gone(pid) && util_now() - t0 < 5;)
+		sleep_ms(5);
+	c = synth_ok(&(struct speech_voice){ "en-us", "calm", 175, 50, 50, 100 }, SENTENCE);
+	free(c.s);
+	free(dir);
+	dir = xstrdup(speech_datadir(sp));
+	ck_assert(access(dir, F_OK) == 0);
+	speech_close(sp);
+	sp = NULL;
+	ck_assert(access(dir, F_OK) < 0);
+	free(dir);
+	sp = speech_open(err, sizeof(err));
+	ck_assert(sp);
+}
+END_TEST
+
 START_TEST(test_cache)
 {
 	struct speech_voice loud = en;
@@ -464,7 +506,8 @@ START_TEST(test_cache)
 	t0 = util_now();
 	for (int i = 0; i < 100000; i++)
 		ck_assert(speech_get(sp, &en, SENTENCE, err, sizeof(err)) == a);
-	ck_assert_msg(util_now() - t0 < 0.5, "%.3f s for 100000 hits", util_now() - t0);
+	ck_assert_msg(util_now() - t0 < 0.5 || under_valgrind(), "%.3f s for 100000 hits",
+		      util_now() - t0);
 
 	/* A budget below one clip: only the latest two survive a call, and
 	 * the clip returned last stays valid through the next call. */
@@ -687,7 +730,8 @@ START_TEST(test_throughput)
 	fprintf(stderr, "speech: worker start %.1f ms, %.1f s of speech in %.3f s "
 		"(%.0fx real time), worker RSS %ld kB\n",
 		speech_spawn_seconds(sp) * 1e3, audio, wall, audio / wall, rss);
-	ck_assert_msg(audio / wall > 100, "only %.0fx real time", audio / wall);
+	ck_assert_msg(audio / wall > 100 || under_valgrind(), "only %.0fx real time",
+		      audio / wall);
 
 	t0 = util_now();
 	for (int i = 0; i < 5; i++) {
@@ -719,6 +763,7 @@ static Suite *speech_suite(void)
 	tcase_add_test(tc, test_long_text);
 	tcase_add_test(tc, test_crash_isolation);
 	tcase_add_test(tc, test_worker_death);
+	tcase_add_test(tc, test_datadir);
 	tcase_add_test(tc, test_cache);
 	tcase_add_test(tc, test_cache_lru);
 	tcase_add_test(tc, test_worker_eof);
