@@ -144,12 +144,12 @@ static void worker_reap(struct speech *sp, bool kill_it, char *err, size_t errle
 /* In the child: a clean process for eSpeak NG. Empty signal mask, default
  * dispositions, dies with its parent, no core dumps, stdin/stdout on
  * /dev/null, no fds but stderr and the socket (as fd 3). */
-static void __attribute__((noreturn)) worker_child(int sock, pid_t parent,
+static void __attribute__((noreturn)) worker_child(const int sv[2], pid_t parent,
 						    const char *datadir)
 {
 	struct sigaction sa;
 	sigset_t none;
-	int null;
+	int null, sock;
 
 	sigemptyset(&none);
 	memset(&sa, 0, sizeof(sa));
@@ -161,10 +161,17 @@ static void __attribute__((noreturn)) worker_child(int sock, pid_t parent,
 		_exit(1);
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }); /* crashes are expected */
 
-	sock = fcntl(sock, F_DUPFD, 10); /* out of the way of 0..3 */
+	sock = fcntl(sv[1], F_DUPFD, 10); /* out of the way of 0..3 */
 	null = open("/dev/null", O_RDWR);
 	if (sock < 0 || null < 0 || dup2(null, STDIN_FILENO) < 0 ||
-	    dup2(null, STDOUT_FILENO) < 0 || dup2(sock, 3) != 3)
+	    dup2(null, STDOUT_FILENO) < 0)
+		_exit(1);
+	/* eSpeak NG writes diagnostics to stderr: keep the parent's, unless
+	 * it had none and the socket took its number. */
+	if (sv[0] == STDERR_FILENO || sv[1] == STDERR_FILENO ||
+	    fcntl(STDERR_FILENO, F_GETFD) < 0)
+		dup2(null, STDERR_FILENO);
+	if (dup2(sock, 3) != 3)
 		_exit(1);
 	if (close_range(4, ~0U, 0) < 0) {
 		long max = sysconf(_SC_OPEN_MAX);
@@ -206,7 +213,7 @@ static int worker_spawn(struct speech *sp, char *err, size_t errlen)
 		return -1;
 	}
 	if (sp->pid == 0)
-		worker_child(sv[1], parent, sp->datadir);
+		worker_child(sv, parent, sp->datadir);
 	close(sv[1]);
 	sp->fd = sv[0];
 

@@ -521,6 +521,8 @@ char *speech_voices_mkdata(char *err, size_t errlen)
 		return NULL;
 	}
 	sweep_stale(base);
+	if (strcmp(base, "/tmp"))
+		sweep_stale("/tmp");
 	dir = xasprintf("%s/" DATADIR_PREFIX "%ld-XXXXXX", base, (long)getpid());
 	if (!mkdtemp(dir)) {
 		snprintf(err, errlen, "cannot create a directory in %s: %s", base,
