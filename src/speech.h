@@ -27,20 +27,25 @@ struct speech;
 /* Start the synthesiser. It runs eSpeak NG in a child process, so text that
  * crashes eSpeak NG cannot take the caller down; it is restarted on the next
  * call after a crash. Call before creating threads where possible. Returns
- * NULL and fills err on failure. */
+ * NULL and fills err on failure. A struct speech is used by one thread at a
+ * time; its worker dies with the thread that started it (PR_SET_PDEATHSIG)
+ * and is then restarted on the next call. */
 struct speech *speech_open(char *err, size_t errlen);
 
 /* Synthesise text into a newly malloc'd clip at BC_RATE. Same voice and text
  * always give the same samples. Returns 0, or -1 with err filled (bad voice,
  * text too long or not UTF-8, synthesiser crashed: "speech synthesiser
- * crashed (signal 11)"). The caller frees clip->s. */
+ * crashed (signal 11)"). The caller frees clip->s. Leading and trailing
+ * silence is trimmed to 20 ms; a text with nothing to say gives n = 0. */
 int speech_synth(struct speech *sp, const struct speech_voice *v,
 		 const char *text, struct clip *out, char *err, size_t errlen);
 
 /* Like speech_synth, but remembers results: the returned clip belongs to the
  * cache and stays valid until the cache evicts it (it keeps at most
  * budget_bytes, least recently used first; 0 = unlimited) or speech_close. The
- * entry returned by the latest call is never evicted by the next one.
+ * entry returned by the latest call is never evicted by the next one, so the
+ * cache may exceed the budget by up to those two entries. Failures are not
+ * cached. speech_cache_clear invalidates all clips speech_get returned.
  * Returns NULL with err filled on failure. */
 const struct clip *speech_get(struct speech *sp, const struct speech_voice *v,
 			      const char *text, char *err, size_t errlen);
@@ -52,8 +57,9 @@ void speech_close(struct speech *sp);
 /* Is name an installed eSpeak NG language voice ("en", "en-us", "de")? */
 bool speech_language_exists(const char *name);
 /* Is name a voice variant we may load: shipped in a voices directory (see
- * speech_voice_dirs) or installed in eSpeak NG's voices/!v? Names are
- * [A-Za-z0-9_-]+ only: no paths. */
+ * below) or installed in eSpeak NG's voices/!v? Names are [A-Za-z0-9_-]+
+ * only, starting with a letter (eSpeak NG reads "+3" as variant m3), at most
+ * 32 characters: no paths. */
 bool speech_variant_exists(const char *name);
 /* Print the installed language voices and the available variants. */
 void speech_list_voices(FILE *f);
