@@ -1,0 +1,190 @@
+#!/bin/sh
+# daemon.sh: `backcoach run` against a real sound server: signals, control
+# commands, reload, a sound server that dies, exit; asserted on what was
+# heard on the null sink's monitor.
+set -u
+: "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
+. "$TOP_SRCDIR/tests/daemonlib.sh"
+
+# ---- with no daemon: a clear message and EXIT_NODAEMON (69) ----
+tmpx=$(mktemp -d)
+for c in status stop pause resume skip reload start; do
+	XDG_RUNTIME_DIR=$tmpx "$BACKCOACH" $c >"$tmpx/out" 2>"$tmpx/err"
+	rc=$?
+	if [ $rc -eq 69 ] && grep -q "no daemon is running" "$tmpx/err"; then
+		ok "$c with no daemon: exit 69 and says so"
+	else
+		fail "$c with no daemon: exit $rc: $(cat "$tmpx/err")"
+	fi
+done
+rm -rf "$tmpx"
+
+daemon_setup
+daemon_start "$TEST_DATA/daemon-short.ini" || exit 1
+ok "daemon started and answers status"
+
+"$BACKCOACH" status >"$T/status" 2>&1
+check "status when idle" -- grep -q "^state: idle" "$T/status"
+check "status names the device" -- grep -q "^device: " "$T/status"
+check "status names the config" -- grep -q "^config: $T/cfg.ini" "$T/status"
+
+# ---- a second daemon refuses ----
+"$BACKCOACH" --config "$T/cfg.ini" run >"$T/second.out" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q "already running" "$T/second.out"; then
+	ok "a second daemon refuses (exit $rc)"
+else
+	fail "second daemon: exit $rc: $(cat "$T/second.out")"
+fi
+check "the first daemon still runs" -- kill -0 "$DPID"
+
+# ---- SIGUSR1: speech arrives ----
+rec_start
+sleep 0.5
+t_sig=$(rec_t)
+kill -USR1 "$DPID"
+wait_status "^state: playing" 3
+sleep 3
+"$BACKCOACH" status >"$T/status" 2>&1
+check "status while playing: state" -- grep -q "^state: playing" "$T/status"
+check "status while playing: routine" -- grep -q "^playing: short" "$T/status"
+check "status while playing: step" -- grep -q "^step: 1 of" "$T/status"
+check "status while playing: latency" -- grep -q "^latency: [0-9]" "$T/status"
+
+# ---- SIGUSR1 while playing: ignored ----
+kill -USR1 "$DPID"
+sleep 0.2
+check "SIGUSR1 while playing is ignored with a log line" -- \
+	grep -q "already playing; ignored" "$T/daemon.log"
+
+# ---- SIGUSR2: silence within 500 ms ----
+sleep 0.5
+t_stop=$(rec_t)
+kill -USR2 "$DPID"
+sleep 2
+rec_stop
+first=$(first_sound_after "$t_sig")
+if [ -n "$first" ]; then
+	lat=$(elapsed "$t_sig" "$first")
+	echo "  SIGUSR1 -> first sound: ${lat} s"
+	check "SIGUSR1: sound within 1.5 s" -- fcmp "$lat" "<=" 1.5
+	share=$(sound_share "$first" "$(awk "BEGIN{print $first + 2.5}")")
+	echo "  sound in the first 2.5 s: $share of 10 ms buckets"
+	check "SIGUSR1: speech (sound most of the first 2.5 s)" -- fcmp "$share" ">=" 0.4
+else
+	fail "SIGUSR1: nothing heard"
+fi
+last=$(last_sound_between "$t_stop" "$(awk "BEGIN{print $t_stop + 2}")")
+if [ -n "$last" ]; then
+	gap=$(elapsed "$t_stop" "$last")
+	echo "  SIGUSR2 -> last sound: ${gap} s"
+	check "SIGUSR2: silent within 500 ms" -- fcmp "$gap" "<=" 0.5
+else
+	fail "SIGUSR2: no sound at all after the stop (the end tone is missing)"
+fi
+check "idle after SIGUSR2" -- wait_status "^state: idle" 2
+
+# ---- start / stop through the control socket ----
+rec_start
+sleep 0.3
+t_start=$(rec_t)
+check "backcoach start" -- "$BACKCOACH" start
+sleep 2
+"$BACKCOACH" start >/dev/null 2>"$T/err"
+rc=$?
+check "start while playing: refused (exit 1)" -- test $rc -eq 1
+check "start while playing: says why" -- grep -q "already playing" "$T/err"
+t_stop=$(rec_t)
+check "backcoach stop" -- "$BACKCOACH" stop
+sleep 1.5
+rec_stop
+first=$(first_sound_after "$t_start")
+check "start: sound heard" -- test -n "$first"
+last=$(last_sound_between "$t_stop" "$(awk "BEGIN{print $t_stop + 1.5}")")
+check "stop: silent within 500 ms" -- fcmp "$(elapsed "$t_stop" "${last:-$t_stop}")" "<=" 0.5
+"$BACKCOACH" start no-such-routine >/dev/null 2>"$T/err"
+check "start an unknown routine: refused" -- grep -q "no routine named" "$T/err"
+"$BACKCOACH" pause >/dev/null 2>&1
+check "pause with nothing playing: exit 1" -- test $? -eq 1
+
+# ---- pause, resume, skip ----
+"$BACKCOACH" start >/dev/null
+wait_status "^state: playing" 3
+sleep 1
+check "pause" -- "$BACKCOACH" pause
+check "status says paused" -- wait_status "^state: paused" 1
+rec_start
+sleep 1.5
+rec_stop
+check "paused: silence" -- test -z "$(first_sound_after 0.6)"
+kill -s RTMIN+1 "$DPID" 2>/dev/null || kill -35 "$DPID"
+check "SIGRTMIN+1 resumes" -- wait_status "^state: playing" 1
+kill -s RTMIN+2 "$DPID" 2>/dev/null || kill -36 "$DPID"
+check "SIGRTMIN+2 skips to step 2" -- wait_status "^step: 2 of" 2
+"$BACKCOACH" stop >/dev/null
+wait_status "^state: idle" 2
+
+# ---- SIGHUP with a broken config: old config kept, old routine plays ----
+cp "$TEST_DATA/daemon-broken.ini" "$T/cfg.ini"
+kill -HUP "$DPID"
+sleep 0.5
+check "broken reload: daemon alive" -- kill -0 "$DPID"
+check "broken reload: errors logged as FILE:LINE" -- \
+	grep -q "$T/cfg.ini:[0-9]*: " "$T/daemon.log"
+check "broken reload: says the old config stays" -- \
+	grep -q "keeping the config in use" "$T/daemon.log"
+rec_start
+kill -USR1 "$DPID"
+check "broken reload: the old routine still plays" -- wait_status "^playing: short" 3
+sleep 1.5
+rec_stop
+check "broken reload: sound heard" -- test -n "$(first_sound_after 0)"
+"$BACKCOACH" stop >/dev/null
+wait_status "^state: idle" 2
+"$BACKCOACH" reload >/dev/null 2>"$T/err"
+check "backcoach reload of a broken config: exit 1" -- test $? -eq 1
+check "backcoach reload shows FILE:LINE errors" -- grep -q "cfg.ini:[0-9]*: " "$T/err"
+
+# ---- a good reload swaps the config ----
+cp "$TEST_DATA/daemon-other.ini" "$T/cfg.ini"
+check "backcoach reload of a good config" -- "$BACKCOACH" reload
+check "the new default routine is in use" -- wait_status "^default routine: other" 1
+
+# ---- the sound server dies mid-session ----
+"$BACKCOACH" start >/dev/null
+wait_status "^state: playing" 3
+sleep 1
+pa_kill
+check "server killed: the session ends" -- wait_status "^state: idle" 5
+check "server killed: daemon alive" -- kill -0 "$DPID"
+check "server killed: a clear log line" -- grep -q "the daemon carries on" "$T/daemon.log"
+# No busy loop while the server is away: the daemon sleeps.
+cpu0=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat")
+sleep 1
+cpu1=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat")
+check "server away: no busy loop (<= 5 ticks in 1 s)" -- test $((cpu1 - cpu0)) -le 5
+kill -USR1 "$DPID"
+sleep 1
+check "no server: the trigger fails cleanly, daemon alive" -- kill -0 "$DPID"
+wait_status "^state: idle" 5
+pa_restart
+rec_start
+kill -USR1 "$DPID"
+check "server back: SIGUSR1 plays again" -- wait_status "^state: playing" 5
+sleep 2
+rec_stop
+check "server back: sound heard" -- test -n "$(first_sound_after 0)"
+
+# ---- SIGTERM while playing: exit 0 within 1 s ----
+t0=$(now)
+kill -TERM "$DPID"
+wait "$DPID"
+rc=$?
+dt=$(elapsed "$t0" "$(now)")
+DPID=
+echo "  SIGTERM -> exit: ${dt} s"
+check "SIGTERM: exit status 0" -- test $rc -eq 0
+check "SIGTERM: exit within 1 s" -- fcmp "$dt" "<=" 1.0
+check "SIGTERM: socket removed" -- test ! -e "$XDG_RUNTIME_DIR/backcoach/control"
+
+daemon_finish

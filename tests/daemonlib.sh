@@ -1,0 +1,127 @@
+# daemonlib.sh: helpers for the daemon tests (sourced, POSIX sh).
+#
+# A private PulseAudio (tests/pulse.sh), a daemon started on a test config,
+# and what was heard on the null sink's monitor, analysed with sox in 10 ms
+# buckets. Times are seconds since the recording started (rec_t).
+
+. "$TOP_SRCDIR/tests/pulse.sh"
+
+failures=0 count=0
+DPID=
+REC=
+REC0=
+# A 10 ms bucket is "sound" above this peak (-54 dBFS); the null sink gives
+# exact zeros otherwise.
+LOUD=0.002
+
+ok() { count=$((count + 1)); echo "ok: $*"; }
+fail() {
+	count=$((count + 1)) failures=$((failures + 1))
+	echo "FAIL: $*"
+}
+# check DESCRIPTION -- COMMAND...: pass if the command succeeds.
+check() {
+	_d=$1
+	shift 2
+	if "$@"; then ok "$_d"; else fail "$_d"; fi
+}
+
+now() { date +%s.%N; }
+# Seconds (float) between two `now` readings.
+elapsed() { echo "$2 $1" | awk '{ printf "%.3f", $1 - $2 }'; }
+# Float comparison: fcmp A OP B, OP one of < <= > >=.
+fcmp() { awk "BEGIN { exit !($1 $2 $3) }"; }
+
+daemon_setup() {
+	command -v sox >/dev/null 2>&1 || pa_skip "sox not installed (apt-get install sox)"
+	pa_start
+	T=$PA_DIR/t
+	mkdir -p "$T/state/backcoach" "$T/config"
+	# The safety notice was given before: tests hear the routine at once.
+	: >"$T/state/backcoach/notice-given"
+	export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
+	trap 'daemon_stop; pa_stop' EXIT
+}
+
+# daemon_start CONFIG: run the daemon on a copy of CONFIG ($T/cfg.ini, so
+# tests can change it) and wait until it answers `status`.
+daemon_start() {
+	cp "$1" "$T/cfg.ini"
+	"$BACKCOACH" -v --config "$T/cfg.ini" run >>"$T/daemon.log" 2>&1 &
+	DPID=$!
+	_i=0
+	until "$BACKCOACH" status >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ] || ! kill -0 "$DPID" 2>/dev/null; then
+			echo "daemon did not start:"; tail -n 20 "$T/daemon.log"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+daemon_stop() {
+	[ -n "$DPID" ] || return 0
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	DPID=
+}
+
+# Wait up to $2 seconds (default 5) until `status` shows text $1.
+wait_status() {
+	_n=$(awk "BEGIN { print int(${2:-5} * 20) }")
+	_i=0
+	while [ $_i -lt "$_n" ]; do
+		"$BACKCOACH" status 2>/dev/null | grep -q -- "$1" && return 0
+		_i=$((_i + 1))
+		sleep 0.05
+	done
+	return 1
+}
+
+rec_start() {
+	REC=$T/rec$(date +%s%N).wav
+	pa_record_start "$REC"
+	REC0=$(now)
+}
+rec_stop() { pa_record_stop; }
+# Seconds since the recording started.
+rec_t() { elapsed "$REC0" "$(now)"; }
+
+# The recording as "TIME PEAK" lines, one per 10 ms bucket.
+envelope() {
+	[ -s "$REC.env" ] && { cat "$REC.env"; return; }
+	sox "$REC" -t dat - 2>/dev/null | awk '
+		!/^;/ { b = int($1 * 100); v = $2 < 0 ? -$2 : $2
+			if (v > m[b]) m[b] = v; if (b > mx) mx = b }
+		END { for (i = 0; i <= mx; i++) printf "%.2f %.6f\n", i / 100, m[i] }' >"$REC.env"
+	cat "$REC.env"
+}
+
+# First sound at or after time $1 (prints the time, or nothing).
+first_sound_after() {
+	envelope | awk -v a="$1" -v l="$LOUD" '$1 >= a && $2 > l { print $1; exit }'
+}
+# Last sound in [$1, $2) (prints the time, or nothing).
+last_sound_between() {
+	envelope | awk -v a="$1" -v b="$2" -v l="$LOUD" '$1 >= a && $1 < b && $2 > l { t = $1 } END { if (t != "") print t }'
+}
+# Share (0..1) of buckets in [$1, $2) with sound.
+sound_share() {
+	envelope | awk -v a="$1" -v b="$2" -v l="$LOUD" '$1 >= a && $1 < b { n++; if ($2 > l) s++ } END { printf "%.3f", n ? s / n : 0 }'
+}
+# Sound bursts after at least $1 s of silence: "START END" lines.
+bursts() {
+	envelope | awk -v g="$1" -v l="$LOUD" '
+		$2 > l { if (start == "" || $1 - last > g) { if (start != "") print start, last; start = $1 } last = $1 }
+		END { if (start != "") print start, last }'
+}
+
+daemon_finish() {
+	echo "$((count - failures)) passed, $failures failed"
+	if [ $failures -ne 0 ]; then
+		echo "--- daemon log"; tail -n 60 "$T/daemon.log"
+		return 1
+	fi
+	return 0
+}
