@@ -368,6 +368,23 @@ START_TEST(test_long_text)
 }
 END_TEST
 
+/* A text within SPEECH_MAX_TEXT that would speak for over 5 minutes is
+ * stopped there and refused. */
+START_TEST(test_too_long_speech)
+{
+	struct speech_voice slow = { "en-us", "calm", 80, 50, 50, 100 };
+	char text[SPEECH_MAX_TEXT + 1] = "";
+	struct clip c;
+
+	while (strlen(text) + 12 <= SPEECH_MAX_TEXT)
+		strcat(text, "77777777777 ");
+	ck_assert(speech_synth(sp, &slow, text, &c, err, sizeof(err)) < 0);
+	ck_assert_msg(strstr(err, "longer than 300 seconds"), "%s", err);
+	c = synth_ok(&en, SENTENCE);
+	free(c.s);
+}
+END_TEST
+
 /* The crash text: stacked possessives overflow a buffer in Debian's eSpeak NG
  * 1.51 (found with the espeak-ng command first: aborts from 70 "'s" up). */
 static char *crash_text(void)
@@ -761,6 +778,7 @@ static Suite *speech_suite(void)
 	tcase_add_test(tc, test_variant_outside_dirs);
 	tcase_add_test(tc, test_bad_text);
 	tcase_add_test(tc, test_long_text);
+	tcase_add_test(tc, test_too_long_speech);
 	tcase_add_test(tc, test_crash_isolation);
 	tcase_add_test(tc, test_worker_death);
 	tcase_add_test(tc, test_datadir);
