@@ -275,8 +275,7 @@ static void copy_msg(char *err, size_t errlen, const char *msg, size_t n)
 		err[j] = '\0';
 }
 
-/* Convert the worker's int16 samples to float at BC_RATE with the gain. */
-static int to_clip(const int16_t *in, size_t n, int rate, float gain,
+int speech_to_clip(const int16_t *in, size_t n, int rate, float gain,
 		   struct clip *out, char *err, size_t errlen)
 {
 	float *f = xmalloc((n ? n : 1) * sizeof(*f));
@@ -351,7 +350,7 @@ static int worker_request(struct speech *sp, const struct speech_req *rq,
 		free(pcm);
 		goto gone;
 	}
-	if (to_clip(pcm, rep.len, (int)rep.rate, gain, out, err, errlen) < 0) {
+	if (speech_to_clip(pcm, rep.len, (int)rep.rate, gain, out, err, errlen) < 0) {
 		free(pcm);
 		return REQ_ERROR;
 	}

@@ -75,7 +75,15 @@ void speech_worker_main(int fd, const char *datadir) __attribute__((noreturn));
  * samples of it at each end. Returns the new start in *start and length. */
 size_t speech_trim(const int16_t *s, size_t n, size_t margin, size_t *start);
 
-/* ---- speech.c, for tests ---- */
+/* ---- speech.c ---- */
+
+/* Convert a worker's int16 samples at rate to a float clip at BC_RATE
+ * (resampled with libsamplerate if rate differs), times gain, clamped to
+ * +-1. Returns 0, or -1 with err filled. */
+int speech_to_clip(const int16_t *in, size_t n, int rate, float gain,
+		   struct clip *out, char *err, size_t errlen);
+
+/* For tests: */
 
 /* The current worker's pid (0 if none) and its socket (-1 if none). */
 pid_t speech_worker_pid(const struct speech *sp);

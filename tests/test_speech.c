@@ -124,6 +124,22 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Wait until our child pid has ended (all its threads), leaving it for
+ * whoever reaps it. */
+static void wait_ended(pid_t pid)
+{
+	double t0 = util_now();
+	siginfo_t si;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+		    si.si_pid == pid || util_now() - t0 > 5)
+			return;
+		sleep_ms(2);
+	}
+}
+
 START_TEST(test_sentence)
 {
 	struct clip c = synth_ok(&en, SENTENCE);
@@ -433,8 +449,7 @@ START_TEST(test_worker_death)
 	a = synth_ok(&en, SENTENCE);
 	ck_assert(pid > 0);
 	kill(pid, SIGSEGV);
-	for (double t0 = util_now(); !pid_gone(pid) && util_now() - t0 < 5;)
-		sleep_ms(5);
+	wait_ended(pid);
 	/* Died between calls: replaced without an error. */
 	b = synth_ok(&en, SENTENCE);
 	ck_assert(same(&a, &b));
@@ -484,8 +499,7 @@ START_TEST(test_datadir)
 	speech_voices_rmdata(dir);
 	ck_assert(access(dir, F_OK) < 0);
 	kill(pid, SIGKILL);
-	for (double t0 = util_now(); !pid_gone(pid) && util_now() - t0 < 5;)
-		sleep_ms(5);
+	wait_ended(pid);
 	c = synth_ok(&(struct speech_voice){ "en-us", "calm", 175, 50, 50, 100 }, SENTENCE);
 	free(c.s);
 	free(dir);
@@ -714,6 +728,30 @@ START_TEST(test_trim)
 }
 END_TEST
 
+/* Samples at another rate (mbrola voices: 16 kHz) are resampled. */
+START_TEST(test_resample)
+{
+	int16_t in[16000];
+	struct clip c;
+	int crossings = 0;
+
+	for (int i = 0; i < 16000; i++) /* 1 s of 440 Hz at 16 kHz */
+		in[i] = (int16_t)lrint(16000 * sin(2 * M_PI * 440 * i / 16000.0));
+	ck_assert(speech_to_clip(in, 16000, 16000, 1.0f, &c, err, sizeof(err)) == 0);
+	ck_assert_msg(labs((long)c.n - BC_RATE) < 50, "%zu samples", c.n);
+	for (size_t i = 1000; i + 1 < (size_t)BC_RATE - 1000; i++)
+		crossings += (c.s[i] < 0) != (c.s[i + 1] < 0);
+	/* 440 Hz: 880 crossings a second, over the middle 20050 samples. */
+	ck_assert_msg(abs(crossings - 800) < 10, "%d crossings", crossings);
+	free(c.s);
+	ck_assert(speech_to_clip(in, 16000, BC_RATE, 3.0f, &c, err, sizeof(err)) == 0);
+	ck_assert_uint_eq(c.n, 16000);
+	for (size_t i = 0; i < c.n; i++)
+		ck_assert(c.s[i] >= -1.0f && c.s[i] <= 1.0f);
+	free(c.s);
+}
+END_TEST
+
 /* Figures for the report: spawn time, throughput, worker memory. */
 START_TEST(test_throughput)
 {
@@ -789,6 +827,7 @@ static Suite *speech_suite(void)
 	tcase_add_test(tc, test_close_reaps);
 	tcase_add_test(tc, test_list_voices);
 	tcase_add_test(tc, test_trim);
+	tcase_add_test(tc, test_resample);
 	tcase_add_test(tc, test_throughput);
 	suite_add_tcase(s, tc);
 	return s;
