@@ -12,7 +12,8 @@
 /* Where the mixer gets speech samples for a CUE_SPEECH cue. get returns a
  * clip that stays valid until the next get call (a speech_get cache entry),
  * or NULL on failure: that cue is then silent, and the failure is the
- * source's to report. */
+ * source's to report. A clip plays for at most cue.len samples (the measured
+ * length), faded at both ends; get may be called several times per cue. */
 struct speech_source {
 	const struct clip *(*get)(void *ctx, const struct cue *c);
 	void *ctx;

@@ -9,7 +9,18 @@
  *
  * Texts that start at the same instant are joined into one utterance ("Begin.
  * 1. Breathe in.") carried by one cue whose role is that of the first text;
- * its phase is set when it carries a breath word. */
+ * its phase is set when it carries a breath word. So the first rep of a side
+ * is a ROLE_BEGIN cue ("Begin." + count + rep cue + breath word), and the
+ * side begins (first beat) with it. At the middle rep of four or more,
+ * "Halfway." replaces the count, as "Last one." does at the last.
+ *
+ * Waits (setup_ms, switch_ms, rest_ms) run from the end of the speech before
+ * them. A rep lasts hold_ms, or one breath cycle, or DEFAULT_REP_MS with
+ * neither; breath cycles repeat through a hold, the last cut at its end (a
+ * phase whose word would not fit is left out). Holds of LONG_HOLD_MS or more
+ * get "Halfway." at the midpoint (or the first silence after it that fits).
+ * Time-left callouts are placed where exactly 5k seconds are left of the
+ * hold, or of the wait, they are in. */
 #include "routine.h"
 
 #include <stdarg.h>

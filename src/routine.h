@@ -49,7 +49,9 @@ struct cue {
 	enum cue_kind kind;
 	enum cue_role role;
 	int step;             /* index into timeline.steps */
-	int phase;            /* ROLE_BREATH: enum breath_phase, else -1 */
+	int phase;            /* ROLE_BREATH, or a speech cue that carries a
+	                         breath word joined to other text: enum
+	                         breath_phase; else -1 */
 	const char *text;     /* CUE_SPEECH: owned by the timeline */
 	float f0, f1;         /* CUE_TONE: start and end frequency, Hz */
 	float gain;           /* linear, before the mixer's master gain */
