@@ -68,10 +68,14 @@ _pa_launch() {
 	# the pulse-access group and needs the pulse user's home.
 	# -n: no default.pa (no hardware probing, no module-suspend-on-idle,
 	# no stream-restore); only what the test needs is loaded.
+	# norewinds=1: the null sink renders at most 50 ms ahead of real time,
+	# like a sound card. Without it, it renders up to 2 s ahead when a
+	# stream starts: the client's first period is swallowed at once and the
+	# monitor then shows a ~1.8 s hole in continuous playback.
 	HOME="$PA_DIR/home" pulseaudio --daemonize=yes -n \
 		--exit-idle-time=-1 --realtime=no --high-priority=no \
 		--log-target="file:$PA_LOG" --log-level=notice \
-		--load="module-null-sink sink_name=$PA_SINK rate=$PA_RATE sink_properties=device.description=bc_test" \
+		--load="module-null-sink sink_name=$PA_SINK rate=$PA_RATE norewinds=1 sink_properties=device.description=bc_test" \
 		--load="module-native-protocol-unix auth-anonymous=1 socket=$PA_DIR/run/pulse/native" \
 		>"$PA_DIR/start.out" 2>&1
 	_rc=$?
