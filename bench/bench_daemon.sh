@@ -62,7 +62,7 @@ trigger_once() {
 	sleep 1.2
 	rec_stop
 	_f=$(first_sound_after "$_t")
-	[ -n "$_f" ] && elapsed "$_t" "$_f"
+	[ -n "$_f" ] && echo "$(elapsed "$_t" "$_f")"
 }
 
 echo "== daemon: trigger latency (SIGUSR1 -> first audible sample), $TRIALS trials"
@@ -154,7 +154,7 @@ if command -v stress-ng >/dev/null 2>&1; then
 	done
 	kill "$sp" 2>/dev/null
 	wait "$sp" 2>/dev/null
-	echo "session of $(elapsed "$t0" "$(now)") s: $(grep -o '[0-9]* underflows' "$T/daemon.log" | tail -n 1 || echo "$u underflows") (last status: $u; target 0)"
+	echo "session of $(elapsed "$t0" "$(now)") s: $(grep -o '[0-9][0-9]* output underflows' "$T/daemon.log" | tail -n 1) (last status: $u; target 0)"
 	daemon_stop
 else
 	echo "stress-ng not installed: skipped"

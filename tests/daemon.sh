@@ -101,7 +101,9 @@ rec_stop
 first=$(first_sound_after "$t_start")
 check "start: sound heard" -- test -n "$first"
 last=$(last_sound_between "$t_stop" "$(awk "BEGIN{print $t_stop + 1.5}")")
-check "stop: silent within 500 ms" -- fcmp "$(elapsed "$t_stop" "${last:-$t_stop}")" "<=" 0.5
+gap=$(elapsed "$t_stop" "${last:-$t_stop}")
+echo "  backcoach stop -> last sound: ${gap} s"
+check "stop: silent within 500 ms" -- fcmp "$gap" "<=" 0.5
 "$BACKCOACH" start no-such-routine >/dev/null 2>"$T/err"
 check "start an unknown routine: refused" -- grep -q "no routine named" "$T/err"
 "$BACKCOACH" pause >/dev/null 2>&1

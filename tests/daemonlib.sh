@@ -4,6 +4,7 @@
 # and what was heard on the null sink's monitor, analysed with sox in 10 ms
 # buckets. Times are seconds since the recording started (rec_t).
 
+: "${PA_KEEP:=}"
 . "$TOP_SRCDIR/tests/pulse.sh"
 
 failures=0 count=0

@@ -1,0 +1,378 @@
+/* session.c: one playback: a worker thread mixes the timeline ahead into the
+ * PortAudio sink; pause, resume, skip and stop act within a block.
+ *
+ * The worker is the only thread that touches the synthesiser (through the
+ * mixer's speech source) and the mixer while the session lives. Requests
+ * come from the main thread through a mutex-protected struct and a condition
+ * variable; the audio callback is the sink's (sink_pa.c): it only copies
+ * from a lock-free ring. */
+#include "session.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mixer.h"
+#include "sink.h"
+#include "util.h"
+
+#define BLOCK 512             /* frames mixed at a time: 23 ms */
+#define LOOKAHEAD_MS 8000     /* speech is synthesised this far ahead */
+/* While playing, the cache holds what is ahead and what plays: a clip in
+ * use must not be evicted by a prefetch. */
+#define SESSION_CACHE_BUDGET (24u << 20)
+#define END_TONE_MS 120       /* the end tone: a short falling glide */
+#define END_TONE_F0 660.0f
+#define END_TONE_F1 440.0f
+#define END_TONE_GAIN 0.25f
+
+struct session {
+	pthread_t thread;
+	struct session_spec spec;
+	int end_fd;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	/* Requests (under lock). */
+	bool want_pause, want_stop, stop_tone;
+	unsigned skips;
+	/* State (under lock). */
+	enum session_state state;
+	char device[128];
+	double latency_s;
+	struct sink *sink;       /* set once open; read by session_info */
+	int64_t base_pos;        /* timeline position at base_played */
+	int64_t base_played;     /* sink frames played at the last seek */
+	int64_t heard;           /* last position computed */
+
+	enum session_result result;
+	char err[256];
+};
+
+/* Timeline position heard now: what the sink has played since the last
+ * seek, from where that seek went. Called with the lock held. */
+static int64_t heard_pos(struct session *s)
+{
+	int64_t pos = s->base_pos;
+
+	if (s->sink)
+		pos += sink_pa_played(s->sink) - s->base_played;
+	if (pos > s->spec.tl->length)
+		pos = s->spec.tl->length;
+	s->heard = pos;
+	return pos;
+}
+
+static void set_state(struct session *s, enum session_state st)
+{
+	pthread_mutex_lock(&s->lock);
+	s->state = st;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* A short falling glide with raised-cosine edges, written to the sink. */
+static int write_end_tone(struct sink *sink)
+{
+	enum { N = (int)(END_TONE_MS * BC_RATE / 1000) };
+	float tone[N];
+	double ph = 0;
+
+	for (int i = 0; i < N; i++) {
+		double t = (double)i / N;
+		double f = END_TONE_F0 + (END_TONE_F1 - END_TONE_F0) * t;
+		double edge = 1.0;
+		if (t < 0.1)
+			edge = 0.5 - 0.5 * cos(M_PI * t / 0.1);
+		else if (t > 0.6)
+			edge = 0.5 + 0.5 * cos(M_PI * (t - 0.6) / 0.4);
+		ph += 2 * M_PI * f / BC_RATE;
+		tone[i] = (float)(END_TONE_GAIN * edge * sin(ph));
+	}
+	return sink->ops->write(sink, tone, N);
+}
+
+/* Synthesise the next speech cue starting before upto, if any, so the mixer
+ * finds it in the cache: one utterance per call, between blocks, while the
+ * sink's queue and the device buffer play on. *next walks the cues. */
+static void prefetch(struct session *s, size_t *next, int64_t from, int64_t upto)
+{
+	const struct timeline *tl = s->spec.tl;
+	char err[256];
+
+	while (*next < tl->n_cues &&
+	       (tl->cues[*next].kind != CUE_SPEECH ||
+		tl->cues[*next].at + tl->cues[*next].len <= from))
+		(*next)++;
+	if (*next < tl->n_cues && tl->cues[*next].at < upto) {
+		/* A failure is reported when the mixer asks for it. */
+		(void)speech_get(s->spec.vs.sp, &s->spec.vs.voice,
+				 tl->cues[*next].text, err, sizeof(err));
+		(*next)++;
+	}
+}
+
+/* The first step starting after pos, or -1. */
+static int next_step(const struct timeline *tl, int64_t pos)
+{
+	for (size_t i = 0; i < tl->n_steps; i++)
+		if (tl->steps[i].at > pos)
+			return (int)i;
+	return -1;
+}
+
+static void *worker(void *arg)
+{
+	struct session *s = arg;
+	const struct config *cfg = s->spec.cfg;
+	struct mixer *mx = NULL;
+	struct sink *sink = NULL;
+	float buf[BLOCK];
+	char err[256] = "";
+	bool paused = false, ok = false, pa_up = false;
+	unsigned skips_done = 0;
+	size_t next_speech = 0;
+	enum session_result res = SESSION_FAILED;
+
+	speech_set_cache_budget(s->spec.vs.sp, SESSION_CACHE_BUDGET);
+	/* Mix the first block before the stream starts, so the first cue is
+	 * there the moment the device runs. */
+	mx = mixer_new(s->spec.tl, cfg, voice_speech_source(&s->spec.vs), err,
+		       sizeof(err));
+	if (!mx)
+		goto out;
+	size_t n = mixer_render(mx, buf, BLOCK);
+
+	/* PortAudio lives only as long as the session: its device list is
+	 * fresh for every session (it is frozen at initialisation, so a sound
+	 * server restarted since would not be found), and the idle daemon
+	 * keeps none of the sound libraries and plugins it loads. */
+	if (sink_pa_init(err, sizeof(err)) < 0)
+		goto out;
+	pa_up = true;
+	sink = sink_pa_open(cfg->audio.device, cfg->audio.latency_ms, err,
+			    sizeof(err));
+	if (!sink)
+		goto out;
+	pthread_mutex_lock(&s->lock);
+	s->sink = sink;
+	snprintf(s->device, sizeof(s->device), "%s", sink_pa_device(sink));
+	s->latency_s = sink_pa_latency_ms(sink) / 1000;
+	s->base_played = sink_pa_played(sink);
+	s->state = SESSION_PLAYING;
+	pthread_mutex_unlock(&s->lock);
+	log_info("playing %s on %s (latency %.0f ms)", s->spec.name, s->device,
+		 s->latency_s * 1000);
+
+	for (;;) {
+		bool stop, tone;
+
+		if (n == 0) { /* the end of the timeline */
+			res = SESSION_DONE;
+			ok = true;
+			break;
+		}
+		if (sink->ops->write(sink, buf, n) < 0) {
+			snprintf(err, sizeof(err), "audio: %s", sink->ops->error(sink));
+			break;
+		}
+		pthread_mutex_lock(&s->lock);
+		heard_pos(s);
+		while (s->want_pause && !s->want_stop && s->skips == skips_done) {
+			if (!paused) {
+				sink_pa_pause(sink);
+				paused = true;
+				s->state = SESSION_PAUSED;
+			}
+			pthread_cond_wait(&s->cond, &s->lock);
+		}
+		if (paused && (!s->want_pause || s->want_stop)) {
+			sink_pa_resume(sink);
+			paused = false;
+			s->state = SESSION_PLAYING;
+		}
+		stop = s->want_stop;
+		tone = s->stop_tone;
+		if (!stop && s->skips != skips_done) {
+			int64_t pos = heard_pos(s);
+			int st = next_step(s->spec.tl, pos);
+			skips_done = s->skips;
+			if (st < 0) { /* past the last step: that is the end */
+				pthread_mutex_unlock(&s->lock);
+				sink_pa_flush(sink);
+				res = SESSION_DONE;
+				ok = true;
+				break;
+			}
+			sink_pa_flush(sink);
+			mixer_seek(mx, s->spec.tl->steps[st].at);
+			next_speech = 0;
+			s->base_pos = s->spec.tl->steps[st].at;
+			s->base_played = sink_pa_played(sink);
+			log_info("skipped to step %d: %s", st + 1,
+				 s->spec.tl->steps[st].name);
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (stop) {
+			set_state(s, SESSION_ENDING);
+			res = SESSION_STOPPED;
+			if (!tone) /* close(ok = false) fades out quickly */
+				break;
+			sink_pa_fade_out(sink);
+			if (write_end_tone(sink) < 0)
+				snprintf(err, sizeof(err), "audio: %s",
+					 sink->ops->error(sink));
+			ok = true;
+			break;
+		}
+		if (!sink_pa_alive(sink)) {
+			snprintf(err, sizeof(err),
+				 "audio: the device or sound server went away");
+			break;
+		}
+		prefetch(s, &next_speech, mixer_pos(mx),
+			 mixer_pos(mx) + BC_MS_TO_SAMPLES(LOOKAHEAD_MS));
+		n = mixer_render(mx, buf, BLOCK);
+	}
+	if (res != SESSION_FAILED)
+		set_state(s, SESSION_ENDING);
+out:
+	pthread_mutex_lock(&s->lock);
+	if (sink)
+		heard_pos(s);
+	s->sink = NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (sink)
+		log_info("%s on %s: %u output underflows", s->spec.name, s->device,
+			 sink_pa_underflows(sink));
+	if (sink) {
+		char cerr[200];
+		sink_pa_idle(sink);
+		/* Drain what is queued (the end tone, the routine's tail) so it
+		 * is heard; on failure, throw it away. */
+		if (sink->ops->close(sink, ok, cerr, sizeof(cerr)) < 0 && ok &&
+		    res != SESSION_STOPPED) {
+			snprintf(err, sizeof(err), "audio: %s", cerr);
+			res = SESSION_FAILED;
+		}
+	}
+	if (pa_up)
+		sink_pa_terminate();
+	mixer_free(mx);
+	pthread_mutex_lock(&s->lock);
+	s->result = res;
+	snprintf(s->err, sizeof(s->err), "%s", err[0] ? err : "failed");
+	s->state = SESSION_ENDED;
+	pthread_mutex_unlock(&s->lock);
+	uint64_t one = 1;
+	if (s->end_fd >= 0 && write(s->end_fd, &one, sizeof(one)) < 0)
+		log_err("session: cannot signal its end: %s", strerror(errno));
+	return NULL;
+}
+
+struct session *session_start(const struct session_spec *spec, int end_fd,
+			      char *err, size_t errlen)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	sigset_t all, old;
+	int e;
+
+	s->spec = *spec;
+	s->end_fd = end_fd;
+	s->state = SESSION_STARTING;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	/* The worker (and PortAudio's threads it starts) take no signals:
+	 * they all go to the main thread's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&s->thread, NULL, worker, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		snprintf(err, errlen, "cannot start the playback thread: %s",
+			 strerror(e));
+		pthread_cond_destroy(&s->cond);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void session_pause(struct session *s, bool pause)
+{
+	pthread_mutex_lock(&s->lock);
+	s->want_pause = pause;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+bool session_paused(const struct session *s)
+{
+	struct session *m = (struct session *)s;
+	bool p;
+
+	pthread_mutex_lock(&m->lock);
+	p = m->want_pause;
+	pthread_mutex_unlock(&m->lock);
+	return p;
+}
+
+void session_skip(struct session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->skips++;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void session_stop(struct session *s, bool tone)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->want_stop)
+		s->stop_tone = tone;
+	s->want_stop = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void session_info(const struct session *cs, struct session_info *info)
+{
+	struct session *s = (struct session *)cs;
+
+	pthread_mutex_lock(&s->lock);
+	memset(info, 0, sizeof(*info));
+	info->state = s->state;
+	if (info->state == SESSION_PLAYING && s->want_pause)
+		info->state = SESSION_PAUSED;
+	info->pos = s->sink ? heard_pos(s) : s->heard;
+	info->step = timeline_step_at(s->spec.tl, info->pos);
+	snprintf(info->device, sizeof(info->device), "%s", s->device);
+	info->latency_s = s->latency_s;
+	info->underflows = s->sink ? sink_pa_underflows(s->sink) : 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+enum session_result session_join(struct session *s, int64_t *heard, char *err,
+				 size_t errlen)
+{
+	enum session_result res;
+
+	pthread_join(s->thread, NULL);
+	res = s->result;
+	if (heard)
+		*heard = s->heard;
+	if (err && errlen)
+		snprintf(err, errlen, "%s", s->err);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	return res;
+}

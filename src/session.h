@@ -1,0 +1,69 @@
+/* session.h: one playback: a worker thread mixing a timeline ahead into the
+ * PortAudio sink, with pause, resume, skip and stop. */
+#ifndef BC_SESSION_H
+#define BC_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "render.h"
+#include "routine.h"
+
+/* What to play. Everything pointed to must outlive the session (until
+ * session_join). The synthesiser in vs.sp belongs to the session's thread
+ * from session_start to session_join: no other thread may use it then. */
+struct session_spec {
+	const struct config *cfg;     /* [audio] device and latency, metronome */
+	const struct timeline *tl;
+	struct voice_speech vs;       /* copied */
+	const char *name;             /* for log lines: the routine's name */
+};
+
+enum session_result {
+	SESSION_DONE,    /* played to the end */
+	SESSION_STOPPED, /* session_stop */
+	SESSION_FAILED,  /* no device, device or sound server gone, ... */
+};
+
+enum session_state {
+	SESSION_STARTING, /* opening the device, mixing the first block */
+	SESSION_PLAYING,
+	SESSION_PAUSED,
+	SESSION_ENDING,   /* fading out / draining */
+	SESSION_ENDED,    /* the thread is done: call session_join */
+};
+
+struct session_info {
+	enum session_state state;
+	int64_t pos;           /* timeline sample being heard now (about) */
+	int step;              /* timeline step at pos, -1 before the first */
+	char device[128];      /* device in use, "" until open */
+	double latency_s;      /* its output latency */
+	unsigned underflows;
+};
+
+/* Start playing: returns at once; the worker opens the device, mixes the
+ * first block, then starts the stream. When the session has ended (any
+ * way), it writes to end_fd (an eventfd or pipe: 8 bytes), and the caller
+ * then calls session_join. NULL with err filled if no thread could start. */
+struct session *session_start(const struct session_spec *spec, int end_fd,
+			      char *err, size_t errlen);
+
+/* Requests; each returns at once, the worker acts within one block. */
+void session_pause(struct session *s, bool pause);
+bool session_paused(const struct session *s);
+void session_skip(struct session *s);  /* to the start of the next step */
+/* Quick fade; tone: then a short end tone. Silent within 500 ms. */
+void session_stop(struct session *s, bool tone);
+
+void session_info(const struct session *s, struct session_info *info);
+
+/* Wait for the worker to end, close the device, free s. Returns how it
+ * ended; *heard (if not NULL) gets the last timeline position heard; err
+ * gets what failed for SESSION_FAILED. */
+enum session_result session_join(struct session *s, int64_t *heard, char *err,
+				 size_t errlen);
+
+#endif

@@ -1,0 +1,82 @@
+#!/bin/sh
+# daemon-reminders.sh: reminders heard on the null sink's monitor: on time
+# (+-0.5 s), the expected number of times, none lost or doubled across a
+# reload; a countdown cancelled by SIGUSR2 is silent and snoozes.
+set -u
+: "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
+. "$TOP_SRCDIR/tests/daemonlib.sh"
+
+daemon_setup
+
+# ---- every 4 s of sitting (counted from the end of the last reminder) ----
+# daemon-remind.ini: interval 4 s, message "Sat {minutes}." and no routine.
+rec_start
+sleep 0.3
+t_start=$(rec_t)
+daemon_start "$TEST_DATA/daemon-remind.ini" || exit 1
+t_ready=$(rec_t)
+# Reload (the same, valid config) half-way through the second interval:
+# it must neither restart the sitting time nor fire an extra reminder.
+sleep 7.5
+t_hup=$(rec_t)
+kill -HUP "$DPID"
+sleep 9
+rec_stop
+t_end=$(rec_t)
+daemon_stop
+
+# Reminders are the only sound: bursts separated by > 1 s of silence.
+bursts 1.0 >"$T/bursts"
+echo "  daemon start at ${t_start}-${t_ready} s, reload at ${t_hup} s; reminders heard (start end):"
+sed 's/^/    /' "$T/bursts"
+n=$(wc -l <"$T/bursts")
+# Expected: the first due 4 s after start, each next 4 s after the previous
+# one ended, until t_end.
+expect=$(awk -v s="$t_ready" -v e="$t_end" '
+	{ st[NR] = $1; en[NR] = $2 }
+	END { due = s + 4; n = 0; i = 1
+	      while (due < e - 0.3) { n++; if (i <= NR) { due = en[i] + 4; i++ } else due += 5 }
+	      print n }' "$T/bursts")
+check "reminders: $n heard, $expect expected" -- test "$n" -eq "$expect"
+check "reminders: at least 3 in 17 s" -- test "$n" -ge 3
+# First one 4 s after the daemon started (sitting counts from the start).
+first=$(awk 'NR == 1 { print $1 }' "$T/bursts")
+d=$(elapsed "$t_ready" "${first:-0}")
+echo "  first reminder ${d} s after the daemon was ready"
+check "first reminder after 4 s (+-0.5 s)" -- \
+	awk -v d="$d" 'BEGIN { exit !(d >= 3.5 - 0.1 && d <= 4.5) }'
+# Each next one 4 s after the previous ended: none lost, none doubled,
+# also across the reload.
+awk 'NR > 1 { printf "%.2f\n", $1 - prev } { prev = $2 }' "$T/bursts" >"$T/gaps"
+echo "  gaps after each reminder: $(tr '\n' ' ' <"$T/gaps")"
+i=0
+while read -r g; do
+	i=$((i + 1))
+	check "reminder $((i + 1)) 4 s after the one before (+-0.5 s): $g" -- \
+		awk -v g="$g" 'BEGIN { exit !(g >= 3.5 && g <= 4.5) }'
+done <"$T/gaps"
+check "the daemon logged the reload" -- grep -q "config reloaded" "$T/daemon.log"
+
+# ---- a countdown cancelled with SIGUSR2: silence, no routine, snoozed ----
+# daemon-countdown.ini: after 3 s, "Sat 0.", "Get ready.", 3, 2, 1 over 4 s,
+# then the routine; snooze 1 m.
+rec_start
+daemon_start "$TEST_DATA/daemon-countdown.ini" || exit 1
+check "countdown: the reminder starts" -- wait_status "^playing: reminder" 5
+sleep 1.2
+t_cancel=$(rec_t)
+kill -USR2 "$DPID"
+sleep 5
+rec_stop
+last=$(last_sound_between "$t_cancel" 100)
+gap=$(elapsed "$t_cancel" "${last:-$t_cancel}")
+echo "  SIGUSR2 during the countdown -> last sound: ${gap} s"
+check "countdown cancelled: silent within 500 ms, no routine after it" -- \
+	fcmp "$gap" "<=" 0.5
+check "countdown cancelled: snoozed" -- grep -q "reminder cancelled: snoozed" "$T/daemon.log"
+"$BACKCOACH" status >"$T/status"
+check "countdown cancelled: next reminder about a minute away" -- \
+	grep -q "^next reminder: .*(in [0-9]*s\|(in 1m" "$T/status"
+daemon_stop
+
+daemon_finish
