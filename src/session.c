@@ -8,6 +8,10 @@
  * from a lock-free ring. */
 #include "session.h"
 
+#include "sink.h"
+
+#ifdef SINK_PA_LATENCY_MS /* the PortAudio sink is in the build */
+
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -136,7 +140,7 @@ static void *worker(void *arg)
 	struct sink *sink = NULL;
 	float buf[BLOCK];
 	char err[256] = "";
-	bool paused = false, ok = false, pa_up = false;
+	bool paused = false, ok = false;
 	unsigned skips_done = 0;
 	size_t next_speech = 0;
 	enum session_result res = SESSION_FAILED;
@@ -150,13 +154,11 @@ static void *worker(void *arg)
 		goto out;
 	size_t n = mixer_render(mx, buf, BLOCK);
 
-	/* PortAudio lives only as long as the session: its device list is
-	 * fresh for every session (it is frozen at initialisation, so a sound
-	 * server restarted since would not be found), and the idle daemon
-	 * keeps none of the sound libraries and plugins it loads. */
+	/* PortAudio stays initialised between sessions (a trigger then costs
+	 * no device enumeration); sink_pa_open initialises it again by itself
+	 * when the sound server went away since. */
 	if (sink_pa_init(err, sizeof(err)) < 0)
 		goto out;
-	pa_up = true;
 	sink = sink_pa_open(cfg->audio.device, cfg->audio.latency_ms, err,
 			    sizeof(err));
 	if (!sink)
@@ -263,8 +265,6 @@ out:
 			res = SESSION_FAILED;
 		}
 	}
-	if (pa_up)
-		sink_pa_terminate();
 	mixer_free(mx);
 	pthread_mutex_lock(&s->lock);
 	s->result = res;
@@ -376,3 +376,5 @@ enum session_result session_join(struct session *s, int64_t *heard, char *err,
 	free(s);
 	return res;
 }
+
+#endif
