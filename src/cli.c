@@ -38,7 +38,7 @@ static void usage(FILE *f)
 	      "  devices                 list audio output devices\n"
 	      "  run                     run the daemon (reminders, signals, control)\n"
 	      "  start [ROUTINE]         ask the running daemon to start a routine\n"
-	      "  stop | pause | resume | skip | reload | status\n"
+	      "  stop | pause | resume | skip | snooze | reload | status\n"
 	      "                          control the running daemon\n"
 	      "\n"
 	      "Options:\n"
@@ -293,7 +293,7 @@ static int cmd_devices(const struct cli *cli, int argc, char **argv)
 	return devices_run();
 }
 
-/* start [ROUTINE], stop, pause, resume, skip, reload, status. */
+/* start [ROUTINE], stop, pause, resume, skip, snooze, reload, status. */
 static int cmd_control(const struct cli *cli, int argc, char **argv)
 {
 	bool takes_arg = strcmp(argv[0], "start") == 0;
@@ -350,6 +350,7 @@ static const struct command {
 	{ "stop", cmd_control },    { "pause", cmd_control },
 	{ "resume", cmd_control },  { "skip", cmd_control },
 	{ "reload", cmd_control },  { "status", cmd_control },
+	{ "snooze", cmd_control },
 };
 
 int cli_main(int argc, char **argv)
