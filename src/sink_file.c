@@ -4,23 +4,33 @@
  *
  * libsndfile does its I/O through our callbacks (sf_open_virtual), which
  * record the first failed write: its Vorbis writer ignores write errors, so
- * sf_writef_float and sf_close results alone would miss a full disk. */
+ * sf_writef_float and sf_close results alone would miss a full disk.
+ *
+ * WAV samples are converted to 16 bits here, exactly as libsndfile converts
+ * them (see f2s_clip), and handed over in large blocks; writeback is started
+ * as the file grows, so the final fsync has little left to wait for. */
 #include "sink.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sndfile.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "audio.h"
 #include "util.h"
 
 #define VORBIS_QUALITY 0.5 /* libsndfile's 0..1 scale; ~q5, transparent for speech */
+#define PCM_BUF 32768      /* WAV: samples converted and written at a time */
+#define WRITEBACK_BYTES (1 << 20) /* start writeback every this many bytes */
 
 static const struct {
 	const char *ext;
@@ -38,6 +48,10 @@ struct file_sink {
 	char *path, *tmp;
 	bool failed;
 	int io_errno;      /* first failed write or seek, 0 = none */
+	off_t off;         /* file offset, as our callbacks moved it */
+	off_t written;     /* writeback started for [0, written) */
+	short *pcm;        /* WAV: converted samples not yet written, or NULL */
+	size_t n_pcm;
 	char error[768];
 };
 
@@ -56,6 +70,8 @@ static sf_count_t vio_seek(sf_count_t offset, int whence, void *ctx)
 
 	if (r < 0 && !fs->io_errno)
 		fs->io_errno = errno;
+	if (r >= 0)
+		fs->off = r;
 	return (sf_count_t)r;
 }
 
@@ -73,6 +89,7 @@ static sf_count_t vio_read(void *ptr, sf_count_t count, void *ctx)
 			break;
 		done += r;
 	}
+	fs->off += (off_t)done;
 	return done;
 }
 
@@ -93,6 +110,7 @@ static sf_count_t vio_write(const void *ptr, sf_count_t count, void *ctx)
 		}
 		done += r;
 	}
+	fs->off += (off_t)done;
 	return done;
 }
 
@@ -127,6 +145,108 @@ static mode_t current_umask(void)
 	return (mode_t)m;
 }
 
+/* A float sample as libsndfile writes it to 16-bit PCM with SFC_SET_CLIPPING
+ * (pcm.c, f2les_clip_array): scaled by 2^31, rounded to nearest (ties to
+ * even), then the top 16 bits kept, which rounds towards minus infinity;
+ * >= 1.0 gives 32767, <= -1.0 and NaN give -32768. Both versions below give
+ * libsndfile 1.2.0's result for every float bit pattern (checked once,
+ * exhaustively; test_sink_file checks the edge cases against the library). */
+static inline short f2s_clip(float x)
+{
+	float s = x * 2147483648.0f;
+	int32_t v;
+
+	if (s >= 2147483648.0f)
+		return 32767;
+	if (!(s > -2147483648.0f))
+		return -32768;
+	/* |s| < 2^31: adding and taking away 1.5 * 2^52 rounds it to an
+	 * integer in the current (round-to-nearest) mode, like lrintf. */
+	v = (int32_t)(((double)s + 6755399441055744.0) - 6755399441055744.0);
+	return (short)((int32_t)(((uint32_t)v + 0x80000000u) >> 16) - 32768);
+}
+
+#ifdef __SSE2__
+/* The same for four samples, with y = 32768 x: it is floor(y + 2^-17) for
+ * |y| < 128 (where the rounding at 2^31 can carry into the kept bits), else
+ * floor(y); both sums are exact in float. */
+static inline __m128i f2s_clip4(__m128 x)
+{
+	__m128 y = _mm_mul_ps(x, _mm_set1_ps(32768.0f));
+	__m128 a = _mm_add_ps(y, _mm_set1_ps(0x1p-17f));
+	__m128i mag = _mm_and_si128(_mm_castps_si128(y), _mm_set1_epi32(0x7fffffff));
+	__m128 small = _mm_castsi128_ps(_mm_cmpgt_epi32(_mm_set1_epi32(0x43000000), mag));
+	__m128 z = _mm_or_ps(_mm_and_ps(small, a), _mm_andnot_ps(small, y));
+	__m128i t;
+
+	z = _mm_max_ps(z, _mm_set1_ps(-32768.0f)); /* NaN becomes -32768 too */
+	z = _mm_min_ps(z, _mm_set1_ps(32767.0f));
+	t = _mm_cvttps_epi32(z); /* towards zero: one less where z < t */
+	return _mm_add_epi32(t, _mm_castps_si128(_mm_cmplt_ps(z, _mm_cvtepi32_ps(t))));
+}
+#endif
+
+static void f2s_clip_array(const float *src, short *dst, size_t n)
+{
+	size_t i = 0;
+
+#ifdef __SSE2__
+	for (; i + 8 <= n; i += 8)
+		_mm_storeu_si128((__m128i *)(dst + i),
+				 _mm_packs_epi32(f2s_clip4(_mm_loadu_ps(src + i)),
+						 f2s_clip4(_mm_loadu_ps(src + i + 4))));
+#endif
+	for (; i < n; i++)
+		dst[i] = f2s_clip(src[i]);
+}
+
+/* Start writing back what is complete on disk, so that fsync at the end
+ * finds little left to do. Only whole pages below the end: a page still
+ * being filled is left alone. Advisory: errors show up in fsync. */
+static void start_writeback(struct file_sink *fs)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	off_t end = fs->off & ~(off_t)0xffff; /* a multiple of the page size */
+
+	if (end - fs->written < WRITEBACK_BYTES)
+		return;
+	sync_file_range(fs->fd, fs->written, end - fs->written, SYNC_FILE_RANGE_WRITE);
+	fs->written = end;
+#else
+	(void)fs;
+#endif
+}
+
+/* Record a failed or short write: the first one's reason is kept. */
+static int write_failed(struct file_sink *fs, bool short_write)
+{
+	if (fs->io_errno)
+		snprintf(fs->error, sizeof(fs->error), "%s: write failed: %s",
+			 fs->path, strerror(fs->io_errno));
+	else if (short_write)
+		snprintf(fs->error, sizeof(fs->error), "%s: write failed: %s",
+			 fs->path, sf_strerror(fs->sf));
+	else
+		return 0;
+	fs->failed = true;
+	return -1;
+}
+
+/* WAV: write the converted samples buffered so far. */
+static int flush_pcm(struct file_sink *fs)
+{
+	sf_count_t n;
+
+	if (!fs->n_pcm)
+		return 0;
+	n = sf_writef_short(fs->sf, fs->pcm, (sf_count_t)fs->n_pcm);
+	if (write_failed(fs, n != (sf_count_t)fs->n_pcm) < 0)
+		return -1;
+	fs->n_pcm = 0;
+	start_writeback(fs);
+	return 0;
+}
+
 static int file_write(struct sink *s, const float *buf, size_t frames)
 {
 	struct file_sink *fs = (struct file_sink *)s;
@@ -134,18 +254,25 @@ static int file_write(struct sink *s, const float *buf, size_t frames)
 
 	if (fs->failed)
 		return -1;
-	n = sf_writef_float(fs->sf, buf, (sf_count_t)frames);
-	if (fs->io_errno) {
-		snprintf(fs->error, sizeof(fs->error), "%s: write failed: %s",
-			 fs->path, strerror(fs->io_errno));
-		fs->failed = true;
-		return -1;
+	if (!fs->pcm) {
+		n = sf_writef_float(fs->sf, buf, (sf_count_t)frames);
+		if (write_failed(fs, n != (sf_count_t)frames) < 0)
+			return -1;
+		start_writeback(fs);
+		return 0;
 	}
-	if (n != (sf_count_t)frames) {
-		snprintf(fs->error, sizeof(fs->error), "%s: write failed: %s",
-			 fs->path, sf_strerror(fs->sf));
-		fs->failed = true;
-		return -1;
+	while (frames) {
+		size_t k = PCM_BUF - fs->n_pcm;
+		short *d = fs->pcm + fs->n_pcm;
+
+		if (k > frames)
+			k = frames;
+		f2s_clip_array(buf, d, k);
+		fs->n_pcm += k;
+		buf += k;
+		frames -= k;
+		if (fs->n_pcm == PCM_BUF && flush_pcm(fs) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -176,6 +303,8 @@ static int file_close(struct sink *s, bool ok, char *err, size_t errlen)
 	int e;
 
 	if (fs->sf) {
+		if (ok && !fs->failed)
+			flush_pcm(fs);
 		e = sf_close(fs->sf);
 		if (fs->io_errno && !fs->failed) {
 			snprintf(fs->error, sizeof(fs->error), "%s: write failed: %s",
@@ -214,6 +343,7 @@ static int file_close(struct sink *s, bool ok, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", fs->error);
 	free(fs->path);
 	free(fs->tmp);
+	free(fs->pcm);
 	free(fs);
 	return e;
 }
@@ -272,6 +402,8 @@ struct sink *sink_file_open(const char *path, char *err, size_t errlen)
 	/* Without clipping, libsndfile's FLAC writer fails on samples beyond
 	 * +-1.0 and the integer formats wrap around. */
 	sf_command(fs->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	if (info.format == (SF_FORMAT_WAV | SF_FORMAT_PCM_16))
+		fs->pcm = xmalloc(PCM_BUF * sizeof(short));
 	if ((info.format & SF_FORMAT_SUBMASK) == SF_FORMAT_VORBIS) {
 		double q = VORBIS_QUALITY;
 

@@ -184,6 +184,71 @@ START_TEST(out_of_range)
 }
 END_TEST
 
+/* WAV samples come out exactly as libsndfile converts floats with clipping
+ * on: same rounding at every step, edge cases included. */
+START_TEST(wav_matches_libsndfile)
+{
+	enum { N = 40000 };
+	static const float special[] = {
+		0.0f, -0.0f, 1.0f, -1.0f, 1.5f, -1.5f, 0x1.fffffep-1f, -0x1.fffffep-1f,
+		0x1p-149f, -0x1p-149f, 0x1p-40f, -0x1p-40f, 0x1p-32f, -0x1p-32f,
+		32767.5f / 32768, -32767.5f / 32768, 1e30f, -1e30f,
+		INFINITY, -INFINITY, NAN, -NAN,
+	};
+	SF_INFO info = { .samplerate = BC_RATE, .channels = 1,
+			 .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+	float *s = signal_make(N);
+	short *a = xmalloc(N * sizeof(short)), *b = xmalloc(N * sizeof(short));
+	size_t n = 0;
+	SNDFILE *sf;
+
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		s[n++] = special[i];
+	/* Around k / 32768, and just below it where rounding at 2^31 carries
+	 * (k - 2^-17) / 32768, for small and large k of both signs. */
+	for (int k = -300; k <= 300 && n + 6 <= N; k += k > -130 && k < 130 ? 1 : 37) {
+		float x = (float)k / 32768, c = (float)((k - 0x1p-17) / 32768);
+
+		s[n++] = x;
+		s[n++] = nextafterf(x, 2);
+		s[n++] = nextafterf(x, -2);
+		s[n++] = c;
+		s[n++] = nextafterf(c, 2);
+		s[n++] = nextafterf(c, -2);
+	}
+	for (int k = 32760; k <= 32768; k++) {
+		s[n++] = nextafterf((float)k / 32768, 0);
+		s[n++] = -nextafterf((float)k / 32768, 0);
+	}
+	for (size_t i = n, x = 7; i < N; i++) { /* noise, all the way to clipping */
+		x = x * 1103515245 + 12345;
+		s[i] = ((float)((x >> 8) & 0xffffff) / 0x800000 - 1.0f) * (i % 3 ? 1.0f : 1.2f);
+	}
+	write_all(path_of("mine.wav"), s, N);
+	sf = sf_open(path_of("lib.wav"), SFM_WRITE, &info);
+	ck_assert_ptr_nonnull(sf);
+	sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	ck_assert_int_eq(sf_writef_float(sf, s, N), N);
+	ck_assert_int_eq(sf_close(sf), 0);
+
+	sf = sf_open(path_of("mine.wav"), SFM_READ, &info);
+	ck_assert_ptr_nonnull(sf);
+	ck_assert_int_eq(info.frames, N);
+	ck_assert_int_eq(sf_readf_short(sf, a, N), N);
+	sf_close(sf);
+	sf = sf_open(path_of("lib.wav"), SFM_READ, &info);
+	ck_assert_ptr_nonnull(sf);
+	ck_assert_int_eq(sf_readf_short(sf, b, N), N);
+	sf_close(sf);
+	for (size_t i = 0; i < N; i++)
+		ck_assert_msg(a[i] == b[i], "sample %zu (%a): %d, libsndfile %d", i,
+			      (double)s[i], a[i], b[i]);
+	free(s);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(unknown_extension)
 {
 	static const char *const bad[] = { "out.mp3", "out", ".wav", "x.wav/out" };
@@ -302,6 +367,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, formats, 0, 3);
 	tcase_add_loop_test(tc, out_of_range, 0, 3);
+	tcase_add_test(tc, wav_matches_libsndfile);
 	tcase_add_test(tc, unknown_extension);
 	tcase_add_test(tc, discard);
 	tcase_add_test(tc, unwritable_directory);
