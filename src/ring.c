@@ -146,6 +146,28 @@ size_t ring_discard(struct ring *r, size_t n)
 	return n;
 }
 
+size_t ring_write_pos(const struct ring *r)
+{
+	return atomic_load_explicit(&r->head, memory_order_acquire);
+}
+
+size_t ring_read_pos(const struct ring *r)
+{
+	return atomic_load_explicit(&r->tail, memory_order_acquire);
+}
+
+size_t ring_discard_to(struct ring *r, size_t pos)
+{
+	size_t tail = apply_flush(r, atomic_load_explicit(&r->tail, memory_order_relaxed));
+	size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+
+	/* Only forward, and never past what was written. */
+	if (pos - tail > head - tail)
+		return 0;
+	atomic_store_explicit(&r->tail, pos, memory_order_release);
+	return pos - tail;
+}
+
 void ring_flush(struct ring *r)
 {
 	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);

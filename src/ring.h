@@ -28,7 +28,8 @@ size_t ring_capacity(const struct ring *r);
 
 /* Producer: copy up to n samples in; returns how many fit (0 when full). */
 size_t ring_write(struct ring *r, const float *src, size_t n);
-/* Producer: free space (exact for the producer, a lower bound elsewhere). */
+/* Free space: at least this much can be written (a snapshot: the consumer
+ * may free more meanwhile). */
 size_t ring_writable(const struct ring *r);
 
 /* Consumer: copy up to n samples out; returns how many there were. Applies a
@@ -36,13 +37,23 @@ size_t ring_writable(const struct ring *r);
 size_t ring_read(struct ring *r, float *dst, size_t n);
 /* Consumer: drop up to n samples; returns how many were dropped. */
 size_t ring_discard(struct ring *r, size_t n);
-/* Consumer: queued samples (exact for the consumer, a lower bound elsewhere;
- * a pending flush is not counted as applied). */
+/* Queued samples: at least this much can be read (a snapshot: the producer
+ * may add more meanwhile; a pending flush is not counted as applied). */
 size_t ring_readable(const struct ring *r);
 
-/* Producer: drop everything written so far, applied by the consumer. */
+/* Positions: samples ever written (producer side) and ever read or dropped
+ * (consumer side), wrapping modulo SIZE_MAX + 1. They let one side name a
+ * place in the stream, e.g. "fade out up to here". */
+size_t ring_write_pos(const struct ring *r);
+size_t ring_read_pos(const struct ring *r);
+/* Consumer: drop everything before write position pos (nothing if already
+ * read past it). Returns how many samples were dropped. */
+size_t ring_discard_to(struct ring *r, size_t pos);
+
+/* Drop everything written so far, applied by the consumer (any thread but
+ * the consumer's may ask; written "so far" is as seen by that thread). */
 void ring_flush(struct ring *r);
-/* Producer: has the last ring_flush not been applied yet? */
+/* Has the last ring_flush not been applied yet? */
 bool ring_flush_pending(const struct ring *r);
 /* Either side, with the other side stopped: empty the ring now. */
 void ring_reset(struct ring *r);

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 struct sink;
 
@@ -30,5 +32,85 @@ struct sink {
  * leaves a partial file that looks complete. NULL with err filled on error
  * (unknown extension lists the known ones). */
 struct sink *sink_file_open(const char *path, char *err, size_t errlen);
+
+/* PortAudio sink: live output, normally ALSA "default" -> PulseAudio or
+ * PipeWire.
+ *
+ * Threads: write() runs on one producer thread (the daemon's worker); it
+ * queues samples in a lock-free ring that PortAudio's callback copies from.
+ * Pause, resume, fade-out, flush and the counters are safe from any thread.
+ * close() must not race write(): call it from the writing thread, or after it
+ * has stopped. PortAudio's host-API chatter on stderr (ALSA and JACK probing,
+ * ~90 lines on a machine without a sound card) is kept from the terminal and
+ * the journal: see sink_pa.c. */
+
+/* Suggested output latency when the config gives none. PortAudio's "low"
+ * default (~9 ms through ALSA's pulse plugin) crackles under load. */
+#define SINK_PA_LATENCY_MS 100
+
+/* Pa_Initialize / Pa_Terminate. PortAudio freezes its device list at
+ * initialisation; sink_pa_reinit() terminates and initialises again to see a
+ * restarted sound server (no sink may be open), and sink_pa_open does it by
+ * itself when an earlier stream died or no device was found. */
+int sink_pa_init(char *err, size_t errlen);
+int sink_pa_reinit(char *err, size_t errlen);
+void sink_pa_terminate(void);
+
+/* Output devices, one per line ("* " marks the default), for
+ * `backcoach devices`. Re-initialises PortAudio first when no stream is
+ * open, so the list is current. */
+void sink_pa_list(FILE *f);
+
+/* Open and start an output stream: mono float at BC_RATE (the server
+ * resamples; a device refusing BC_RATE is opened at its own rate and fed
+ * through libsamplerate). device: a case-insensitive substring of a
+ * PortAudio output device name ("" or NULL: the default output; an exact name
+ * wins over substrings). latency_ms: suggested output latency (<= 0:
+ * SINK_PA_LATENCY_MS). NULL with err filled on error; no match lists the
+ * devices. write() blocks (short sleeps) while max(100 ms, latency) + 50 ms
+ * is queued, and fails once the device is lost. close(ok = true) drains: plays
+ * out everything written; close(ok = false) fades out quickly and stops. */
+struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, size_t errlen);
+
+/* Samples of written audio the callback has handed to the device, at
+ * BC_RATE (what is audible lags by sink_pa_latency_ms). Flushed or faded-away
+ * samples are not counted. */
+int64_t sink_pa_played(const struct sink *s);
+/* Samples the callback produced in all (audio, silence, paused), at BC_RATE:
+ * a clock that advances with the device while the stream runs. */
+int64_t sink_pa_clock(const struct sink *s);
+/* Underflows: the device's (paOutputUnderflow) plus ring underruns (the
+ * callback found too little queued while audio was flowing; not counted
+ * when idle, paused, fading, or while the ring fills again after idle, a
+ * pause, fade or flush, until the callback first gets all it asks for). */
+unsigned sink_pa_underflows(const struct sink *s);
+
+/* Paused, the callback outputs silence and consumes nothing; the device
+ * buffer still plays out (~latency). */
+void sink_pa_pause(struct sink *s);
+void sink_pa_resume(struct sink *s);
+bool sink_pa_paused(const struct sink *s);
+/* Stop: fade what is playing to silence over SINK_PA_FADE_MS, then drop
+ * all that is queued by then (so a block the worker was still writing goes
+ * too). Audio written after the fade has ended plays normally. */
+#define SINK_PA_FADE_MS 50
+void sink_pa_fade_out(struct sink *s);
+/* Skip: drop what is queued now at once; audio written after the call
+ * stays (for an exact cut, call it from the writing thread). */
+void sink_pa_flush(struct sink *s);
+/* No more audio for now: running dry from here on is not an underrun.
+ * The next write ends it. */
+void sink_pa_idle(struct sink *s);
+
+/* Is the stream still running? False once PortAudio finished it (in 19.6 a
+ * lost sound server ends the stream with no error code) or the callback has
+ * not run for max(2 s, 10 x latency). Close it then, and open again. */
+bool sink_pa_alive(struct sink *s);
+
+/* For `status`: PortAudio device name, and the actual output latency and
+ * device rate from Pa_GetStreamInfo. */
+const char *sink_pa_device(const struct sink *s);
+double sink_pa_latency_ms(const struct sink *s);
+double sink_pa_rate(const struct sink *s);
 
 #endif

@@ -175,7 +175,7 @@ pa_stop() {
 		kill -9 "$PA_PID" 2>/dev/null
 		PA_PID=
 	fi
-	if [ -n "$PA_DIR" ] && [ -z "$PA_KEEP" ]; then
+	if [ -n "$PA_DIR" ] && [ -z "${PA_KEEP:-}" ]; then
 		rm -rf "$PA_DIR"
 	elif [ -n "$PA_DIR" ]; then
 		echo "pulse.sh: kept $PA_DIR" >&2

@@ -155,6 +155,30 @@ START_TEST(reset_empties)
 }
 END_TEST
 
+START_TEST(positions_and_discard_to)
+{
+	struct ring *r = ring_new(8);
+	float in[6] = { 1, 2, 3, 4, 5, 6 }, out[6];
+	size_t mark;
+
+	ck_assert_uint_eq(ring_write_pos(r), 0);
+	ring_write(r, in, 3);
+	mark = ring_write_pos(r);
+	ck_assert_uint_eq(mark, 3);
+	ring_write(r, in + 3, 3);
+	ck_assert_uint_eq(ring_read(r, out, 1), 1);
+	ck_assert_uint_eq(ring_read_pos(r), 1);
+	/* Drop up to the mark: samples 2 and 3 go, 4..6 stay. */
+	ck_assert_uint_eq(ring_discard_to(r, mark), 2);
+	ck_assert_uint_eq(ring_read(r, out, 6), 3);
+	ck_assert_float_eq(out[0], 4);
+	/* A mark already passed, or beyond what was written: no-op. */
+	ck_assert_uint_eq(ring_discard_to(r, mark), 0);
+	ck_assert_uint_eq(ring_discard_to(r, ring_write_pos(r) + 5), 0);
+	ring_free(r);
+}
+END_TEST
+
 /* Two threads: the producer writes a counting sequence in chunks of varying
  * size; the consumer reads in other sizes and checks every sample arrives, in
  * order, exactly once. Values wrap at 2^24, where float is still exact. */
@@ -338,6 +362,7 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, flush_already_passed);
 	tcase_add_test(tc, flush_by_discard);
 	tcase_add_test(tc, reset_empties);
+	tcase_add_test(tc, positions_and_discard_to);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("threads");
 	tcase_set_timeout(tc, 120);

@@ -1,0 +1,790 @@
+/* sink_pa.c: live output through PortAudio, fed by a lock-free ring. */
+#include "sink.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <portaudio.h>
+#include <samplerate.h>
+
+#include "audio.h"
+#include "log.h"
+#include "ring.h"
+#include "util.h"
+
+/*
+ * Data path: write() (the daemon's worker) -> [resampler, only if the device
+ * refused BC_RATE] -> ring -> callback -> PortAudio -> ALSA "default" -> the
+ * sound server. The callback is written like paex_sine.c: one struct, copies
+ * and arithmetic, no malloc, free, locks, logging or system calls; what the
+ * ring lacks is zero-filled. Requests from other threads (pause, fade, flush)
+ * reach it through atomics; the ring's flush protocol lets "drop what was
+ * queued when I asked" be exact while the worker keeps writing.
+ *
+ * PortAudio's chatter: Pa_Initialize probes ALSA's and JACK's devices and
+ * both libraries print failures straight to fd 2 (~90 lines on a machine
+ * without a sound card; snd_lib_error_set_handler is out of reach through
+ * PortAudio, JACK has no switch at all). Around Pa_Initialize, Pa_Terminate,
+ * Pa_OpenStream and closing a stream, fd 2 is pointed at an in-memory file
+ * (memfd); afterwards fd 2 is restored and the lines our own logger wrote
+ * meanwhile ("backcoach: ..." or journal "<N>...") are copied out, the rest
+ * dropped (counted under -v). Other threads' log lines are thus delayed by
+ * the call (tens of ms), never lost. One lock serialises these sections and
+ * all PortAudio calls that change global state.
+ *
+ * Not covered: when the sound server dies under a running stream,
+ * PortAudio's ALSA thread prints three "Expression '...' failed in
+ * 'src/hostapi/alsa/pa_linux_alsa.c'" lines by itself (PA_ENSURE; the hook
+ * PaUtil_SetDebugPrintFunction is not exported by Debian's library). Hiding
+ * those would need fd 2 redirected for the process's whole life through a
+ * filtering thread.
+ */
+
+#define WRITE_SLEEP_NS 2000000L /* worker's nap while the ring is full */
+#define DRAIN_MARGIN_MS 50      /* silence after the last sample on drain */
+
+struct sink_pa {
+	struct sink base;
+	PaStream *stream;
+	struct ring *ring;
+	double rate;              /* the device's rate (BC_RATE unless refused) */
+	double latency_ms;        /* Pa_GetStreamInfo outputLatency */
+	double dead_after;        /* s without a callback: device lost */
+	size_t high_water;        /* write() waits while this much is queued */
+	size_t fade_len;          /* frames of the fade-out */
+	char device[160];
+	char error[256];
+
+	/* Resampling when the device refused BC_RATE. */
+	SRC_STATE *src;
+	double ratio;
+	float *rs_buf;
+	size_t rs_len;
+
+	/* Shared with the callback. */
+	atomic_bool paused, idle, finished;
+	atomic_uint fade_req;
+	atomic_llong played, clock;
+	atomic_uint xruns, underruns;
+
+	/* The callback's own. */
+	unsigned fade_seen;
+	size_t fade_left;
+	bool fading;
+	bool dry_ok; /* running dry is expected (filling after idle, flush...) */
+
+	/* sink_pa_alive()'s heartbeat: the clock and when it last moved. */
+	pthread_mutex_t hb_lock;
+	long long hb_clock;
+	double hb_time;
+};
+
+/* Module state, under lock. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static bool pa_ready;   /* Pa_Initialize succeeded */
+static int open_count;  /* streams open */
+static bool stale;      /* a stream died: the device list may be out of date */
+
+/* --- keeping PortAudio's chatter off stderr --- */
+
+struct quiet {
+	int saved; /* the real fd 2, or -1 */
+	int cap;   /* where fd 2 points meanwhile */
+};
+
+static void quiet_begin(struct quiet *q)
+{
+	q->saved = -1;
+	fflush(stderr);
+	q->cap = memfd_create("backcoach-portaudio", MFD_CLOEXEC);
+	if (q->cap < 0)
+		q->cap = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (q->cap < 0)
+		return;
+	q->saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (q->saved < 0 || dup2(q->cap, STDERR_FILENO) < 0) {
+		if (q->saved >= 0)
+			close(q->saved);
+		close(q->cap);
+		q->saved = -1;
+	}
+}
+
+/* Our logger's lines: "backcoach: ..." on a terminal, "<N>..." to journald. */
+static bool own_line(const char *s)
+{
+	return !strncmp(s, "backcoach", 9) ||
+	       (s[0] == '<' && s[1] >= '0' && s[1] <= '7' && s[2] == '>');
+}
+
+static void quiet_end(struct quiet *q, const char *what)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int dropped = 0;
+	FILE *f;
+
+	if (q->saved < 0)
+		return;
+	fflush(stderr);
+	dup2(q->saved, STDERR_FILENO);
+	close(q->saved);
+	if (lseek(q->cap, 0, SEEK_SET) < 0 || !(f = fdopen(q->cap, "r"))) {
+		close(q->cap);
+		return;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		if (own_line(line))
+			fputs(line, stderr);
+		else
+			dropped++;
+	}
+	free(line);
+	fclose(f);
+	if (dropped)
+		log_debug("%s: %d lines of sound-library output hidden", what, dropped);
+}
+
+/* --- the callback --- */
+
+static int sink_pa_cb(const void *in, void *out, unsigned long frames,
+		      const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *data)
+{
+	struct sink_pa *p = data;
+	float *o = out;
+	size_t got = 0, tail = ring_read_pos(p->ring);
+	/* Before reading: the producer clears idle after queueing. */
+	bool idle = atomic_load_explicit(&p->idle, memory_order_relaxed);
+	unsigned req;
+
+	(void)in;
+	(void)ti;
+	if (flags & paOutputUnderflow)
+		atomic_fetch_add_explicit(&p->xruns, 1, memory_order_relaxed);
+	req = atomic_load_explicit(&p->fade_req, memory_order_acquire);
+	if (req != p->fade_seen) {
+		p->fade_seen = req;
+		p->fade_left = p->fade_len;
+		p->fading = true;
+		p->dry_ok = true;
+	}
+
+	if (atomic_load_explicit(&p->paused, memory_order_relaxed)) {
+		/* Consume nothing; still honour flush and fade (silent now). */
+		if (p->fading) {
+			ring_discard_to(p->ring, ring_write_pos(p->ring));
+			p->fading = false;
+		} else {
+			ring_discard(p->ring, 0);
+		}
+		p->dry_ok = true;
+		memset(o, 0, frames * sizeof(float));
+		atomic_fetch_add_explicit(&p->clock, (long long)frames, memory_order_relaxed);
+		return paContinue;
+	}
+
+	got = ring_read(p->ring, o, frames);
+	if (got < frames) {
+		memset(o + got, 0, (frames - got) * sizeof(float));
+		/* Running dry counts unless idle, or while filling up after
+		 * idle, a flush, fade or pause (until the first full read). A
+		 * read position that jumped further than we read: a flush was
+		 * applied just now. */
+		if (idle || ring_read_pos(p->ring) - tail != got)
+			p->dry_ok = true;
+		else if (!p->dry_ok)
+			atomic_fetch_add_explicit(&p->underruns, 1, memory_order_relaxed);
+	} else {
+		p->dry_ok = false;
+	}
+	if (p->fading) {
+		/* Ramp to 0 over fade_len samples (0 after it), then drop all
+		 * that is queued by then: a block the worker was still writing
+		 * when asked goes too. */
+		for (size_t i = 0; i < got; i++) {
+			o[i] *= (float)p->fade_left / (float)p->fade_len;
+			if (p->fade_left)
+				p->fade_left--;
+		}
+		if (!p->fade_left) {
+			ring_discard_to(p->ring, ring_write_pos(p->ring));
+			p->fading = false;
+		}
+		p->dry_ok = true;
+	}
+	atomic_fetch_add_explicit(&p->played, (long long)got, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->clock, (long long)frames, memory_order_relaxed);
+	return paContinue;
+}
+
+/* PortAudio ends the stream by itself when the device goes away. */
+static void sink_pa_finished(void *data)
+{
+	struct sink_pa *p = data;
+
+	atomic_store_explicit(&p->finished, true, memory_order_release);
+}
+
+/* --- module --- */
+
+static void set_err(char *err, size_t errlen, const char *what, PaError e)
+{
+	const char *text = Pa_GetErrorText(e);
+
+	if (e == paUnanticipatedHostError) {
+		const PaHostErrorInfo *hi = Pa_GetLastHostErrorInfo();
+
+		if (hi && hi->errorText && hi->errorText[0])
+			text = hi->errorText;
+	}
+	snprintf(err, errlen, "%s: %s", what, text);
+}
+
+static int init_locked(char *err, size_t errlen)
+{
+	struct quiet q;
+	PaError e;
+
+	quiet_begin(&q);
+	e = Pa_Initialize();
+	quiet_end(&q, "Pa_Initialize");
+	if (e != paNoError) {
+		set_err(err, errlen, "cannot initialise PortAudio", e);
+		return -1;
+	}
+	pa_ready = true;
+	stale = false;
+	return 0;
+}
+
+static void terminate_locked(void)
+{
+	struct quiet q;
+
+	if (!pa_ready)
+		return;
+	quiet_begin(&q);
+	Pa_Terminate();
+	quiet_end(&q, "Pa_Terminate");
+	pa_ready = false;
+}
+
+static int init_again(char *err, size_t errlen)
+{
+	terminate_locked();
+	return init_locked(err, errlen);
+}
+
+int sink_pa_init(char *err, size_t errlen)
+{
+	int r;
+
+	/* Probing JACK must not start a JACK server (libjack's autostart).
+	 * Called at start-up, before other threads read the environment. */
+	setenv("JACK_NO_START_SERVER", "1", 0);
+	pthread_mutex_lock(&lock);
+	r = pa_ready ? 0 : init_locked(err, errlen);
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+int sink_pa_reinit(char *err, size_t errlen)
+{
+	int r = -1;
+
+	pthread_mutex_lock(&lock);
+	if (open_count) {
+		snprintf(err, errlen, "cannot reinitialise PortAudio with a stream open");
+	} else {
+		r = init_again(err, errlen);
+	}
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+void sink_pa_terminate(void)
+{
+	pthread_mutex_lock(&lock);
+	terminate_locked();
+	pthread_mutex_unlock(&lock);
+}
+
+static bool output_device(PaDeviceIndex i)
+{
+	const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
+
+	return d && d->maxOutputChannels > 0;
+}
+
+static void list_locked(FILE *f)
+{
+	PaDeviceIndex def = Pa_GetDefaultOutputDevice(), n = Pa_GetDeviceCount();
+	int shown = 0;
+
+	for (PaDeviceIndex i = 0; i < n; i++) {
+		const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
+		const PaHostApiInfo *h;
+
+		if (!output_device(i))
+			continue;
+		h = Pa_GetHostApiInfo(d->hostApi);
+		fprintf(f, "%c %s (%s, %.0f Hz)\n", i == def ? '*' : ' ', d->name,
+			h ? h->name : "?", d->defaultSampleRate);
+		shown++;
+	}
+	if (!shown)
+		fputs("(no output devices: is a sound server running?)\n", f);
+}
+
+void sink_pa_list(FILE *f)
+{
+	char err[256];
+
+	pthread_mutex_lock(&lock);
+	/* The list as of now, not as of Pa_Initialize, unless a stream is
+	 * open (PortAudio cannot reinitialise under it). */
+	if (!open_count && init_again(err, sizeof(err)) < 0)
+		fprintf(f, "(%s)\n", err);
+	else if (!pa_ready)
+		fputs("(PortAudio not initialised)\n", f);
+	else
+		list_locked(f);
+	pthread_mutex_unlock(&lock);
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return true;
+	return n == 0;
+}
+
+/* The device for a config value, or paNoDevice with err filled (listing
+ * the output devices). */
+static PaDeviceIndex find_device(const char *want, char *err, size_t errlen)
+{
+	PaDeviceIndex n = Pa_GetDeviceCount(), found = paNoDevice;
+	size_t used;
+
+	if (!want || !*want) {
+		found = Pa_GetDefaultOutputDevice();
+		if (found != paNoDevice && output_device(found))
+			return found;
+		snprintf(err, errlen, "no default audio output device (is a sound server running?)");
+		return paNoDevice;
+	}
+	for (PaDeviceIndex i = 0; i < n; i++) {
+		if (!output_device(i))
+			continue;
+		if (!strcasecmp(Pa_GetDeviceInfo(i)->name, want))
+			return i;
+		if (found == paNoDevice && contains_ci(Pa_GetDeviceInfo(i)->name, want))
+			found = i;
+	}
+	if (found != paNoDevice)
+		return found;
+	used = (size_t)snprintf(err, errlen, "no audio output device matches \"%s\"; devices:", want);
+	for (PaDeviceIndex i = 0, k = 0; i < n && used < errlen; i++) {
+		if (!output_device(i))
+			continue;
+		used += (size_t)snprintf(err + used, errlen - used, "%s \"%s\"", k++ ? "," : "",
+					 Pa_GetDeviceInfo(i)->name);
+	}
+	if (used < errlen && n <= 0)
+		snprintf(err + used, errlen - used, " none (is a sound server running?)");
+	return paNoDevice;
+}
+
+/* --- the sink --- */
+
+static double to_bc(const struct sink_pa *p, long long frames)
+{
+	return p->rate == BC_RATE ? (double)frames : (double)frames * BC_RATE / p->rate;
+}
+
+static void nap(long ns)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = ns };
+
+	nanosleep(&ts, NULL);
+}
+
+static bool finished(const struct sink_pa *p)
+{
+	return atomic_load_explicit(&p->finished, memory_order_acquire);
+}
+
+/* Queue n device-rate samples, waiting while high_water is queued. Fails
+ * when the stream has ended or its clock stood still for dead_after. */
+static int push(struct sink_pa *p, const float *buf, size_t n)
+{
+	long long c0 = -1;
+	double t0 = 0;
+
+	while (n) {
+		size_t q = ring_write_pos(p->ring) - ring_read_pos(p->ring);
+		size_t room = q < p->high_water ? p->high_water - q : 0;
+		size_t w;
+
+		if (!room) {
+			long long c = atomic_load_explicit(&p->clock, memory_order_relaxed);
+
+			if (finished(p))
+				goto lost;
+			if (c != c0) {
+				c0 = c;
+				t0 = util_now();
+			} else if (util_now() - t0 > p->dead_after) {
+				goto lost;
+			}
+			nap(WRITE_SLEEP_NS);
+			continue;
+		}
+		w = ring_write(p->ring, buf, n < room ? n : room);
+		/* Audio flows from here on (not before: the resampler may
+		 * hold back the first samples). */
+		atomic_store_explicit(&p->idle, false, memory_order_relaxed);
+		buf += w;
+		n -= w;
+	}
+	return 0;
+lost:
+	snprintf(p->error, sizeof(p->error), "audio output \"%s\" lost", p->device);
+	return -1;
+}
+
+static int sink_pa_write(struct sink *s, const float *buf, size_t frames)
+{
+	struct sink_pa *p = (struct sink_pa *)s;
+
+	if (finished(p)) {
+		snprintf(p->error, sizeof(p->error), "audio output \"%s\" lost", p->device);
+		return -1;
+	}
+	if (!p->src)
+		return push(p, buf, frames);
+	while (frames) {
+		SRC_DATA d = { .data_in = buf, .data_out = p->rs_buf,
+			       .input_frames = (long)(frames < 1024 ? frames : 1024),
+			       .output_frames = (long)p->rs_len, .src_ratio = p->ratio };
+		int e = src_process(p->src, &d);
+
+		if (e) {
+			snprintf(p->error, sizeof(p->error), "resampling: %s", src_strerror(e));
+			return -1;
+		}
+		if (push(p, p->rs_buf, (size_t)d.output_frames_gen) < 0)
+			return -1;
+		buf += d.input_frames_used;
+		frames -= (size_t)d.input_frames_used;
+	}
+	return 0;
+}
+
+static const char *sink_pa_error(const struct sink *s)
+{
+	return ((const struct sink_pa *)s)->error;
+}
+
+/* Play out everything queued, then enough silence to push the last sample
+ * through PortAudio's and the server's buffers (Pa_StopStream through ALSA's
+ * pulse plugin drops what is still buffered). Bounded in time. */
+static void drain(struct sink_pa *p)
+{
+	double t = util_now();
+	double deadline = t + (double)(ring_write_pos(p->ring) - ring_read_pos(p->ring)) / p->rate + 2;
+	long long c0, want;
+
+	while ((ring_write_pos(p->ring) != ring_read_pos(p->ring) || ring_flush_pending(p->ring)) &&
+	       !finished(p) && !atomic_load(&p->paused) && util_now() < deadline)
+		nap(5000000L);
+	c0 = atomic_load(&p->clock);
+	want = (long long)((p->latency_ms + DRAIN_MARGIN_MS) * p->rate / 1000);
+	deadline = util_now() + (p->latency_ms + DRAIN_MARGIN_MS) / 1000 + 1;
+	while (atomic_load(&p->clock) - c0 < want && !finished(p) && util_now() < deadline)
+		nap(5000000L);
+}
+
+static void free_sink(struct sink_pa *p)
+{
+	ring_free(p->ring);
+	if (p->src)
+		src_delete(p->src);
+	free(p->rs_buf);
+	pthread_mutex_destroy(&p->hb_lock);
+	free(p);
+}
+
+static int sink_pa_close(struct sink *s, bool ok, char *err, size_t errlen)
+{
+	struct sink_pa *p = (struct sink_pa *)s;
+	bool lost = finished(p);
+	struct quiet q;
+	int ret = 0;
+
+	atomic_store(&p->idle, true);
+	if (ok && !lost) {
+		drain(p);
+	} else if (!lost && !atomic_load(&p->paused)) {
+		/* No click: fade what is playing, then stop. */
+		double until = util_now() + (double)SINK_PA_FADE_MS / 1000 + 0.03;
+
+		sink_pa_fade_out(s);
+		while (util_now() < until && !finished(p))
+			nap(5000000L);
+	}
+	lost = finished(p);
+	pthread_mutex_lock(&lock);
+	quiet_begin(&q);
+	if (!lost)
+		ok ? Pa_StopStream(p->stream) : Pa_AbortStream(p->stream);
+	Pa_CloseStream(p->stream);
+	quiet_end(&q, "closing the audio stream");
+	open_count--;
+	if (lost)
+		stale = true; /* the server may be back, under a new device list */
+	pthread_mutex_unlock(&lock);
+	if (ok && lost) {
+		snprintf(err, errlen, "audio output \"%s\" lost", p->device);
+		ret = -1;
+	}
+	free_sink(p);
+	return ret;
+}
+
+static const struct sink_ops sink_pa_ops = {
+	.name = "portaudio",
+	.write = sink_pa_write,
+	.close = sink_pa_close,
+	.error = sink_pa_error,
+};
+
+/* Open at BC_RATE; if the device refuses it, at its own rate, 48000 or
+ * 44100. BACKCOACH_PA_RATE forces a rate (tests of the resampling path). */
+static PaError open_stream(struct sink_pa *p, const PaStreamParameters *par)
+{
+	const PaDeviceInfo *d = Pa_GetDeviceInfo(par->device);
+	double rates[] = { BC_RATE, d->defaultSampleRate, 48000, 44100 };
+	const char *force = getenv("BACKCOACH_PA_RATE");
+	PaError e = paInvalidSampleRate;
+
+	if (force && atof(force) > 0)
+		rates[0] = atof(force);
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]) && e == paInvalidSampleRate; i++) {
+		if (i > 0 && rates[i] == rates[0])
+			continue;
+		p->rate = rates[i];
+		e = Pa_OpenStream(&p->stream, NULL, par, p->rate, paFramesPerBufferUnspecified,
+				  paNoFlag, sink_pa_cb, p);
+	}
+	return e;
+}
+
+struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, size_t errlen)
+{
+	struct sink_pa *p = xcalloc(1, sizeof(*p));
+	PaStreamParameters par = { 0 };
+	const PaStreamInfo *info;
+	struct quiet q;
+	bool fresh = false;
+	PaError e;
+	size_t cap;
+
+	p->base.ops = &sink_pa_ops;
+	atomic_init(&p->paused, false);
+	atomic_init(&p->idle, true);
+	atomic_init(&p->finished, false);
+	atomic_init(&p->fade_req, 0);
+	atomic_init(&p->played, 0);
+	atomic_init(&p->clock, 0);
+	atomic_init(&p->xruns, 0);
+	atomic_init(&p->underruns, 0);
+	pthread_mutex_init(&p->hb_lock, NULL);
+	if (latency_ms <= 0)
+		latency_ms = SINK_PA_LATENCY_MS;
+
+	pthread_mutex_lock(&lock);
+	/* PortAudio only sees the devices found at Pa_Initialize: initialise
+	 * again when a stream died (the server may have restarted since), or
+	 * when the device is missing (it may have come up since), or after a
+	 * failed reinitialisation. */
+	if (!pa_ready || (stale && !open_count)) {
+		fresh = true;
+		if (init_again(err, errlen) < 0)
+			goto fail;
+	}
+	par.device = find_device(device, err, errlen);
+	if (par.device == paNoDevice && !open_count && !fresh) {
+		if (init_again(err, errlen) < 0)
+			goto fail;
+		par.device = find_device(device, err, errlen);
+	}
+	if (par.device == paNoDevice)
+		goto fail;
+	par.channelCount = 1;
+	par.sampleFormat = paFloat32;
+	par.suggestedLatency = (double)latency_ms / 1000;
+
+	quiet_begin(&q);
+	e = open_stream(p, &par);
+	quiet_end(&q, "Pa_OpenStream");
+	if (e != paNoError) {
+		p->stream = NULL;
+		set_err(err, errlen, "cannot open audio output", e);
+		goto fail;
+	}
+	snprintf(p->device, sizeof(p->device), "%s", Pa_GetDeviceInfo(par.device)->name);
+	info = Pa_GetStreamInfo(p->stream);
+	p->latency_ms = info ? info->outputLatency * 1000 : (double)latency_ms;
+	p->dead_after = fmax(2.0, 10 * p->latency_ms / 1000);
+	p->fade_len = (size_t)(SINK_PA_FADE_MS * p->rate / 1000);
+	/* The callback may come several times in a row (the server asking
+	 * for a whole buffer at once, as when the stream starts): keep the
+	 * device buffer's worth and a bit queued. */
+	p->high_water = (size_t)((fmax(100, p->latency_ms) + 50) * p->rate / 1000);
+	for (cap = 1; cap < 2 * p->high_water; cap <<= 1)
+		;
+	p->ring = ring_new(cap);
+	if (p->rate != BC_RATE) {
+		int se;
+
+		p->ratio = p->rate / BC_RATE;
+		p->src = src_new(SRC_SINC_FASTEST, 1, &se);
+		if (!p->src) {
+			snprintf(err, errlen, "resampler: %s", src_strerror(se));
+			goto fail_stream;
+		}
+		p->rs_len = (size_t)(1024 * p->ratio) + 64;
+		p->rs_buf = xcalloc(p->rs_len, sizeof(float));
+	}
+	Pa_SetStreamFinishedCallback(p->stream, sink_pa_finished);
+	e = Pa_StartStream(p->stream);
+	if (e != paNoError) {
+		set_err(err, errlen, "cannot start audio output", e);
+		goto fail_stream;
+	}
+	open_count++;
+	pthread_mutex_unlock(&lock);
+	/* PortAudio primes the device buffer with callbacks in a burst right
+	 * after the start; let it finish on an empty ring, so the first write
+	 * does not race it (and come out with holes). */
+	{
+		long long want = (long long)(p->latency_ms * p->rate / 1000);
+		double until = util_now() + p->latency_ms / 1000 + 0.05;
+
+		while (atomic_load(&p->clock) < want && !finished(p) && util_now() < until)
+			nap(1000000L);
+	}
+	p->hb_time = util_now();
+	log_debug("audio output \"%s\": %.0f Hz, latency %.0f ms", p->device, p->rate,
+		  p->latency_ms);
+	return &p->base;
+
+fail_stream:
+	quiet_begin(&q);
+	Pa_CloseStream(p->stream);
+	quiet_end(&q, "closing the audio stream");
+fail:
+	pthread_mutex_unlock(&lock);
+	free_sink(p);
+	return NULL;
+}
+
+int64_t sink_pa_played(const struct sink *s)
+{
+	const struct sink_pa *p = (const struct sink_pa *)s;
+
+	return (int64_t)llround(to_bc(p, atomic_load_explicit(&p->played, memory_order_relaxed)));
+}
+
+int64_t sink_pa_clock(const struct sink *s)
+{
+	const struct sink_pa *p = (const struct sink_pa *)s;
+
+	return (int64_t)llround(to_bc(p, atomic_load_explicit(&p->clock, memory_order_relaxed)));
+}
+
+unsigned sink_pa_underflows(const struct sink *s)
+{
+	const struct sink_pa *p = (const struct sink_pa *)s;
+
+	return atomic_load_explicit(&p->xruns, memory_order_relaxed) +
+	       atomic_load_explicit(&p->underruns, memory_order_relaxed);
+}
+
+void sink_pa_pause(struct sink *s)
+{
+	atomic_store(&((struct sink_pa *)s)->paused, true);
+}
+
+void sink_pa_resume(struct sink *s)
+{
+	atomic_store(&((struct sink_pa *)s)->paused, false);
+}
+
+bool sink_pa_paused(const struct sink *s)
+{
+	return atomic_load(&((const struct sink_pa *)s)->paused);
+}
+
+void sink_pa_fade_out(struct sink *s)
+{
+	struct sink_pa *p = (struct sink_pa *)s;
+
+	atomic_store(&p->idle, true);
+	atomic_fetch_add_explicit(&p->fade_req, 1, memory_order_release);
+}
+
+void sink_pa_flush(struct sink *s)
+{
+	ring_flush(((struct sink_pa *)s)->ring);
+}
+
+void sink_pa_idle(struct sink *s)
+{
+	atomic_store(&((struct sink_pa *)s)->idle, true);
+}
+
+bool sink_pa_alive(struct sink *s)
+{
+	struct sink_pa *p = (struct sink_pa *)s;
+	long long c = atomic_load_explicit(&p->clock, memory_order_relaxed);
+	double now = util_now();
+	bool alive;
+
+	if (finished(p) || Pa_IsStreamActive(p->stream) != 1)
+		return false;
+	pthread_mutex_lock(&p->hb_lock);
+	if (c != p->hb_clock) {
+		p->hb_clock = c;
+		p->hb_time = now;
+	}
+	alive = now - p->hb_time < p->dead_after;
+	pthread_mutex_unlock(&p->hb_lock);
+	return alive;
+}
+
+const char *sink_pa_device(const struct sink *s)
+{
+	return ((const struct sink_pa *)s)->device;
+}
+
+double sink_pa_latency_ms(const struct sink *s)
+{
+	return ((const struct sink_pa *)s)->latency_ms;
+}
+
+double sink_pa_rate(const struct sink *s)
+{
+	return ((const struct sink_pa *)s)->rate;
+}
