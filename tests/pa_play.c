@@ -1,0 +1,271 @@
+/* pa_play.c: play a tone through the PortAudio sink (sink_pa) the way the
+ * daemon does, steered by signals, for tests/test_sink_pa.sh and benches. */
+
+/*
+ * The main thread is the worker: it renders a tone in 10 ms blocks and
+ * write()s them (blocking while the ring is full). A control thread reads
+ * signals from a signalfd (blocked in every thread before PortAudio starts)
+ * and calls the sink's thread-safe controls, as the daemon's loop will:
+ *   USR1  --wait: start the tone; otherwise pause / resume
+ *   USR2  stop: fade out, then close(ok = false)
+ *   HUP   skip: flush what is queued (the tone goes on)
+ *   TERM, INT  finish now: close(ok = true), draining what is queued
+ * Without signals it plays --seconds of tone and drains.
+ *
+ * --until-lost plays until the sink reports the device lost (the test kills
+ * the sound server), then with --reopen S tries sink_pa_open every 100 ms for
+ * up to S s (sink_pa_open reinitialises PortAudio itself after a dead
+ * stream) and plays --seconds of tone on the new stream.
+ *
+ * Prints "ready" (flushed) when the stream is open, and key=value lines at
+ * the end: device rate latency_ms played clock underflows alive, and
+ * lost_ms (write() failing after the loss; time from the first missed
+ * callback), alive_false (sink_pa_alive turned false), reopen_ms, reopen.
+ * --list prints sink_pa_list and exits. Exit status 0 unless something
+ * failed that should not have.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "audio.h"
+#include "log.h"
+#include "sink.h"
+#include "util.h"
+
+#define BLOCK 220 /* 10 ms at BC_RATE */
+
+enum stop { RUN, FADE, DRAIN };
+
+static struct sink *sink;
+static atomic_bool go;
+static atomic_int stop;
+static int sfd;
+
+static void *control(void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void)arg;
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGUSR1:
+			if (!atomic_load(&go))
+				atomic_store(&go, true);
+			else if (sink_pa_paused(sink))
+				sink_pa_resume(sink);
+			else
+				sink_pa_pause(sink);
+			break;
+		case SIGUSR2:
+			atomic_store(&stop, FADE);
+			sink_pa_fade_out(sink);
+			atomic_store(&go, true);
+			return NULL;
+		case SIGHUP:
+			sink_pa_flush(sink);
+			break;
+		default:
+			atomic_store(&stop, DRAIN);
+			atomic_store(&go, true);
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+struct tone {
+	double phase, step;
+	float amp;
+};
+
+static void render(struct tone *t, float *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		buf[i] = t->amp * (float)sin(t->phase);
+		t->phase += t->step;
+		if (t->phase > 2 * M_PI)
+			t->phase -= 2 * M_PI;
+	}
+}
+
+/* Play up to frames of tone (all if < 0); -1 when the device is lost. */
+static int play(struct tone *t, int64_t frames)
+{
+	float buf[BLOCK];
+
+	while (atomic_load(&stop) == RUN && (frames < 0 || frames > 0)) {
+		size_t n = frames < 0 || frames > BLOCK ? BLOCK : (size_t)frames;
+
+		render(t, buf, n);
+		if (sink->ops->write(sink, buf, n) < 0)
+			return -1;
+		if (frames > 0)
+			frames -= (int64_t)n;
+	}
+	return 0;
+}
+
+static void report(struct sink *s)
+{
+	printf("device=%s\nrate=%.0f\nlatency_ms=%.1f\n", sink_pa_device(s), sink_pa_rate(s),
+	       sink_pa_latency_ms(s));
+	printf("played=%lld\nclock=%lld\nunderflows=%u\nalive=%d\n",
+	       (long long)sink_pa_played(s), (long long)sink_pa_clock(s),
+	       sink_pa_underflows(s), sink_pa_alive(s));
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: pa_play [--device SUB] [--latency MS] [--freq HZ] [--amp A]\n"
+	      "               [--seconds S] [--wait] [--until-lost [--reopen S]] [--list]\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "latency", required_argument, NULL, 'l' },
+		{ "freq", required_argument, NULL, 'f' },
+		{ "amp", required_argument, NULL, 'a' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "until-lost", no_argument, NULL, 'u' },
+		{ "reopen", required_argument, NULL, 'r' },
+		{ "list", no_argument, NULL, 'L' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *device = "";
+	double seconds = 1, reopen = 0, freq = 1000;
+	int64_t latency = 0;
+	bool wait = false, until_lost = false, list = false, verbose = false;
+	struct tone t = { .amp = 0.5f };
+	char err[512];
+	sigset_t mask;
+	pthread_t ctl;
+	int c, ret = 0;
+
+	while ((c = getopt_long(argc, argv, "d:l:f:a:s:wur:Lvh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': device = optarg; break;
+		case 'l': latency = atoll(optarg); break;
+		case 'f': freq = atof(optarg); break;
+		case 'a': t.amp = (float)atof(optarg); break;
+		case 's': seconds = atof(optarg); break;
+		case 'w': wait = true; break;
+		case 'u': until_lost = true; break;
+		case 'r': reopen = atof(optarg); break;
+		case 'L': list = true; break;
+		case 'v': verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	t.step = 2 * M_PI * freq / BC_RATE;
+	log_init(verbose);
+
+	/* Signals first, before PortAudio or any thread exists. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		perror("pa_play: signalfd");
+		return 1;
+	}
+
+	if (sink_pa_init(err, sizeof(err)) < 0) {
+		fprintf(stderr, "pa_play: %s\n", err);
+		return 1;
+	}
+	if (list) {
+		sink_pa_list(stdout);
+		sink_pa_terminate();
+		return 0;
+	}
+	sink = sink_pa_open(device, latency, err, sizeof(err));
+	if (!sink) {
+		fprintf(stderr, "pa_play: %s\n", err);
+		sink_pa_terminate();
+		return 1;
+	}
+	atomic_init(&go, !wait);
+	atomic_init(&stop, RUN);
+	pthread_create(&ctl, NULL, control, NULL);
+	printf("ready\n");
+	fflush(stdout);
+
+	while (!atomic_load(&go))
+		usleep(1000);
+
+	if (until_lost) {
+		double t0 = util_now(), t_lost;
+		int64_t c0;
+
+		/* Until write() fails; note when the clock stopped. */
+		while (play(&t, BLOCK) == 0 && atomic_load(&stop) == RUN && util_now() - t0 < 60) {
+			if (!sink_pa_alive(sink))
+				break;
+		}
+		t_lost = util_now();
+		c0 = sink_pa_clock(sink);
+		printf("alive_false=%d\n", !sink_pa_alive(sink));
+		printf("lost_after_s=%.2f\nclock_at_loss=%lld\n", t_lost - t0, (long long)c0);
+		report(sink);
+		fflush(stdout);
+		/* Closing a dead stream must not hang or fail but for ok. */
+		sink->ops->close(sink, false, err, sizeof(err));
+		sink = NULL;
+		if (reopen > 0) {
+			double r0 = util_now();
+
+			while (!sink && util_now() - r0 < reopen) {
+				sink = sink_pa_open(device, latency, err, sizeof(err));
+				if (!sink)
+					usleep(100000);
+			}
+			if (!sink) {
+				printf("reopen=0\nreopen_error=%s\n", err);
+				ret = 1;
+				goto out;
+			}
+			printf("reopen=1\nreopen_ms=%.0f\n", (util_now() - r0) * 1000);
+			fflush(stdout);
+			if (play(&t, (int64_t)(seconds * BC_RATE)) < 0)
+				ret = 1;
+		}
+	} else if (play(&t, (int64_t)(seconds * BC_RATE)) < 0) {
+		fprintf(stderr, "pa_play: %s\n", sink->ops->error(sink));
+		ret = 1;
+	}
+	if (sink) {
+		bool ok = atomic_load(&stop) != FADE;
+
+		if (!ok) /* let the fade run before closing */
+			usleep(SINK_PA_FADE_MS * 1000 + 50000);
+		report(sink);
+		if (sink->ops->close(sink, ok, err, sizeof(err)) < 0) {
+			fprintf(stderr, "pa_play: %s\n", err);
+			ret = 1;
+		}
+	}
+out:
+	fflush(stdout);
+	sink_pa_terminate();
+	/* The control thread may still wait in read(): exiting ends it. */
+	return ret;
+}

@@ -1,0 +1,200 @@
+#!/bin/sh
+# test_sink_pa.sh: the PortAudio sink (src/sink_pa.c) against a real
+# PulseAudio with a null sink (tests/pulse.sh). tests/pa_play drives the sink
+# as the daemon will (a worker writing 10 ms blocks, controls from signals);
+# tests/pa_probe records the sink's monitor, sends the signals at known
+# sample positions and reports what was heard. Skips (77) only when no sound
+# server can start here.
+set -u
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+if [ -z "${TEST_TOOLS:-}" ]; then
+	if [ -n "${BACKCOACH:-}" ]; then
+		TEST_TOOLS=$(dirname "$BACKCOACH")/../tests
+	else
+		TEST_TOOLS=tests
+	fi
+fi
+PLAY=$TEST_TOOLS/pa_play
+PROBE=$TEST_TOOLS/pa_probe
+for t in "$PLAY" "$PROBE"; do
+	[ -x "$t" ] || { echo "ERROR: $t not built"; exit 99; }
+done
+. "$TOP_SRCDIR/tests/pulse.sh"
+pa_start
+W=$PA_DIR/w
+mkdir -p "$W"
+
+failures=0 count=0
+ok() { count=$((count + 1)); echo "ok: $*"; }
+fail() {
+	count=$((count + 1)) failures=$((failures + 1))
+	echo "FAIL: $*"
+}
+# kv FILE KEY: the value of KEY=... in FILE (first one).
+kv() { sed -n "s/^$2=//p" "$1" | head -n 1; }
+# Float test: fcmp A OP B.
+fcmp() { awk "BEGIN { exit !($1 $2 $3) }"; }
+# within X LO HI: LO <= X <= HI (X empty or -1 fails when LO >= 0).
+within() { [ -n "$1" ] && awk "BEGIN { exit !($1 >= $2 && $1 <= $3) }"; }
+# near A B TOL: |A - B| <= TOL.
+near() { awk "BEGIN { d = $1 - $2; exit !(d <= $3 && -d <= $3) }"; }
+# check DESCRIPTION COMMAND...: pass if the command succeeds.
+check() {
+	_d=$1
+	shift
+	if "$@"; then ok "$_d"; else fail "$_d"; fi
+}
+
+# play NAME [pa_play args] -- [pa_probe args]: run pa_play in the background,
+# wait for "ready", record with pa_probe until it exits. Leaves
+# $W/NAME.play (pa_play's stdout), .err (stderr), .probe, .rc.
+play() {
+	_n=$1
+	shift
+	_pa=
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		_pa="$_pa $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	# Not under timeout(1): the signals must reach pa_play itself.
+	# shellcheck disable=SC2086
+	"$PLAY" $_pa >"$W/$_n.play" 2>"$W/$_n.err" &
+	_p=$!
+	_i=0
+	until grep -q '^ready' "$W/$_n.play" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -gt 500 ] || ! kill -0 $_p 2>/dev/null; then
+			break
+		fi
+		sleep 0.01
+	done
+	"$PROBE" --pid $_p --until-exit --max 30 --tail 0.3 --freq 1000 "$@" >"$W/$_n.probe"
+	if kill -0 $_p 2>/dev/null; then
+		echo "  $_n: pa_play still running after 30 s: killed"
+		kill -9 $_p
+	fi
+	wait $_p
+	echo $? >"$W/$_n.rc"
+}
+
+# A clean 1 s tone: one sound, 1 kHz, -9 dBFS RMS (amplitude 0.5), 1.000 s
+# long (drained to the end), no dropouts, no glitches, no underflows.
+tone_ok() {
+	_f=$W/$1.probe
+	[ "$(kv "$_f" sounds)" = 1 ] &&
+		near "$(kv "$_f" sound1_hz)" 1000 2 &&
+		near "$(kv "$_f" sound1_rms_dbfs)" -9 1 &&
+		near "$(awk "BEGIN { print $(kv "$_f" sound1_end_s) - $(kv "$_f" sound1_start_s) }")" 1 0.02 &&
+		[ "$(kv "$_f" sound1_dropouts)" = 0 ] &&
+		[ "$(kv "$_f" sound1_glitches)" = 0 ] &&
+		[ "$(kv "$W/$1.play" underflows)" = 0 ] &&
+		[ "$(cat "$W/$1.rc")" = 0 ]
+}
+show() { echo "  $1: $(grep -hE "$2" "$W/$1.probe" "$W/$1.play" | tr '\n' ' ')"; }
+
+echo "== devices"
+"$PLAY" --list >"$W/list" 2>&1
+check "sink_pa_list shows the default device" grep -q '^\* default' "$W/list"
+cat "$W/list"
+"$PLAY" --device no-such-device >/dev/null 2>"$W/nodev"
+check "an unknown device is refused, listing the devices" grep -q 'no audio output device matches "no-such-device"; devices:.*"default"' "$W/nodev"
+"$PLAY" --device PULSE --seconds 0.1 >"$W/sub" 2>&1
+check "a device is found by case-insensitive substring" grep -q '^device=pulse$' "$W/sub"
+
+echo "== 1 s tone at BC_RATE (the server resamples)"
+# A loaded machine may stall the callback thread once (a real underflow):
+# one retry; two bad runs in a row fail.
+play tone -- || :
+tone_ok tone || { show tone 'sound1|underflows'; play tone -- || :; }
+check "tone: 1 kHz, -9 dBFS, 1.000 s, no gaps, underflows 0" tone_ok tone
+show tone 'sound1_(hz|rms|dropouts|glitches)|underflows|latency_ms|^rate'
+check "tone: played counts every sample" [ "$(kv "$W/tone.play" played)" -le 22050 ]
+check "no PortAudio/ALSA/JACK chatter on stderr" [ ! -s "$W/tone.err" ]
+[ -s "$W/tone.err" ] && head -n 5 "$W/tone.err"
+
+echo "== 1 s tone through the resampler (device at 48000 Hz)"
+export BACKCOACH_PA_RATE=48000
+play tone48 -- || :
+tone_ok tone48 || { show tone48 'sound1|underflows'; play tone48 -- || :; }
+unset BACKCOACH_PA_RATE
+check "resampled tone: clean" tone_ok tone48
+check "resampled tone: stream at 48000 Hz" [ "$(kv "$W/tone48.play" rate)" = 48000 ]
+
+echo "== pause at 1.0 s, resume at 2.0 s (3 s of tone)"
+play pause --seconds 3 -- -s USR1@1.0 -s USR1@2.0
+show pause 'event._(silent|onset)|sound._(start|end)_s|underflows'
+P=$W/pause.probe
+check "pause: two sounds" [ "$(kv "$P" sounds)" = 2 ]
+# The device buffer (~latency) still plays out after the pause.
+check "pause: silent within 250 ms" within "$(kv "$P" event1_silent_ms)" 0 250
+check "pause: sound again within 250 ms of resume" fcmp "$(kv "$P" event2_onset_ms)" '<=' 250
+check "pause: the hole lasts the pause (1.0 s +- 50 ms)" \
+	near "$(awk "BEGIN { print $(kv "$P" sound2_start_s) - $(kv "$P" sound1_end_s) }")" 1 0.05
+check "pause: nothing lost, 3.000 s of tone in all" \
+	near "$(awk "BEGIN { print $(kv "$P" sound1_end_s) - $(kv "$P" sound1_start_s) + $(kv "$P" sound2_end_s) - $(kv "$P" sound2_start_s) }")" 3 0.03
+check "pause: no glitches" [ "$(kv "$P" sound1_glitches)$(kv "$P" sound2_glitches)" = 00 ]
+
+echo "== fade-out (stop) at 1.0 s of a 10 s tone"
+play fade --seconds 10 -- -s USR2@1.0
+show fade 'event1_silent|sound1_(start|end)_s|underflows'
+check "fade: silent within 500 ms" within "$(kv "$W/fade.probe" event1_silent_ms)" 0 500
+check "fade: the program stopped at once (no 9 s drain)" \
+	fcmp "$(kv "$W/fade.probe" duration_s)" '<' 3
+check "fade: exit status 0" [ "$(cat "$W/fade.rc")" = 0 ]
+
+echo "== skip (flush) at 1.0 s of a 3 s tone"
+play skip --seconds 3 -- -s HUP@1.0
+show skip 'sounds|sound1_(start|end)_s|underflows'
+check "skip: the tone goes on (one sound)" [ "$(kv "$W/skip.probe" sounds)" = 1 ]
+check "skip: queued audio was dropped (shorter than 3 s)" \
+	fcmp "$(awk "BEGIN { print $(kv "$W/skip.probe" sound1_end_s) - $(kv "$W/skip.probe" sound1_start_s) }")" '<' 2.97
+check "skip: no underflow counted" [ "$(kv "$W/skip.play" underflows)" = 0 ]
+
+echo "== latency: idle stream, tone written on SIGUSR1"
+play wait --wait -- -s USR1@0.5
+show wait 'event1_onset|latency_ms'
+check "latency: first sound within the output latency + 50 ms" \
+	within "$(kv "$W/wait.probe" event1_onset_ms)" 0 "$(kv "$W/wait.play" latency_ms) + 50"
+
+echo "== the sound server vanishes mid-stream, and comes back"
+"$PLAY" --until-lost --reopen 20 --seconds 2 >"$W/lost.play" 2>"$W/lost.err" &
+LP=$!
+_i=0
+until grep -q '^ready' "$W/lost.play" 2>/dev/null || [ $_i -gt 500 ]; do
+	_i=$((_i + 1))
+	sleep 0.01
+done
+sleep 1
+pa_kill
+t0=$(date +%s%N)
+_i=0
+until grep -q '^alive_false' "$W/lost.play" 2>/dev/null || [ $_i -gt 100 ]; do
+	_i=$((_i + 1))
+	sleep 0.05
+done
+t1=$(date +%s%N)
+check "lost: detected (sink_pa_alive false)" grep -q '^alive_false=1' "$W/lost.play"
+echo "  detected after $(((t1 - t0) / 1000000)) ms"
+check "lost: detected within 3 s" [ $(((t1 - t0) / 1000000)) -le 3000 ]
+check "lost: the program survived (no crash, no hang)" kill -0 $LP
+pa_restart
+"$PROBE" --pid $LP --until-exit --max 30 --tail 0.3 --freq 1000 >"$W/lost.probe"
+kill -0 $LP 2>/dev/null && { echo "  lost: pa_play hangs: killed"; kill -9 $LP; }
+wait $LP
+echo $? >"$W/lost.rc"
+show lost 'reopen|sound1_(hz|start|end)_s|underflows'
+check "lost: reopened after the restart" grep -q '^reopen=1' "$W/lost.play"
+check "lost: exit status 0" [ "$(cat "$W/lost.rc")" = 0 ]
+reopened_ok() {
+	[ "$(kv "$W/lost.probe" sound1_dropouts)" = 0 ] && near "$(kv "$W/lost.probe" sound1_hz)" 1000 2
+}
+check "lost: the reopened stream plays a clean tone" reopened_ok
+if [ -s "$W/lost.err" ]; then
+	echo "  (stderr of the lost-device run, from PortAudio's ALSA thread:)"
+	sed 's/^/  | /' "$W/lost.err"
+fi
+
+echo "$((count - failures)) passed, $failures failed"
+[ $failures -eq 0 ] || { PA_KEEP=1; exit 1; }
+exit 0
