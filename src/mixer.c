@@ -2,10 +2,13 @@
  *
  * Every output sample is a pure function of its position: each cue's
  * contribution is computed from the sample's offset into the cue (tones from
- * a closed-form phase, not an accumulator), ducking from the distance to the
- * speech spans, and the final limiter is memoryless. So rendering in blocks
- * of any size, or after a seek, gives bit-identical output, and nothing is
- * allocated after mixer_new.
+ * a phase in closed form at every TONE_BLOCK-th sample of the cue, not an
+ * accumulator), ducking from the distance to the speech spans, and the final
+ * limiter is memoryless. So rendering in blocks of any size, or after a seek,
+ * gives bit-identical output, and nothing is allocated after mixer_new.
+ *
+ * Inner loops run over fixed-size blocks (VEC samples, restrict pointers,
+ * no branches) so that the compiler vectorises them at -O2.
  *
  * Two buses: speech, and everything else (tones, clicks), which is ducked by
  * MIXER_DUCK_DB under speech with short linear ramps. Their sum goes through
@@ -24,8 +27,8 @@
 #include "util.h"
 
 #define CHUNK 1024            /* samples mixed at a time */
-#define SINE_BITS 12
-#define SINE_SIZE (1 << SINE_BITS)
+#define VEC 16                /* samples per vectorisable inner loop */
+#define TONE_BLOCK 32         /* tone phase in closed form every this often (<= 32) */
 #define DUCK_DOWN_MS 30       /* ramp into the duck, ending as speech starts */
 #define DUCK_UP_MS 120        /* ramp out of it after speech ends */
 #define BREATH_FADE_MS 60     /* breath tones fade in and out gently */
@@ -52,9 +55,8 @@ struct mixer {
 	size_t n_sp;
 
 	struct sound click[2]; /* unaccented, accented; level included */
-	float sine[SINE_SIZE + 1];
 	float duck;            /* linear gain under speech */
-	float *speech, *other, *gain; /* CHUNK each */
+	float *other, *gain;   /* CHUNK each; speech is mixed in the output */
 };
 
 /* Fade-in/out gain at offset j of a clip of n samples with fades of f:
@@ -258,9 +260,6 @@ struct mixer *mixer_new(const struct timeline *tl, const struct config *cfg,
 	m->tl = tl;
 	m->src = src;
 	m->duck = powf(10.0f, MIXER_DUCK_DB / 20.0f);
-	for (i = 0; i <= SINE_SIZE; i++)
-		m->sine[i] = (float)sin(2 * M_PI * (double)i / SINE_SIZE);
-	m->speech = xcalloc(CHUNK, sizeof(float));
 	m->other = xcalloc(CHUNK, sizeof(float));
 	m->gain = xcalloc(CHUNK, sizeof(float));
 
@@ -321,53 +320,222 @@ void mixer_free(struct mixer *m)
 	free(m->sp_maxend);
 	free(m->click[0].s);
 	free(m->click[1].s);
-	free(m->speech);
 	free(m->other);
 	free(m->gain);
 	free(m);
 }
 
-/* dst[i] += g * src[j0 + i] * edge gain, for j in [j0, j1) of a clip of n
- * samples with fades of f. */
-static void add_clip(float *dst, const float *s, size_t j0, size_t j1,
-		     size_t n, size_t f, float g)
+/* Buses: the first cue on a bus in a chunk sets its samples to 0 + x,
+ * exactly what adding to a cleared bus gives (-0 included), and clears only
+ * the rest; later cues add. So no bus is cleared and then overwritten. */
+static inline float put(float d, float x, bool set)
 {
-	size_t j = j0;
-
-	for (; j < j1 && j < f; j++)
-		*dst++ += g * s[j] * edge_gain(j, n, f);
-	for (; j < j1 && j < n - f; j++)
-		*dst++ += g * s[j];
-	for (; j < j1; j++)
-		*dst++ += g * s[j] * edge_gain(j, n, f);
+	return (set ? 0.0f : d) + x;
 }
+
+/* d[i] (+)= g * s[i] */
+static void add_scaled(float *restrict d, const float *restrict s, size_t n,
+		       float g, bool set)
+{
+	size_t i = 0;
+
+	if (set)
+		for (; i + VEC <= n; i += VEC)
+			for (size_t k = 0; k < VEC; k++)
+				d[i + k] = 0.0f + g * s[i + k];
+	else
+		for (; i + VEC <= n; i += VEC)
+			for (size_t k = 0; k < VEC; k++)
+				d[i + k] += g * s[i + k];
+	for (; i < n; i++)
+		d[i] = put(d[i], g * s[i], set);
+}
+
+/* d[i] (+)= s[i] */
+static void add_to(float *restrict d, const float *restrict s, size_t n, bool set)
+{
+	size_t i = 0;
+
+	if (set)
+		for (; i + VEC <= n; i += VEC)
+			for (size_t k = 0; k < VEC; k++)
+				d[i + k] = 0.0f + s[i + k];
+	else
+		for (; i + VEC <= n; i += VEC)
+			for (size_t k = 0; k < VEC; k++)
+				d[i + k] += s[i + k];
+	for (; i < n; i++)
+		d[i] = put(d[i], s[i], set);
+}
+
+/* d[i] *= g[i] */
+static void mul_by(float *restrict d, const float *restrict g, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + VEC <= n; i += VEC)
+		for (size_t k = 0; k < VEC; k++)
+			d[i + k] *= g[i + k];
+	for (; i < n; i++)
+		d[i] *= g[i];
+}
+
+/* d[i] = v */
+static void fill(float *restrict d, size_t n, float v)
+{
+	size_t i = 0;
+
+	for (; i + VEC <= n; i += VEC)
+		for (size_t k = 0; k < VEC; k++)
+			d[i + k] = v;
+	for (; i < n; i++)
+		d[i] = v;
+}
+
+/* dst[i] (+)= g * src[j0 + i] * edge gain, for j in [j0, j1) of a clip of
+ * n samples with fades of f. */
+static void add_clip(float *dst, const float *s, size_t j0, size_t j1,
+		     size_t n, size_t f, float g, bool set)
+{
+	size_t j = j0, mid;
+
+	for (; j < j1 && j < f; j++, dst++)
+		*dst = put(*dst, g * s[j] * edge_gain(j, n, f), set);
+	mid = (j1 < n - f ? j1 : n - f);
+	if (j < mid) {
+		add_scaled(dst, s + j, mid - j, g, set);
+		dst += mid - j;
+		j = mid;
+	}
+	for (; j < j1; j++, dst++)
+		*dst = put(*dst, g * s[j] * edge_gain(j, n, f), set);
+}
+
+/* sin(2 pi r) for |r| <= 0.5, within 2.1e-7: folded to 0 <= u <= 1/4 by
+ * symmetry, then a minimax polynomial (error 3.4e-9 before rounding). */
+static inline float sin_cycle(float r)
+{
+	float u = 0.25f - fabsf(0.25f - fabsf(r)), u2 = u * u, y;
+
+	y = u * (6.2831851601f + u2 * (-41.341655031f + u2 * (81.601004073f +
+	    u2 * (-76.549782294f + u2 * 39.536706066f))));
+	return copysignf(y, r);
+}
+
+/* What a tone cue adds, blockwise. */
+struct tone {
+	double a, b;       /* phase in cycles at j: j (a + b j) */
+	int64_t n;         /* length */
+	float fade1;       /* fade length + 1 */
+	float gain;
+	bool chime;
+	double tau;        /* chime decay, samples */
+	float decay[TONE_BLOCK]; /* chime: exp(-k / tau) */
+};
 
 /* A sine glide f0 -> f1 over the cue, its phase in closed form:
  * cycles(j) = (f0 j + (f1 - f0) j^2 / 2N) / rate. Breath tones fade in and
  * out gently; chimes strike and decay like a bell. */
-static void add_tone(const struct mixer *m, float *dst, const struct cue *c,
-		     size_t j0, size_t j1)
+static void tone_init(struct tone *t, const struct cue *c)
 {
 	size_t n = (size_t)c->len;
-	double a = c->f0 / (double)BC_RATE;
-	double b = (c->f1 - c->f0) / (2.0 * (double)n * BC_RATE);
-	bool chime = c->role == ROLE_CHIME_START || c->role == ROLE_CHIME_END;
-	size_t f = fade_len(n, chime ? MIXER_FADE_MS : BREATH_FADE_MS);
-	double tau = (double)n / 4.0;
 
-	for (size_t j = j0; j < j1; j++) {
-		double cyc = (double)j * (a + b * (double)j), x;
-		size_t idx;
-		float frac, v, env = c->gain * edge_gain(j, n, f);
+	t->a = c->f0 / (double)BC_RATE;
+	t->b = (c->f1 - c->f0) / (2.0 * (double)n * BC_RATE);
+	t->n = c->len;
+	t->chime = c->role == ROLE_CHIME_START || c->role == ROLE_CHIME_END;
+	t->fade1 = (float)(fade_len(n, t->chime ? MIXER_FADE_MS : BREATH_FADE_MS) + 1);
+	t->gain = c->gain;
+	t->tau = (double)n / 4.0;
+	if (t->chime)
+		for (int k = 0; k < TONE_BLOCK; k++)
+			t->decay[k] = (float)exp(-k / t->tau);
+}
 
-		cyc -= (double)(int64_t)cyc;
-		x = cyc * SINE_SIZE;
-		idx = (size_t)x;
-		frac = (float)(x - (double)idx);
-		v = m->sine[idx] + frac * (m->sine[idx + 1] - m->sine[idx]);
-		if (chime)
-			env *= (float)exp(-(double)j / tau);
-		*dst++ += env * v;
+/* x - round(x), for |x| < 2^22: adding and taking away 1.5 * 2^23 rounds
+ * to an integer. Exact for |x| >= 1/2 (Sterbenz). */
+static inline float wrap(float x)
+{
+	return x - ((x + 0x1.8p23f) - 0x1.8p23f);
+}
+
+/* Samples jb .. jb + TONE_BLOCK - 1 of the tone (jb a multiple of
+ * TONE_BLOCK; past the end they are garbage), each a function of its
+ * position only. The phase at jb + k is p0 + k A + k^2 B cycles: p0 (the
+ * phase at jb, wrapped to +-1/2) and A are exact in double; k Ahi is exact
+ * in float (Ahi has 19 significant bits, k 5), and wrapped exactly, so the
+ * float sum stays within +-1 and loses < 1e-7 cycles. */
+static void tone_block(const struct tone *t, int64_t jb, float *restrict v)
+{
+	double cyc = (double)jb * (t->a + t->b * (double)jb);
+	double a = t->a + 2.0 * t->b * (double)jb;
+	float p0 = (float)(cyc - floor(cyc + 0.5)), Ahi = (float)a, Alo, B = (float)t->b;
+	uint32_t bits;
+	/* edge gain: min(j + 1, n - j, fade + 1) / (fade + 1), in int32 */
+	int32_t in = (int32_t)(jb < INT32_MAX / 2 ? jb + 1 : INT32_MAX / 2);
+	int32_t out = (int32_t)(t->n - jb < INT32_MAX / 2 ? t->n - jb : INT32_MAX / 2);
+	int32_t f1 = (int32_t)t->fade1;
+	float g = t->gain, dk = t->chime ? (float)exp(-(double)jb / t->tau) : 1.0f;
+
+	memcpy(&bits, &Ahi, sizeof(bits));
+	bits &= ~(uint32_t)0x1f;
+	memcpy(&Ahi, &bits, sizeof(bits));
+	Alo = (float)(a - (double)Ahi);
+	for (int k = 0; k < TONE_BLOCK; k++) {
+		float kf = (float)k, ph = p0 + wrap(kf * Ahi) + kf * (Alo + B * kf);
+
+		v[k] = sin_cycle(wrap(ph));
+	}
+	if (in >= f1 && out - (TONE_BLOCK - 1) >= f1) /* no fade: the edge gain is 1 */
+		for (int k = 0; k < TONE_BLOCK; k++)
+			v[k] *= g;
+	else
+		for (int k = 0; k < TONE_BLOCK; k++) {
+			int32_t e = in + k < out - k ? in + k : out - k;
+
+			e = e < f1 ? e : f1;
+			v[k] *= g * ((float)e / t->fade1);
+		}
+	if (t->chime)
+		for (int k = 0; k < TONE_BLOCK; k++)
+			v[k] *= dk * t->decay[k];
+}
+
+/* dst[i] (+)= tone sample j0 + i, for j in [j0, j1). */
+static void add_tone(const struct tone *t, float *dst, size_t j0, size_t j1,
+		     bool set)
+{
+	float v[TONE_BLOCK];
+
+	for (size_t jb = j0 - j0 % TONE_BLOCK; jb < j1; jb += TONE_BLOCK) {
+		size_t lo = jb > j0 ? jb : j0, hi = jb + TONE_BLOCK < j1 ? jb + TONE_BLOCK : j1;
+
+		tone_block(t, (int64_t)jb, v);
+		if (lo == jb && hi == jb + TONE_BLOCK)
+			add_to(dst + (jb - j0), v, TONE_BLOCK, set);
+		else
+			for (size_t j = lo; j < hi; j++)
+				dst[j - j0] = put(dst[j - j0], v[j - jb], set);
+	}
+}
+
+/* g[i] = min(g[i], v(i)), v(i) = base + step * (k0 + i) / div: a ramp of
+ * the duck (k0 + i is small, so exact in float). */
+static void duck_ramp(float *restrict g, size_t n, int32_t k0, float base,
+		      float step, float div)
+{
+	size_t i = 0;
+
+	for (; i + VEC <= n; i += VEC)
+		for (size_t k = 0; k < VEC; k++) {
+			float v = base + step * (float)(k0 + (int32_t)(i + k)) / div;
+
+			g[i + k] = v < g[i + k] ? v : g[i + k];
+		}
+	for (; i < n; i++) {
+		float v = base + step * (float)(k0 + (int32_t)i) / div;
+
+		g[i] = v < g[i] ? v : g[i];
 	}
 }
 
@@ -378,31 +546,32 @@ static bool duck_gain(const struct mixer *m, int64_t p, size_t n, float *g)
 	const int64_t down = MS(DUCK_DOWN_MS), up = MS(DUCK_UP_MS);
 	const float d = m->duck;
 	size_t i = first_under_way(m->sp_maxend, m->n_sp, p - up);
+	int64_t e = p + (int64_t)n;
 	bool any = false;
 
-	for (; i < m->n_sp && m->sp_at[i] - down < p + (int64_t)n; i++) {
+	for (; i < m->n_sp && m->sp_at[i] - down < e; i++) {
 		int64_t a = m->sp_at[i], b = m->sp_end[i];
 		int64_t lo = a - down > p ? a - down : p;
-		int64_t hi = b + up < p + (int64_t)n ? b + up : p + (int64_t)n;
+		int64_t hi = b + up < e ? b + up : e;
+		int64_t x, y;
 
 		if (hi <= lo)
 			continue;
 		if (!any)
-			for (size_t j = 0; j < n; j++)
-				g[j] = 1.0f;
+			fill(g, n, 1.0f);
 		any = true;
-		for (int64_t q = lo; q < hi; q++) {
-			float v;
-
-			if (q < a)
-				v = 1.0f + (d - 1.0f) * (float)(q - (a - down) + 1) / (float)down;
-			else if (q < b)
-				v = d;
-			else
-				v = d + (1.0f - d) * (float)(q - b + 1) / (float)(up + 1);
-			if (v < g[q - p])
-				g[q - p] = v;
-		}
+		/* into the duck, under speech, out of it */
+		x = lo, y = a < hi ? a : hi;
+		if (x < y)
+			duck_ramp(g + (x - p), (size_t)(y - x), (int32_t)(x - (a - down) + 1),
+				  1.0f, d - 1.0f, (float)down);
+		x = a > lo ? a : lo, y = b < hi ? b : hi;
+		if (x < y) /* d + 0 k / 1 is d */
+			duck_ramp(g + (x - p), (size_t)(y - x), 0, d, 0.0f, 1.0f);
+		x = b > lo ? b : lo;
+		if (x < hi)
+			duck_ramp(g + (x - p), (size_t)(hi - x), (int32_t)(x - b + 1), d,
+				  1.0f - d, (float)(up + 1));
 	}
 	return any;
 }
@@ -423,15 +592,55 @@ static inline float limit(float x)
 	return x < 0 ? -y : y;
 }
 
+/* x[i] = limit(x[i] (+ o[i])), with o NULL: x alone. The limiter looks at
+ * samples only in blocks that have one beyond the knee (or a NaN): compared
+ * as bits, |x| orders like an unsigned integer, and NaN above all. */
+static void limit_out(float *restrict x, const float *restrict o, size_t n, bool add)
+{
+	uint32_t knee;
+	float kf = LIMIT_KNEE;
+
+	memcpy(&knee, &kf, sizeof(knee));
+	for (size_t i = 0; i < n; i += VEC) {
+		size_t len = n - i < VEC ? n - i : VEC;
+		uint32_t over = 0, u[VEC];
+
+		if (len < VEC) {
+			for (size_t k = 0; k < len; k++)
+				x[i + k] = limit(o ? put(x[i + k], o[i + k], !add) : x[i + k]);
+			continue;
+		}
+		if (o && add)
+			for (size_t k = 0; k < VEC; k++)
+				x[i + k] += o[i + k];
+		else if (o)
+			for (size_t k = 0; k < VEC; k++)
+				x[i + k] = 0.0f + o[i + k];
+		memcpy(u, x + i, sizeof(u));
+		for (size_t k = 0; k < VEC; k++)
+			over |= (u[k] & 0x7fffffffu) > knee;
+		if (over)
+			for (size_t k = 0; k < VEC; k++)
+				x[i + k] = limit(x[i + k]);
+	}
+}
+
+/* Clear bus[0 .. n) but for [from, from + len), which the first cue on it
+ * is about to set. */
+static void clear_around(float *bus, size_t n, size_t from, size_t len)
+{
+	memset(bus, 0, from * sizeof(float));
+	memset(bus + from + len, 0, (n - from - len) * sizeof(float));
+}
+
+/* Speech is mixed straight into out, everything else into m->other. */
 static void mix_chunk(struct mixer *m, int64_t p, size_t n, float *out)
 {
 	const struct timeline *tl = m->tl;
 	int64_t q = p + (int64_t)n;
-	bool have_speech = false, have_other = false;
+	bool have_speech = false, have_other = false, set;
 	size_t i = first_under_way(m->maxend, tl->n_cues, p);
 
-	memset(m->speech, 0, n * sizeof(float));
-	memset(m->other, 0, n * sizeof(float));
 	for (; i < tl->n_cues && tl->cues[i].at < q; i++) {
 		const struct cue *c = &tl->cues[i];
 		int64_t at = c->at;
@@ -442,51 +651,46 @@ static void mix_chunk(struct mixer *m, int64_t p, size_t n, float *out)
 		j0 = at < p ? (size_t)(p - at) : 0;
 		off = at > p ? (size_t)(at - p) : 0;
 		j1 = (size_t)((m->end[i] < q ? m->end[i] : q) - at);
-		switch (c->kind) {
-		case CUE_SPEECH: {
+		if (j0 >= j1) /* an empty cue */
+			continue;
+		if (c->kind == CUE_SPEECH) {
 			const struct clip *cl = m->src.get(m->src.ctx, c);
 			size_t len;
 
 			if (!cl || !cl->s || !cl->n)
-				break;
+				continue;
 			len = cl->n < (size_t)c->len ? cl->n : (size_t)c->len;
 			if (j1 > len)
 				j1 = len;
 			if (j0 >= j1)
-				break;
-			add_clip(m->speech + off, cl->s, j0, j1, len,
-				 fade_len(len, MIXER_FADE_MS), MIXER_SPEECH_GAIN * c->gain);
+				continue;
+			if ((set = !have_speech))
+				clear_around(out, n, off, j1 - j0);
 			have_speech = true;
-			break;
+			add_clip(out + off, cl->s, j0, j1, len, fade_len(len, MIXER_FADE_MS),
+				 MIXER_SPEECH_GAIN * c->gain, set);
+			continue;
 		}
-		case CUE_TONE:
-			add_tone(m, m->other + off, c, j0, j1);
-			have_other = true;
-			break;
-		case CUE_CLICK: {
+		if ((set = !have_other))
+			clear_around(m->other, n, off, j1 - j0);
+		have_other = true;
+		if (c->kind == CUE_TONE) {
+			struct tone t;
+
+			tone_init(&t, c);
+			add_tone(&t, m->other + off, j0, j1, set);
+		} else { /* a click: fades are in the sound already */
 			const struct sound *s = &m->click[c->accent];
 
-			/* fades are in the sound already */
-			add_clip(m->other + off, s->s, j0, j1, s->n, 0, c->gain);
-			have_other = true;
-			break;
-		}
+			add_clip(m->other + off, s->s, j0, j1, s->n, 0, c->gain, set);
 		}
 	}
 	if (have_other && duck_gain(m, p, n, m->gain))
-		for (size_t j = 0; j < n; j++)
-			m->other[j] *= m->gain[j];
-	if (have_speech && have_other)
-		for (size_t j = 0; j < n; j++)
-			out[j] = limit(m->speech[j] + m->other[j]);
-	else if (have_speech || have_other) {
-		const float *s = have_speech ? m->speech : m->other;
-
-		for (size_t j = 0; j < n; j++)
-			out[j] = limit(s[j]);
-	} else {
+		mul_by(m->other, m->gain, n);
+	if (have_speech || have_other)
+		limit_out(out, have_other ? m->other : NULL, n, have_speech);
+	else
 		memset(out, 0, n * sizeof(float));
-	}
 }
 
 size_t mixer_render(struct mixer *m, float *out, size_t frames)
