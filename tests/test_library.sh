@@ -1,0 +1,188 @@
+#!/bin/sh
+# test_library.sh: the shipped routines as a user sees them: `backcoach
+# list` durations and equipment, every routine rendered from the command
+# line, the written safety notice against the spoken one, the README's
+# library table, and the notice on the first session only through `play`.
+# (test_library.c listens to the rendered audio.)
+set -u
+: "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# A user with no config of their own and no state yet.
+export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" HOME="$tmp"
+failures=0 count=0
+all="--config $TEST_DATA/library-equipment.ini"
+
+ok() { count=$((count + 1)); echo "ok: $1"; }
+fail() { count=$((count + 1)); failures=$((failures + 1)); echo "FAIL: $1"; }
+check() { # check DESCRIPTION COMMAND...: pass when the command succeeds
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+# Seconds in a duration as backcoach prints it: 45s, 3m26s, 1h02m, 250ms.
+seconds() {
+	echo "$1" | awk '{
+		s = 0; t = $0
+		if (t ~ /ms$/) { print 0; exit }
+		while (match(t, /^[0-9]+[hms]/)) {
+			n = substr(t, 1, RLENGTH - 1); u = substr(t, RLENGTH, 1)
+			s += n * (u == "h" ? 3600 : u == "m" ? 60 : 1)
+			t = substr(t, RLENGTH + 1)
+		}
+		print (t == "" ? s : -1)
+	}'
+}
+
+# From `backcoach list` output in $1: a routine's duration, its equipment
+# line, an exercise's duration.
+routine_duration() { awk -v r="$2" '/^Routines:/ { on = 1; next } /^Exercises:/ { on = 0 }
+	on && $1 == r { print $2 }' "$1"; }
+routine_equipment() { awk -v r="$2" '/^Routines:/ { on = 1; next } /^Exercises:/ { on = 0 }
+	on && found { sub(/.*equipment:/, ""); print; exit } on && $1 == r { found = 1 }' "$1"; }
+exercise_duration() { awk -v e="$2" '/^Exercises:/ { on = 1; next } on && $1 == e { print $2 }' "$1"; }
+routines() { awk '/^Routines:/ { on = 1; next } /^Exercises:/ { on = 0 } on && /^  [^ ]/ { print $1 }' "$1"; }
+exercises() { awk '/^Exercises:/ { on = 1; next } on && /^  [^ ]/ { print $1 }' "$1"; }
+
+# within FILE ROUTINE MIN MAX: its listed duration is within [MIN, MAX] s.
+within() {
+	d=$(routine_duration "$1" "$2")
+	s=$(seconds "${d:-x}")
+	if [ -n "$d" ] && [ "$s" -ge "$3" ] && [ "$s" -le "$4" ]; then
+		ok "$2 lasts $d ($3..$4 s) [$5]"
+	else
+		fail "$2 lasts ${d:-?} (${s}s), not $3..$4 s [$5]"
+	fi
+}
+
+## backcoach list: durations and equipment.
+# shellcheck disable=SC2086
+if "$BACKCOACH" list >"$tmp/list" 2>"$tmp/err" &&
+	"$BACKCOACH" $all list >"$tmp/list-all" 2>>"$tmp/err"; then
+	ok "list, with the default equipment and with all of it"
+else
+	fail "list failed:"; sed 's/^/  /' "$tmp/err"
+fi
+for r in desk-break desk-break-de floor full; do
+	for f in list list-all; do
+		d=$(routine_duration "$tmp/$f" $r)
+		e=$(routine_equipment "$tmp/$f" $r)
+		if [ "$(seconds "${d:-x}")" -gt 0 ] && [ -n "$e" ]; then
+			ok "$f shows $r: $d, equipment:$e"
+		else
+			fail "$f does not show $r with a duration and equipment"
+		fi
+	done
+done
+within "$tmp/list" desk-break 120 240 default
+within "$tmp/list" desk-break-de 120 240 default
+within "$tmp/list" floor 480 720 default
+within "$tmp/list-all" floor 480 720 "with a foam roller"
+check "desk-break needs a chair at most" \
+	test "$(routine_equipment "$tmp/list" desk-break)" = " chair"
+check "desk-break-de needs a chair at most" \
+	test "$(routine_equipment "$tmp/list" desk-break-de)" = " chair"
+check "the reminders offer desk-break" test "$(awk '/^\[/ { on = ($0 == "[reminders]") }
+	on && /^routine = / { print $3 }' "$TOP_SRCDIR/config/backcoach.ini")" = desk-break
+check "by default full skips the foam roller and the ball" \
+	test "$(routine_equipment "$tmp/list" full)" = \
+	" chair floor foam-roller (missing: skipped) ball (missing: skipped)"
+check "with all equipment nothing is skipped" \
+	sh -c "! grep -q missing '$tmp/list-all'"
+# A duration for an exercise means it played in a routine.
+for e in $(exercises "$tmp/list-all"); do
+	d=$(exercise_duration "$tmp/list-all" "$e")
+	if [ "$(seconds "${d:-x}")" -gt 0 ]; then ok "$e is in a routine ($d)"; else
+		fail "$e is in no routine"; fi
+done
+check "nine exercises and their German three" test "$(exercises "$tmp/list" | wc -l)" -ge 12
+for e in exercise-ball foam-roller; do
+	check "$e is not played without the equipment" \
+		test "$(exercise_duration "$tmp/list" $e)" = "-"
+done
+
+## Every routine renders from the command line, as long as list says.
+for r in $(routines "$tmp/list"); do
+	if "$BACKCOACH" render "$r" -o "$tmp/$r.wav" >"$tmp/out" 2>"$tmp/err" &&
+		[ -s "$tmp/$r.wav" ]; then
+		got=$(sed -n 's/.*: \(.*\) of audio$/\1/p' "$tmp/out")
+		check "render $r: $got of audio, as listed" \
+			test "$got" = "$(routine_duration "$tmp/list" "$r")"
+	else
+		fail "render $r:"; sed 's/^/  /' "$tmp/err"
+	fi
+	rm -f "$tmp/$r.wav"
+done
+"$BACKCOACH" render desk-break --notice -o "$tmp/n.wav" >"$tmp/out" 2>&1
+with=$(seconds "$(sed -n 's/.*: \(.*\) of audio$/\1/p' "$tmp/out")")
+check "render --notice adds the spoken notice ($with s)" \
+	test "$with" -gt "$(seconds "$(routine_duration "$tmp/list" desk-break)")"
+
+## The notice in writing says what the spoken one says.
+sed -n '/^## Safety/,/^## /p' "$TOP_SRCDIR/README.md" >"$tmp/readme-notice"
+sed -n '/^\.SH SAFETY/,/^\.SH [^S]/p' "$TOP_SRCDIR/man/backcoach.ini.5" >"$tmp/man-notice"
+# The notice phrase of a language: its key line and continuation lines.
+notice_of() {
+	awk -v s="[language:$1]" '$0 == s { on = 1; next } /^\[/ { on = 0 }
+		on && /^notice = / { n = 1; print; next } n && /^[ \t]/ { print; next } { n = 0 }' \
+		"$TOP_SRCDIR/config/backcoach.ini"
+}
+notice_of en >"$tmp/spoken-en"
+notice_of de >"$tmp/spoken-de"
+for idea in 'sharp pain' 'examined' 'hypermobile|very flexible' 'family' \
+	'doctor' 'gas' 'arthritis' 'crack'; do
+	for f in spoken-en readme-notice man-notice; do
+		check "$f says: $idea" grep -Eqi "$idea" "$tmp/$f"
+	done
+done
+for idea in 'stechend' 'untersuchen' 'beweglich' 'Familie' 'Arzt' 'Gas' \
+	'Arthrose' 'Knacken'; do
+	check "spoken-de says: $idea" grep -Eq "$idea" "$tmp/spoken-de"
+done
+
+## The README's library table names every routine and exercise.
+for n in $(routines "$tmp/list") $(exercises "$tmp/list"); do
+	check "README names $n" grep -q "\`$n\`" "$TOP_SRCDIR/README.md"
+done
+for v in calm brisk; do
+	check "voices/README.md documents $v" grep -q "^### $v" "$TOP_SRCDIR/voices/README.md"
+done
+
+## The first session through `play` begins with the notice; later ones do
+## not. Played through a private PulseAudio; a short routine.
+short="$TEST_DATA/library-short.ini"
+# Is play there? An unknown routine answers without playing anything.
+"$BACKCOACH" --config "$short" play no-such-routine >"$tmp/out" 2>"$tmp/err"
+if grep -q "not built yet" "$tmp/err"; then
+	echo "SKIP: play is not built yet: the notice on the first session is" \
+		"checked on rendered audio only (test_library)"
+else
+	(
+		# shellcheck source=tests/pulse.sh
+		. "$TOP_SRCDIR/tests/pulse.sh"
+		pa_start || exit 1
+		now() { date +%s.%N; }
+		[ ! -e "$XDG_STATE_HOME/backcoach" ] || exit 2
+		t0=$(now)
+		"$BACKCOACH" --config "$short" play >"$tmp/play1" 2>&1 || exit 3
+		t1=$(now)
+		ls "$XDG_STATE_HOME/backcoach/"* >/dev/null 2>&1 || exit 4
+		"$BACKCOACH" --config "$short" play >"$tmp/play2" 2>&1 || exit 5
+		t2=$(now)
+		echo "play: first session $(awk "BEGIN { print $t1 - $t0 }") s," \
+			"later $(awk "BEGIN { print $t2 - $t1 }") s"
+		# The notice takes over 10 s to say.
+		awk "BEGIN { exit !($t1 - $t0 > $t2 - $t1 + 10) }" || exit 6
+	)
+	rc=$?
+	case $rc in
+	0) ok "play: the notice on the first session only" ;;
+	77) echo "SKIP: play and the notice: no PulseAudio here" ;;
+	*) fail "play and the notice (step $rc; see above)"
+		sed 's/^/  /' "$tmp/play1" "$tmp/play2" 2>/dev/null | head -10 ;;
+	esac
+fi
+
+echo "$((count - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
