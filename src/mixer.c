@@ -57,6 +57,10 @@ struct mixer {
 	struct sound click[2]; /* unaccented, accented; level included */
 	float duck;            /* linear gain under speech */
 	float *other, *gain;   /* CHUNK each; speech is mixed in the output */
+	/* The clip src.get returned last, during this mixer_render call (it is
+	 * valid until the next get): a cue spanning chunks is fetched once. */
+	size_t last_cue;       /* index, or SIZE_MAX */
+	const struct clip *last_clip;
 };
 
 /* Fade-in/out gain at offset j of a clip of n samples with fades of f:
@@ -654,9 +658,14 @@ static void mix_chunk(struct mixer *m, int64_t p, size_t n, float *out)
 		if (j0 >= j1) /* an empty cue */
 			continue;
 		if (c->kind == CUE_SPEECH) {
-			const struct clip *cl = m->src.get(m->src.ctx, c);
+			const struct clip *cl;
 			size_t len;
 
+			if (m->last_cue != i) {
+				m->last_clip = m->src.get(m->src.ctx, c);
+				m->last_cue = i;
+			}
+			cl = m->last_clip;
 			if (!cl || !cl->s || !cl->n)
 				continue;
 			len = cl->n < (size_t)c->len ? cl->n : (size_t)c->len;
@@ -697,6 +706,7 @@ size_t mixer_render(struct mixer *m, float *out, size_t frames)
 {
 	size_t done = 0;
 
+	m->last_cue = SIZE_MAX;
 	while (done < frames && m->pos < m->tl->length) {
 		int64_t left = m->tl->length - m->pos;
 		size_t n = frames - done;

@@ -83,6 +83,8 @@ struct src {
 	struct clip *clips;
 	int calls;
 	bool fail;
+	bool one_slot;     /* like a cache of one: each get overwrites the last */
+	struct clip slot;
 };
 
 static const struct clip *get(void *ctx, const struct cue *c)
@@ -118,6 +120,10 @@ static const struct clip *get(void *ctx, const struct cue *c)
 				break;
 			}
 		}
+	}
+	if (s->one_slot) {
+		s->slot = *cl;
+		return &s->slot;
 	}
 	return cl;
 }
@@ -487,6 +493,54 @@ START_TEST(nan_is_silence)
 }
 END_TEST
 
+/* Overlapping speech cues are both heard, in blocks of any size, from a
+ * source whose clip is valid only until its next get. */
+START_TEST(overlapping_speech)
+{
+	static const size_t blocks[] = { 1, 333, 1024, 4096, 100000 };
+	struct timeline tl = { 0 }, ta = { 0 }, tb = { 0 };
+	struct config cfg;
+	struct src s = { .tl = &tl, .kind = CLIP_VOICE, .one_slot = true },
+		   sa = { .tl = &ta, .kind = CLIP_VOICE },
+		   sb = { .tl = &tb, .kind = CLIP_SQUARE };
+	float *a, *b, *out;
+
+	add(&tl, CUE_SPEECH, ROLE_INTRO, 1000, 9000)->gain = 0.5f;
+	add(&ta, CUE_SPEECH, ROLE_INTRO, 1000, 9000)->gain = 0.5f;
+	add(&tl, CUE_SPEECH, ROLE_COUNT, 4001, 3000)->gain = 0.5f;
+	add(&tb, CUE_SPEECH, ROLE_COUNT, 4001, 3000)->gain = 0.5f;
+	tl.length = ta.length = tb.length = 12000;
+	cfg_init(&cfg, "click", 1.0);
+	struct mixer *m = new_mixer(&tl, &cfg, &s), *ma = new_mixer(&ta, &cfg, &sa),
+		     *mb = new_mixer(&tb, &cfg, &sb);
+	a = render(ma, &ta, 4096);
+	b = render(mb, &tb, 4096);
+	/* tl's clips: the first a voice as ta's, the second square as tb's */
+	ck_assert_ptr_nonnull(get(&s, &tl.cues[0]));
+	s.kind = CLIP_SQUARE;
+	ck_assert_ptr_nonnull(get(&s, &tl.cues[1]));
+	for (size_t k = 0; k < sizeof(blocks) / sizeof(blocks[0]); k++) {
+		out = render(m, &tl, blocks[k]);
+		for (int64_t i = 0; i < tl.length; i++)
+			ck_assert_msg(out[i] == a[i] + b[i], "block %zu, sample %lld: %g != %g + %g",
+				      blocks[k], (long long)i, out[i], a[i], b[i]);
+		free(out);
+	}
+	ck_assert_float_gt(peak(b, 4001, 7001), 0.3f);
+	free(a);
+	free(b);
+	mixer_free(m);
+	mixer_free(ma);
+	mixer_free(mb);
+	src_free(&s);
+	src_free(&sa);
+	src_free(&sb);
+	free(tl.cues);
+	free(ta.cues);
+	free(tb.cues);
+}
+END_TEST
+
 /* Rendering in blocks of any size gives exactly the same samples. */
 START_TEST(block_size_independent)
 {
@@ -675,6 +729,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, no_clipping);
 	tcase_add_test(tc, tone_accuracy);
 	tcase_add_test(tc, nan_is_silence);
+	tcase_add_test(tc, overlapping_speech);
 	tcase_add_test(tc, block_size_independent);
 	tcase_add_test(tc, seek_equals_fresh);
 	tcase_add_test(tc, file_sound_resampled);
