@@ -169,14 +169,13 @@ static inline short f2s_clip(float x)
 #ifdef __SSE2__
 /* The same for four samples, with y = 32768 x: it is floor(y + 2^-17) for
  * |y| < 128 (where the rounding at 2^31 can carry into the kept bits), else
- * floor(y); both sums are exact in float. */
+ * floor(y); the sum is exact in float. */
 static inline __m128i f2s_clip4(__m128 x)
 {
 	__m128 y = _mm_mul_ps(x, _mm_set1_ps(32768.0f));
-	__m128 a = _mm_add_ps(y, _mm_set1_ps(0x1p-17f));
 	__m128i mag = _mm_and_si128(_mm_castps_si128(y), _mm_set1_epi32(0x7fffffff));
 	__m128 small = _mm_castsi128_ps(_mm_cmpgt_epi32(_mm_set1_epi32(0x43000000), mag));
-	__m128 z = _mm_or_ps(_mm_and_ps(small, a), _mm_andnot_ps(small, y));
+	__m128 z = _mm_add_ps(y, _mm_and_ps(small, _mm_set1_ps(0x1p-17f)));
 	__m128i t;
 
 	z = _mm_max_ps(z, _mm_set1_ps(-32768.0f)); /* NaN becomes -32768 too */
