@@ -211,12 +211,17 @@ static int cmd_list(const struct cli *cli, int argc, char **argv)
 		}
 		for (size_t i = 0; i < ro->n_exercises; i++)
 			need |= cfg.exercises[ro->exercises[i]].equipment;
-		/* An exercise's duration: its steps in the first routine it plays in. */
-		for (size_t s = 0; s < tl.n_steps; s++) {
+		/* An exercise's duration: its run of steps (one per side) at its
+		 * first place in the first routine it plays in. */
+		for (size_t s = 0; s < tl.n_steps;) {
 			int e = tl.steps[s].exercise;
-			int64_t end = s + 1 < tl.n_steps ? tl.steps[s + 1].at : tl.length;
-			if (e >= 0 && (ex_ms[e] == 0 || (s > 0 && tl.steps[s - 1].exercise == e)))
-				ex_ms[e] += BC_SAMPLES_TO_MS(end - tl.steps[s].at);
+			int64_t span = 0;
+
+			for (; s < tl.n_steps && tl.steps[s].exercise == e; s++)
+				span += (s + 1 < tl.n_steps ? tl.steps[s + 1].at : tl.length) -
+					tl.steps[s].at;
+			if (e >= 0 && ex_ms[e] == 0)
+				ex_ms[e] = BC_SAMPLES_TO_MS(span);
 		}
 		printf("  %-22s %8s  %s%s\n", ro->name,
 		       util_format_duration(BC_SAMPLES_TO_MS(tl.length), d, sizeof(d)),
@@ -242,7 +247,8 @@ static int cmd_list(const struct cli *cli, int argc, char **argv)
 			printf(" none");
 		for (int q = 0; q < EQ_COUNT; q++)
 			if (ex->equipment & (1u << q))
-				printf(" %s", equipment_names[q]);
+				printf(" %s%s", equipment_names[q],
+				       (cfg.general.equipment & (1u << q)) ? "" : " (missing: skipped)");
 		putchar('\n');
 	}
 	free(ex_ms);
