@@ -61,15 +61,22 @@ void sink_pa_terminate(void);
  * open, so the list is current. */
 void sink_pa_list(FILE *f);
 
-/* Open and start an output stream: mono float at BC_RATE (the server
- * resamples; a device refusing BC_RATE is opened at its own rate and fed
- * through libsamplerate). device: a case-insensitive substring of a
- * PortAudio output device name ("" or NULL: the default output; an exact name
- * wins over substrings). latency_ms: suggested output latency (<= 0:
+/* Open an output stream: mono float at BC_RATE (the server resamples; a
+ * device refusing BC_RATE is opened at its own rate and fed through
+ * libsamplerate). device: a case-insensitive substring of a PortAudio output
+ * device name ("" or NULL: the default output; an exact name wins over
+ * substrings). latency_ms: suggested output latency (<= 0:
  * SINK_PA_LATENCY_MS). NULL with err filled on error; no match lists the
- * devices. write() blocks (short sleeps) while max(100 ms, latency) + 50 ms
- * is queued, and fails once the device is lost. close(ok = true) drains: plays
- * out everything written; close(ok = false) fades out quickly and stops. */
+ * devices.
+ *
+ * The stream starts stopped and starts with the first write that fills the
+ * queue (max(100 ms, latency) + 50 ms: PortAudio primes the whole device
+ * buffer from the callback at once, so the first sample is heard within a
+ * few ms of that write); from then on write() blocks (short sleeps) while
+ * that much is queued. A sound shorter than that starts playing at
+ * sink_pa_standby() or close(ok = true). write() fails once the device is
+ * lost. close(ok = true) drains: plays out everything written;
+ * close(ok = false) fades out quickly and stops. */
 struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, size_t errlen);
 
 /* Samples of written audio the callback has handed to the device, at
@@ -77,7 +84,8 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
  * samples are not counted. */
 int64_t sink_pa_played(const struct sink *s);
 /* Samples the callback produced in all (audio, silence, paused), at BC_RATE:
- * a clock that advances with the device while the stream runs. */
+ * a clock that advances with the device while the stream runs (not while it
+ * is stopped). */
 int64_t sink_pa_clock(const struct sink *s);
 /* Underflows: the device's (paOutputUnderflow) plus ring underruns (the
  * callback found too little queued while audio was flowing; not counted
@@ -90,9 +98,10 @@ unsigned sink_pa_underflows(const struct sink *s);
 void sink_pa_pause(struct sink *s);
 void sink_pa_resume(struct sink *s);
 bool sink_pa_paused(const struct sink *s);
-/* Stop: fade what is playing to silence over SINK_PA_FADE_MS, then drop
- * all that is queued by then (so a block the worker was still writing goes
- * too). Audio written after the fade has ended plays normally. */
+/* Stop: fade what is queued now to silence over SINK_PA_FADE_MS and drop
+ * the rest of it; audio written after the call plays normally after the fade
+ * (e.g. an end tone). From another thread than the writer, a block being
+ * written during the call counts as written after it. */
 #define SINK_PA_FADE_MS 50
 void sink_pa_fade_out(struct sink *s);
 /* Skip: drop what is queued now at once; audio written after the call
@@ -101,10 +110,17 @@ void sink_pa_flush(struct sink *s);
 /* No more audio for now: running dry from here on is not an underrun.
  * The next write ends it. */
 void sink_pa_idle(struct sink *s);
+/* Writing thread: play out what is queued (as close(ok = true) does), then
+ * stop the stream: no callbacks, no wakeups until the next write starts it
+ * again, as fast as a fresh stream. For a sink kept open while idle. 0, or -1
+ * with the sink's error set (device lost: close and open again). */
+int sink_pa_standby(struct sink *s);
 
-/* Is the stream still running? False once PortAudio finished it (in 19.6 a
- * lost sound server ends the stream with no error code) or the callback has
- * not run for max(2 s, 10 x latency). Close it then, and open again. */
+/* Is the stream still usable? False once PortAudio finished it by itself (in
+ * 19.6 a lost sound server ends the stream with no error code), the callback
+ * has not run for max(2 s, 10 x latency), or a start failed. A stopped stream
+ * (not started yet, standby) counts as alive: a loss shows at the next start,
+ * as a failing write. Close it then, and open again. */
 bool sink_pa_alive(struct sink *s);
 
 /* For `status`: PortAudio device name, and the actual output latency and

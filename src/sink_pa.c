@@ -25,8 +25,16 @@
  * sound server. The callback is written like paex_sine.c: one struct, copies
  * and arithmetic, no malloc, free, locks, logging or system calls; what the
  * ring lacks is zero-filled. Requests from other threads (pause, fade, flush)
- * reach it through atomics; the ring's flush protocol lets "drop what was
- * queued when I asked" be exact while the worker keeps writing.
+ * reach it through atomics; the ring's flush protocol and its positions let
+ * "drop what was queued when I asked" be exact while the worker keeps
+ * writing.
+ *
+ * Start and stop: the stream is started by the write that fills the ring
+ * (PortAudio primes the whole device buffer from the callback at once, so
+ * the first samples go out within a few ms, as with a freshly opened
+ * stream, where a running stream would queue them behind a buffer of
+ * silence); standby and close drain it and close it, so an idle daemon has
+ * no callbacks, no wakeups and no stream on the server.
  *
  * PortAudio's chatter: Pa_Initialize probes ALSA's and JACK's devices and
  * both libraries print failures straight to fd 2 (~90 lines on a machine
@@ -60,7 +68,7 @@ struct sink_pa {
 	size_t high_water;        /* write() waits while this much is queued */
 	size_t fade_len;          /* frames of the fade-out */
 	char device[160];
-	char error[256];
+	char error[512];
 
 	/* Resampling when the device refused BC_RATE. */
 	SRC_STATE *src;
@@ -68,15 +76,21 @@ struct sink_pa {
 	float *rs_buf;
 	size_t rs_len;
 
+	atomic_bool dead;         /* lost, or a start failed */
+	PaStreamParameters par;   /* to open the stream again */
+	double opened_at;         /* when p->stream was opened (NULL: closed) */
+
 	/* Shared with the callback. */
+	atomic_bool running;      /* started (set by the writing thread) */
 	atomic_bool paused, idle, finished;
 	atomic_uint fade_req;
+	atomic_size_t fade_pos;   /* ring write position at the fade request */
 	atomic_llong played, clock;
 	atomic_uint xruns, underruns;
 
 	/* The callback's own. */
 	unsigned fade_seen;
-	size_t fade_left;
+	size_t fade_target, fade_left;
 	bool fading;
 	bool dry_ok; /* running dry is expected (filling after idle, flush...) */
 
@@ -154,6 +168,12 @@ static void quiet_end(struct quiet *q, const char *what)
 
 /* --- the callback --- */
 
+/* Does stream position a come before b? (Free-running counters.) */
+static inline bool before(size_t a, size_t b)
+{
+	return b - a - 1 < SIZE_MAX / 2;
+}
+
 static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 		      const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *data)
 {
@@ -171,6 +191,7 @@ static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 	req = atomic_load_explicit(&p->fade_req, memory_order_acquire);
 	if (req != p->fade_seen) {
 		p->fade_seen = req;
+		p->fade_target = atomic_load_explicit(&p->fade_pos, memory_order_relaxed);
 		p->fade_left = p->fade_len;
 		p->fading = true;
 		p->dry_ok = true;
@@ -179,7 +200,7 @@ static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 	if (atomic_load_explicit(&p->paused, memory_order_relaxed)) {
 		/* Consume nothing; still honour flush and fade (silent now). */
 		if (p->fading) {
-			ring_discard_to(p->ring, ring_write_pos(p->ring));
+			ring_discard_to(p->ring, p->fade_target);
 			p->fading = false;
 		} else {
 			ring_discard(p->ring, 0);
@@ -205,16 +226,20 @@ static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 		p->dry_ok = false;
 	}
 	if (p->fading) {
-		/* Ramp to 0 over fade_len samples (0 after it), then drop all
-		 * that is queued by then: a block the worker was still writing
-		 * when asked goes too. */
-		for (size_t i = 0; i < got; i++) {
+		size_t pos = ring_read_pos(p->ring) - got;
+
+		/* Ramp what was queued at the request down to 0 over fade_len
+		 * samples (0 after it) and drop the rest of it; audio written
+		 * after the request plays at full level. */
+		for (size_t i = 0; i < got && before(pos, p->fade_target); i++, pos++) {
 			o[i] *= (float)p->fade_left / (float)p->fade_len;
 			if (p->fade_left)
 				p->fade_left--;
 		}
-		if (!p->fade_left) {
-			ring_discard_to(p->ring, ring_write_pos(p->ring));
+		if (!before(pos, p->fade_target)) {
+			p->fading = false;
+		} else if (!p->fade_left) {
+			ring_discard_to(p->ring, p->fade_target);
 			p->fading = false;
 		}
 		p->dry_ok = true;
@@ -424,28 +449,134 @@ static bool finished(const struct sink_pa *p)
 	return atomic_load_explicit(&p->finished, memory_order_acquire);
 }
 
-/* Queue n device-rate samples, waiting while high_water is queued. Fails
- * when the stream has ended or its clock stood still for dead_after. */
+static bool running(const struct sink_pa *p)
+{
+	return atomic_load_explicit(&p->running, memory_order_acquire);
+}
+
+static size_t queued(const struct sink_pa *p)
+{
+	return ring_write_pos(p->ring) - ring_read_pos(p->ring);
+}
+
+static int lost(struct sink_pa *p)
+{
+	atomic_store(&p->dead, true);
+	snprintf(p->error, sizeof(p->error), "audio output \"%s\" lost", p->device);
+	return -1;
+}
+
+/* Start the stopped stream (writing thread). PortAudio primes the whole
+ * device buffer from the callback at once, so this is done on a full ring:
+ * with less queued, the burst would leave holes. Requests made while
+ * stopped (a fade) concern audio that is gone. */
+static int start(struct sink_pa *p)
+{
+	const char *what = "cannot start audio output";
+	PaError e = paNoError;
+	struct quiet q;
+
+	p->fade_seen = atomic_load(&p->fade_req);
+	p->fading = false;
+	p->dry_ok = true;
+	atomic_store(&p->finished, false);
+	pthread_mutex_lock(&lock);
+	quiet_begin(&q);
+	/* PortAudio 19.6 hangs for good in Pa_StartStream on a stream whose
+	 * sound server died since it was opened (the ALSA callback thread exits
+	 * holding the start-up mutex). So a stream is not kept stopped: stop()
+	 * closes it, and one opened more than a second ago is opened afresh
+	 * (~2 ms), which fails cleanly if the server is gone. */
+	if (p->stream && util_now() - p->opened_at > 1) {
+		Pa_CloseStream(p->stream);
+		p->stream = NULL;
+	}
+	if (!p->stream) {
+		what = "cannot open audio output again";
+		e = Pa_OpenStream(&p->stream, NULL, &p->par, p->rate,
+				  paFramesPerBufferUnspecified, paNoFlag, sink_pa_cb, p);
+		if (e == paNoError) {
+			p->opened_at = util_now();
+			Pa_SetStreamFinishedCallback(p->stream, sink_pa_finished);
+		} else {
+			p->stream = NULL;
+		}
+	}
+	if (e == paNoError) {
+		what = "cannot start audio output";
+		e = Pa_StartStream(p->stream);
+	}
+	quiet_end(&q, "starting the audio stream");
+	pthread_mutex_unlock(&lock);
+	if (e != paNoError) {
+		char why[200];
+
+		atomic_store(&p->dead, true);
+		set_err(why, sizeof(why), what, e);
+		snprintf(p->error, sizeof(p->error), "audio output \"%s\" unavailable (%s)",
+			 p->device, why);
+		return -1;
+	}
+	pthread_mutex_lock(&p->hb_lock);
+	p->hb_time = util_now();
+	pthread_mutex_unlock(&p->hb_lock);
+	atomic_store_explicit(&p->running, true, memory_order_release);
+	return 0;
+}
+
+/* Stop and close the running stream (writing thread): no more callbacks,
+ * no wakeups, no client stream on the server. What is still queued is
+ * dropped. */
+static int stop(struct sink_pa *p, bool abort)
+{
+	bool died = finished(p);
+	struct quiet q;
+
+	pthread_mutex_lock(&lock);
+	quiet_begin(&q);
+	if (!died)
+		abort ? Pa_AbortStream(p->stream) : Pa_StopStream(p->stream);
+	Pa_CloseStream(p->stream); /* see start() */
+	p->stream = NULL;
+	quiet_end(&q, "stopping the audio stream");
+	pthread_mutex_unlock(&lock);
+	/* PortAudio calls the finished callback for our own stop too. */
+	atomic_store(&p->finished, false);
+	atomic_store_explicit(&p->running, false, memory_order_release);
+	ring_reset(p->ring);
+	if (p->src)
+		src_reset(p->src);
+	return died ? lost(p) : 0;
+}
+
+/* Queue n device-rate samples, waiting while high_water is queued; a
+ * stopped stream is started once the ring is full. Fails when the stream
+ * has ended or its clock stood still for dead_after. */
 static int push(struct sink_pa *p, const float *buf, size_t n)
 {
 	long long c0 = -1;
 	double t0 = 0;
 
 	while (n) {
-		size_t q = ring_write_pos(p->ring) - ring_read_pos(p->ring);
+		size_t q = queued(p);
 		size_t room = q < p->high_water ? p->high_water - q : 0;
 		size_t w;
 
 		if (!room) {
 			long long c = atomic_load_explicit(&p->clock, memory_order_relaxed);
 
+			if (!running(p)) {
+				if (start(p) < 0)
+					return -1;
+				continue;
+			}
 			if (finished(p))
-				goto lost;
+				return lost(p);
 			if (c != c0) {
 				c0 = c;
 				t0 = util_now();
 			} else if (util_now() - t0 > p->dead_after) {
-				goto lost;
+				return lost(p);
 			}
 			nap(WRITE_SLEEP_NS);
 			continue;
@@ -458,19 +589,14 @@ static int push(struct sink_pa *p, const float *buf, size_t n)
 		n -= w;
 	}
 	return 0;
-lost:
-	snprintf(p->error, sizeof(p->error), "audio output \"%s\" lost", p->device);
-	return -1;
 }
 
 static int sink_pa_write(struct sink *s, const float *buf, size_t frames)
 {
 	struct sink_pa *p = (struct sink_pa *)s;
 
-	if (finished(p)) {
-		snprintf(p->error, sizeof(p->error), "audio output \"%s\" lost", p->device);
-		return -1;
-	}
+	if (atomic_load(&p->dead) || (running(p) && finished(p)))
+		return lost(p);
 	if (!p->src)
 		return push(p, buf, frames);
 	while (frames) {
@@ -496,23 +622,43 @@ static const char *sink_pa_error(const struct sink *s)
 	return ((const struct sink_pa *)s)->error;
 }
 
-/* Play out everything queued, then enough silence to push the last sample
- * through PortAudio's and the server's buffers (Pa_StopStream through ALSA's
- * pulse plugin drops what is still buffered). Bounded in time. */
-static void drain(struct sink_pa *p)
+/* Play out everything queued (starting the stream if a short sound never
+ * filled the ring), then enough silence to push the last sample through
+ * PortAudio's and the server's buffers (Pa_StopStream through ALSA's pulse
+ * plugin drops what is still buffered). Bounded in time. */
+static int drain(struct sink_pa *p)
 {
-	double t = util_now();
-	double deadline = t + (double)(ring_write_pos(p->ring) - ring_read_pos(p->ring)) / p->rate + 2;
+	double deadline;
 	long long c0, want;
 
-	while ((ring_write_pos(p->ring) != ring_read_pos(p->ring) || ring_flush_pending(p->ring)) &&
-	       !finished(p) && !atomic_load(&p->paused) && util_now() < deadline)
+	atomic_store(&p->idle, true);
+	if (!running(p)) {
+		if (!queued(p) || atomic_load(&p->paused))
+			return 0;
+		if (start(p) < 0)
+			return -1;
+	}
+	deadline = util_now() + (double)queued(p) / p->rate + 2;
+	while ((queued(p) || ring_flush_pending(p->ring)) && !finished(p) &&
+	       !atomic_load(&p->paused) && util_now() < deadline)
 		nap(5000000L);
 	c0 = atomic_load(&p->clock);
 	want = (long long)((p->latency_ms + DRAIN_MARGIN_MS) * p->rate / 1000);
 	deadline = util_now() + (p->latency_ms + DRAIN_MARGIN_MS) / 1000 + 1;
 	while (atomic_load(&p->clock) - c0 < want && !finished(p) && util_now() < deadline)
 		nap(5000000L);
+	return finished(p) ? lost(p) : 0;
+}
+
+int sink_pa_standby(struct sink *s)
+{
+	struct sink_pa *p = (struct sink_pa *)s;
+
+	if (atomic_load(&p->dead))
+		return lost(p);
+	if (drain(p) < 0)
+		return -1;
+	return running(p) ? stop(p, false) : 0;
 }
 
 static void free_sink(struct sink_pa *p)
@@ -528,14 +674,12 @@ static void free_sink(struct sink_pa *p)
 static int sink_pa_close(struct sink *s, bool ok, char *err, size_t errlen)
 {
 	struct sink_pa *p = (struct sink_pa *)s;
-	bool lost = finished(p);
 	struct quiet q;
 	int ret = 0;
 
-	atomic_store(&p->idle, true);
-	if (ok && !lost) {
-		drain(p);
-	} else if (!lost && !atomic_load(&p->paused)) {
+	if (ok) {
+		ret = drain(p);
+	} else if (running(p) && !finished(p) && !atomic_load(&p->paused)) {
 		/* No click: fade what is playing, then stop. */
 		double until = util_now() + (double)SINK_PA_FADE_MS / 1000 + 0.03;
 
@@ -543,23 +687,22 @@ static int sink_pa_close(struct sink *s, bool ok, char *err, size_t errlen)
 		while (util_now() < until && !finished(p))
 			nap(5000000L);
 	}
-	lost = finished(p);
+	if (running(p) && stop(p, !ok) < 0)
+		ret = -1;
 	pthread_mutex_lock(&lock);
-	quiet_begin(&q);
-	if (!lost)
-		ok ? Pa_StopStream(p->stream) : Pa_AbortStream(p->stream);
-	Pa_CloseStream(p->stream);
-	quiet_end(&q, "closing the audio stream");
+	if (p->stream) {
+		quiet_begin(&q);
+		Pa_CloseStream(p->stream);
+		quiet_end(&q, "closing the audio stream");
+	}
 	open_count--;
-	if (lost)
+	if (atomic_load(&p->dead))
 		stale = true; /* the server may be back, under a new device list */
 	pthread_mutex_unlock(&lock);
-	if (ok && lost) {
-		snprintf(err, errlen, "audio output \"%s\" lost", p->device);
-		ret = -1;
-	}
+	if (ok && ret < 0)
+		snprintf(err, errlen, "%s", p->error);
 	free_sink(p);
-	return ret;
+	return ok ? ret : 0;
 }
 
 static const struct sink_ops sink_pa_ops = {
@@ -601,10 +744,13 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	size_t cap;
 
 	p->base.ops = &sink_pa_ops;
+	atomic_init(&p->running, false);
+	atomic_init(&p->dead, false);
 	atomic_init(&p->paused, false);
 	atomic_init(&p->idle, true);
 	atomic_init(&p->finished, false);
 	atomic_init(&p->fade_req, 0);
+	atomic_init(&p->fade_pos, 0);
 	atomic_init(&p->played, 0);
 	atomic_init(&p->clock, 0);
 	atomic_init(&p->xruns, 0);
@@ -668,24 +814,10 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 		p->rs_buf = xcalloc(p->rs_len, sizeof(float));
 	}
 	Pa_SetStreamFinishedCallback(p->stream, sink_pa_finished);
-	e = Pa_StartStream(p->stream);
-	if (e != paNoError) {
-		set_err(err, errlen, "cannot start audio output", e);
-		goto fail_stream;
-	}
+	p->par = par;
+	p->opened_at = util_now();
 	open_count++;
 	pthread_mutex_unlock(&lock);
-	/* PortAudio primes the device buffer with callbacks in a burst right
-	 * after the start; let it finish on an empty ring, so the first write
-	 * does not race it (and come out with holes). */
-	{
-		long long want = (long long)(p->latency_ms * p->rate / 1000);
-		double until = util_now() + p->latency_ms / 1000 + 0.05;
-
-		while (atomic_load(&p->clock) < want && !finished(p) && util_now() < until)
-			nap(1000000L);
-	}
-	p->hb_time = util_now();
 	log_debug("audio output \"%s\": %.0f Hz, latency %.0f ms", p->device, p->rate,
 		  p->latency_ms);
 	return &p->base;
@@ -742,17 +874,21 @@ void sink_pa_fade_out(struct sink *s)
 	struct sink_pa *p = (struct sink_pa *)s;
 
 	atomic_store(&p->idle, true);
+	/* Not started yet: nothing is audible, drop it at the start. */
+	if (!running(p))
+		ring_flush(p->ring);
+	atomic_store_explicit(&p->fade_pos, ring_write_pos(p->ring), memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->fade_req, 1, memory_order_release);
-}
-
-void sink_pa_flush(struct sink *s)
-{
-	ring_flush(((struct sink_pa *)s)->ring);
 }
 
 void sink_pa_idle(struct sink *s)
 {
 	atomic_store(&((struct sink_pa *)s)->idle, true);
+}
+
+void sink_pa_flush(struct sink *s)
+{
+	ring_flush(((struct sink_pa *)s)->ring);
 }
 
 bool sink_pa_alive(struct sink *s)
@@ -762,7 +898,11 @@ bool sink_pa_alive(struct sink *s)
 	double now = util_now();
 	bool alive;
 
-	if (finished(p) || Pa_IsStreamActive(p->stream) != 1)
+	if (atomic_load(&p->dead))
+		return false;
+	if (!running(p))
+		return true; /* stopped: nothing to go by until it starts */
+	if (finished(p))
 		return false;
 	pthread_mutex_lock(&p->hb_lock);
 	if (c != p->hb_clock) {
