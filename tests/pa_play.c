@@ -17,10 +17,15 @@
  * up to S s (sink_pa_open reinitialises PortAudio itself after a dead
  * stream) and plays --seconds of tone on the new stream.
  *
+ * --repeat N --gap S plays N tones, each followed by sink_pa_standby (the
+ * stream stops) and S s of quiet, as the daemon between reminders. With
+ * --reopen, a tone whose write or standby fails (the server went away while
+ * the stream was stopped) is played again on a reopened sink.
+ *
  * Prints "ready" (flushed) when the stream is open, and key=value lines at
  * the end: device rate latency_ms played clock underflows alive, and
- * lost_ms (write() failing after the loss; time from the first missed
- * callback), alive_false (sink_pa_alive turned false), reopen_ms, reopen.
+ * alive_false (sink_pa_alive turned false), lost_after_s, reopen_ms, reopen,
+ * and with --repeat: failed_tone (which tone failed), reopened.
  * --list prints sink_pa_list and exits. Exit status 0 unless something
  * failed that should not have.
  */
@@ -96,6 +101,26 @@ static void render(struct tone *t, float *buf, size_t n)
 	}
 }
 
+/* Reopen the sink every 100 ms for up to secs. */
+static struct sink *reopen_sink(const char *device, int64_t latency, double secs)
+{
+	double r0 = util_now();
+	struct sink *s = NULL;
+	char err[512];
+
+	while (!s && util_now() - r0 < secs) {
+		s = sink_pa_open(device, latency, err, sizeof(err));
+		if (!s)
+			usleep(100000);
+	}
+	if (!s)
+		printf("reopen=0\nreopen_error=%s\n", err);
+	else
+		printf("reopen=1\nreopen_ms=%.0f\n", (util_now() - r0) * 1000);
+	fflush(stdout);
+	return s;
+}
+
 /* Play up to frames of tone (all if < 0); -1 when the device is lost. */
 static int play(struct tone *t, int64_t frames)
 {
@@ -125,7 +150,8 @@ static void report(struct sink *s)
 static void usage(FILE *f)
 {
 	fputs("usage: pa_play [--device SUB] [--latency MS] [--freq HZ] [--amp A]\n"
-	      "               [--seconds S] [--wait] [--until-lost [--reopen S]] [--list]\n",
+	      "               [--seconds S] [--wait] [--repeat N [--gap S]]\n"
+	      "               [--until-lost] [--reopen S] [--list] [--verbose]\n",
 	      f);
 }
 
@@ -140,13 +166,16 @@ int main(int argc, char **argv)
 		{ "wait", no_argument, NULL, 'w' },
 		{ "until-lost", no_argument, NULL, 'u' },
 		{ "reopen", required_argument, NULL, 'r' },
+		{ "repeat", required_argument, NULL, 'n' },
+		{ "gap", required_argument, NULL, 'g' },
 		{ "list", no_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *device = "";
-	double seconds = 1, reopen = 0, freq = 1000;
+	double seconds = 1, reopen = 0, freq = 1000, gap = 1;
+	int repeat = 1;
 	int64_t latency = 0;
 	bool wait = false, until_lost = false, list = false, verbose = false;
 	struct tone t = { .amp = 0.5f };
@@ -155,7 +184,7 @@ int main(int argc, char **argv)
 	pthread_t ctl;
 	int c, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "d:l:f:a:s:wur:Lvh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:l:f:a:s:wur:n:g:Lvh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': device = optarg; break;
 		case 'l': latency = atoll(optarg); break;
@@ -165,6 +194,8 @@ int main(int argc, char **argv)
 		case 'w': wait = true; break;
 		case 'u': until_lost = true; break;
 		case 'r': reopen = atof(optarg); break;
+		case 'n': repeat = atoi(optarg); break;
+		case 'g': gap = atof(optarg); break;
 		case 'L': list = true; break;
 		case 'v': verbose = true; break;
 		case 'h': usage(stdout); return 0;
@@ -231,26 +262,44 @@ int main(int argc, char **argv)
 		sink->ops->close(sink, false, err, sizeof(err));
 		sink = NULL;
 		if (reopen > 0) {
-			double r0 = util_now();
-
-			while (!sink && util_now() - r0 < reopen) {
-				sink = sink_pa_open(device, latency, err, sizeof(err));
-				if (!sink)
-					usleep(100000);
-			}
+			sink = reopen_sink(device, latency, reopen);
 			if (!sink) {
-				printf("reopen=0\nreopen_error=%s\n", err);
 				ret = 1;
 				goto out;
 			}
-			printf("reopen=1\nreopen_ms=%.0f\n", (util_now() - r0) * 1000);
-			fflush(stdout);
 			if (play(&t, (int64_t)(seconds * BC_RATE)) < 0)
 				ret = 1;
 		}
-	} else if (play(&t, (int64_t)(seconds * BC_RATE)) < 0) {
-		fprintf(stderr, "pa_play: %s\n", sink->ops->error(sink));
-		ret = 1;
+	} else {
+		for (int k = 0; k < repeat && atomic_load(&stop) == RUN; k++) {
+			int r;
+
+			if (k)
+				usleep((useconds_t)(gap * 1e6));
+			r = play(&t, (int64_t)(seconds * BC_RATE));
+			if (r == 0 && repeat > 1)
+				r = sink_pa_standby(sink);
+			if (r == 0)
+				continue;
+			fprintf(stderr, "pa_play: %s\n", sink->ops->error(sink));
+			if (reopen <= 0) {
+				ret = 1;
+				break;
+			}
+			printf("failed_tone=%d\n", k + 1);
+			sink->ops->close(sink, false, err, sizeof(err));
+			sink = reopen_sink(device, latency, reopen);
+			if (!sink) {
+				ret = 1;
+				goto out;
+			}
+			printf("reopened=1\n");
+			if (play(&t, (int64_t)(seconds * BC_RATE)) < 0 ||
+			    (repeat > 1 && sink_pa_standby(sink) < 0)) {
+				ret = 1;
+				break;
+			}
+		}
 	}
 	if (sink) {
 		bool ok = atomic_load(&stop) != FADE;
