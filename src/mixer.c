@@ -28,7 +28,7 @@
 
 #define CHUNK 1024            /* samples mixed at a time */
 #define VEC 16                /* samples per vectorisable inner loop */
-#define TONE_BLOCK 32         /* tone phase in closed form every this often (<= 32) */
+#define TONE_BLOCK 64         /* tone phase in closed form every this often (<= 64) */
 #define DUCK_DOWN_MS 30       /* ramp into the duck, ending as speech starts */
 #define DUCK_UP_MS 120        /* ramp out of it after speech ends */
 #define BREATH_FADE_MS 60     /* breath tones fade in and out gently */
@@ -467,13 +467,15 @@ static inline float wrap(float x)
  * TONE_BLOCK; past the end they are garbage), each a function of its
  * position only. The phase at jb + k is p0 + k A + k^2 B cycles: p0 (the
  * phase at jb, wrapped to +-1/2) and A are exact in double; k Ahi is exact
- * in float (Ahi has 19 significant bits, k 5), and wrapped exactly, so the
+ * in float (Ahi has 18 significant bits, k 6), and wrapped exactly, so the
  * float sum stays within +-1 and loses < 1e-7 cycles. */
 static void tone_block(const struct tone *t, int64_t jb, float *restrict v)
 {
 	double cyc = (double)jb * (t->a + t->b * (double)jb);
 	double a = t->a + 2.0 * t->b * (double)jb;
-	float p0 = (float)(cyc - floor(cyc + 0.5)), Ahi = (float)a, Alo, B = (float)t->b;
+	/* cyc - round(cyc), as in wrap (exact for |cyc| < 2^51) */
+	float p0 = (float)(cyc - ((cyc + 0x1.8p52) - 0x1.8p52));
+	float Ahi = (float)a, Alo, B = (float)t->b;
 	uint32_t bits;
 	/* edge gain: min(j + 1, n - j, fade + 1) / (fade + 1), in int32 */
 	int32_t in = (int32_t)(jb < INT32_MAX / 2 ? jb + 1 : INT32_MAX / 2);
@@ -482,7 +484,7 @@ static void tone_block(const struct tone *t, int64_t jb, float *restrict v)
 	float g = t->gain, dk = t->chime ? (float)exp(-(double)jb / t->tau) : 1.0f;
 
 	memcpy(&bits, &Ahi, sizeof(bits));
-	bits &= ~(uint32_t)0x1f;
+	bits &= ~(uint32_t)0x3f;
 	memcpy(&Ahi, &bits, sizeof(bits));
 	Alo = (float)(a - (double)Ahi);
 	for (int k = 0; k < TONE_BLOCK; k++) {

@@ -29,7 +29,7 @@
 #include "util.h"
 
 #define VORBIS_QUALITY 0.5 /* libsndfile's 0..1 scale; ~q5, transparent for speech */
-#define PCM_BUF 32768      /* WAV: samples converted and written at a time */
+#define PCM_BUF 131072     /* WAV: samples converted and written at a time */
 #define WRITEBACK_BYTES (1 << 20) /* start writeback every this many bytes */
 
 static const struct {
