@@ -7,7 +7,9 @@
  * signals from a signalfd (blocked in every thread before PortAudio starts)
  * and calls the sink's thread-safe controls, as the daemon's loop will:
  *   USR1  --wait: start the tone; otherwise pause / resume
- *   USR2  stop: fade out, then close(ok = false)
+ *   USR2  stop: fade out, then close(ok = false); with --end-tone, the
+ *         worker fades out, writes 0.3 s of 500 Hz and closes(ok = true),
+ *         as the daemon's stop with its end tone
  *   HUP   skip: flush what is queued (the tone goes on)
  *   TERM, INT  finish now: close(ok = true), draining what is queued
  * Without signals it plays --seconds of tone and drains.
@@ -50,6 +52,7 @@
 enum stop { RUN, FADE, DRAIN };
 
 static struct sink *sink;
+static bool end_tone;
 static atomic_bool go;
 static atomic_int stop;
 static int sfd;
@@ -71,7 +74,8 @@ static void *control(void *arg)
 			break;
 		case SIGUSR2:
 			atomic_store(&stop, FADE);
-			sink_pa_fade_out(sink);
+			if (!end_tone) /* else the writer fades, as the daemon */
+				sink_pa_fade_out(sink);
 			atomic_store(&go, true);
 			return NULL;
 		case SIGHUP:
@@ -151,7 +155,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: pa_play [--device SUB] [--latency MS] [--freq HZ] [--amp A]\n"
 	      "               [--seconds S] [--wait] [--repeat N [--gap S]]\n"
-	      "               [--until-lost] [--reopen S] [--list] [--verbose]\n",
+	      "               [--until-lost] [--reopen S] [--end-tone] [--list] [--verbose]\n",
 	      f);
 }
 
@@ -168,6 +172,7 @@ int main(int argc, char **argv)
 		{ "reopen", required_argument, NULL, 'r' },
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "gap", required_argument, NULL, 'g' },
+		{ "end-tone", no_argument, NULL, 'e' },
 		{ "list", no_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -184,7 +189,7 @@ int main(int argc, char **argv)
 	pthread_t ctl;
 	int c, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "d:l:f:a:s:wur:n:g:Lvh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:l:f:a:s:wur:n:g:eLvh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': device = optarg; break;
 		case 'l': latency = atoll(optarg); break;
@@ -196,6 +201,7 @@ int main(int argc, char **argv)
 		case 'r': reopen = atof(optarg); break;
 		case 'n': repeat = atoi(optarg); break;
 		case 'g': gap = atof(optarg); break;
+		case 'e': end_tone = true; break;
 		case 'L': list = true; break;
 		case 'v': verbose = true; break;
 		case 'h': usage(stdout); return 0;
@@ -300,6 +306,18 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
+	}
+	if (sink && end_tone && atomic_load(&stop) == FADE) {
+		struct tone et = { .amp = 0.5f, .step = 2 * M_PI * 500 / BC_RATE };
+		float buf[BLOCK];
+
+		sink_pa_fade_out(sink);
+		for (int k = 0; k < (int)(0.3 * BC_RATE) / BLOCK; k++) {
+			render(&et, buf, BLOCK);
+			if (sink->ops->write(sink, buf, BLOCK) < 0)
+				ret = 1;
+		}
+		atomic_store(&stop, DRAIN);
 	}
 	if (sink) {
 		bool ok = atomic_load(&stop) != FADE;

@@ -16,9 +16,11 @@ if [ -z "${TEST_TOOLS:-}" ]; then
 fi
 PLAY=$TEST_TOOLS/pa_play
 PROBE=$TEST_TOOLS/pa_probe
-for t in "$PLAY" "$PROBE"; do
-	[ -x "$t" ] || { echo "ERROR: $t not built"; exit 99; }
-done
+[ -x "$PLAY" ] || { echo "ERROR: $PLAY not built"; exit 99; }
+[ -x "$PROBE" ] || {
+	echo "SKIP: $PROBE not built (libpulse-simple missing at configure: apt-get install libpulse-dev)"
+	exit 77
+}
 . "$TOP_SRCDIR/tests/pulse.sh"
 pa_start
 W=$PA_DIR/w
@@ -151,6 +153,16 @@ check "fade: silent within 500 ms" within "$(kv "$W/fade.probe" event2_silent_ms
 check "fade: the program stopped at once (no 9 s drain)" \
 	fcmp "$(kv "$W/fade.probe" duration_s)" '<' 3
 check "fade: exit status 0" [ "$(cat "$W/fade.rc")" = 0 ]
+
+echo "== stop with an end tone (the daemon's stop): fade-out, then 0.3 s written after it"
+play endtone --seconds 10 --end-tone -- -s USR2@1.3 -g 5
+show endtone 'event2_silent|sound1_(start|end)_s|underflows'
+# Silent after the device buffer (~latency), the 50 ms fade and the whole
+# 0.3 s end tone: the tone written after the fade request is not dropped.
+check "end tone: heard in full after the fade" \
+	within "$(kv "$W/endtone.probe" event2_silent_ms)" \
+	"$(kv "$W/endtone.play" latency_ms) + 350 - 30" "$(kv "$W/endtone.play" latency_ms) + 350 + 60"
+check "end tone: exit 0" [ "$(cat "$W/endtone.rc")" = 0 ]
 
 echo "== skip (flush) after 1.0 s of a 3 s tone"
 play skip --seconds 3 -- -s HUP@1.3
