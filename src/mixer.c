@@ -599,23 +599,16 @@ static inline float limit(float x)
 }
 
 /* x[i] = limit(x[i] (+ o[i])), with o NULL: x alone. The limiter looks at
- * samples only in blocks that have one beyond the knee (or a NaN): compared
- * as bits, |x| orders like an unsigned integer, and NaN above all. */
+ * the samples only if one is beyond the knee (or a NaN): compared as bits,
+ * |x| orders like an unsigned integer, and NaN above all. */
 static void limit_out(float *restrict x, const float *restrict o, size_t n, bool add)
 {
-	uint32_t knee;
+	uint32_t knee, over[VEC] = { 0 }, u[VEC], any = 0;
 	float kf = LIMIT_KNEE;
+	size_t i = 0;
 
 	memcpy(&knee, &kf, sizeof(knee));
-	for (size_t i = 0; i < n; i += VEC) {
-		size_t len = n - i < VEC ? n - i : VEC;
-		uint32_t over = 0, u[VEC];
-
-		if (len < VEC) {
-			for (size_t k = 0; k < len; k++)
-				x[i + k] = limit(o ? put(x[i + k], o[i + k], !add) : x[i + k]);
-			continue;
-		}
+	for (; i + VEC <= n; i += VEC) {
 		if (o && add)
 			for (size_t k = 0; k < VEC; k++)
 				x[i + k] += o[i + k];
@@ -624,11 +617,19 @@ static void limit_out(float *restrict x, const float *restrict o, size_t n, bool
 				x[i + k] = 0.0f + o[i + k];
 		memcpy(u, x + i, sizeof(u));
 		for (size_t k = 0; k < VEC; k++)
-			over |= (u[k] & 0x7fffffffu) > knee;
-		if (over)
-			for (size_t k = 0; k < VEC; k++)
-				x[i + k] = limit(x[i + k]);
+			over[k] |= (u[k] & 0x7fffffffu) > knee;
 	}
+	for (; i < n; i++) {
+		if (o)
+			x[i] = put(x[i], o[i], !add);
+		memcpy(u, x + i, sizeof(u[0]));
+		any |= (u[0] & 0x7fffffffu) > knee;
+	}
+	for (size_t k = 0; k < VEC; k++)
+		any |= over[k];
+	if (any)
+		for (i = 0; i < n; i++)
+			x[i] = limit(x[i]);
 }
 
 /* Clear bus[0 .. n) but for [from, from + len), which the first cue on it
