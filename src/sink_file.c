@@ -167,21 +167,16 @@ static inline short f2s_clip(float x)
 }
 
 #ifdef __SSE2__
-/* The same for four samples, with y = 32768 x: it is floor(y + 2^-17) for
- * |y| < 128 (where the rounding at 2^31 can carry into the kept bits), else
- * floor(y); the sum is exact in float. */
+/* The same for four samples, as libsndfile does it: cvtps2dq rounds like
+ * lrintf (in the current, round-to-nearest mode) and gives 0x80000000 for
+ * NaN and out of range, which the arithmetic shift makes -32768; only
+ * s >= 2^31 must become 32767 instead, its bitwise complement. */
 static inline __m128i f2s_clip4(__m128 x)
 {
-	__m128 y = _mm_mul_ps(x, _mm_set1_ps(32768.0f));
-	__m128i mag = _mm_and_si128(_mm_castps_si128(y), _mm_set1_epi32(0x7fffffff));
-	__m128 small = _mm_castsi128_ps(_mm_cmpgt_epi32(_mm_set1_epi32(0x43000000), mag));
-	__m128 z = _mm_add_ps(y, _mm_and_ps(small, _mm_set1_ps(0x1p-17f)));
-	__m128i t;
+	__m128 s = _mm_mul_ps(x, _mm_set1_ps(2147483648.0f));
+	__m128i v = _mm_srai_epi32(_mm_cvtps_epi32(s), 16);
 
-	z = _mm_max_ps(z, _mm_set1_ps(-32768.0f)); /* NaN becomes -32768 too */
-	z = _mm_min_ps(z, _mm_set1_ps(32767.0f));
-	t = _mm_cvttps_epi32(z); /* towards zero: one less where z < t */
-	return _mm_add_epi32(t, _mm_castps_si128(_mm_cmplt_ps(z, _mm_cvtepi32_ps(t))));
+	return _mm_xor_si128(v, _mm_castps_si128(_mm_cmple_ps(_mm_set1_ps(2147483648.0f), s)));
 }
 #endif
 
