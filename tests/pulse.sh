@@ -66,6 +66,10 @@ _pa_launch() {
 	# As root pulseaudio warns (not intended without --system) but runs
 	# fine as a per-session server; --system would refuse clients without
 	# the pulse-access group and needs the pulse user's home.
+	# --realtime/--high-priority: the sink thread at SCHED_RR, as on a
+	# desktop (there through rtkit); without it, CPU load (stress-ng --cpu
+	# on all cores) starves the server and clients see underflows that a
+	# desktop would not have. Without the privilege it falls back quietly.
 	# -n: no default.pa (no hardware probing, no module-suspend-on-idle,
 	# no stream-restore); only what the test needs is loaded.
 	# norewinds=1: the null sink renders at most 50 ms ahead of real time,
@@ -73,7 +77,7 @@ _pa_launch() {
 	# stream starts: the client's first period is swallowed at once and the
 	# monitor then shows a ~1.8 s hole in continuous playback.
 	HOME="$PA_DIR/home" pulseaudio --daemonize=yes -n \
-		--exit-idle-time=-1 --realtime=no --high-priority=no \
+		--exit-idle-time=-1 --realtime=yes --high-priority=yes \
 		--log-target="file:$PA_LOG" --log-level=notice \
 		--load="module-null-sink sink_name=$PA_SINK rate=$PA_RATE norewinds=1 sink_properties=device.description=bc_test" \
 		--load="module-native-protocol-unix auth-anonymous=1 socket=$PA_DIR/run/pulse/native" \
