@@ -39,8 +39,10 @@
  * PortAudio's chatter: Pa_Initialize probes ALSA's and JACK's devices and
  * both libraries print failures straight to fd 2 (~90 lines on a machine
  * without a sound card; snd_lib_error_set_handler is out of reach through
- * PortAudio, JACK has no switch at all). Around Pa_Initialize, Pa_Terminate,
- * Pa_OpenStream and closing a stream, fd 2 is pointed at an in-memory file
+ * PortAudio, JACK has no switch at all). Around Pa_Initialize, Pa_Terminate
+ * and opening, starting, stopping and closing a stream (the ALSA pulse
+ * plugin complains there when the server is gone), fd 2 is pointed at an
+ * in-memory file
  * (memfd); afterwards fd 2 is restored and the lines our own logger wrote
  * meanwhile ("backcoach: ..." or journal "<N>...") are copied out, the rest
  * dropped (counted under -v). Other threads' log lines are thus delayed by
@@ -78,7 +80,7 @@ struct sink_pa {
 
 	atomic_bool dead;         /* lost, or a start failed */
 	PaStreamParameters par;   /* to open the stream again */
-	double opened_at;         /* when p->stream was opened (NULL: closed) */
+	double opened_at;         /* when p->stream was opened (stream NULL: closed) */
 
 	/* Shared with the callback. */
 	atomic_bool running;      /* started (set by the writing thread) */
