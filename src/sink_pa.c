@@ -42,12 +42,11 @@
  * PortAudio, JACK has no switch at all). Around Pa_Initialize, Pa_Terminate
  * and opening, starting, stopping and closing a stream (the ALSA pulse
  * plugin complains there when the server is gone), fd 2 is pointed at an
- * in-memory file
- * (memfd); afterwards fd 2 is restored and the lines our own logger wrote
- * meanwhile ("backcoach: ..." or journal "<N>...") are copied out, the rest
- * dropped (counted under -v). Other threads' log lines are thus delayed by
- * the call (tens of ms), never lost. One lock serialises these sections and
- * all PortAudio calls that change global state.
+ * in-memory file (memfd); afterwards fd 2 is restored and the lines our own
+ * logger wrote meanwhile ("backcoach: ..." or journal "<N>...") are copied
+ * out, the rest dropped (counted under -v). Other threads' log lines are
+ * thus delayed by the call (tens of ms), never lost. One lock serialises
+ * these sections and all PortAudio calls that change global state.
  *
  * Not covered: when the sound server dies under a running stream,
  * PortAudio's ALSA thread prints three "Expression '...' failed in
