@@ -457,7 +457,7 @@ static void tone_init(struct tone *t, const struct cue *c)
 }
 
 /* x - round(x), for |x| < 2^22: adding and taking away 1.5 * 2^23 rounds
- * to an integer. Exact for |x| >= 1/2 (Sterbenz). */
+ * to an integer. Exact: x itself below 1/2, Sterbenz's lemma above. */
 static inline float wrap(float x)
 {
 	return x - ((x + 0x1.8p23f) - 0x1.8p23f);
@@ -469,6 +469,8 @@ static inline float wrap(float x)
  * phase at jb, wrapped to +-1/2) and A are exact in double; k Ahi is exact
  * in float (Ahi has 18 significant bits, k 6), and wrapped exactly, so the
  * float sum stays within +-1 and loses < 1e-7 cycles. */
+_Static_assert(TONE_BLOCK <= 64, "k * Ahi is exact in float for k < 64 only");
+
 static void tone_block(const struct tone *t, int64_t jb, float *restrict v)
 {
 	double cyc = (double)jb * (t->a + t->b * (double)jb);
