@@ -54,6 +54,18 @@ struct sink *sink_file_open(const char *path, char *err, size_t errlen);
  * itself when an earlier stream died or no device was found. */
 int sink_pa_init(char *err, size_t errlen);
 int sink_pa_reinit(char *err, size_t errlen);
+/* sink_pa_init for the default output only (the daemon with [audio] device
+ * empty), ~15 MB lighter: ALSA shows PortAudio's enumeration a one-PCM
+ * config, so none of its plugin PCMs is opened (a52, jack, upmix... pull in
+ * libavcodec, librsvg, libx265 and more, resident for good). Streams for
+ * device "" then open ALSA "default" by name (PaAlsaStreamInfo), resolved
+ * through ALSA's real config at open time, with no reinitialisation after a
+ * server restart. Another device, sink_pa_list and sink_pa_reinit initialise
+ * fully. Without PortAudio's ALSA host API this is sink_pa_init. It opens
+ * and closes the default output once, so the first stream opens as fast as
+ * later ones. Sets ALSA_CONFIG_PATH during the call: call it while no other
+ * thread exists. */
+int sink_pa_init_lean(char *err, size_t errlen);
 void sink_pa_terminate(void);
 
 /* Output devices, one per line ("* " marks the default), for
@@ -69,11 +81,12 @@ void sink_pa_list(FILE *f);
  * SINK_PA_LATENCY_MS). NULL with err filled on error; no match lists the
  * devices.
  *
- * The stream starts stopped and starts with the first write that fills the
- * queue (max(100 ms, latency) + 50 ms: PortAudio primes the whole device
- * buffer from the callback at once, so the first sample is heard within a
- * few ms of that write); from then on write() blocks (short sleeps) while
- * that much is queued. A sound shorter than that starts playing at
+ * The stream starts stopped and starts with the write that fills the queue
+ * to its start level (max(100 ms, latency) + 50 ms: PortAudio primes the
+ * whole device buffer from the callback at once, so the first sample is
+ * heard within a few ms of that write); from then on write() blocks (short
+ * sleeps) while that much is queued (more: sink_pa_set_queue). A sound
+ * shorter than that starts playing at
  * sink_pa_standby() or close(ok = true). write() fails once the device is
  * lost. close(ok = true) drains: plays out everything written;
  * close(ok = false) fades out quickly and stops. */
@@ -107,6 +120,12 @@ void sink_pa_fade_out(struct sink *s);
 /* Skip: drop what is queued now at once; audio written after the call
  * stays (for an exact cut, call it from the writing thread). */
 void sink_pa_flush(struct sink *s);
+/* Queue up to queue_ms (at least the start level above): the stream still
+ * starts once the start level is queued, and write() then blocks only
+ * while queue_ms is queued. A writer that stalls for less than that (speech
+ * synthesis under CPU load) causes no underflow; pause, fade-out and flush
+ * stay immediate (the callback applies them). Call before the first write. */
+void sink_pa_set_queue(struct sink *s, int64_t queue_ms);
 /* No more audio for now: running dry from here on is not an underrun.
  * The next write ends it. */
 void sink_pa_idle(struct sink *s);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pa_linux_alsa.h>
 #include <portaudio.h>
 #include <samplerate.h>
 
@@ -67,6 +68,7 @@ struct sink_pa {
 	double latency_ms;        /* Pa_GetStreamInfo outputLatency */
 	double dead_after;        /* s without a callback: device lost */
 	size_t high_water;        /* write() waits while this much is queued */
+	size_t start_level;       /* a stopped stream starts once this much is */
 	size_t fade_len;          /* frames of the fade-out */
 	char device[160];
 	char error[512];
@@ -79,6 +81,7 @@ struct sink_pa {
 
 	atomic_bool dead;         /* lost, or a start failed */
 	PaStreamParameters par;   /* to open the stream again */
+	PaAlsaStreamInfo alsa;    /* par's ALSA "default" by name (lean) */
 	double opened_at;         /* when p->stream was opened (stream NULL: closed) */
 
 	/* Shared with the callback. */
@@ -106,6 +109,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static bool pa_ready;   /* Pa_Initialize succeeded */
 static int open_count;  /* streams open */
 static bool stale;      /* a stream died: the device list may be out of date */
+static bool lean;       /* sink_pa_init_lean: ALSA listed a stand-in only */
 
 /* --- keeping PortAudio's chatter off stderr --- */
 
@@ -287,6 +291,7 @@ static int init_locked(char *err, size_t errlen)
 	}
 	pa_ready = true;
 	stale = false;
+	lean = false;
 	return 0;
 }
 
@@ -317,6 +322,92 @@ int sink_pa_init(char *err, size_t errlen)
 	setenv("JACK_NO_START_SERVER", "1", 0);
 	pthread_mutex_lock(&lock);
 	r = pa_ready ? 0 : init_locked(err, errlen);
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+/* What sink_pa_init_lean shows PortAudio's enumeration instead of ALSA's
+ * config: one PCM of ALSA's built-in null type, which loads nothing. It is
+ * named "default" because PortAudio 19.6 asserts that at least one listed
+ * PCM is left for its second pass, which takes "default" and "dmix" only. */
+#define LEAN_ALSA_CONFIG "pcm.default { type null }\n"
+
+/* Stream parameters for ALSA "default" by name (lean): ALSA resolves it
+ * through its real config when the stream is opened. */
+static void by_name(PaStreamParameters *par, PaAlsaStreamInfo *ai)
+{
+	PaAlsa_InitializeStreamInfo(ai);
+	ai->deviceString = "default";
+	par->device = paUseHostApiSpecificDeviceSpecification;
+	par->hostApiSpecificStreamInfo = ai;
+}
+
+static int warm_cb(const void *in, void *out, unsigned long frames,
+		   const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *data)
+{
+	(void)in;
+	(void)ti;
+	(void)flags;
+	(void)data;
+	memset(out, 0, frames * sizeof(float));
+	return paComplete;
+}
+
+/* Lean: open and close the default output once (never started), so ALSA's
+ * config and the default PCM's plugin are loaded now and not at the first
+ * trigger. A failure (no sound server yet) costs nothing. */
+static void lean_warm_locked(void)
+{
+	PaStreamParameters par = { .channelCount = 1, .sampleFormat = paFloat32,
+				   .suggestedLatency = SINK_PA_LATENCY_MS / 1000.0 };
+	PaAlsaStreamInfo ai;
+	PaStream *s;
+	struct quiet q;
+
+	by_name(&par, &ai);
+	quiet_begin(&q);
+	if (Pa_OpenStream(&s, NULL, &par, BC_RATE, paFramesPerBufferUnspecified, paNoFlag,
+			  warm_cb, NULL) == paNoError)
+		Pa_CloseStream(s);
+	quiet_end(&q, "opening the default output");
+}
+
+int sink_pa_init_lean(char *err, size_t errlen)
+{
+	static const char conf[] = LEAN_ALSA_CONFIG;
+	const char *old = getenv("ALSA_CONFIG_PATH");
+	char *saved = old ? xstrdup(old) : NULL;
+	bool shown = false;
+	char path[64];
+	int fd, r;
+
+	setenv("JACK_NO_START_SERVER", "1", 0);
+	pthread_mutex_lock(&lock);
+	if (pa_ready) {
+		pthread_mutex_unlock(&lock);
+		free(saved);
+		return 0;
+	}
+	/* ALSA reads the config (a file name list) when PortAudio first asks
+	 * for it, in Pa_Initialize; a later snd_pcm_open sees the variable
+	 * changed and reads the real config again. */
+	fd = memfd_create("backcoach-alsa-lean", MFD_CLOEXEC);
+	if (fd >= 0 && write(fd, conf, sizeof(conf) - 1) == (ssize_t)(sizeof(conf) - 1)) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		shown = setenv("ALSA_CONFIG_PATH", path, 1) == 0;
+	}
+	r = init_locked(err, errlen);
+	if (shown && (saved ? setenv("ALSA_CONFIG_PATH", saved, 1) : unsetenv("ALSA_CONFIG_PATH")) < 0)
+		log_warn("cannot restore ALSA_CONFIG_PATH");
+	if (fd >= 0)
+		close(fd);
+	free(saved);
+	/* Without PortAudio's ALSA host API the list is the usual one. */
+	lean = r == 0 && shown && Pa_HostApiTypeIdToHostApiIndex(paALSA) >= 0;
+	if (lean)
+		lean_warm_locked();
+	if (r == 0)
+		log_debug("PortAudio initialised%s", lean ? " for ALSA \"default\" only" : "");
 	pthread_mutex_unlock(&lock);
 	return r;
 }
@@ -551,8 +642,8 @@ static int stop(struct sink_pa *p, bool abort)
 }
 
 /* Queue n device-rate samples, waiting while high_water is queued; a
- * stopped stream is started once the ring is full. Fails when the stream
- * has ended or its clock stood still for dead_after. */
+ * stopped stream is started once start_level is queued. Fails when the
+ * stream has ended or its clock stood still for dead_after. */
 static int push(struct sink_pa *p, const float *buf, size_t n)
 {
 	long long c0 = -1;
@@ -563,14 +654,14 @@ static int push(struct sink_pa *p, const float *buf, size_t n)
 		size_t room = q < p->high_water ? p->high_water - q : 0;
 		size_t w;
 
+		if (!running(p) && q >= p->start_level) {
+			if (start(p) < 0)
+				return -1;
+			continue;
+		}
 		if (!room) {
 			long long c = atomic_load_explicit(&p->clock, memory_order_relaxed);
 
-			if (!running(p)) {
-				if (start(p) < 0)
-					return -1;
-				continue;
-			}
 			if (finished(p))
 				return lost(p);
 			if (c != c0) {
@@ -589,6 +680,9 @@ static int push(struct sink_pa *p, const float *buf, size_t n)
 		buf += w;
 		n -= w;
 	}
+	/* Started by the write that reaches the level, not the next one. */
+	if (!running(p) && queued(p) >= p->start_level)
+		return start(p);
 	return 0;
 }
 
@@ -717,8 +811,8 @@ static const struct sink_ops sink_pa_ops = {
  * 44100. BACKCOACH_PA_RATE forces a rate (tests of the resampling path). */
 static PaError open_stream(struct sink_pa *p, const PaStreamParameters *par)
 {
-	const PaDeviceInfo *d = Pa_GetDeviceInfo(par->device);
-	double rates[] = { BC_RATE, d->defaultSampleRate, 48000, 44100 };
+	const PaDeviceInfo *d = par->device >= 0 ? Pa_GetDeviceInfo(par->device) : NULL;
+	double rates[] = { BC_RATE, d ? d->defaultSampleRate : 48000, 48000, 44100 };
 	const char *force = getenv("BACKCOACH_PA_RATE");
 	PaError e = paInvalidSampleRate;
 
@@ -740,7 +834,7 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	PaStreamParameters par = { 0 };
 	const PaStreamInfo *info;
 	struct quiet q;
-	bool fresh = false;
+	bool fresh = false, named;
 	PaError e;
 	size_t cap;
 
@@ -761,23 +855,32 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 		latency_ms = SINK_PA_LATENCY_MS;
 
 	pthread_mutex_lock(&lock);
+	/* Lean (sink_pa_init_lean): the default device is ALSA "default" by
+	 * name, which needs no device list and no reinitialisation after a
+	 * server restart; another device needs the real list. */
+	named = lean && (!device || !*device);
 	/* PortAudio only sees the devices found at Pa_Initialize: initialise
 	 * again when a stream died (the server may have restarted since), or
 	 * when the device is missing (it may have come up since), or after a
 	 * failed reinitialisation. */
-	if (!pa_ready || (stale && !open_count)) {
+	if (!pa_ready || (!named && !open_count && (stale || lean))) {
 		fresh = true;
 		if (init_again(err, errlen) < 0)
 			goto fail;
+		named = false;
 	}
-	par.device = find_device(device, err, errlen);
-	if (par.device == paNoDevice && !open_count && !fresh) {
-		if (init_again(err, errlen) < 0)
-			goto fail;
+	if (named) {
+		by_name(&par, &p->alsa);
+	} else {
 		par.device = find_device(device, err, errlen);
+		if (par.device == paNoDevice && !open_count && !fresh) {
+			if (init_again(err, errlen) < 0)
+				goto fail;
+			par.device = find_device(device, err, errlen);
+		}
+		if (par.device == paNoDevice)
+			goto fail;
 	}
-	if (par.device == paNoDevice)
-		goto fail;
 	par.channelCount = 1;
 	par.sampleFormat = paFloat32;
 	par.suggestedLatency = (double)latency_ms / 1000;
@@ -790,7 +893,8 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 		set_err(err, errlen, "cannot open audio output", e);
 		goto fail;
 	}
-	snprintf(p->device, sizeof(p->device), "%s", Pa_GetDeviceInfo(par.device)->name);
+	snprintf(p->device, sizeof(p->device), "%s",
+		 named ? "default" : Pa_GetDeviceInfo(par.device)->name);
 	info = Pa_GetStreamInfo(p->stream);
 	p->latency_ms = info ? info->outputLatency * 1000 : (double)latency_ms;
 	p->dead_after = fmax(2.0, 10 * p->latency_ms / 1000);
@@ -799,6 +903,7 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	 * for a whole buffer at once, as when the stream starts): keep the
 	 * device buffer's worth and a bit queued. */
 	p->high_water = (size_t)((fmax(100, p->latency_ms) + 50) * p->rate / 1000);
+	p->start_level = p->high_water;
 	for (cap = 1; cap < 2 * p->high_water; cap <<= 1)
 		;
 	p->ring = ring_new(cap);
@@ -880,6 +985,21 @@ void sink_pa_fade_out(struct sink *s)
 		ring_flush(p->ring);
 	atomic_store_explicit(&p->fade_pos, ring_write_pos(p->ring), memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->fade_req, 1, memory_order_release);
+}
+
+void sink_pa_set_queue(struct sink *s, int64_t queue_ms)
+{
+	struct sink_pa *p = (struct sink_pa *)s;
+	size_t want = (size_t)((double)queue_ms * p->rate / 1000);
+
+	/* Only before the first write: the ring is swapped for a bigger one. */
+	if (want <= p->high_water || running(p) || ring_write_pos(p->ring))
+		return;
+	p->high_water = want;
+	if (ring_capacity(p->ring) < 2 * want) {
+		ring_free(p->ring);
+		p->ring = ring_new(2 * want);
+	}
 }
 
 void sink_pa_idle(struct sink *s)
