@@ -1,5 +1,6 @@
 /* session.c: one playback: a worker thread mixes the timeline ahead into the
- * PortAudio sink; pause, resume, skip and stop act within a block.
+ * PortAudio sink's queue (QUEUE_MS deep); pause, resume, skip and stop act
+ * on that queue at once.
  *
  * The worker is the only thread that touches the synthesiser (through the
  * mixer's speech source) and the mixer while the session lives. Requests
@@ -30,6 +31,14 @@
 
 #define BLOCK 512             /* frames mixed at a time: 23 ms */
 #define LOOKAHEAD_MS 8000     /* speech is synthesised this far ahead */
+/* Mixed audio queued in the sink ahead of the device: the worker may stall
+ * this long (synthesising an utterance with the CPU busy) without an
+ * underflow. Pause, stop and skip act on the queue at once. */
+#define QUEUE_MS 2000
+/* Speech is synthesised ahead only with at least this much queued: at the
+ * start of a session the queue fills first (from speech the daemon keeps
+ * synthesised; a cue the mixer reaches uncached it synthesises itself). */
+#define PREFETCH_QUEUED_MS 1000
 /* While playing, the cache holds what is ahead and what plays: a clip in
  * use must not be evicted by a prefetch. */
 #define SESSION_CACHE_BUDGET (24u << 20)
@@ -48,6 +57,11 @@ struct session {
 	/* Requests (under lock). */
 	bool want_pause, want_stop, stop_tone;
 	unsigned skips;
+	/* The worker is writing to the sink (under lock). When it is not (it
+	 * mixes or synthesises), requests act on the sink at once from the
+	 * caller's thread, and the worker finds them done. */
+	bool writing;
+	bool faded;              /* stop: the queue was faded out already */
 	/* State (under lock). */
 	enum session_state state;
 	char device[128];
@@ -105,12 +119,17 @@ static int write_end_tone(struct sink *sink)
 
 /* Synthesise the next speech cue starting before upto, if any, so the mixer
  * finds it in the cache: one utterance per call, between blocks, while the
- * sink's queue and the device buffer play on. *next walks the cues. */
-static void prefetch(struct session *s, size_t *next, int64_t from, int64_t upto)
+ * sink's queue (queued frames) and the device buffer play on; not while the
+ * queue is short (the mixer synthesises a cue it reaches uncached itself).
+ * *next walks the cues. */
+static void prefetch(struct session *s, size_t *next, int64_t from, int64_t upto,
+		     int64_t queued)
 {
 	const struct timeline *tl = s->spec.tl;
 	char err[256];
 
+	if (queued < BC_MS_TO_SAMPLES(PREFETCH_QUEUED_MS))
+		return;
 	while (*next < tl->n_cues &&
 	       (tl->cues[*next].kind != CUE_SPEECH ||
 		tl->cues[*next].at + tl->cues[*next].len <= from))
@@ -143,6 +162,7 @@ static void *worker(void *arg)
 	bool paused = false, ok = false;
 	unsigned skips_done = 0;
 	size_t next_speech = 0;
+	int64_t written = 0; /* frames written since the last seek */
 	enum session_result res = SESSION_FAILED;
 
 	speech_set_cache_budget(s->spec.vs.sp, SESSION_CACHE_BUDGET);
@@ -163,6 +183,7 @@ static void *worker(void *arg)
 			    sizeof(err));
 	if (!sink)
 		goto out;
+	sink_pa_set_queue(sink, QUEUE_MS);
 	pthread_mutex_lock(&s->lock);
 	s->sink = sink;
 	snprintf(s->device, sizeof(s->device), "%s", sink_pa_device(sink));
@@ -173,16 +194,16 @@ static void *worker(void *arg)
 	log_info("playing %s on %s (latency %.0f ms)", s->spec.name, s->device,
 		 s->latency_s * 1000);
 
+	/* Each turn: take the requests, then write the block mixed last. A
+	 * request that came while we mixed or synthesised was carried out on
+	 * the sink by the caller already (see session_stop); we finish it. */
 	for (;;) {
-		bool stop, tone;
+		bool stop, tone, faded;
+		int wr;
 
 		if (n == 0) { /* the end of the timeline */
 			res = SESSION_DONE;
 			ok = true;
-			break;
-		}
-		if (sink->ops->write(sink, buf, n) < 0) {
-			snprintf(err, sizeof(err), "audio: %s", sink->ops->error(sink));
 			break;
 		}
 		pthread_mutex_lock(&s->lock);
@@ -202,45 +223,67 @@ static void *worker(void *arg)
 		}
 		stop = s->want_stop;
 		tone = s->stop_tone;
+		faded = s->faded;
 		if (!stop && s->skips != skips_done) {
 			int64_t pos = heard_pos(s);
 			int st = next_step(s->spec.tl, pos);
 			skips_done = s->skips;
+			sink_pa_flush(sink);
 			if (st < 0) { /* past the last step: that is the end */
 				pthread_mutex_unlock(&s->lock);
-				sink_pa_flush(sink);
 				res = SESSION_DONE;
 				ok = true;
 				break;
 			}
-			sink_pa_flush(sink);
+			/* The block mixed before the skip is dropped too. */
 			mixer_seek(mx, s->spec.tl->steps[st].at);
 			next_speech = 0;
+			written = 0;
 			s->base_pos = s->spec.tl->steps[st].at;
 			s->base_played = sink_pa_played(sink);
 			log_info("skipped to step %d: %s", st + 1,
 				 s->spec.tl->steps[st].name);
+			pthread_mutex_unlock(&s->lock);
+			n = mixer_render(mx, buf, BLOCK);
+			continue;
 		}
+		s->writing = !stop;
 		pthread_mutex_unlock(&s->lock);
 		if (stop) {
 			set_state(s, SESSION_ENDING);
 			res = SESSION_STOPPED;
-			if (!tone) /* close(ok = false) fades out quickly */
+			if (!tone) {
+				/* close(ok = false) fades out quickly; a queue
+				 * faded already is drained instead (a second
+				 * fade would start again from full level). */
+				ok = faded;
 				break;
-			sink_pa_fade_out(sink);
+			}
+			if (!faded)
+				sink_pa_fade_out(sink);
 			if (write_end_tone(sink) < 0)
 				snprintf(err, sizeof(err), "audio: %s",
 					 sink->ops->error(sink));
 			ok = true;
 			break;
 		}
+		wr = sink->ops->write(sink, buf, n);
+		pthread_mutex_lock(&s->lock);
+		s->writing = false;
+		pthread_mutex_unlock(&s->lock);
+		if (wr < 0) {
+			snprintf(err, sizeof(err), "audio: %s", sink->ops->error(sink));
+			break;
+		}
+		written += (int64_t)n;
 		if (!sink_pa_alive(sink)) {
 			snprintf(err, sizeof(err),
 				 "audio: the device or sound server went away");
 			break;
 		}
 		prefetch(s, &next_speech, mixer_pos(mx),
-			 mixer_pos(mx) + BC_MS_TO_SAMPLES(LOOKAHEAD_MS));
+			 mixer_pos(mx) + BC_MS_TO_SAMPLES(LOOKAHEAD_MS),
+			 written - (sink_pa_played(sink) - s->base_played));
 		n = mixer_render(mx, buf, BLOCK);
 	}
 	if (res != SESSION_FAILED)
@@ -310,6 +353,10 @@ void session_pause(struct session *s, bool pause)
 {
 	pthread_mutex_lock(&s->lock);
 	s->want_pause = pause;
+	/* At once, also while the worker mixes or synthesises: the sink's
+	 * pause is a flag its callback reads. */
+	if (s->sink && !s->want_stop)
+		pause ? sink_pa_pause(s->sink) : sink_pa_resume(s->sink);
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -329,6 +376,10 @@ void session_skip(struct session *s)
 {
 	pthread_mutex_lock(&s->lock);
 	s->skips++;
+	/* Drop what is queued now, unless the worker is writing a block (it
+	 * flushes then, right after, for an exact cut). */
+	if (s->sink && !s->writing && !s->want_stop)
+		sink_pa_flush(s->sink);
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -336,8 +387,16 @@ void session_skip(struct session *s)
 void session_stop(struct session *s, bool tone)
 {
 	pthread_mutex_lock(&s->lock);
-	if (!s->want_stop)
+	if (!s->want_stop) {
 		s->stop_tone = tone;
+		/* Fade out now, unless the worker is writing a block (it fades
+		 * then, right after): silent within SINK_PA_FADE_MS even while
+		 * it synthesises a long utterance. */
+		if (s->sink && !s->writing) {
+			sink_pa_fade_out(s->sink);
+			s->faded = true;
+		}
+	}
 	s->want_stop = true;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);

@@ -51,7 +51,9 @@ struct session_info {
 struct session *session_start(const struct session_spec *spec, int end_fd,
 			      char *err, size_t errlen);
 
-/* Requests; each returns at once, the worker acts within one block. */
+/* Requests; each returns at once and acts on what is queued at once (the
+ * sink's pause, flush or fade), or, while the worker writes a block, right
+ * after it; the worker then mixes on from the new place. */
 void session_pause(struct session *s, bool pause);
 bool session_paused(const struct session *s);
 void session_skip(struct session *s);  /* to the start of the next step */
