@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,11 +44,13 @@
 #include "state.h"
 #include "util.h"
 
-/* Speech kept in the cache between sessions: the first cues of the prepared
- * routines (so a trigger starts without synthesising), little else. */
+/* Speech kept in the cache while compiling; between sessions only the
+ * first cues of the prepared routines are kept (daemon_warm). */
 #define CACHE_BUDGET (2u << 20)
-/* How much of a prepared routine's beginning is kept synthesised. */
-#define WARM_MS 12000
+/* How much of a prepared routine's beginning is kept synthesised, so a
+ * trigger starts without synthesising and the session fills its queue
+ * (2 s, session.c) before it synthesises anything. */
+#define WARM_MS 4000
 #define MAX_CLIENTS 8
 /* Reminder countdown: pause after the message, then "3", "2", "1". */
 #define COUNTDOWN_GAP_MS 400
@@ -103,6 +106,17 @@ static bool quit_pending(void)
 	sigemptyset(&pending);
 	return sigpending(&pending) == 0 &&
 	       (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT));
+}
+
+/* PortAudio, before any thread exists: for the default output (no [audio]
+ * device) without enumerating ALSA's plugin devices, which would keep
+ * ~15 MB of libraries resident (see sink_pa_init_lean). A device set later
+ * by a reload makes the session initialise fully. */
+static int audio_init(const struct config *c, char *err, size_t errlen)
+{
+	if (c->audio.device && *c->audio.device)
+		return sink_pa_init(err, errlen);
+	return sink_pa_init_lean(err, errlen);
 }
 
 /* ---- config, shared by the daemon and the sessions that use it ---- */
@@ -189,21 +203,29 @@ static int64_t measure(void *ctx, const char *text, char *err, size_t errlen)
 
 /* Synthesise the first WARM_MS of tl's speech last, so that the cache's
  * least-recently-used eviction keeps it: a session then starts without
- * waiting for the synthesiser. */
-static void warm_start(struct speech *sp, const struct config *cfg,
-		       const struct timeline *tl)
+ * waiting for the synthesiser. Returns about the bytes the cache holds for
+ * it. */
+static size_t warm_start(struct speech *sp, const struct config *cfg,
+			 const struct timeline *tl)
 {
 	struct voice_speech vs = { .sp = sp };
 	char err[256];
-	size_t last = 0;
+	size_t last = 0, bytes = 0;
 
 	routine_voice(cfg, tl->routine, &vs.voice);
 	while (last < tl->n_cues && tl->cues[last].at < BC_MS_TO_SAMPLES(WARM_MS))
 		last++;
-	for (size_t i = last; i-- > 0;)
-		if (tl->cues[i].kind == CUE_SPEECH)
-			(void)speech_get(sp, &vs.voice, tl->cues[i].text, err,
-					 sizeof(err));
+	for (size_t i = last; i-- > 0;) {
+		const struct clip *c;
+
+		if (tl->cues[i].kind != CUE_SPEECH)
+			continue;
+		c = speech_get(sp, &vs.voice, tl->cues[i].text, err, sizeof(err));
+		/* The cache's own count adds its entry and key. */
+		if (c)
+			bytes += c->n * sizeof(float) + strlen(tl->cues[i].text) + 256;
+	}
+	return bytes;
 }
 
 /* Compile routine of cfg into p (replacing what it held), unless it already
@@ -452,8 +474,26 @@ static const char *routine_name(const struct config *cfg, int r)
 	return r >= 0 && (size_t)r < cfg->n_routines ? cfg->routines[r].name : "?";
 }
 
+/* Between sessions the cache keeps just the prepared routines' beginnings:
+ * synthesise them again if a session pushed them out (it uses them first,
+ * so they are its least recent), then shrink the budget to them. The rest
+ * of a routine is synthesised ahead while it plays. */
+static void daemon_warm(struct daemon *d)
+{
+	size_t bytes = 0;
+
+	speech_set_cache_budget(d->sp, CACHE_BUDGET);
+	if (d->rem.cfg)
+		bytes += warm_start(d->sp, &d->rem.cfg->c, &d->rem.tl);
+	if (d->def.cfg)
+		bytes += warm_start(d->sp, &d->def.cfg->c, &d->def.tl);
+	speech_set_cache_budget(d->sp, bytes ? bytes : 1);
+}
+
 /* Compile what the next triggers will play, unless a session plays (the
- * synthesiser is then the session's): called again when it ends. */
+ * synthesiser is then the session's): called again when it ends. Then hand
+ * the freed pages back: compiling, and a session's speech (its cache may
+ * grow to tens of MB), mixer and queue, would otherwise stay resident. */
 static void daemon_prepare(struct daemon *d)
 {
 	const struct config *c = &d->cfg->c;
@@ -475,6 +515,8 @@ static void daemon_prepare(struct daemon *d)
 	} else {
 		prepared_clear(&d->rem);
 	}
+	daemon_warm(d);
+	malloc_trim(0);
 }
 
 /* ---- reminders ---- */
@@ -657,6 +699,8 @@ static void reminder_fire(struct daemon *d)
 		}
 		body = &p->tl;
 	}
+	/* Room for the message beside the routine's beginning, kept warm. */
+	speech_set_cache_budget(d->sp, CACHE_BUDGET);
 	if (reminder_timeline(c, voice, d->sp, msg, body, c->reminders.countdown_ms,
 			      &d->sess_tl, &d->sess_body_at, err, sizeof(err)) < 0) {
 		log_err("reminder: %s", err);
@@ -1103,6 +1147,10 @@ int daemon_run(const char *config_path)
 
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		d.clients[i].fd = -1;
+	/* One malloc arena for all threads: a session thread's own arena would
+	 * keep its top (~2 MB) resident when idle, which malloc_trim does not
+	 * return; our few threads seldom allocate at the same time. */
+	mallopt(M_ARENA_MAX, 1);
 	/* First, before any thread or child process exists. */
 	d.sfd = signals_open(true);
 	if (d.sfd < 0)
@@ -1141,7 +1189,7 @@ int daemon_run(const char *config_path)
 	speech_set_cache_budget(d.sp, CACHE_BUDGET);
 	/* Audio initialised once, before any thread: a trigger then needs no
 	 * device enumeration. A failure here is retried at each session. */
-	if (sink_pa_init(err, sizeof(err)) < 0)
+	if (audio_init(&d.cfg->c, err, sizeof(err)) < 0)
 		log_warn("audio: %s (trying again at each session)", err);
 
 	d.tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -1272,6 +1320,9 @@ int play_run(const char *config_path, const char *routine)
 		log_err("routine %s: %s", cfg->c.routines[r].name, err);
 		goto out;
 	}
+	/* Before the session's thread exists (see audio_init); a failure is
+	 * reported by the session. */
+	(void)audio_init(&cfg->c, err, sizeof(err));
 	efd = eventfd(0, EFD_CLOEXEC);
 	struct session_spec spec = {
 		.cfg = &cfg->c, .tl = &p.tl, .vs = { .sp = sp },
