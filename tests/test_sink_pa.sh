@@ -199,14 +199,20 @@ check "standby: three clean tones of 0.500 s" standby_ok
 check "standby: exit 0, underflows 0" [ "$(cat "$W/standby.rc")$(kv "$W/standby.play" underflows)" = 00 ]
 
 echo "== the sound server restarts while the stream is in standby"
-"$PLAY" --repeat 2 --gap 3 --seconds 1 --reopen 10 >"$W/restart.play" 2>"$W/restart.err" &
-RP=$!
-sleep 1.2
-pa_restart
-"$PROBE" --pid $RP --until-exit --max 30 --tail 0.3 --freq 1000 >"$W/restart.probe"
-kill -0 $RP 2>/dev/null && { echo "  restart: pa_play hangs: killed"; kill -9 $RP; }
-wait $RP
-echo $? >"$W/restart.rc"
+# A loaded machine may stall the reopened stream once: one retry; two bad
+# runs in a row fail.
+restart_run() {
+	"$PLAY" --repeat 2 --gap 3 --seconds 1 --reopen 10 >"$W/restart.play" 2>"$W/restart.err" &
+	RP=$!
+	sleep 1.2
+	pa_restart
+	"$PROBE" --pid $RP --until-exit --max 30 --tail 0.3 --freq 1000 >"$W/restart.probe"
+	kill -0 $RP 2>/dev/null && { echo "  restart: pa_play hangs: killed"; kill -9 $RP; }
+	wait $RP
+	echo $? >"$W/restart.rc"
+}
+restart_run
+reopened_ok restart || { show restart 'failed_tone|reopen|sounds|underflows'; restart_run; }
 show restart 'failed_tone|reopen|sounds|sound1_(start|end)_s|underflows'
 # The stream is closed in standby and opened afresh by the next write, so
 # the new server is found without the caller reopening the sink (if that

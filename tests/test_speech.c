@@ -519,7 +519,6 @@ START_TEST(test_cache)
 	struct speech_voice loud = en;
 	const struct clip *a, *b, *c, *prev;
 	struct clip copy;
-	double t0;
 
 	a = speech_get(sp, &en, SENTENCE, err, sizeof(err));
 	ck_assert_msg(a, "%s", err);
@@ -533,12 +532,10 @@ START_TEST(test_cache)
 	ck_assert(!speech_get(sp, &en, "bad\x01", err, sizeof(err)));
 	ck_assert_msg(strstr(err, "control"), "%s", err);
 
-	/* Hits are fast: a hash lookup. */
-	t0 = util_now();
-	for (int i = 0; i < 100000; i++)
+	/* Hits are served from the cache: the same clip every time (their
+	 * speed is the render benchmark's business, not a timed test's). */
+	for (int i = 0; i < 1000; i++)
 		ck_assert(speech_get(sp, &en, SENTENCE, err, sizeof(err)) == a);
-	ck_assert_msg(util_now() - t0 < 0.5 || under_valgrind(), "%.3f s for 100000 hits",
-		      util_now() - t0);
 
 	/* A budget below one clip: only the latest two survive a call, and
 	 * the clip returned last stays valid through the next call. */
