@@ -402,10 +402,11 @@ int sink_pa_init_lean(char *err, size_t errlen)
 	if (fd >= 0)
 		close(fd);
 	free(saved);
-	/* Without PortAudio's ALSA host API the list is the usual one. */
 	lean = r == 0 && shown && Pa_HostApiTypeIdToHostApiIndex(paALSA) >= 0;
 	if (lean)
 		lean_warm_locked();
+	else if (r == 0 && shown) /* no ALSA host API: as sink_pa_init */
+		r = init_again(err, errlen);
 	if (r == 0)
 		log_debug("PortAudio initialised%s", lean ? " for ALSA \"default\" only" : "");
 	pthread_mutex_unlock(&lock);
