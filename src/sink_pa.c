@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -559,6 +560,33 @@ static int lost(struct sink_pa *p)
 	return -1;
 }
 
+/* Realtime scheduling for the two threads that carry our samples to the
+ * server, as desktop audio threads have it (rtkit) and JACK clients do: with
+ * the CPU busy (stress-ng --cpu 2 on two cores) they are otherwise late now
+ * and then and the device underflows although the ring is full. PortAudio's
+ * ALSA callback thread gets it through PaAlsa_EnableRealtimeScheduling; the
+ * thread ALSA's pulse plugin starts when the PCM is opened (libpulse's
+ * "threaded-ml", which sends the samples to the server) inherits it from
+ * the thread opening the stream, raised to SCHED_FIFO 1 just around
+ * Pa_OpenStream. Where the process may not (no CAP_SYS_NICE, RLIMIT_RTPRIO
+ * 0) both stay at normal priority, as before. */
+static PaError open_rt(struct sink_pa *p, const PaStreamParameters *par)
+{
+	struct sched_param was, rt = { .sched_priority = 1 };
+	int policy;
+	bool raised = pthread_getschedparam(pthread_self(), &policy, &was) == 0 &&
+		      policy == SCHED_OTHER &&
+		      pthread_setschedparam(pthread_self(), SCHED_FIFO, &rt) == 0;
+	PaError e = Pa_OpenStream(&p->stream, NULL, par, p->rate, paFramesPerBufferUnspecified,
+				  paNoFlag, sink_pa_cb, p);
+
+	if (raised)
+		pthread_setschedparam(pthread_self(), policy, &was);
+	if (e == paNoError && Pa_GetStreamHostApiType(p->stream) == paALSA)
+		PaAlsa_EnableRealtimeScheduling(p->stream, 1);
+	return e;
+}
+
 /* Start the stopped stream (writing thread). PortAudio primes the whole
  * device buffer from the callback at once, so this is done on a full ring:
  * with less queued, the burst would leave holes. Requests made while
@@ -586,8 +614,7 @@ static int start(struct sink_pa *p)
 	}
 	if (!p->stream) {
 		what = "cannot open audio output again";
-		e = Pa_OpenStream(&p->stream, NULL, &p->par, p->rate,
-				  paFramesPerBufferUnspecified, paNoFlag, sink_pa_cb, p);
+		e = open_rt(p, &p->par);
 		if (e == paNoError) {
 			p->opened_at = util_now();
 			Pa_SetStreamFinishedCallback(p->stream, sink_pa_finished);
@@ -823,8 +850,7 @@ static PaError open_stream(struct sink_pa *p, const PaStreamParameters *par)
 		if (i > 0 && rates[i] == rates[0])
 			continue;
 		p->rate = rates[i];
-		e = Pa_OpenStream(&p->stream, NULL, par, p->rate, paFramesPerBufferUnspecified,
-				  paNoFlag, sink_pa_cb, p);
+		e = open_rt(p, par);
 	}
 	return e;
 }
