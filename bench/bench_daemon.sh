@@ -210,6 +210,10 @@ if command -v stress-ng >/dev/null 2>&1; then
 	grep -c "output underflows" "$T/daemon.log" >"$T/nlines"
 	"$BACKCOACH" start >/dev/null
 	wait_status "^state: playing" 5
+	sleep 1
+	# Scheduling of the daemon's threads while playing (FF: SCHED_FIFO for
+	# PortAudio's callback and the pulse plugin's threaded-ml, if allowed).
+	echo "threads playing: $(ps -L -o cls=,comm= -p "$DPID" | awk '{ printf "%s%s/%s", n++ ? ", " : "", $2, $1 }')"
 	max=0 cmax=0
 	while "$BACKCOACH" status >"$T/st" 2>/dev/null &&
 		grep -q "^state: \(playing\|starting\|paused\|stopping\)" "$T/st"; do
