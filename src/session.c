@@ -354,8 +354,10 @@ void session_pause(struct session *s, bool pause)
 	pthread_mutex_lock(&s->lock);
 	s->want_pause = pause;
 	/* At once, also while the worker mixes or synthesises: the sink's
-	 * pause is a flag its callback reads. */
-	if (s->sink && !s->want_stop)
+	 * pause is a flag its callback reads. Not while it writes a block:
+	 * paused, the sink would never take the rest of it, and the worker
+	 * would not come back to see a stop; it pauses right after. */
+	if (s->sink && !s->writing && !s->want_stop)
 		pause ? sink_pa_pause(s->sink) : sink_pa_resume(s->sink);
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);

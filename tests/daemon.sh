@@ -126,6 +126,16 @@ check "SIGRTMIN+2 skips to step 2" -- wait_status "^step: 2 of" 2
 "$BACKCOACH" stop >/dev/null
 wait_status "^state: idle" 2
 
+# ---- stop while paused: the session ends ----
+"$BACKCOACH" start >/dev/null
+wait_status "^state: playing" 3
+sleep 1
+"$BACKCOACH" pause >/dev/null
+wait_status "^state: paused" 1
+sleep 0.5
+"$BACKCOACH" stop >/dev/null
+check "stop while paused: idle within 2 s" -- wait_status "^state: idle" 2
+
 # ---- SIGHUP with a broken config: old config kept, old routine plays ----
 cp "$TEST_DATA/daemon-broken.ini" "$T/cfg.ini"
 kill -HUP "$DPID"
