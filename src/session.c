@@ -159,7 +159,7 @@ static void *worker(void *arg)
 	struct sink *sink = NULL;
 	float buf[BLOCK];
 	char err[256] = "";
-	bool paused = false, ok = false;
+	bool ok = false;
 	unsigned skips_done = 0;
 	size_t next_speech = 0;
 	int64_t written = 0; /* frames written since the last seek */
@@ -209,17 +209,19 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&s->lock);
 		heard_pos(s);
 		while (s->want_pause && !s->want_stop && s->skips == skips_done) {
-			if (!paused) {
+			if (s->state != SESSION_PAUSED) {
 				sink_pa_pause(sink);
-				paused = true;
 				s->state = SESSION_PAUSED;
 			}
 			pthread_cond_wait(&s->cond, &s->lock);
 		}
-		if (paused && (!s->want_pause || s->want_stop)) {
-			sink_pa_resume(sink);
-			paused = false;
-			s->state = SESSION_PLAYING;
+		/* Resumed (maybe by the caller already), or stopping: the
+		 * sink may have been paused by either of us. */
+		if (!s->want_pause || s->want_stop) {
+			if (sink_pa_paused(sink))
+				sink_pa_resume(sink);
+			if (s->state == SESSION_PAUSED)
+				s->state = SESSION_PLAYING;
 		}
 		stop = s->want_stop;
 		tone = s->stop_tone;
