@@ -95,22 +95,6 @@ static int recv_deadline(int fd, void *p, size_t n, double deadline)
 	return 0;
 }
 
-static int send_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t r = send(fd, c, n, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* Wait for the worker, kill it first if kill_it. Describes how it ended in
  * err (if err). Leaves no worker behind. */
 static void worker_reap(struct speech *sp, bool kill_it, char *err, size_t errlen)
@@ -324,8 +308,8 @@ static int worker_request(struct speech *sp, const struct speech_req *rq,
 	struct speech_rep rep;
 	int16_t *pcm;
 
-	if (send_all(sp->fd, rq, sizeof(*rq)) < 0 ||
-	    send_all(sp->fd, text, rq->text_len) < 0) {
+	if (speech_send_all(sp->fd, rq, sizeof(*rq)) < 0 ||
+	    speech_send_all(sp->fd, text, rq->text_len) < 0) {
 		worker_reap(sp, true, NULL, 0);
 		return REQ_UNSENT;
 	}

@@ -82,7 +82,7 @@ size_t speech_trim(const int16_t *s, size_t n, size_t margin, size_t *start)
 	return b - a;
 }
 
-static int send_all(int fd, const void *p, size_t n)
+int speech_send_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 
@@ -122,9 +122,9 @@ static int reply(int fd, uint32_t status, uint32_t rate, const void *data, size_
 		.len = (uint32_t)len,
 	};
 
-	if (send_all(fd, &rep, sizeof(rep)) < 0)
+	if (speech_send_all(fd, &rep, sizeof(rep)) < 0)
 		return -1;
-	return len ? send_all(fd, data, status ? len : len * sizeof(int16_t)) : 0;
+	return len ? speech_send_all(fd, data, status ? len : len * sizeof(int16_t)) : 0;
 }
 
 static int reply_err(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
