@@ -737,6 +737,20 @@ static char *names_list(const char *names)
 	return out;
 }
 
+/* Index of v in names ("a|b|c"), or -1 after reporting it is not one of them. */
+static int one_of(const struct conv *c, const char *names, const char *v)
+{
+	int i = name_index(names, v);
+
+	if (i < 0) {
+		char *l = names_list(names);
+
+		bad(c, "\"%s\" is not one of %s", v, l);
+		free(l);
+	}
+	return i;
+}
+
 /* Splits a comma-separated list; calls fn for each non-empty item.
  * Returns false if fn did. */
 static bool each_item(const char *v, bool (*fn)(void *ctx, const char *item), void *ctx)
@@ -1005,15 +1019,8 @@ static void convert(struct loader *ld, const struct setting *s, const char *v,
 	}
 	case T_BOOL:
 		if (s->extra) {
-			i = name_index(s->extra, v);
-			if (i < 0) {
-				char *l = names_list(s->extra);
-
-				bad(c, "\"%s\" is not one of %s", v, l);
-				free(l);
-			} else {
+			if ((i = one_of(c, s->extra, v)) >= 0)
 				*(bool *)dst = i == 1;
-			}
 		} else if ((i = name_index("no|yes|false|true|off|on|0|1", v)) < 0) {
 			bad(c, "\"%s\" is not yes or no", v);
 		} else {
@@ -1021,15 +1028,8 @@ static void convert(struct loader *ld, const struct setting *s, const char *v,
 		}
 		break;
 	case T_ENUM:
-		i = name_index(s->extra, v);
-		if (i < 0) {
-			char *l = names_list(s->extra);
-
-			bad(c, "\"%s\" is not one of %s", v, l);
-			free(l);
-		} else {
+		if ((i = one_of(c, s->extra, v)) >= 0)
 			*(int *)dst = i;
-		}
 		break;
 	case T_STRING:
 	case T_TEXT:
