@@ -1,33 +1,82 @@
 #!/bin/sh
 # bootstrap.sh: install what is missing (Debian/Ubuntu), build, and run.
-#   ./bootstrap.sh            build, then play the default routine
+#   ./bootstrap.sh            install what is missing, build, play the default routine
 #   ./bootstrap.sh --no-run   only install and build
+#   ./bootstrap.sh --dry-run  only say what would be installed
+#
+# It never removes or replaces a package, and never touches the sound stack
+# you already have:
+# - apt-get runs with --no-remove: if an install would remove anything (for
+#   example PulseAudio displacing PipeWire), apt refuses and nothing changes;
+# - a sound server is installed only where none is: where PipeWire or
+#   PulseAudio is installed, the live tests start a private instance of that
+#   server and nothing server-side is added. On a machine with no sound
+#   server at all (a headless box, CI) both PulseAudio and PipeWire's pulse
+#   server are installed, so the live tests run on both (they coexist in
+#   Debian 12; pipewire-alsa does not coexist with PulseAudio).
 set -e
 cd "$(dirname "$0")"
 
-# Build, test and run-time packages (tests use a real PulseAudio server).
-PACKAGES="build-essential autoconf automake pkg-config
+run=yes dry=
+for arg in "$@"; do
+	case $arg in
+	--no-run) run= ;;
+	--dry-run) dry=yes run= ;;
+	*) echo "usage: $0 [--no-run | --dry-run]" >&2; exit 2 ;;
+	esac
+done
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+
+# Building.
+BUILD="build-essential autoconf automake pkg-config
 	portaudio19-dev libsndfile1-dev libespeak-ng-dev libinih-dev
-	libsamplerate0-dev libsystemd-dev libpulse-dev check
-	espeak-ng-data pulseaudio pulseaudio-utils libasound2-plugins alsa-utils"
+	libsamplerate0-dev libsystemd-dev libpulse-dev"
+# Running: eSpeak NG's voices, and ALSA's pulse plugin (the fast path into
+# PulseAudio or PipeWire's pulse server).
+RUN="espeak-ng-data libasound2-plugins"
+# Testing: Check, the tools that record and measure what reaches the
+# speakers (parecord, sox), private D-Bus buses with stand-in services
+# (dbus-daemon, python3-dbusmock) and a real MPRIS client (playerctl).
+TEST="check pulseaudio-utils alsa-utils sox dbus python3-dbusmock playerctl"
+
+# The sound server the live tests start privately: the one you have, or both
+# where there is none. pulseaudio-utils (pactl, parecord) is a client only and
+# coexists with every server.
+if installed pipewire-pulse || installed pipewire-alsa || installed pipewire-audio; then
+	SERVER="pipewire wireplumber"
+	installed pipewire-pulse || echo "note: PipeWire without pipewire-pulse: the live tests use PipeWire's ALSA path only" >&2
+elif installed pulseaudio; then
+	SERVER=
+elif installed pipewire; then
+	SERVER="wireplumber"
+else
+	SERVER="pulseaudio pipewire wireplumber pipewire-pulse"
+fi
 
 missing=
-for p in $PACKAGES; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing="$missing $p"
+for p in $BUILD $RUN $TEST $SERVER; do
+	installed "$p" || missing="$missing $p"
 done
+
 if [ -n "$missing" ]; then
 	echo "Installing:$missing"
+	[ -n "$dry" ] && exit 0
 	sudo=
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	# --no-remove: fail rather than remove or replace anything.
 	# shellcheck disable=SC2086
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends --no-remove $missing
+elif [ -n "$dry" ]; then
+	echo "Nothing to install."
+	exit 0
 fi
 
 [ -x configure ] || ./autogen.sh
 [ -f Makefile ] || ./configure
 make -j"$(nproc)"
 
-[ "$1" = "--no-run" ] && exit 0
+[ -n "$run" ] || exit 0
 exec ./src/backcoach play
