@@ -12,6 +12,7 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
+#include "play.h"
 #include "log.h"
 #include "render.h"
 #include "routine.h"
@@ -160,7 +161,7 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 		log_err("%s", err);
 		sigpending(&pending);
 		ret = sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)
-			      ? 130 : EXIT_FAIL;
+			      ? EXIT_INTERRUPTED : EXIT_FAIL;
 	} else {
 		char d[32];
 		printf("%s: %s of audio\n", out,

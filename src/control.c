@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "cli.h"
 #include "runtime.h"
 #include "util.h"
 

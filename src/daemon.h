@@ -1,26 +1,56 @@
-/* daemon.h: `backcoach run` (the daemon) and `backcoach play` (foreground). */
+/* daemon.h: `backcoach run` (the daemon) and `backcoach play` (the same
+ * core in the foreground, for one routine), and what commands ask of it.
+ *
+ * The daemon owns the config, the routines compiled ahead, the one session
+ * playing and the reminders; its event loop (loop.h) reads signals, the
+ * session's end, the reminder timer, time zone changes and the control
+ * socket (control_server.h). Commands (commands.h) act on it through the
+ * functions below. */
 #ifndef BC_DAEMON_H
 #define BC_DAEMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
-/* Exit codes shared by the commands (documented in backcoach(1)). */
-#define EXIT_OK 0
-#define EXIT_FAIL 1      /* runtime failure: no audio device, speech failed */
-#define EXIT_USAGE 64    /* EX_USAGE: bad command line */
-#define EXIT_NOINPUT 66  /* EX_NOINPUT: unknown routine */
-#define EXIT_NODAEMON 69 /* EX_UNAVAILABLE: no daemon running (control commands) */
-#define EXIT_CONFIG 78   /* EX_CONFIG: bad config */
+struct daemon;
 
 /* Run the daemon until SIGTERM/SIGINT. config_path: --config, or NULL to
- * search. Returns an exit code. */
+ * search. Returns an exit code (cli.h). */
 int daemon_run(const char *config_path);
 
-/* Play a routine now in the foreground (NULL: the default routine); Ctrl-C
- * ends it with a short fade. Returns an exit code. */
-int play_run(const char *config_path, const char *routine);
+/* `backcoach play`: play a routine now in the foreground (NULL: the
+ * default routine) and return when it ends; Ctrl-C ends it with a short
+ * fade. Returns an exit code. */
+int daemon_play(const char *config_path, const char *routine);
 
-/* `backcoach devices`: list PortAudio output devices. */
-int devices_run(void);
+/* ---- what commands ask (commands.c) ---- */
+
+/* CMD_IDLE, CMD_PLAYING or CMD_PAUSED (commands.h). */
+unsigned daemon_state(const struct daemon *d);
+/* What plays ("desk-break", "reminder"), or NULL. */
+const char *daemon_session_name(const struct daemon *d);
+
+/* Start routine (NULL: the default) now. 0, or -1 with err filled. */
+int daemon_start(struct daemon *d, const char *routine, char *err,
+		 size_t errlen);
+/* Stop the session: a quick fade, then (the daemon) an end tone. During a
+ * reminder's countdown this cancels it (snoozed). */
+void daemon_stop(struct daemon *d);
+void daemon_pause(struct daemon *d, bool pause);
+void daemon_skip(struct daemon *d);
+/* No reminder for [reminders] snooze (or the interval); stops a reminder
+ * playing. *ms gets how long. -1 with err filled when reminders are off. */
+int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen);
+/* Load the config again and swap it in only if it is valid; its errors go
+ * to the log and, if reply is not NULL, to reply. 0 or -1. */
+int daemon_reload(struct daemon *d, FILE *reply);
+/* The config in use: its path, or NULL for the built-in default. */
+const char *daemon_config_path(const struct daemon *d);
+/* The `status` text. */
+void daemon_status(struct daemon *d, FILE *f);
+/* SIGTERM: the daemon exits; `play` fades out, then exits. */
+void daemon_quit(struct daemon *d);
 
 #endif

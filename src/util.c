@@ -247,3 +247,24 @@ double util_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+char *util_replace(const char *s, const char *key, const char *val)
+{
+	size_t kl = strlen(key), vl = strlen(val), n = 0;
+	char *out, *o;
+
+	for (const char *p = s; (p = strstr(p, key)); p += kl)
+		n++;
+	out = o = xmalloc(strlen(s) + n * vl + 1);
+	while (*s) {
+		if (strncmp(s, key, kl) == 0) {
+			memcpy(o, val, vl);
+			o += vl;
+			s += kl;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	return out;
+}

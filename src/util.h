@@ -20,6 +20,9 @@ int util_parse_duration(const char *s, int64_t *ms);
 /* Format ms as "1h30m", "4m05s", "12s", "250ms" into buf. Returns buf. */
 char *util_format_duration(int64_t ms, char *buf, size_t len);
 
+/* s with every key replaced by val, malloc'd. */
+char *util_replace(const char *s, const char *key, const char *val);
+
 /* Strip leading and trailing white space in place; returns s. */
 char *util_strip(char *s);
 

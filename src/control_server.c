@@ -1,0 +1,173 @@
+/* control_server.c: accept connections on the control socket, read one
+ * request line from each, answer "OK\n" or "ERR\n" and the text, close.
+ * Every connection is a source of the daemon's loop, so a slow client never
+ * holds up the others. */
+#include "control_server.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "log.h"
+#include "loop.h"
+#include "runtime.h"
+#include "util.h"
+
+#define MAX_CLIENTS 8
+
+struct client {
+	struct control_server *cs;
+	struct loop_source *src;
+	int fd;
+	size_t len;
+	char buf[CONTROL_MAX_REQUEST + 1];
+};
+
+struct control_server {
+	struct loop *loop;
+	struct daemon *d;
+	char *path;
+	int lfd;
+	struct loop_source *src;
+	struct client clients[MAX_CLIENTS];
+};
+
+static void client_close(struct client *cl)
+{
+	loop_remove(cl->cs->loop, cl->src);
+	cl->src = NULL;
+	close(cl->fd);
+	cl->fd = -1;
+	cl->len = 0;
+}
+
+/* Carry out one request; writes the reply text to f. Returns 0 (OK) or -1. */
+static int request(struct daemon *d, char *req, FILE *f)
+{
+	char *name = strtok(req, " \t\r\n");
+	char *arg = strtok(NULL, " \t\r\n");
+	const struct command *cmd;
+
+	if (!name) {
+		fprintf(f, "empty request\n");
+		return -1;
+	}
+	cmd = command_by_name(name);
+	if (!cmd) {
+		fprintf(f, "unknown command \"%s\"\n", name);
+		return -1;
+	}
+	return command_run(d, cmd, arg, "control", f);
+}
+
+static void client_answer(struct client *cl)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int ok;
+
+	cl->buf[cl->len] = '\0';
+	if (!f) {
+		client_close(cl);
+		return;
+	}
+	ok = request(cl->cs->d, cl->buf, f);
+	fclose(f);
+	/* Replies are short: they fit the socket buffer, a blocking write
+	 * would not stall the loop. */
+	const char *head = ok == 0 ? "OK\n" : "ERR\n";
+	(void)!send(cl->fd, head, strlen(head), MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)!send(cl->fd, text, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(text);
+	client_close(cl);
+}
+
+static void client_read(void *data, short revents)
+{
+	struct client *cl = data;
+	ssize_t n;
+
+	(void)revents;
+	n = read(cl->fd, cl->buf + cl->len, CONTROL_MAX_REQUEST - cl->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		client_close(cl);
+		return;
+	}
+	cl->len += (size_t)n;
+	if (n == 0 || memchr(cl->buf, '\n', cl->len) ||
+	    cl->len == CONTROL_MAX_REQUEST)
+		client_answer(cl);
+}
+
+static void accept_client(void *data, short revents)
+{
+	struct control_server *cs = data;
+	int fd = accept4(cs->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct client *slot = NULL;
+
+	(void)revents;
+	if (fd < 0)
+		return;
+	if (!runtime_peer_ok(fd)) {
+		log_warn("control: refused a connection from another user");
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (cs->clients[i].fd < 0) {
+			slot = &cs->clients[i];
+			break;
+		}
+	if (!slot) { /* every slot held by a silent client: drop the first */
+		slot = &cs->clients[0];
+		client_close(slot);
+	}
+	slot->fd = fd;
+	slot->len = 0;
+	slot->src = loop_add_fd(cs->loop, fd, POLLIN, client_read, slot);
+}
+
+struct control_server *control_server_open(struct loop *l, const char *rundir,
+					   struct daemon *d, char *err,
+					   size_t errlen)
+{
+	struct control_server *cs;
+	int lfd = runtime_listen(rundir, err, errlen);
+
+	if (lfd < 0)
+		return NULL;
+	cs = xcalloc(1, sizeof(*cs));
+	cs->loop = l;
+	cs->d = d;
+	cs->lfd = lfd;
+	cs->path = xasprintf("%s/" RUNTIME_SOCKET, rundir);
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		cs->clients[i].cs = cs;
+		cs->clients[i].fd = -1;
+	}
+	cs->src = loop_add_fd(l, lfd, POLLIN, accept_client, cs);
+	return cs;
+}
+
+void control_server_close(struct control_server *cs)
+{
+	if (!cs)
+		return;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (cs->clients[i].fd >= 0)
+			client_close(&cs->clients[i]);
+	loop_remove(cs->loop, cs->src);
+	unlink(cs->path);
+	free(cs->path);
+	close(cs->lfd);
+	free(cs);
+}
