@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	char out[64], err[512];
 	struct rusage ru;
 
-	if (config_load(&cfg, NULL, stderr) < 0)
+	if (config_load(&cfg, NULL, &speech_config_voices, stderr) < 0)
 		return 1;
 	snprintf(out, sizeof(out), "/tmp/bench-render-%d.%s", (int)getpid(), format);
 	for (int i = 0; i < RUNS; i++) {

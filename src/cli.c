@@ -57,7 +57,7 @@ static void usage(FILE *f)
 static int load_config(const struct cli *cli, struct config *cfg)
 {
 	char *path = config_find(cli->config_path);
-	int ret = config_load(cfg, path, stderr);
+	int ret = config_load(cfg, path, &speech_config_voices, stderr);
 
 	free(path);
 	return ret < 0 ? EXIT_CONFIG : EXIT_OK;
@@ -90,7 +90,7 @@ static int cmd_check(const struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	path = config_find(file);
-	if (config_load(&cfg, path, stderr) < 0) {
+	if (config_load(&cfg, path, &speech_config_voices, stderr) < 0) {
 		free(path);
 		return EXIT_CONFIG;
 	}

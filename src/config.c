@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "settings_data.h"
-#include "speech.h"
 #include "util.h"
 
 #define BUILTIN "(built-in)"
@@ -45,7 +44,7 @@ static const struct {
 enum type {
 	T_INT, T_DUR, T_PERCENT, T_FRACTION, T_BOOL, T_STRING, T_TEXT,
 	T_EQUIPMENT, T_DAYS, T_HOURS, T_ENUM, T_REF, T_REFLIST, T_VARIANT,
-	T_LANGVOICE, T_SOUND,
+	T_LANGVOICE, T_SOUND, T_COUNT
 };
 
 enum {
@@ -95,16 +94,24 @@ static int setting_find(enum section sec, const char *key)
 	return -1;
 }
 
+/* What each value type does (the table is with the converters, below). */
+struct conv;
+struct type_info {
+	void (*convert)(const struct conv *c, const char *v, void *dst);
+	bool owns_string; /* stores a malloc'd char * */
+	bool multiline;   /* the value may go on over indented lines */
+	bool empty_ok;    /* an empty value is a value (else: F_NONE, or missing) */
+};
+static const struct type_info types[T_COUNT];
+
 static bool owns_string(enum type t)
 {
-	return t == T_STRING || t == T_TEXT || t == T_VARIANT ||
-	       t == T_LANGVOICE || t == T_SOUND;
+	return types[t].owns_string;
 }
 
-/* Types whose value may go on over indented lines. */
 static bool multiline(enum type t)
 {
-	return t == T_TEXT || t == T_EQUIPMENT || t == T_DAYS || t == T_REFLIST;
+	return types[t].multiline;
 }
 
 void config_settings_foreach(void (*fn)(void *ctx, const char *section,
@@ -150,6 +157,7 @@ struct loader {
 	struct problem *probs;
 	size_t n_probs;
 	int quiet; /* > 0: problems are not recorded */
+	const struct config_voices *voices; /* NULL: any voice name */
 };
 
 static void problem(struct loader *ld, struct origin at, const char *fmt, ...)
@@ -553,12 +561,25 @@ static int line_of(const char *text, size_t off)
 	return line;
 }
 
-/* Is the text usable at all? One problem about the whole file if not. */
+/* Where byte off is: its line, and its column (bytes, from 1). */
+static struct origin place_of(const char *file, const char *text, size_t off,
+			      size_t *col)
+{
+	size_t start = off;
+
+	while (start > 0 && text[start - 1] != '\n')
+		start--;
+	*col = off - start + 1;
+	return (struct origin){ file, line_of(text, off) };
+}
+
+/* Is the text usable at all? One problem if not: FILE:LINE where a byte
+ * makes it binary or not UTF-8, so an editor can jump there. */
 static int check_text(struct loader *ld, const char *file, const char *text, size_t len)
 {
 	struct origin at = { file, 0 };
 	const char *nul = memchr(text, '\0', len);
-	size_t i, ok;
+	size_t i, ok, col;
 
 	for (i = 0; i < len && isspace((unsigned char)text[i]); i++)
 		;
@@ -567,14 +588,15 @@ static int check_text(struct loader *ld, const char *file, const char *text, siz
 		return -1;
 	}
 	if (nul) {
-		problem(ld, at, "binary file, not text (NUL byte on line %d)",
-			line_of(text, (size_t)(nul - text)));
+		at = place_of(file, text, (size_t)(nul - text), &col);
+		problem(ld, at, "binary file, not text (NUL byte in column %zu)", col);
 		return -1;
 	}
 	ok = util_utf8_valid(text, len);
 	if (ok < len) {
-		problem(ld, at, "not UTF-8 text (invalid byte on line %d)",
-			line_of(text, ok));
+		at = place_of(file, text, ok, &col);
+		problem(ld, at, "not UTF-8 text (invalid byte 0x%02x in column %zu); "
+			"save it as UTF-8", (unsigned char)text[ok], col);
 		return -1;
 	}
 	return 0;
@@ -960,202 +982,282 @@ static bool is_none(const char *v)
 	return !v || !*v || strcmp(v, "none") == 0;
 }
 
+/* ---- Converters, one per value type: check value v of c->s (never empty
+ * unless the type takes empty values) and store it at dst; report problems
+ * with bad() and leave dst alone. ---- */
+
+static void conv_int(const struct conv *c, const char *v, void *dst)
+{
+	const struct setting *s = c->s;
+	int64_t n;
+
+	if (!parse_uint(v, &n))
+		bad(c, "\"%s\" is not a whole number", v);
+	else if ((n >= s->min && n <= s->max) || (n == 0 && (s->flags & F_ZERO)))
+		*(int *)dst = (int)n;
+	else if (s->flags & F_ZERO)
+		bad(c, "%s is out of range (0, or %lld..%lld)", v,
+		    (long long)s->min, (long long)s->max);
+	else
+		bad(c, "%s is out of range (%lld..%lld)", v, (long long)s->min,
+		    (long long)s->max);
+}
+
+static void conv_dur(const struct conv *c, const char *v, void *dst)
+{
+	char lo[32], hi[32];
+	int64_t n;
+
+	if (util_parse_duration(v, &n) < 0)
+		bad(c, "\"%s\" is not a duration (use units, as in 90s, 50m, 1h30m, 500ms)", v);
+	else if (n < c->s->min || n > c->s->max)
+		bad(c, "%s is out of range (%s..%s)", v,
+		    range_dur(c->s->min, lo, sizeof(lo)),
+		    range_dur(c->s->max, hi, sizeof(hi)));
+	else
+		*(int64_t *)dst = n;
+}
+
+/* "35" or "35%": the number, or -1 after reporting. */
+static int64_t percent(const struct conv *c, const char *v)
+{
+	char *num = xstrdup(v);
+	size_t len = strlen(num);
+	int64_t n = -1;
+
+	if (len && num[len - 1] == '%')
+		num[len - 1] = '\0';
+	if (!parse_uint(util_strip(num), &n)) {
+		bad(c, "\"%s\" is not a percentage", v);
+		n = -1;
+	} else if (n < c->s->min || n > c->s->max) {
+		bad(c, "%s is out of range (%lld..%lld%%)", v,
+		    (long long)c->s->min, (long long)c->s->max);
+		n = -1;
+	}
+	free(num);
+	return n;
+}
+
+static void conv_percent(const struct conv *c, const char *v, void *dst)
+{
+	int64_t n = percent(c, v);
+
+	if (n >= 0)
+		*(int *)dst = (int)n;
+}
+
+static void conv_fraction(const struct conv *c, const char *v, void *dst)
+{
+	int64_t n = percent(c, v);
+
+	if (n >= 0)
+		*(double *)dst = (double)n / 100.0;
+}
+
+static void conv_bool(const struct conv *c, const char *v, void *dst)
+{
+	int i;
+
+	if (c->s->extra) {
+		if ((i = one_of(c, c->s->extra, v)) >= 0)
+			*(bool *)dst = i == 1;
+	} else if ((i = name_index("no|yes|false|true|off|on|0|1", v)) < 0) {
+		bad(c, "\"%s\" is not yes or no", v);
+	} else {
+		*(bool *)dst = i % 2 == 1;
+	}
+}
+
+static void conv_enum(const struct conv *c, const char *v, void *dst)
+{
+	int i = one_of(c, c->s->extra, v);
+
+	if (i >= 0)
+		*(int *)dst = i;
+}
+
+/* STRING and TEXT: one line, or spoken text with {placeholders}. */
+static void conv_text(const struct conv *c, const char *v, void *dst)
+{
+	const struct setting *s = c->s;
+
+	if (!util_text_ok(v)) {
+		bad(c, "not valid text (UTF-8 without control characters)");
+		return;
+	}
+	if (s->type == T_TEXT && strlen(v) > CONFIG_MAX_TEXT) {
+		bad(c, "text too long (%zu bytes, at most %d)", strlen(v),
+		    CONFIG_MAX_TEXT);
+		return;
+	}
+	if (!*v) {
+		if (s->flags & F_REQ)
+			bad(c, "must not be empty");
+		return;
+	}
+	if (s->type == T_TEXT)
+		check_placeholders(c, v);
+	*(char **)dst = xstrdup(v);
+}
+
+static void conv_equipment(const struct conv *c, const char *v, void *dst)
+{
+	struct list_ctx l = { .c = c };
+
+	if (each_item(v, equipment_item, &l))
+		*(unsigned *)dst = l.mask;
+}
+
+static void conv_days(const struct conv *c, const char *v, void *dst)
+{
+	struct list_ctx l = { .c = c };
+
+	if (!each_item(v, day_item, &l))
+		return;
+	if (!l.mask)
+		bad(c, "no days given");
+	else
+		*(unsigned *)dst = l.mask;
+}
+
+/* Two neighbouring ints: from and to. */
+static void conv_hours(const struct conv *c, const char *v, void *dst)
+{
+	const char *p;
+	int from, to;
+
+	if (strcasecmp(v, "always") == 0) {
+		((int *)dst)[0] = ((int *)dst)[1] = 0;
+	} else if (parse_hhmm(v, &p, &from) && *p == '-' &&
+		   parse_hhmm(p + 1, &p, &to) && !*p) {
+		((int *)dst)[0] = from;
+		((int *)dst)[1] = to;
+	} else {
+		bad(c, "\"%s\" is not HH:MM-HH:MM or always", v);
+	}
+}
+
+static void conv_ref(const struct conv *c, const char *v, void *dst)
+{
+	const struct setting *s = c->s;
+	int i;
+
+	if ((s->flags & F_NONE) && is_none(v))
+		*(int *)dst = -1;
+	else if ((i = item_index(c->ld, (enum section)section_by_name(s->extra), v)) < 0)
+		bad(c, "there is no [%s:%s]", s->extra, v);
+	else
+		*(int *)dst = i;
+}
+
+/* An int * and the size_t count after it. */
+static void conv_reflist(const struct conv *c, const char *v, void *dst)
+{
+	struct list_ctx l = { .c = c, .ld = c->ld,
+			      .target = (enum section)section_by_name(c->s->extra) };
+
+	if (each_item(v, ref_item, &l) && !l.n)
+		bad(c, "must name at least one %s", c->s->extra);
+	if (l.n) {
+		*(int **)dst = l.idx;
+		*(size_t *)((char *)dst + sizeof(int *)) = l.n;
+	} else {
+		free(l.idx);
+	}
+}
+
+/* Voices are checked by the caller's resolver (speech's), if any. */
+static void conv_variant(const struct conv *c, const char *v, void *dst)
+{
+	const struct config_voices *vo = c->ld->voices;
+
+	if ((c->s->flags & F_NONE) && is_none(v))
+		return;
+	if (vo && vo->variant_exists && !vo->variant_exists(v))
+		bad(c, "unknown voice \"%s\" (see backcoach voices)", v);
+	else
+		*(char **)dst = xstrdup(v);
+}
+
+static void conv_langvoice(const struct conv *c, const char *v, void *dst)
+{
+	const struct config_voices *vo = c->ld->voices;
+
+	if (vo && vo->language_exists && !vo->language_exists(v))
+		bad(c, "unknown language voice \"%s\" (see backcoach voices)", v);
+	else
+		*(char **)dst = xstrdup(v);
+}
+
+/* A built-in sound, or a sound file relative to the config file's
+ * directory that libsndfile can read. */
+static void conv_sound(const struct conv *c, const char *v, void *dst)
+{
+	char *dir, *path;
+	SF_INFO info = { 0 };
+	SNDFILE *sf;
+	int fd;
+
+	if (strcmp(v, "click") == 0 || strcmp(v, "wood") == 0 ||
+	    strcmp(v, "beep") == 0) {
+		*(char **)dst = xstrdup(v);
+		return;
+	}
+	dir = dir_of(c->at.file);
+	if (v[0] == '/' || strcmp(dir, ".") == 0)
+		path = xstrdup(v);
+	else
+		path = xasprintf("%s/%s", dir, v);
+	free(dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		bad(c, "cannot open \"%s\": %s", path, strerror(errno));
+		free(path);
+		return;
+	}
+	close(fd);
+	sf = sf_open(path, SFM_READ, &info);
+	if (!sf) {
+		bad(c, "\"%s\" is not a sound file libsndfile can read (%s)", path,
+		    sf_strerror(NULL));
+		free(path);
+		return;
+	}
+	sf_close(sf);
+	*(char **)dst = path;
+}
+
+static const struct type_info types[T_COUNT] = {
+	[T_INT] = { conv_int, false, false, false },
+	[T_DUR] = { conv_dur, false, false, false },
+	[T_PERCENT] = { conv_percent, false, false, false },
+	[T_FRACTION] = { conv_fraction, false, false, false },
+	[T_BOOL] = { conv_bool, false, false, false },
+	[T_STRING] = { conv_text, true, false, true },
+	[T_TEXT] = { conv_text, true, true, true },
+	[T_EQUIPMENT] = { conv_equipment, false, true, true },
+	[T_DAYS] = { conv_days, false, true, false },
+	[T_HOURS] = { conv_hours, false, false, false },
+	[T_ENUM] = { conv_enum, false, false, false },
+	[T_REF] = { conv_ref, false, false, false },
+	[T_REFLIST] = { conv_reflist, false, true, false },
+	[T_VARIANT] = { conv_variant, true, false, false },
+	[T_LANGVOICE] = { conv_langvoice, true, false, false },
+	[T_SOUND] = { conv_sound, true, false, false },
+};
+
 /* Checks value v of setting s and stores it at dst. */
 static void convert(struct loader *ld, const struct setting *s, const char *v,
 		    struct origin at, void *dst)
 {
-	const struct conv cv = { ld, s, at }, *c = &cv;
-	char lo[32], hi[32];
-	int64_t n;
-	int i;
+	const struct conv c = { ld, s, at };
 
-	if (!*v && s->type != T_STRING && s->type != T_TEXT &&
-	    s->type != T_EQUIPMENT && !(s->flags & F_NONE)) {
-		bad(c, "missing value");
+	if (!*v && !types[s->type].empty_ok && !(s->flags & F_NONE)) {
+		bad(&c, "missing value");
 		return;
 	}
-	switch (s->type) {
-	case T_INT:
-		if (!parse_uint(v, &n)) {
-			bad(c, "\"%s\" is not a whole number", v);
-		} else if ((n < s->min || n > s->max) && !(n == 0 && (s->flags & F_ZERO))) {
-			if (s->flags & F_ZERO)
-				bad(c, "%s is out of range (0, or %lld..%lld)", v,
-				    (long long)s->min, (long long)s->max);
-			else
-				bad(c, "%s is out of range (%lld..%lld)", v,
-				    (long long)s->min, (long long)s->max);
-		} else {
-			*(int *)dst = (int)n;
-		}
-		break;
-	case T_DUR:
-		if (util_parse_duration(v, &n) < 0)
-			bad(c, "\"%s\" is not a duration (use units, as in 90s, 50m, 1h30m, 500ms)", v);
-		else if (n < s->min || n > s->max)
-			bad(c, "%s is out of range (%s..%s)", v,
-			    range_dur(s->min, lo, sizeof(lo)), range_dur(s->max, hi, sizeof(hi)));
-		else
-			*(int64_t *)dst = n;
-		break;
-	case T_PERCENT:
-	case T_FRACTION: {
-		char *num = xstrdup(v);
-		size_t len = strlen(num);
-
-		if (len && num[len - 1] == '%')
-			num[len - 1] = '\0';
-		if (!parse_uint(util_strip(num), &n))
-			bad(c, "\"%s\" is not a percentage", v);
-		else if (n < s->min || n > s->max)
-			bad(c, "%s is out of range (%lld..%lld%%)", v,
-			    (long long)s->min, (long long)s->max);
-		else if (s->type == T_PERCENT)
-			*(int *)dst = (int)n;
-		else
-			*(double *)dst = (double)n / 100.0;
-		free(num);
-		break;
-	}
-	case T_BOOL:
-		if (s->extra) {
-			if ((i = one_of(c, s->extra, v)) >= 0)
-				*(bool *)dst = i == 1;
-		} else if ((i = name_index("no|yes|false|true|off|on|0|1", v)) < 0) {
-			bad(c, "\"%s\" is not yes or no", v);
-		} else {
-			*(bool *)dst = i % 2 == 1;
-		}
-		break;
-	case T_ENUM:
-		if ((i = one_of(c, s->extra, v)) >= 0)
-			*(int *)dst = i;
-		break;
-	case T_STRING:
-	case T_TEXT:
-		if (!util_text_ok(v)) {
-			bad(c, "not valid text (UTF-8 without control characters)");
-			break;
-		}
-		if (s->type == T_TEXT && strlen(v) > SPEECH_MAX_TEXT) {
-			bad(c, "text too long (%zu bytes, at most %d)", strlen(v),
-			    SPEECH_MAX_TEXT);
-			break;
-		}
-		if (!*v) {
-			if (s->flags & F_REQ)
-				bad(c, "must not be empty");
-			break;
-		}
-		if (s->type == T_TEXT)
-			check_placeholders(c, v);
-		*(char **)dst = xstrdup(v);
-		break;
-	case T_EQUIPMENT: {
-		struct list_ctx l = { .c = c };
-
-		if (each_item(v, equipment_item, &l))
-			*(unsigned *)dst = l.mask;
-		break;
-	}
-	case T_DAYS: {
-		struct list_ctx l = { .c = c };
-
-		if (each_item(v, day_item, &l)) {
-			if (!l.mask)
-				bad(c, "no days given");
-			else
-				*(unsigned *)dst = l.mask;
-		}
-		break;
-	}
-	case T_HOURS: {
-		const char *p;
-		int from, to;
-
-		if (strcasecmp(v, "always") == 0) {
-			((int *)dst)[0] = ((int *)dst)[1] = 0;
-		} else if (parse_hhmm(v, &p, &from) && *p == '-' &&
-			   parse_hhmm(p + 1, &p, &to) && !*p) {
-			((int *)dst)[0] = from;
-			((int *)dst)[1] = to;
-		} else {
-			bad(c, "\"%s\" is not HH:MM-HH:MM or always", v);
-		}
-		break;
-	}
-	case T_REF:
-		if ((s->flags & F_NONE) && is_none(v)) {
-			*(int *)dst = -1;
-		} else if ((i = item_index(ld, (enum section)section_by_name(s->extra), v)) < 0) {
-			bad(c, "there is no [%s:%s]", s->extra, v);
-		} else {
-			*(int *)dst = i;
-		}
-		break;
-	case T_REFLIST: {
-		struct list_ctx l = { .c = c, .ld = ld,
-				      .target = (enum section)section_by_name(s->extra) };
-
-		if (each_item(v, ref_item, &l) && !l.n)
-			bad(c, "must name at least one %s", s->extra);
-		if (l.n) {
-			*(int **)dst = l.idx;
-			*(size_t *)((char *)dst + sizeof(int *)) = l.n;
-		} else {
-			free(l.idx);
-		}
-		break;
-	}
-	case T_VARIANT:
-		if ((s->flags & F_NONE) && is_none(v))
-			break;
-		if (!speech_variant_exists(v))
-			bad(c, "unknown voice \"%s\" (see backcoach voices)", v);
-		else
-			*(char **)dst = xstrdup(v);
-		break;
-	case T_LANGVOICE:
-		if (!speech_language_exists(v))
-			bad(c, "unknown language voice \"%s\" (see backcoach voices)", v);
-		else
-			*(char **)dst = xstrdup(v);
-		break;
-	case T_SOUND:
-		if (strcmp(v, "click") == 0 || strcmp(v, "wood") == 0 ||
-		    strcmp(v, "beep") == 0) {
-			*(char **)dst = xstrdup(v);
-		} else {
-			/* A sound file, relative to the config file's directory. */
-			char *dir = dir_of(at.file), *path;
-			SF_INFO info = { 0 };
-			SNDFILE *sf;
-			int fd;
-
-			if (v[0] == '/' || strcmp(dir, ".") == 0)
-				path = xstrdup(v);
-			else
-				path = xasprintf("%s/%s", dir, v);
-			free(dir);
-			fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-			if (fd < 0) {
-				bad(c, "cannot open \"%s\": %s", path, strerror(errno));
-				free(path);
-				break;
-			}
-			close(fd);
-			sf = sf_open(path, SFM_READ, &info);
-			if (!sf) {
-				bad(c, "\"%s\" is not a sound file libsndfile can read (%s)",
-				    path, sf_strerror(NULL));
-				free(path);
-			} else {
-				sf_close(sf);
-				*(char **)dst = path;
-			}
-		}
-		break;
-	}
+	types[s->type].convert(&c, v, dst);
 }
 
 /* The value of setting id in it: as set, else the default. quiet: a
@@ -1291,10 +1393,11 @@ static void build(struct loader *ld)
 
 /* ---- The interface ---- */
 
-int config_load(struct config *cfg, const char *path, FILE *errf)
+int config_load(struct config *cfg, const char *path,
+		const struct config_voices *voices, FILE *errf)
 {
 	struct config c = { 0 };
-	struct loader ld = { .cfg = &c };
+	struct loader ld = { .cfg = &c, .voices = voices };
 	bool usable = true;
 	int ret = 0;
 

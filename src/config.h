@@ -147,14 +147,24 @@ struct config {
 	size_t n_routines;
 };
 
-/* Exit code of `backcoach check` and of any command given a bad config. */
-#define EX_CONFIG_ERR 78
+/* Longest spoken text in a setting (bytes, UTF-8); the synthesiser takes
+ * at least this much (SPEECH_MAX_TEXT). */
+#define CONFIG_MAX_TEXT 2000
+
+/* Which voice names exist: the synthesiser knows (speech_config_voices in
+ * speech.h); config only asks. A NULL function accepts any name. */
+struct config_voices {
+	bool (*language_exists)(const char *name); /* [language:NAME] voice */
+	bool (*variant_exists)(const char *name);  /* [coach] voice */
+};
 
 /* Load the built-in default, then path on top of it (path NULL: the built-in
- * default only). Every problem is printed to errf as "FILE:LINE: message", all
- * of them, not only the first. Returns 0 and a valid config, or -1 (cfg is
- * then left empty and needs no config_free). */
-int config_load(struct config *cfg, const char *path, FILE *errf);
+ * default only), checking voice names with voices (NULL: any name). Every
+ * problem is printed to errf as "FILE:LINE: message", all of them, not only
+ * the first. Returns 0 and a valid config, or -1 (cfg is then left empty and
+ * needs no config_free). */
+int config_load(struct config *cfg, const char *path,
+		const struct config_voices *voices, FILE *errf);
 
 /* Find the user's config: explicit (from --config) if given, else
  * $XDG_CONFIG_HOME/backcoach/backcoach.ini (~/.config fallback), else

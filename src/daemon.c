@@ -155,7 +155,8 @@ static struct cfgref *cfg_load(const char *explicit_path, FILE *reply)
 	int ret;
 
 	r->path = config_find(explicit_path);
-	ret = config_load(&r->c, r->path, errf ? errf : stderr);
+	ret = config_load(&r->c, r->path, &speech_config_voices,
+			  errf ? errf : stderr);
 	if (errf)
 		fclose(errf);
 	for (char *line = errs ? strtok(errs, "\n") : NULL; line;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "audio.h"
+#include "config.h"
 
 /* How to speak: resolved from [coach] and the routine's [language:NAME]. */
 struct speech_voice {
@@ -19,8 +20,10 @@ struct speech_voice {
 	int volume;           /* percent, 0..200, applied as linear gain */
 };
 
-/* Longest text handed to the synthesiser in one call (bytes, UTF-8). */
+/* Longest text handed to the synthesiser in one call (bytes, UTF-8): at
+ * least the longest text a config may hold. */
 #define SPEECH_MAX_TEXT 2000
+_Static_assert(SPEECH_MAX_TEXT >= CONFIG_MAX_TEXT, "config text must fit");
 
 struct speech;
 
@@ -61,6 +64,8 @@ bool speech_language_exists(const char *name);
  * only, starting with a letter (eSpeak NG reads "+3" as variant m3), at most
  * 32 characters: no paths. */
 bool speech_variant_exists(const char *name);
+/* The two checks above, for config_load. */
+extern const struct config_voices speech_config_voices;
 /* Print the installed language voices and the available variants. */
 void speech_list_voices(FILE *f);
 

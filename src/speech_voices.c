@@ -564,3 +564,8 @@ fail:
 	free(dir);
 	return NULL;
 }
+
+const struct config_voices speech_config_voices = {
+	.language_exists = speech_language_exists,
+	.variant_exists = speech_variant_exists,
+};

@@ -60,7 +60,7 @@ static char *load(struct config *cfg, const char *path, int *rc)
 	FILE *errf = open_memstream(&out, &len);
 
 	ck_assert(errf != NULL);
-	*rc = config_load(cfg, path, errf);
+	*rc = config_load(cfg, path, &speech_config_voices, errf);
 	fclose(errf);
 	return strip_dir(out);
 }
@@ -373,15 +373,19 @@ START_TEST(all_problems)
 }
 END_TEST
 
-/* A file that cannot be used: exactly one line "FILE: message", -1. */
-static void one_problem(const char *path, const char *message)
+/* A file that cannot be used: exactly one line "FILE: message" (line 0),
+ * or "FILE:LINE: message", and -1. */
+static void one_problem_at(const char *path, int line, const char *message)
 {
 	struct config cfg;
 	int rc;
 	char *out = load(&cfg, path, &rc);
 	char *want, *stripped = strip_dir(xstrdup(path));
 
-	want = xasprintf("%s: %s\n", stripped, message);
+	if (line > 0)
+		want = xasprintf("%s:%d: %s\n", stripped, line, message);
+	else
+		want = xasprintf("%s: %s\n", stripped, message);
 	ck_assert_str_eq(out, want);
 	ck_assert_int_eq(rc, -1);
 	ck_assert_uint_eq(cfg.n_files, 0);
@@ -390,15 +394,23 @@ static void one_problem(const char *path, const char *message)
 	free(out);
 }
 
+static void one_problem(const char *path, const char *message)
+{
+	one_problem_at(path, 0, message);
+}
+
 START_TEST(file_problems)
 {
 	char *dir = xstrdup(data_dir());
 
 	one_problem(test_data("config-empty.ini"), "file is empty");
 	one_problem(test_data("config-blank.ini"), "file is empty");
-	one_problem(test_data("config-binary.ini"), "binary file, not text (NUL byte on line 3)");
-	one_problem(test_data("config-latin1.ini"), "not UTF-8 text (invalid byte on line 3)");
-	one_problem(test_data("config-tick.wav"), "binary file, not text (NUL byte on line 1)");
+	one_problem_at(test_data("config-binary.ini"), 3,
+		       "binary file, not text (NUL byte in column 1)");
+	one_problem_at(test_data("config-latin1.ini"), 3,
+		       "not UTF-8 text (invalid byte 0xfc in column 10); save it as UTF-8");
+	one_problem_at(test_data("config-tick.wav"), 1,
+		       "binary file, not text (NUL byte in column 7)");
 	one_problem(test_data("no-such-file.ini"), "cannot open: No such file or directory");
 	one_problem(dir, "is a directory, not a config file");
 	one_problem("/dev/null", "not a regular file");

@@ -649,7 +649,7 @@ static void check_routine(const struct config *cfg, int r, const char *what)
 
 static void load(struct config *cfg, const char *path)
 {
-	ck_assert_int_eq(config_load(cfg, path, stderr), 0);
+	ck_assert_int_eq(config_load(cfg, path, &speech_config_voices, stderr), 0);
 }
 
 static void setup(void)

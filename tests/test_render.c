@@ -20,7 +20,8 @@ static void setup(void)
 {
 	char err[256];
 
-	ck_assert_int_eq(config_load(&cfg, test_data("render-small.ini"), stderr), 0);
+	ck_assert_int_eq(config_load(&cfg, test_data("render-small.ini"),
+				     &speech_config_voices, stderr), 0);
 	sp = speech_open(err, sizeof(err));
 	ck_assert_msg(sp != NULL, "%s", err);
 }
