@@ -129,6 +129,7 @@ void config_settings_foreach(void (*fn)(void *ctx, const char *section,
 /* A value as written, before it is checked. */
 struct raw {
 	char *value;
+	size_t len, cap;  /* of value, so continuation lines append in place */
 	struct origin at; /* at.file NULL: not set in any file */
 };
 
@@ -153,12 +154,72 @@ struct problem {
 struct loader {
 	struct config *cfg;
 	struct item **items;
-	size_t n_items;
+	size_t n_items, cap_items;
+	struct item **index; /* items by section and name: open addressing */
+	size_t n_index;      /* slots, a power of two, at least twice n_items */
 	struct problem *probs;
-	size_t n_probs;
+	size_t n_probs, cap_probs;
 	int quiet; /* > 0: problems are not recorded */
 	const struct config_voices *voices; /* NULL: any voice name */
 };
+
+/* Messages quote values, which continuation lines can make a megabyte
+ * long: a quoted part longer than QUOTE_MAX characters is cut to its start
+ * and "...", and a message to MSG_MAX bytes in all. */
+#define QUOTE_MAX 60
+#define MSG_MAX 400
+
+/* Bytes of s taken by its first n UTF-8 characters (or all of it). */
+static size_t utf8_prefix(const char *s, size_t len, size_t n)
+{
+	size_t i = 0;
+
+	for (; i < len && n; n--)
+		for (i++; i < len && ((unsigned char)s[i] & 0xc0) == 0x80; i++)
+			;
+	return i;
+}
+
+static size_t utf8_count(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+static char *shorten(char *msg)
+{
+	size_t len = strlen(msg), o = 0;
+	char *out = xmalloc(len + 1);
+
+	for (size_t i = 0; i < len;) {
+		const char *q = msg[i] == '"' ? memchr(msg + i + 1, '"', len - i - 1) : NULL;
+
+		if (q && utf8_count(msg + i + 1, (size_t)(q - msg) - i - 1) > QUOTE_MAX) {
+			size_t keep = utf8_prefix(msg + i + 1, (size_t)(q - msg) - i - 1,
+						  QUOTE_MAX - 3);
+
+			out[o++] = '"';
+			memcpy(out + o, msg + i + 1, keep);
+			o += keep;
+			memcpy(out + o, "...", 3);
+			o += 3;
+			i = (size_t)(q - msg);
+		}
+		out[o++] = msg[i++];
+	}
+	out[o] = '\0';
+	if (o > MSG_MAX) {
+		o = MSG_MAX - 3;
+		while (o && ((unsigned char)out[o] & 0xc0) == 0x80)
+			o--;
+		memcpy(out + o, "...", 4);
+	}
+	free(msg);
+	return out;
+}
 
 static void problem(struct loader *ld, struct origin at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -171,7 +232,10 @@ static void problem(struct loader *ld, struct origin at, const char *fmt, ...)
 
 	if (ld->quiet)
 		return;
-	ld->probs = xrealloc(ld->probs, (ld->n_probs + 1) * sizeof(*ld->probs));
+	if (ld->n_probs == ld->cap_probs) {
+		ld->cap_probs = ld->cap_probs ? 2 * ld->cap_probs : 16;
+		ld->probs = xrealloc(ld->probs, ld->cap_probs * sizeof(*ld->probs));
+	}
 	p = &ld->probs[ld->n_probs];
 	p->file = 0;
 	for (size_t i = 0; i < ld->cfg->n_files; i++)
@@ -184,6 +248,8 @@ static void problem(struct loader *ld, struct origin at, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		p->msg = xstrdup("out of memory");
+	else
+		p->msg = shorten(p->msg);
 }
 
 static int cmp_problem(const void *a, const void *b)
@@ -216,16 +282,44 @@ static void report(struct loader *ld, FILE *errf)
 		fflush(errf);
 }
 
+static size_t item_hash(enum section sec, const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)sec; /* FNV-1a */
+
+	for (; name && *name; name++) {
+		h ^= (unsigned char)*name;
+		h *= 0x100000001b3ull;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+static bool item_is(const struct item *it, enum section sec, const char *name)
+{
+	return it->sec == sec &&
+	       (name ? it->name && strcmp(it->name, name) == 0 : !it->name);
+}
+
+/* Sections are found through a hash index, so a file of many sections loads
+ * in time linear in its size. */
 static struct item *item_find(struct loader *ld, enum section sec, const char *name)
 {
-	for (size_t i = 0; i < ld->n_items; i++) {
-		struct item *it = ld->items[i];
+	size_t mask = ld->n_index - 1;
 
-		if (it->sec == sec &&
-		    (name ? it->name && strcmp(it->name, name) == 0 : !it->name))
-			return it;
-	}
+	if (!ld->n_index)
+		return NULL;
+	for (size_t i = item_hash(sec, name) & mask; ld->index[i]; i = (i + 1) & mask)
+		if (item_is(ld->index[i], sec, name))
+			return ld->index[i];
 	return NULL;
+}
+
+static void index_put(struct loader *ld, struct item *it)
+{
+	size_t mask = ld->n_index - 1, i = item_hash(it->sec, it->name) & mask;
+
+	while (ld->index[i])
+		i = (i + 1) & mask;
+	ld->index[i] = it;
 }
 
 static struct item *item_add(struct loader *ld, enum section sec, const char *name,
@@ -238,8 +332,20 @@ static struct item *item_add(struct loader *ld, enum section sec, const char *na
 	it->label = name ? xasprintf("%s:%s", sections[sec].name, name)
 			 : xstrdup(sections[sec].name);
 	it->at = it->last_at = at;
-	ld->items = xrealloc(ld->items, (ld->n_items + 1) * sizeof(*ld->items));
+	if (ld->n_items == ld->cap_items) {
+		ld->cap_items = ld->cap_items ? 2 * ld->cap_items : 32;
+		ld->items = xrealloc(ld->items, ld->cap_items * sizeof(*ld->items));
+	}
 	ld->items[ld->n_items++] = it;
+	if (2 * ld->n_items > ld->n_index) {
+		free(ld->index);
+		ld->n_index = ld->n_index ? 2 * ld->n_index : 64;
+		ld->index = xcalloc(ld->n_index, sizeof(*ld->index));
+		for (size_t i = 0; i < ld->n_items; i++)
+			index_put(ld, ld->items[i]);
+	} else {
+		index_put(ld, it);
+	}
 	return it;
 }
 
@@ -255,6 +361,7 @@ static void loader_free(struct loader *ld)
 		free(it);
 	}
 	free(ld->items);
+	free(ld->index);
 	for (size_t i = 0; i < ld->n_probs; i++)
 		free(ld->probs[i].msg);
 	free(ld->probs);
@@ -371,22 +478,44 @@ static const char *header(struct parse *ps, const char *start, bool too_long)
 	return too_long ? "[]\n" : NULL;
 }
 
+/* "line too long": MAX_LINE counts characters, as backcoach.ini(5) says;
+ * limit is the most bytes inih takes (always enough for MAX_LINE characters
+ * where inih honours ini_max_line). */
+static void line_too_long(struct parse *ps, size_t len, size_t chars, size_t limit)
+{
+	struct origin at = { ps->file, ps->line };
+
+	if (chars > MAX_LINE)
+		problem(ps->ld, at, "line too long (%zu characters, at most %d)", chars,
+			MAX_LINE);
+	else
+		problem(ps->ld, at, "line too long (%zu bytes, at most %zu in this "
+			"build of inih)", len, limit);
+}
+
 /* Sorts out one raw line; returns what to hand inih instead of it, or NULL
- * to hand it the line. limit: the longest line inih can take. */
+ * to hand it the line. limit: the longest line inih can take, in bytes. */
 static const char *classify(struct parse *ps, const char *s, size_t len, size_t limit)
 {
 	struct origin at = { ps->file, ps->line };
 	const char *start = s, *sep;
-	bool too_long = len > limit;
+	size_t chars = utf8_count(s, len);
+	bool too_long = chars > MAX_LINE || len > limit;
 
 	while (isspace((unsigned char)*start))
 		start++;
 	ps->kind = LK_OTHER;
-	if (!*start || strchr(";#", *start))
-		return too_long ? "\n" : NULL; /* a blank or comment line */
+	if (!*start || strchr(";#", *start)) { /* a blank or comment line */
+		if (!too_long)
+			return NULL;
+		line_too_long(ps, len, chars, limit);
+		return "\n";
+	}
 	if (start > s && ps->cont_ok) {
 		ps->kind = LK_CONT;
 	} else if (*start == '[') {
+		if (too_long)
+			line_too_long(ps, len, chars, limit);
 		return header(ps, start, too_long);
 	} else {
 		sep = find_chars_or_comment(start, "=:");
@@ -403,7 +532,7 @@ static const char *classify(struct parse *ps, const char *s, size_t len, size_t 
 		ps->kind = LK_KEY;
 	}
 	if (too_long) {
-		problem(ps->ld, at, "line too long (%zu characters, at most %zu)", len, limit);
+		line_too_long(ps, len, chars, limit);
 		ps->kind = LK_OTHER;
 		ps->last = -1;
 		return "\n";
@@ -437,8 +566,6 @@ static char *read_line(char *buf, int num, void *stream)
 
 	/* The line, its '\n' and a NUL must fit in inih's buffer. */
 	limit = num > 2 ? (size_t)num - 2 : 0;
-	if (limit > MAX_LINE)
-		limit = MAX_LINE;
 	subst = classify(ps, ps->copy, len, limit);
 	if (subst) {
 		snprintf(buf, (size_t)num, "%s", subst);
@@ -456,7 +583,8 @@ static void continue_value(struct parse *ps, const char *value)
 	struct origin at = { ps->file, ps->line };
 	const struct setting *s;
 	struct raw *r;
-	char *v, *joined;
+	size_t n;
+	char *v;
 
 	if (ps->last < 0 || !ps->item)
 		return; /* the key line was rejected */
@@ -471,10 +599,20 @@ static void continue_value(struct parse *ps, const char *value)
 	v = xstrndup(value, (size_t)(find_chars_or_comment(value, NULL) - value));
 	util_strip(v);
 	r = &ps->item->raw[ps->last];
-	if (*v) {
-		joined = *r->value ? xasprintf("%s %s", r->value, v) : xstrdup(v);
-		free(r->value);
-		r->value = joined;
+	n = strlen(v);
+	if (n) {
+		/* Appended in place, the buffer doubling as it grows: joining
+		 * is linear in the value's length, however many lines it has. */
+		size_t need = r->len + (r->len ? 1 : 0) + n + 1;
+
+		if (need > r->cap) {
+			r->cap = need > 2 * r->cap ? need : 2 * r->cap;
+			r->value = xrealloc(r->value, r->cap);
+		}
+		if (r->len)
+			r->value[r->len++] = ' ';
+		memcpy(r->value + r->len, v, n + 1);
+		r->len += n;
 	}
 	free(v);
 }
@@ -513,6 +651,8 @@ static int on_value(void *user, const char *section, const char *name,
 	}
 	free(r->value);
 	r->value = xstrdup(value);
+	r->len = strlen(value);
+	r->cap = r->len + 1;
 	r->at = at;
 	ps->last = id;
 	return 1;
@@ -531,7 +671,7 @@ static void parse_text(struct loader *ld, const char *file, const char *text, si
 	/* Debian's inih takes its options at run time. read_line checks lines
 	 * against the buffer size inih really passes, so a library that ignores
 	 * ini_max_line gives "line too long" errors, not cut lines. */
-	ini_max_line = MAX_LINE + 2;
+	ini_max_line = MAX_LINE * 4 + 2; /* MAX_LINE characters of UTF-8 */
 	ini_use_stack = true;
 	ini_allow_realloc = false;
 	ini_allow_multiline = true;
@@ -1194,7 +1334,7 @@ static void conv_langvoice(const struct conv *c, const char *v, void *dst)
  * directory that libsndfile can read. */
 static void conv_sound(const struct conv *c, const char *v, void *dst)
 {
-	char *dir, *path;
+	char *dir, *path, why[128];
 	SF_INFO info = { 0 };
 	SNDFILE *sf;
 	int fd;
@@ -1210,14 +1350,15 @@ static void conv_sound(const struct conv *c, const char *v, void *dst)
 	else
 		path = xasprintf("%s/%s", dir, v);
 	free(dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* Opened once, without blocking, as a regular file only; the file
+	 * checked is the one read. */
+	fd = util_open_regular(path, why, sizeof(why));
 	if (fd < 0) {
-		bad(c, "cannot open \"%s\": %s", path, strerror(errno));
+		bad(c, "\"%s\": %s", path, why);
 		free(path);
 		return;
 	}
-	close(fd);
-	sf = sf_open(path, SFM_READ, &info);
+	sf = sf_open_fd(fd, SFM_READ, &info, SF_TRUE);
 	if (!sf) {
 		bad(c, "\"%s\" is not a sound file libsndfile can read (%s)", path,
 		    sf_strerror(NULL));

@@ -157,12 +157,19 @@ static int load_sound(struct mixer *m, const struct config *cfg,
 		      const char *path, char *err, size_t errlen)
 {
 	SF_INFO info = { 0 };
-	SNDFILE *sf = sf_open(path, SFM_READ, &info);
+	SNDFILE *sf;
 	float *in = NULL, *mono = NULL;
 	sf_count_t frames, got;
 	size_t n;
-	int ret = -1;
+	char why[128];
+	int ret = -1, fd;
 
+	/* Checked as a regular file on the descriptor that is then read: the
+	 * path may have become a FIFO since the config was loaded. */
+	fd = util_open_regular(path, why, sizeof(why));
+	if (fd < 0)
+		return err_sound(cfg, err, errlen, "%s: %s", path, why);
+	sf = sf_open_fd(fd, SFM_READ, &info, SF_TRUE);
 	if (!sf)
 		return err_sound(cfg, err, errlen, "%s: %s", path, sf_strerror(NULL));
 	if (info.channels < 1 || info.samplerate < 1000 || info.samplerate > 768000) {

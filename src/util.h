@@ -35,6 +35,13 @@ size_t util_utf8_valid(const char *s, size_t len);
 /* mkdir -p with mode for created directories. Returns 0 or -1 (errno). */
 int util_mkdir_p(const char *path, unsigned mode);
 
+/* Open path for reading as what a config may name: a regular file, never
+ * blocking (a FIFO or a device is refused, not waited on). One open, checked
+ * with fstat on the same descriptor, which is returned in blocking mode and
+ * close-on-exec. Returns the fd, or -1 with a message ("cannot open: ...",
+ * "is a directory", "not a regular file") in err. */
+int util_open_regular(const char *path, char *err, size_t errlen);
+
 /* Seconds from a monotonic clock, for measurements. */
 double util_now(void);
 

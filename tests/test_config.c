@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -486,6 +487,214 @@ START_TEST(sound_not_audio)
 }
 END_TEST
 
+/* Writes text to a new file in /tmp; returns its malloc'd path. */
+static char *write_tmp(const char *text, size_t len)
+{
+	char *path = xstrdup("/tmp/test_config_XXXXXX");
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* A file of the largest size made of short continuation lines: joined in
+ * time linear in its size (about 0.1 s of CPU; joining them one by one from
+ * scratch took over 20 s), and the error quotes a short excerpt of the
+ * 700 kB value, not all of it. The CPU bound is generous, 50 times the
+ * expected: it catches quadratic joining, not a slow machine. */
+START_TEST(continuation_linear)
+{
+	size_t cap = 1024 * 1024, len = 0;
+	char *text = xmalloc(cap + 64), *path, *out, *want;
+	struct config cfg;
+	double t0;
+	int rc;
+
+	len += (size_t)sprintf(text, "[general]\nequipment = chair\n");
+	while (len + 4 <= cap)
+		len += (size_t)sprintf(text + len, " ab\n");
+	path = write_tmp(text, len);
+	t0 = cpu_seconds();
+	out = load(&cfg, path, &rc);
+	ck_assert_msg(cpu_seconds() - t0 < 5.0, "took %.1f s of CPU",
+		      cpu_seconds() - t0);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(count_lines(out), 1);
+	ck_assert_msg(strlen(out) < 400, "%zu bytes of errors", strlen(out));
+	want = xasprintf("%s:2: equipment: unknown equipment \"chair ab ab ", path);
+	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, " ab ...\" (known: chair, floor,"));
+	free(want);
+	free(out);
+	unlink(path);
+	free(path);
+
+	/* The same lines continuing a text: all of them are joined. */
+	len = (size_t)sprintf(text, "[language:en]\nnotice = a\n");
+	while (len + 4 <= cap)
+		len += (size_t)sprintf(text + len, " ab\n");
+	path = write_tmp(text, len);
+	t0 = cpu_seconds();
+	out = load(&cfg, path, &rc);
+	ck_assert_msg(cpu_seconds() - t0 < 5.0, "took %.1f s of CPU",
+		      cpu_seconds() - t0);
+	ck_assert_int_eq(rc, -1);
+	want = xasprintf("%s:2: notice: text too long (%zu bytes, at most 2000)\n",
+			 path, 1 + 3 * ((len - 25) / 4));
+	ck_assert_str_eq(out, want);
+	free(want);
+	free(out);
+	unlink(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
+/* Many sections, and a routine naming them all: found through an index, not
+ * by a walk through every section (which took seconds). */
+START_TEST(many_sections_linear)
+{
+	size_t cap = 1024 * 1024 - 200000, len = 0;
+	char *text = xmalloc(cap + 200000 + 256), *path, *out;
+	struct config cfg;
+	int n = 0, rc;
+	double t0;
+
+	while (len < cap)
+		len += (size_t)sprintf(text + len, "[exercise:e%d]\ntitle = T\nsetup = S\n"
+				       "hold = 10s\n", n++);
+	len += (size_t)sprintf(text + len, "[routine:all]\ntitle = All\nexercises = e0");
+	for (int i = 1; i < n && len < 1024 * 1024 - 16; i++)
+		len += (size_t)sprintf(text + len, ",\n e%d", i);
+	text[len++] = '\n';
+	path = write_tmp(text, len);
+	t0 = cpu_seconds();
+	out = load(&cfg, path, &rc);
+	ck_assert_msg(cpu_seconds() - t0 < 3.0, "took %.1f s of CPU",
+		      cpu_seconds() - t0);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_ge((int)cfg.n_exercises, n);
+	ck_assert_int_ge(config_routine(&cfg, "all"), 0);
+	ck_assert_uint_gt(cfg.routines[config_routine(&cfg, "all")].n_exercises, 10000);
+	config_free(&cfg);
+	free(out);
+	unlink(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
+/* The line limit counts characters, as the message and backcoach.ini(5)
+ * say, and holds for every line, comments and headers too. */
+START_TEST(line_limit_characters)
+{
+	char *text, *path, *out, *want;
+	struct config cfg;
+	size_t len;
+	int rc;
+
+	/* 3990 two-byte characters: 7980 bytes, within the limit. */
+	text = xmalloc(20000);
+	len = (size_t)sprintf(text, "[general]\n; ");
+	for (int i = 0; i < 3990; i++)
+		len += (size_t)sprintf(text + len, "\xc3\xa4");
+	len += (size_t)sprintf(text + len, "\nequipment = chair\n[exercise:x]\ntitle = ");
+	for (int i = 0; i < 1000; i++)
+		len += (size_t)sprintf(text + len, "\xc3\xa4");
+	len += (size_t)sprintf(text + len, "\nsetup = s\nhold = 1s\n");
+	path = write_tmp(text, len);
+	out = load(&cfg, path, &rc);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(strlen(cfg.exercises[config_exercise(&cfg, "x")].title), 2000);
+	config_free(&cfg);
+	free(out);
+	unlink(path);
+	free(path);
+
+	/* A comment line, a header line and a blank line over the limit. */
+	len = (size_t)sprintf(text, "[general] ;");
+	for (int i = 0; i < 4000; i++)
+		text[len++] = 'c';
+	len += (size_t)sprintf(text + len, "\nequipment = chair\n; ");
+	for (int i = 0; i < 4000; i++)
+		len += (size_t)sprintf(text + len, "\xc3\xa4");
+	len += (size_t)sprintf(text + len, "\n");
+	for (int i = 0; i < 4001; i++)
+		text[len++] = ' ';
+	len += (size_t)sprintf(text + len, "\nroutine = desk-break\n");
+	path = write_tmp(text, len);
+	out = load(&cfg, path, &rc);
+	want = xasprintf("%s:1: line too long (4011 characters, at most 4000)\n"
+			 "%s:3: line too long (4002 characters, at most 4000)\n"
+			 "%s:4: line too long (4001 characters, at most 4000)\n",
+			 path, path, path);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(rc, -1);
+	free(want);
+	free(out);
+	unlink(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
+/* A FIFO (or device) named as a sound file is refused at once with FILE:LINE,
+ * never waited on; so is a directory. */
+START_TEST(sound_fifo)
+{
+	char dir[] = "/tmp/test_config_XXXXXX";
+	char *ini, *fifo, *want, *out;
+	struct config cfg;
+	FILE *f;
+	int rc;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ini = xasprintf("%s/backcoach.ini", dir);
+	fifo = xasprintf("%s/tick.wav", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	f = fopen(ini, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("[metronome]\n\nsound = tick.wav\n", f);
+	fclose(f);
+	alarm(20); /* a blocking open would hang here: fail instead */
+	out = load(&cfg, ini, &rc);
+	alarm(0);
+	ck_assert_int_eq(rc, -1);
+	want = xasprintf("%s:3: sound: \"%s\": not a regular file\n", ini, fifo);
+	ck_assert_str_eq(out, want);
+	free(want);
+	free(out);
+
+	f = fopen(ini, "w");
+	fputs("[metronome]\nsound = /tmp\n", f);
+	fclose(f);
+	out = load(&cfg, ini, &rc);
+	ck_assert_int_eq(rc, -1);
+	want = xasprintf("%s:2: sound: \"/tmp\": is a directory, not a file\n", ini);
+	ck_assert_str_eq(out, want);
+	free(want);
+	free(out);
+	unlink(fifo);
+	unlink(ini);
+	rmdir(dir);
+	free(fifo);
+	free(ini);
+}
+END_TEST
+
 /* Loading twice gives the same result (inih's options are globals). */
 START_TEST(load_twice)
 {
@@ -739,6 +948,10 @@ int main(void)
 	tcase_add_test(files, file_huge);
 	tcase_add_test(files, file_unreadable);
 	tcase_add_test(files, sound_not_audio);
+	tcase_add_test(files, sound_fifo);
+	tcase_add_test(files, continuation_linear);
+	tcase_add_test(files, many_sections_linear);
+	tcase_add_test(files, line_limit_characters);
 	tcase_add_test(files, find);
 	suite_add_tcase(s, files);
 

@@ -3,6 +3,7 @@
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mixer.h"
@@ -670,6 +671,17 @@ START_TEST(file_sound_resampled)
 				     sizeof(err)));
 	ck_assert_msg(strncmp(err, "my.ini:12: metronome sound /tmp/mix-test.", 41) == 0 &&
 		      strstr(err, "missing.wav: "), "%s", err);
+	/* A file that became a FIFO after the config was checked: refused at
+	 * once, not waited on (a blocking open would hang the daemon's loop). */
+	snprintf(path, sizeof(path), "%s/fifo.wav", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(20);
+	ck_assert_ptr_null(mixer_new(&tl, &cfg, (struct speech_source){ get, &s }, err,
+				     sizeof(err)));
+	alarm(0);
+	ck_assert_msg(strstr(err, "my.ini:12: metronome sound ") == err &&
+		      strstr(err, "fifo.wav: not a regular file"), "%s", err);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/mix-beat-44k.wav", dir);
 	unlink(path);
 	rmdir(dir);
