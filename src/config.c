@@ -1534,7 +1534,9 @@ static void build(struct loader *ld)
 
 /* ---- The interface ---- */
 
-int config_load(struct config *cfg, const char *path,
+/* Loads the built-in default, then either the file at path, or (text not
+ * NULL) len bytes of text under the name path. */
+static int load(struct config *cfg, const char *path, const char *text, size_t len,
 		const struct config_voices *voices, FILE *errf)
 {
 	struct config c = { 0 };
@@ -1554,14 +1556,24 @@ int config_load(struct config *cfg, const char *path,
 		parse_text(&ld, c.files[0], config_default_ini, strlen(config_default_ini));
 	else
 		usable = false;
-	if (path) {
-		char *text;
-		size_t len;
+	if (path && text) {
+		c.files[c.n_files++] = xstrdup(path);
+		if (len > MAX_FILE) {
+			problem(&ld, (struct origin){ c.files[1], 0 },
+				"file too large (more than 1 MiB)");
+			usable = false;
+		} else if (check_text(&ld, c.files[1], text, len) == 0) {
+			parse_text(&ld, c.files[1], text, len);
+		} else {
+			usable = false;
+		}
+	} else if (path) {
+		char *buf;
 
 		c.files[c.n_files++] = xstrdup(path);
-		if (read_file(&ld, c.files[1], &text, &len) == 0) {
-			parse_text(&ld, c.files[1], text, len);
-			free(text);
+		if (read_file(&ld, c.files[1], &buf, &len) == 0) {
+			parse_text(&ld, c.files[1], buf, len);
+			free(buf);
 		} else {
 			usable = false;
 		}
@@ -1577,6 +1589,18 @@ int config_load(struct config *cfg, const char *path,
 	}
 	loader_free(&ld);
 	return ret;
+}
+
+int config_load(struct config *cfg, const char *path,
+		const struct config_voices *voices, FILE *errf)
+{
+	return load(cfg, path, NULL, 0, voices, errf);
+}
+
+int config_load_text(struct config *cfg, const char *name, const char *text,
+		     size_t len, const struct config_voices *voices, FILE *errf)
+{
+	return load(cfg, name, text, len, voices, errf);
 }
 
 char *config_find(const char *explicit_path)

@@ -166,6 +166,12 @@ struct config_voices {
 int config_load(struct config *cfg, const char *path,
 		const struct config_voices *voices, FILE *errf);
 
+/* The same for len bytes of text (any bytes: NULs, bad UTF-8 and all are
+ * reported, not trusted), named name in messages; relative paths in it are
+ * relative to name's directory. For tests and fuzzing. */
+int config_load_text(struct config *cfg, const char *name, const char *text,
+		     size_t len, const struct config_voices *voices, FILE *errf);
+
 /* Find the user's config: explicit (from --config) if given, else
  * $XDG_CONFIG_HOME/backcoach/backcoach.ini (~/.config fallback), else
  * BC_SYSCONFDIR/backcoach/backcoach.ini; the first that exists. Returns a

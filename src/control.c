@@ -112,3 +112,59 @@ out:
 	close(fd);
 	return ret;
 }
+
+/* Longest command word ("snooze"), with room to grow. */
+#define CONTROL_MAX_COMMAND 32
+
+int control_parse(char *buf, size_t len, char **cmd, char **arg, char *err,
+		  size_t errlen)
+{
+	char *nl = memchr(buf, '\n', len), *p, *end;
+
+	*cmd = *arg = NULL;
+	if (!nl && len >= CONTROL_MAX_REQUEST) {
+		snprintf(err, errlen, "request too long (at most %d bytes)",
+			 CONTROL_MAX_REQUEST);
+		return -1;
+	}
+	end = nl ? nl : buf + len;
+	if (end > buf && end[-1] == '\r')
+		end--;
+	*end = '\0';
+	if (memchr(buf, '\0', (size_t)(end - buf)) ||
+	    util_utf8_valid(buf, (size_t)(end - buf)) != (size_t)(end - buf) ||
+	    !util_text_ok(buf)) {
+		snprintf(err, errlen, "request is not text");
+		return -1;
+	}
+	for (p = buf; *p == ' ' || *p == '\t'; p++)
+		;
+	if (!*p) {
+		snprintf(err, errlen, "empty request");
+		return -1;
+	}
+	*cmd = p;
+	while (*p >= 'a' && *p <= 'z')
+		p++;
+	if ((*p && *p != ' ' && *p != '\t') || p - *cmd > CONTROL_MAX_COMMAND) {
+		snprintf(err, errlen, "unknown command \"%.*s\"",
+			 (int)strcspn(*cmd, " \t") > 40 ? 40 : (int)strcspn(*cmd, " \t"), *cmd);
+		*cmd = NULL;
+		return -1;
+	}
+	while (*p == ' ' || *p == '\t')
+		*p++ = '\0';
+	if (!*p)
+		return 0;
+	*arg = p;
+	p += strcspn(p, " \t");
+	while (*p == ' ' || *p == '\t')
+		*p++ = '\0';
+	if (*p) {
+		snprintf(err, errlen, "too many arguments: one word at most after \"%s\"",
+			 *cmd);
+		*cmd = *arg = NULL;
+		return -1;
+	}
+	return 0;
+}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "control.h"
 #include "log.h"
 #include "loop.h"
 #include "runtime.h"
@@ -47,15 +48,15 @@ static void client_close(struct client *cl)
 	cl->len = 0;
 }
 
-/* Carry out one request; writes the reply text to f. Returns 0 (OK) or -1. */
-static int request(struct daemon *d, char *req, FILE *f)
+/* Carry out one request (len bytes at req, parsed by control_parse); writes
+ * the reply text to f. Returns 0 (OK) or -1. */
+static int request(struct daemon *d, char *req, size_t len, FILE *f)
 {
-	char *name = strtok(req, " \t\r\n");
-	char *arg = strtok(NULL, " \t\r\n");
 	const struct command *cmd;
+	char *name, *arg, err[256];
 
-	if (!name) {
-		fprintf(f, "empty request\n");
+	if (control_parse(req, len, &name, &arg, err, sizeof(err)) < 0) {
+		fprintf(f, "%s\n", err);
 		return -1;
 	}
 	cmd = command_by_name(name);
@@ -78,7 +79,7 @@ static void client_answer(struct client *cl)
 		client_close(cl);
 		return;
 	}
-	ok = request(cl->cs->d, cl->buf, f);
+	ok = request(cl->cs->d, cl->buf, cl->len, f);
 	fclose(f);
 	/* Replies are short: they fit the socket buffer, a blocking write
 	 * would not stall the loop. */

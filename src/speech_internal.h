@@ -74,6 +74,13 @@ int speech_send_all(int fd, const void *p, size_t n);
 
 void speech_worker_main(int fd, const char *datadir) __attribute__((noreturn));
 
+/* How the worker decodes a request: the header first (false: a protocol
+ * error, the worker closes the connection), then, with its text_len bytes
+ * of text read, the whole request (0, or -1 with the message the worker
+ * replies). speech_req_check NUL-terminates the names in rq. */
+bool speech_req_header_ok(const struct speech_req *rq);
+int speech_req_check(struct speech_req *rq, const char *text, char *msg, size_t msglen);
+
 /* Trim leading and trailing near-silence from n samples, keeping margin
  * samples of it at each end. Returns the new start in *start and length. */
 size_t speech_trim(const int16_t *s, size_t n, size_t margin, size_t *start);

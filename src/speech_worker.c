@@ -19,6 +19,8 @@
 #include <espeak-ng/espeak_ng.h>
 #include <espeak-ng/speak_lib.h>
 
+#include "util.h"
+
 /* Seed for libc's rand(), which eSpeak NG 1.51 uses for noise (1.51 has no
  * espeak_ng_SetRandSeed). */
 #define SPEECH_SEED 1
@@ -165,6 +167,37 @@ static bool name_ok(const char *s, size_t max)
 	return true;
 }
 
+bool speech_req_header_ok(const struct speech_req *rq)
+{
+	return rq->magic == SPEECH_REQ_MAGIC && rq->text_len <= SPEECH_MAX_TEXT;
+}
+
+int speech_req_check(struct speech_req *rq, const char *text, char *msg, size_t msglen)
+{
+	/* The parent checks all of this too; the worker trusts nothing. */
+	rq->language[sizeof(rq->language) - 1] = '\0';
+	rq->variant[sizeof(rq->variant) - 1] = '\0';
+	if (!name_ok(rq->language, SPEECH_MAX_LANGUAGE)) {
+		snprintf(msg, msglen, "invalid language name");
+		return -1;
+	}
+	if (rq->variant[0] && !speech_variant_name_ok(rq->variant)) {
+		snprintf(msg, msglen, "invalid voice variant name");
+		return -1;
+	}
+	if (rq->rate < 80 || rq->rate > 450 || rq->pitch < 0 || rq->pitch > 100 ||
+	    rq->range < 0 || rq->range > 100) {
+		snprintf(msg, msglen, "speech rate, pitch or range out of range");
+		return -1;
+	}
+	if (memchr(text, '\0', rq->text_len) ||
+	    util_utf8_valid(text, rq->text_len) != rq->text_len) {
+		snprintf(msg, msglen, "text to speak is not valid UTF-8");
+		return -1;
+	}
+	return 0;
+}
+
 /* Select LANGUAGE+VARIANT. A language that is only a "language" code of some
  * voice file ("en-gb") is found by properties first, then reloaded by its
  * file identifier with the variant. */
@@ -280,31 +313,24 @@ static int serve(int fd, const char *datadir, int rate)
 	char cur_language[sizeof(((struct speech_req *)0)->language)] = "";
 	char cur_variant[sizeof(((struct speech_req *)0)->variant)] = "";
 	static char text[SPEECH_MAX_TEXT + 1];
+	char msg[SPEECH_MAX_MSG];
 	struct speech_req rq;
 
 	while (recv_all(fd, &rq, sizeof(rq)) == 0) {
 		espeak_ng_STATUS st;
 		int r;
 
-		if (rq.magic != SPEECH_REQ_MAGIC || rq.text_len > SPEECH_MAX_TEXT ||
-		    recv_all(fd, text, rq.text_len) < 0)
+		if (!speech_req_header_ok(&rq) || recv_all(fd, text, rq.text_len) < 0)
 			break; /* protocol error: the parent sees EOF */
 		text[rq.text_len] = '\0';
-		rq.language[sizeof(rq.language) - 1] = '\0';
-		rq.variant[sizeof(rq.variant) - 1] = '\0';
-
-		if (!name_ok(rq.language, SPEECH_MAX_LANGUAGE)) {
-			r = reply_err(fd, "invalid language name");
+		if (speech_req_check(&rq, text, msg, sizeof(msg)) < 0) {
+			r = reply_err(fd, "%s", msg);
 			goto next;
 		}
 		if (rq.variant[0]) {
 			char path[256];
 			struct stat sb;
 
-			if (!speech_variant_name_ok(rq.variant)) {
-				r = reply_err(fd, "invalid voice variant name");
-				goto next;
-			}
 			snprintf(path, sizeof(path), "%s/voices/!v/%s", datadir, rq.variant);
 			if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 				r = reply_err(fd, "unknown voice variant \"%s\"", rq.variant);

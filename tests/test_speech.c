@@ -704,6 +704,55 @@ START_TEST(test_list_voices)
 }
 END_TEST
 
+/* The worker's decoding of a request trusts nothing from the parent: names,
+ * ranges and the text are checked again there. */
+START_TEST(test_req_decode)
+{
+	struct speech_req rq;
+	char msg[SPEECH_MAX_MSG], text[8] = "Hi.";
+
+	memset(&rq, 0, sizeof(rq));
+	rq.magic = SPEECH_REQ_MAGIC;
+	rq.text_len = 3;
+	rq.rate = 150;
+	rq.pitch = rq.range = 50;
+	strcpy(rq.language, "en-us");
+	ck_assert(speech_req_header_ok(&rq));
+	ck_assert_int_eq(speech_req_check(&rq, text, msg, sizeof(msg)), 0);
+	strcpy(rq.variant, "calm");
+	ck_assert_int_eq(speech_req_check(&rq, text, msg, sizeof(msg)), 0);
+
+	rq.magic++;
+	ck_assert(!speech_req_header_ok(&rq));
+	rq.magic--;
+	rq.text_len = SPEECH_MAX_TEXT + 1;
+	ck_assert(!speech_req_header_ok(&rq));
+	rq.text_len = 3;
+
+	/* Names filling their fields without a NUL are cut, not overread. */
+	memset(rq.language, 'a', sizeof(rq.language));
+	ck_assert_int_eq(speech_req_check(&rq, text, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(strlen(rq.language), SPEECH_MAX_LANGUAGE);
+	strcpy(rq.language, "../en");
+	ck_assert_int_eq(speech_req_check(&rq, text, msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg, "invalid language name");
+	strcpy(rq.language, "en");
+	strcpy(rq.variant, "../../x");
+	ck_assert_int_eq(speech_req_check(&rq, text, msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg, "invalid voice variant name");
+	rq.variant[0] = '\0';
+	rq.rate = 10000;
+	ck_assert_int_eq(speech_req_check(&rq, text, msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg, "speech rate, pitch or range out of range");
+	rq.rate = 150;
+	memcpy(text, "a\0b", 4);
+	ck_assert_int_eq(speech_req_check(&rq, text, msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg, "text to speak is not valid UTF-8");
+	memcpy(text, "a\xff" "b", 4);
+	ck_assert_int_eq(speech_req_check(&rq, text, msg, sizeof(msg)), -1);
+}
+END_TEST
+
 START_TEST(test_trim)
 {
 	int16_t s[1000] = { 0 };
@@ -824,6 +873,7 @@ static Suite *speech_suite(void)
 	tcase_add_test(tc, test_close_reaps);
 	tcase_add_test(tc, test_list_voices);
 	tcase_add_test(tc, test_trim);
+	tcase_add_test(tc, test_req_decode);
 	tcase_add_test(tc, test_resample);
 	tcase_add_test(tc, test_throughput);
 	suite_add_tcase(s, tc);
