@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A name in a directory that does not exist: relative sound paths
 	 * resolve there and are not found. */
 	if (config_load_text(&cfg, "/nonexistent/fuzz/backcoach.ini",
-			     (const char *)data, size, &voices, NULL) < 0)
+			     (const char *)data, size,
+			     &speech_config_voices, NULL) < 0)
 		return 0;
 	for (size_t r = 0; r < cfg.n_routines; r++) {
 		for (int notice = 0; notice < 2; notice++) {
