@@ -147,21 +147,36 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
-	/* Ctrl-C is held pending and seen between blocks: the render stops and
-	 * removes its temporary file instead of leaving half a file. */
+	/* Ctrl-C, a closed terminal (SIGHUP) and every other signal that would
+	 * end the process are held pending and seen between blocks: the render
+	 * stops and no file is left, instead of half a file. */
 	sigset_t stop, old;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
+	render_stop_signals(&stop);
 	sigprocmask(SIG_BLOCK, &stop, &old);
 	ret = render_routine(&cfg, sp, r, &copts, out, isatty(STDERR_FILENO), &st,
 			     err, sizeof(err));
 	if (ret < 0) {
-		sigset_t pending;
-		log_err("%s", err);
-		sigpending(&pending);
-		ret = sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)
-			      ? EXIT_INTERRUPTED : EXIT_FAIL;
+		int sig = render_pending_signal();
+
+		if (sig == SIGXFSZ || !sig) {
+			/* The file size limit: the write failed with EFBIG, which
+			 * err says; the signal is only its echo. */
+			log_err("%s", err);
+			ret = EXIT_FAIL;
+		} else {
+			/* The signal, not what it broke (a speech worker in the
+			 * same process group that a SIGHUP ended, say). */
+			log_err("%s: interrupted by SIG%s, no file written", out,
+				sigabbrev_np(sig));
+			ret = sig == SIGINT || sig == SIGTERM ? EXIT_INTERRUPTED : 128 + sig;
+		}
+		if (sig == SIGXFSZ) {
+			sigset_t xfsz;
+
+			sigemptyset(&xfsz);
+			sigaddset(&xfsz, SIGXFSZ);
+			sigtimedwait(&xfsz, NULL, &(struct timespec){ 0, 0 });
+		}
 	} else {
 		char d[32];
 		printf("%s: %s of audio\n", out,

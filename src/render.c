@@ -50,14 +50,43 @@ static void draw_progress(int64_t done, int64_t total)
 		fputc('\n', stderr);
 }
 
-/* Set by SIGINT/SIGTERM handlers of the caller, checked between blocks. */
-static bool interrupted(void)
-{
-	sigset_t pending;
+static const int stop_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
+	SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO,
+#ifdef SIGPWR
+	SIGPWR,
+#endif
+};
 
-	sigemptyset(&pending);
-	return sigpending(&pending) == 0 &&
-	       (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM));
+void render_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		struct sigaction sa;
+
+		/* An ignored signal stays ignored (nohup: SIGHUP), as blocked
+		 * it would be held pending instead of discarded; but INT and
+		 * TERM always stop a render (a shell starts background jobs
+		 * with SIGINT ignored, and `kill -INT` still means stop). */
+		if (stop_signals[i] != SIGINT && stop_signals[i] != SIGTERM &&
+		    sigaction(stop_signals[i], NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			continue;
+		sigaddset(set, stop_signals[i]);
+	}
+}
+
+int render_pending_signal(void)
+{
+	sigset_t pending, stop;
+
+	render_stop_signals(&stop);
+	if (sigpending(&pending) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (sigismember(&stop, stop_signals[i]) &&
+		    sigismember(&pending, stop_signals[i]))
+			return stop_signals[i];
+	return 0;
 }
 
 int render_routine(const struct config *cfg, struct speech *sp, int routine,
@@ -111,8 +140,11 @@ int render_routine(const struct config *cfg, struct speech *sp, int routine,
 			last_drawn = done * 100 / tl.length;
 			draw_progress(done, tl.length);
 		}
-		if (interrupted()) {
-			snprintf(err, errlen, "%s: interrupted, no file written", out_path);
+		if (render_pending_signal()) {
+			int sig = render_pending_signal();
+
+			snprintf(err, errlen, "%s: interrupted by SIG%s, no file written",
+				 out_path, sigabbrev_np(sig));
 			goto out;
 		}
 	}

@@ -2,6 +2,7 @@
 #ifndef BC_RENDER_H
 #define BC_RENDER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -26,6 +27,15 @@ struct render_stats {
 	double compile_s, speech_s, mix_s, encode_s, total_s;
 	int64_t samples;
 };
+
+/* The signals that would end the process (HUP, INT, QUIT, PIPE, ALRM, TERM,
+ * USR1, USR2, XCPU, XFSZ, VTALRM, PROF, IO, PWR) and are not ignored (INT
+ * and TERM even then): the caller blocks them during a render, which then stops between blocks when
+ * one is pending and leaves no file. (SIGKILL cannot be blocked: the file
+ * has no name until it is complete, where the filesystem has O_TMPFILE.) */
+void render_stop_signals(sigset_t *set);
+/* The first of those signals pending, or 0. */
+int render_pending_signal(void);
 
 /* Render routine number `routine` of cfg to out_path. progress: draw a
  * progress bar on stderr. Returns 0, or -1 with err filled (no file left). */

@@ -32,6 +32,9 @@ struct sink {
  * leaves a partial file that looks complete. NULL with err filled on error
  * (unknown extension lists the known ones). */
 struct sink *sink_file_open(const char *path, char *err, size_t errlen);
+/* For tests: true makes sink_file_open use a named temporary file, as on a
+ * filesystem without O_TMPFILE. */
+extern bool sink_file_named_temp;
 
 /* PortAudio sink: live output, normally ALSA "default" -> PulseAudio or
  * PipeWire.

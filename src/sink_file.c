@@ -1,6 +1,10 @@
 /* sink_file.c: the file sink: WAV, FLAC or Ogg Vorbis through libsndfile,
- * written to a hidden temporary file beside the target and renamed into place
- * only when everything (every write, sf_close, fsync) succeeded.
+ * written to an unnamed file (O_TMPFILE) in the target's directory and linked
+ * into place only when everything (every write, sf_close, fsync) succeeded:
+ * however the process ends before that, even by SIGKILL, no file is left.
+ * Where the filesystem has no O_TMPFILE (or /proc is missing), a hidden
+ * temporary file beside the target is renamed into place instead; it is
+ * removed on every failure the process lives through.
  *
  * libsndfile does its I/O through our callbacks (sf_open_virtual), which
  * record the first failed write: its Vorbis writer ignores write errors, so
@@ -45,7 +49,9 @@ struct file_sink {
 	struct sink base;
 	SNDFILE *sf;
 	int fd;
-	char *path, *tmp;
+	char *path;
+	char *tmp;    /* name of the temporary file; NULL while it has none */
+	bool unnamed; /* fd is an O_TMPFILE file, linked in at the end */
 	bool failed;
 	int io_errno;      /* first failed write or seek, 0 = none */
 	off_t off;         /* file offset, as our callbacks moved it */
@@ -291,6 +297,54 @@ static void sync_dir(const char *path)
 	free(dir);
 }
 
+/* A name for a temporary file beside path: ".NAME.XXXXXX", XXXXXX random. */
+static char *temp_name(const char *path, bool template_only)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *t = xasprintf("%.*s.%s.XXXXXX", (int)(base - path), path, base);
+
+	if (!template_only) {
+		static const char chars[] = "abcdefghijklmnopqrstuvwxyz"
+					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+		unsigned char rnd[6];
+		char *x = t + strlen(t) - 6;
+
+		if (getentropy(rnd, sizeof(rnd)) < 0)
+			for (size_t i = 0; i < sizeof(rnd); i++)
+				rnd[i] = (unsigned char)(rand() ^ getpid());
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			x[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+	}
+	return t;
+}
+
+/* Give the unnamed file its name: linked straight to the target where that
+ * does not exist yet, else linked to a temporary name and renamed over it
+ * (link cannot replace a file). Returns 0, or -1 with errno. */
+static int link_unnamed(struct file_sink *fs)
+{
+	char proc[64];
+
+	/* Linking an O_TMPFILE file by its descriptor (AT_EMPTY_PATH) takes
+	 * CAP_DAC_READ_SEARCH; through /proc it takes nothing. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fs->fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, fs->path, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	for (int tries = 0; tries < 100; tries++) {
+		fs->tmp = temp_name(fs->path, false);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, fs->tmp, AT_SYMLINK_FOLLOW) == 0)
+			return 0; /* file_close renames it into place */
+		free(fs->tmp);
+		fs->tmp = NULL;
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 static int file_close(struct sink *s, bool ok, char *err, size_t errlen)
 {
 	struct file_sink *fs = (struct file_sink *)s;
@@ -316,13 +370,21 @@ static int file_close(struct sink *s, bool ok, char *err, size_t errlen)
 			 strerror(errno));
 		fs->failed = true;
 	}
+	/* The unnamed file is linked while its descriptor is open. */
+	if (ok && !fs->failed && fs->unnamed && link_unnamed(fs) < 0) {
+		snprintf(fs->error, sizeof(fs->error), "%s: linking the file into place: %s",
+			 fs->path, strerror(errno));
+		fs->failed = true;
+	}
 	if (close(fs->fd) < 0 && ok && !fs->failed) {
 		snprintf(fs->error, sizeof(fs->error), "%s: close: %s", fs->path,
 			 strerror(errno));
 		fs->failed = true;
+		if (fs->unnamed && !fs->tmp)
+			unlink(fs->path); /* linked straight into place */
 	}
 	if (ok && !fs->failed) {
-		if (rename(fs->tmp, fs->path) < 0) {
+		if (fs->tmp && rename(fs->tmp, fs->path) < 0) {
 			snprintf(fs->error, sizeof(fs->error), "%s: renaming %s into place: %s",
 				 fs->path, fs->tmp, strerror(errno));
 			fs->failed = true;
@@ -330,7 +392,7 @@ static int file_close(struct sink *s, bool ok, char *err, size_t errlen)
 			sync_dir(fs->path);
 		}
 	}
-	if (!ok || fs->failed)
+	if ((!ok || fs->failed) && fs->tmp)
 		unlink(fs->tmp);
 	e = ok && fs->failed ? -1 : 0;
 	if (e && err)
@@ -341,6 +403,8 @@ static int file_close(struct sink *s, bool ok, char *err, size_t errlen)
 	free(fs);
 	return e;
 }
+
+bool sink_file_named_temp;
 
 static const struct sink_ops file_ops = {
 	.name = "file",
@@ -355,6 +419,7 @@ struct sink *sink_file_open(const char *path, char *err, size_t errlen)
 	const char *base = slash ? slash + 1 : path;
 	SF_INFO info = { .samplerate = BC_RATE, .channels = 1 };
 	struct file_sink *fs;
+	char *dir;
 	size_t i;
 
 	for (i = 0; dot && dot > base && i < sizeof(formats) / sizeof(formats[0]); i++)
@@ -376,17 +441,28 @@ struct sink *sink_file_open(const char *path, char *err, size_t errlen)
 	fs = xcalloc(1, sizeof(*fs));
 	fs->base.ops = &file_ops;
 	fs->path = xstrdup(path);
-	fs->tmp = xasprintf("%.*s.%s.XXXXXX", (int)(base - path), path, base);
-	fs->fd = mkstemp(fs->tmp);
-	if (fs->fd < 0) {
-		snprintf(err, errlen, "%s: cannot create a file there: %s", path,
-			 strerror(errno));
-		goto fail;
-	}
-	/* mkstemp makes it 0600; give the result the usual mode. */
-	if (fchmod(fs->fd, 0666 & ~current_umask()) < 0) {
-		snprintf(err, errlen, "%s: chmod: %s", path, strerror(errno));
-		goto fail_fd;
+	/* An unnamed file in the target's directory, with the usual mode (the
+	 * umask applies); a named temporary file where that is not possible. */
+	dir = base > path ? xstrndup(path, (size_t)(base - path)) : xstrdup(".");
+	fs->fd = sink_file_named_temp ? -1 : open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+	free(dir);
+	if (fs->fd >= 0 && access("/proc/self/fd", X_OK) == 0) {
+		fs->unnamed = true;
+	} else {
+		if (fs->fd >= 0)
+			close(fs->fd);
+		fs->tmp = temp_name(path, true);
+		fs->fd = mkstemp(fs->tmp);
+		if (fs->fd < 0) {
+			snprintf(err, errlen, "%s: cannot create a file there: %s", path,
+				 strerror(errno));
+			goto fail;
+		}
+		/* mkstemp makes it 0600; give the result the usual mode. */
+		if (fchmod(fs->fd, 0666 & ~current_umask()) < 0) {
+			snprintf(err, errlen, "%s: chmod: %s", path, strerror(errno));
+			goto fail_fd;
+		}
 	}
 	fs->sf = sf_open_virtual(&vio, SFM_WRITE, &info, fs);
 	if (!fs->sf) {
@@ -407,7 +483,8 @@ struct sink *sink_file_open(const char *path, char *err, size_t errlen)
 
 fail_fd:
 	close(fs->fd);
-	unlink(fs->tmp);
+	if (fs->tmp)
+		unlink(fs->tmp);
 fail:
 	free(fs->path);
 	free(fs->tmp);

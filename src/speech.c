@@ -140,6 +140,11 @@ static void __attribute__((noreturn)) worker_child(const int sv[2], pid_t parent
 	sa.sa_handler = SIG_DFL;
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &sa, NULL); /* fails harmlessly for KILL, STOP */
+	/* The worker writes no file, but eSpeak NG's audio setup makes shared
+	 * memory (PulseAudio's pool, an ftruncate in /dev/shm): under a file
+	 * size limit (ulimit -f) that must fail with EFBIG, not kill it. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGXFSZ, &sa, NULL);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(1);

@@ -80,21 +80,82 @@ if [ ! -e "$tmp/s.mp3" ]; then echo "ok: no file for a failed render"; else
 	echo "FAIL: failed render left a file"; failures=$((failures + 1)); fi
 expect 64 "render without -o" -- "$BACKCOACH" render
 
-# Ctrl-C half-way through a render leaves nothing behind.
-"$BACKCOACH" --config "$TEST_DATA/render-long.ini" render -o "$tmp/long.flac" >/dev/null 2>&1 &
+# Is process $1 writing a file in directory $2? The file being rendered has
+# no name (O_TMPFILE: /proc shows "DIR/#INODE (deleted)"), or a hidden one
+# where the filesystem cannot do that.
+writing_in() {
+	for fd in /proc/"$1"/fd/*; do
+		case $(readlink "$fd" 2>/dev/null) in "$2"/*) return 0 ;; esac
+	done
+	return 1
+}
+
+# render_signal SIGNAL CODE: a render half-way through gets SIGNAL, exits
+# with CODE (128 + the signal's number) and leaves nothing behind. Started
+# with every signal at its default (a shell starts background jobs with
+# SIGINT and SIGQUIT ignored), as from a terminal.
+render_signal() {
+	rm -rf "$tmp/sig" && mkdir "$tmp/sig"
+	env --default-signal "$BACKCOACH" --config "$TEST_DATA/render-long.ini" render -o "$tmp/sig/long.flac" \
+		>/dev/null 2>"$tmp/sig.err" &
+	pid=$!
+	i=0
+	while [ $i -lt 200 ] && ! writing_in $pid "$tmp/sig"; do
+		sleep 0.05; i=$((i + 1))
+	done
+	kill -"$1" $pid
+	wait $pid
+	code=$?
+	count=$((count + 1))
+	left=$(ls -A "$tmp/sig")
+	if [ $i -lt 200 ] && [ $code -eq "$2" ] && [ -z "$left" ]; then
+		echo "ok: render interrupted by SIG$1 (exit $code) left no file"
+	else
+		echo "FAIL: render and SIG$1: waited $i, exit $code (expected $2), left: $left"
+		sed 's/^/  stderr: /' "$tmp/sig.err" | head -5
+		failures=$((failures + 1))
+	fi
+}
+
+# Ctrl-C half-way through a render leaves nothing behind; so does every
+# other signal that ends the process, each named as what stopped it.
+render_signal INT 130
+contains "$tmp/sig.err" "long.flac: interrupted by SIGINT, no file written" "SIGINT is named"
+render_signal TERM 130
+for sig in HUP:1 QUIT:3 USR1:10 PIPE:13 ALRM:14 XCPU:24; do
+	num=${sig#*:} sig=${sig%:*}
+	render_signal $sig $((128 + num))
+	contains "$tmp/sig.err" "interrupted by SIG$sig, no file written" "SIG$sig is named"
+done
+# SIGKILL cannot be caught: the file has no name until it is complete.
+render_signal KILL 137
+# A closed terminal under nohup: SIGHUP is ignored, the render completes.
+rm -rf "$tmp/sig" && mkdir "$tmp/sig"
+nohup "$BACKCOACH" --config "$TEST_DATA/render-small.ini" render -o "$tmp/sig/s.wav" \
+	>/dev/null 2>&1 &
 pid=$!
 i=0
-while [ $i -lt 100 ] && [ "$(find "$tmp" -name '.long.flac*' | wc -l)" -eq 0 ]; do
-	sleep 0.05; i=$((i + 1))
-done
-kill -INT $pid
+while [ $i -lt 200 ] && ! writing_in $pid "$tmp/sig"; do sleep 0.01; i=$((i + 1)); done
+kill -HUP $pid 2>/dev/null
 wait $pid
 code=$?
 count=$((count + 1))
-if [ $i -lt 100 ] && [ $code -eq 130 ] && [ ! -e "$tmp/long.flac" ] &&
-	[ "$(find "$tmp" -name '.long.flac*' | wc -l)" -eq 0 ]; then
-	echo "ok: interrupted render (exit $code) left no file"
-else echo "FAIL: interrupted render left a file"; failures=$((failures + 1)); fi
+if [ $code -eq 0 ] && [ -s "$tmp/sig/s.wav" ]; then echo "ok: nohup render ignores SIGHUP"
+else echo "FAIL: nohup render: exit $code"; failures=$((failures + 1)); fi
+
+# The file size limit (ulimit -f) is a write error, reported as one, with no
+# file left; not a crashed synthesiser (eSpeak NG's audio setup in the
+# worker also meets the limit).
+rm -rf "$tmp/sig" && mkdir "$tmp/sig"
+expect 1 "render over the file size limit" -- sh -c \
+	"ulimit -f 100 && exec \"\$0\" --config \"\$1\" render -o \"\$2\"" \
+	"$BACKCOACH" "$TEST_DATA/render-long.ini" "$tmp/sig/long.wav"
+contains "$tmp/err" "long.wav: write failed: File too large" "the file size limit is named"
+count=$((count + 1))
+if grep -q "crashed" "$tmp/err" || [ -n "$(ls -A "$tmp/sig")" ]; then
+	echo "FAIL: file size limit: $(cat "$tmp/err"); left: $(ls -A "$tmp/sig")"
+	failures=$((failures + 1))
+else echo "ok: file size limit: no crash reported, no file left"; fi
 
 # shellcheck disable=SC2086
 expect 0 "list" -- "$BACKCOACH" $cfg list

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audio.h"
@@ -274,6 +275,16 @@ START_TEST(discard)
 	struct sink *k;
 	FILE *f;
 
+	/* The file being written has no name (O_TMPFILE: /tmp has it)... */
+	k = sink_file_open(path_of("out.wav"), err, sizeof(err));
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(k->ops->write(k, s, 5000), 0);
+	ck_assert_int_eq(dir_entries(names, sizeof(names)), 0);
+	ck_assert_int_eq(k->ops->close(k, false, NULL, 0), 0);
+	ck_assert_int_eq(dir_entries(names, sizeof(names)), 0);
+
+	/* ... or, without O_TMPFILE, a hidden name that goes with it. */
+	sink_file_named_temp = true;
 	k = sink_file_open(path_of("out.wav"), err, sizeof(err));
 	ck_assert_ptr_nonnull(k);
 	ck_assert_int_eq(k->ops->write(k, s, 5000), 0);
@@ -281,6 +292,7 @@ START_TEST(discard)
 	ck_assert_int_eq(names[0], '.');
 	ck_assert_int_eq(k->ops->close(k, false, NULL, 0), 0);
 	ck_assert_int_eq(dir_entries(names, sizeof(names)), 0);
+	sink_file_named_temp = false;
 
 	f = fopen(path_of("out.flac"), "w");
 	fputs("old", f);
@@ -297,6 +309,69 @@ START_TEST(discard)
 	/* ... and replaced only by a complete render. */
 	write_all(path_of("out.flac"), s, 5000);
 	free(read_back(path_of("out.flac"), &(SF_INFO){ 0 }));
+	free(s);
+}
+END_TEST
+
+/* A process killed outright (SIGKILL, no cleanup at all) half-way through
+ * writing leaves nothing: the file has no name until it is complete. The
+ * named-temp-file fallback is tested too, which SIGKILL does leave behind:
+ * that is the case O_TMPFILE is for. */
+START_TEST(killed_leaves_nothing)
+{
+	char names[256];
+
+	for (int named = 0; named < 2; named++) {
+		int fds[2], status;
+		char c;
+		pid_t pid;
+
+		ck_assert_int_eq(pipe(fds), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			float *s = signal_make(BC_RATE);
+			char err[512];
+			struct sink *k;
+
+			sink_file_named_temp = named;
+			k = sink_file_open(path_of(fmts[_i].name), err, sizeof(err));
+			if (!k || k->ops->write(k, s, BC_RATE) < 0)
+				_exit(1);
+			(void)!write(fds[1], "w", 1);
+			for (;;)
+				pause(); /* killed here, mid-file */
+		}
+		close(fds[1]);
+		ck_assert_int_eq(read(fds[0], &c, 1), 1);
+		close(fds[0]);
+		kill(pid, SIGKILL);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		if (!named) {
+			ck_assert_int_eq(dir_entries(names, sizeof(names)), 0);
+		} else {
+			ck_assert_int_eq(dir_entries(names, sizeof(names)), 1);
+			ck_assert_int_eq(names[0], '.');
+		}
+	}
+}
+END_TEST
+
+/* Without O_TMPFILE the file is complete and alone too: committed by a
+ * rename, over an old file as well. */
+START_TEST(named_fallback)
+{
+	float *s = signal_make(5000);
+	char names[256];
+
+	sink_file_named_temp = true;
+	write_all(path_of(fmts[_i].name), s, 5000);
+	write_all(path_of(fmts[_i].name), s, 5000);
+	sink_file_named_temp = false;
+	ck_assert_int_eq(dir_entries(names, sizeof(names)), 1);
+	ck_assert_str_eq(names, fmts[_i].name);
+	free(read_back(path_of(fmts[_i].name), &(SF_INFO){ 0 }));
 	free(s);
 }
 END_TEST
@@ -370,6 +445,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, wav_matches_libsndfile);
 	tcase_add_test(tc, unknown_extension);
 	tcase_add_test(tc, discard);
+	tcase_add_loop_test(tc, killed_leaves_nothing, 0, 3);
+	tcase_add_loop_test(tc, named_fallback, 0, 3);
 	tcase_add_test(tc, unwritable_directory);
 	tcase_add_loop_test(tc, write_failure, 0, 3);
 	suite_add_tcase(s, tc);
