@@ -15,6 +15,7 @@
 #include "play.h"
 #include "log.h"
 #include "render.h"
+#include "voice_speech.h"
 #include "routine.h"
 #include "speech.h"
 #include "util.h"

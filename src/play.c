@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "daemon.h"
 #include "log.h"
-#include "sink.h"
+#include "sink_pa.h"
 
 int play_run(const char *config_path, const char *routine)
 {

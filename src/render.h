@@ -12,17 +12,6 @@
 #include "sink.h"
 #include "speech.h"
 
-/* Binds a synthesiser to the voice of one routine: the measure function the
- * compiler needs and the speech source the mixer needs. */
-struct voice_speech {
-	struct speech *sp;
-	struct speech_voice voice;
-	double seconds; /* time spent synthesising, for the benchmark */
-};
-int64_t voice_speech_measure(void *ctx, const char *text, char *err,
-			     size_t errlen);
-struct speech_source voice_speech_source(struct voice_speech *vs);
-
 struct render_stats {
 	double compile_s, speech_s, mix_s, encode_s, total_s;
 	int64_t samples;

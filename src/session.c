@@ -1,23 +1,19 @@
-/* session.c: one playback: a worker thread mixes the timeline ahead into the
- * PortAudio sink's queue (QUEUE_MS deep); pause, resume, skip and stop act
- * on that queue at once.
+/* session.c: one playback: a worker thread mixes the timeline ahead into a
+ * live sink's queue (QUEUE_MS deep); pause, resume, skip and stop act on
+ * that queue at once.
  *
  * The worker is the only thread that touches the synthesiser (through the
  * mixer's speech source) and the mixer while the session lives. Requests
  * come from the main thread through a mutex-protected struct and a condition
  * variable; the audio callback is the sink's (sink_pa.c): it only copies
- * from a lock-free ring. */
+ * from a lock-free ring. Everything the session does to the sink goes
+ * through sink.h, so tests play it into the null sink. */
 #include "session.h"
-
-#include "sink.h"
-
-#ifdef SINK_PA_LATENCY_MS /* the PortAudio sink is in the build */
 
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +22,7 @@
 
 #include "log.h"
 #include "mixer.h"
-#include "sink.h"
+#include "sink_pa.h"
 #include "util.h"
 
 #define BLOCK 512             /* frames mixed at a time: 23 ms */
@@ -42,6 +38,9 @@
 /* While playing, the cache holds what is ahead and what plays: a clip in
  * use must not be evicted by a prefetch. */
 #define SESSION_CACHE_BUDGET (24u << 20)
+/* The timeline all written, the queue plays out while requests still act
+ * on it; a sink that plays nothing for this long is left to close. */
+#define TAIL_STALL_MS 1000
 #define END_TONE_MS 120       /* the end tone: a short falling glide */
 #define END_TONE_F0 660.0f
 #define END_TONE_F1 440.0f
@@ -82,7 +81,7 @@ static int64_t heard_pos(struct session *s)
 	int64_t pos = s->base_pos;
 
 	if (s->sink)
-		pos += sink_pa_played(s->sink) - s->base_played;
+		pos += sink_played(s->sink) - s->base_played;
 	if (pos > s->spec.tl->length)
 		pos = s->spec.tl->length;
 	s->heard = pos;
@@ -114,7 +113,7 @@ static int write_end_tone(struct sink *sink)
 		ph += 2 * M_PI * f / BC_RATE;
 		tone[i] = (float)(END_TONE_GAIN * edge * sin(ph));
 	}
-	return sink->ops->write(sink, tone, N);
+	return sink_write(sink, tone, N);
 }
 
 /* Synthesise the next speech cue starting before upto, if any, so the mixer
@@ -151,166 +150,285 @@ static int next_step(const struct timeline *tl, int64_t pos)
 	return -1;
 }
 
+/* What the worker does next, after taking the requests. */
+enum turn { TURN_WRITE, TURN_SKIPPED, TURN_STOP, TURN_END };
+
+/* The worker's own state between turns. */
+struct work {
+	struct mixer *mx;
+	struct sink *sink;
+	float buf[BLOCK];
+	size_t n;                /* frames mixed in buf, 0: the end */
+	unsigned skips_done;
+	size_t next_speech;
+	int64_t written;         /* frames written since the last seek */
+	bool stop_tone, faded;   /* TURN_STOP: how */
+};
+
+/* Open the sink through the spec's opener (PortAudio by default) and
+ * publish it. 0 or -1 with err filled. */
+static int open_sink(struct session *s, struct work *w, char *err,
+		     size_t errlen)
+{
+	const struct config *cfg = s->spec.cfg;
+	const struct sink_opener *op =
+		s->spec.opener.open ? &s->spec.opener : &sink_pa_opener;
+
+	w->sink = op->open(op->ctx, cfg->audio.device, cfg->audio.latency_ms,
+			   err, errlen);
+	if (!w->sink)
+		return -1;
+	sink_set_queue(w->sink, QUEUE_MS);
+	pthread_mutex_lock(&s->lock);
+	s->sink = w->sink;
+	snprintf(s->device, sizeof(s->device), "%s", sink_device(w->sink));
+	s->latency_s = sink_latency_ms(w->sink) / 1000;
+	s->base_played = sink_played(w->sink);
+	s->state = SESSION_PLAYING;
+	pthread_mutex_unlock(&s->lock);
+	log_info("playing %s on %s (latency %.0f ms)", s->spec.name, s->device,
+		 s->latency_s * 1000);
+	return 0;
+}
+
+/* Skip to the step after what is heard now: drop what is queued (and the
+ * block mixed before the skip) and mix on from there. Lock held. Returns
+ * TURN_END past the last step. */
+static enum turn skip_locked(struct session *s, struct work *w)
+{
+	int st = next_step(s->spec.tl, heard_pos(s));
+
+	w->skips_done = s->skips;
+	sink_flush(w->sink);
+	if (st < 0) /* past the last step: that is the end */
+		return TURN_END;
+	mixer_seek(w->mx, s->spec.tl->steps[st].at);
+	w->next_speech = 0;
+	w->written = 0;
+	s->base_pos = s->spec.tl->steps[st].at;
+	s->base_played = sink_played(w->sink);
+	log_info("skipped to step %d: %s", st + 1, s->spec.tl->steps[st].name);
+	return TURN_SKIPPED;
+}
+
+/* Take the requests: wait while paused, resume, skip, or stop. A request
+ * that came while we mixed or synthesised was carried out on the sink by
+ * the caller already (see session_stop); we finish it. */
+static enum turn take_requests(struct session *s, struct work *w)
+{
+	enum turn t = TURN_WRITE;
+
+	pthread_mutex_lock(&s->lock);
+	heard_pos(s);
+	while (s->want_pause && !s->want_stop && s->skips == w->skips_done) {
+		if (s->state != SESSION_PAUSED) {
+			sink_pause(w->sink);
+			s->state = SESSION_PAUSED;
+		}
+		pthread_cond_wait(&s->cond, &s->lock);
+	}
+	/* Resumed (maybe by the caller already), or stopping: the sink may
+	 * have been paused by either of us. */
+	if (!s->want_pause || s->want_stop) {
+		if (sink_paused(w->sink))
+			sink_resume(w->sink);
+		if (s->state == SESSION_PAUSED)
+			s->state = SESSION_PLAYING;
+	}
+	w->stop_tone = s->stop_tone;
+	w->faded = s->faded;
+	if (s->want_stop)
+		t = TURN_STOP;
+	else if (s->skips != w->skips_done)
+		t = skip_locked(s, w);
+	s->writing = t == TURN_WRITE;
+	pthread_mutex_unlock(&s->lock);
+	return t;
+}
+
+/* Stopping: fade what is queued (unless the caller did), then the end
+ * tone. Returns whether close should drain (ok) rather than fade again. */
+static bool stop_sink(struct session *s, struct work *w, char *err,
+		      size_t errlen)
+{
+	set_state(s, SESSION_ENDING);
+	if (!w->stop_tone) {
+		/* close(ok = false) fades out quickly; a queue faded already
+		 * is drained instead (a second fade would start again from
+		 * full level). */
+		return w->faded;
+	}
+	if (!w->faded)
+		sink_fade(w->sink);
+	if (write_end_tone(w->sink) < 0)
+		snprintf(err, errlen, "audio: %s", sink_error(w->sink));
+	return true;
+}
+
+/* Write the block mixed last, then mix the next one (synthesising speech
+ * ahead between blocks). 0, or -1 with err filled: the device is gone. */
+static int write_block(struct session *s, struct work *w, char *err,
+		       size_t errlen)
+{
+	int wr = sink_write(w->sink, w->buf, w->n);
+
+	pthread_mutex_lock(&s->lock);
+	s->writing = false;
+	pthread_mutex_unlock(&s->lock);
+	if (wr < 0) {
+		snprintf(err, errlen, "audio: %s", sink_error(w->sink));
+		return -1;
+	}
+	w->written += (int64_t)w->n;
+	if (!sink_alive(w->sink)) {
+		snprintf(err, errlen, "audio: the device or sound server went away");
+		return -1;
+	}
+	prefetch(s, &w->next_speech, mixer_pos(w->mx),
+		 mixer_pos(w->mx) + BC_MS_TO_SAMPLES(LOOKAHEAD_MS),
+		 w->written - (sink_played(w->sink) - s->base_played));
+	w->n = mixer_render(w->mx, w->buf, BLOCK);
+	return 0;
+}
+
+/* Wait on the session's condition for at most ms (lock held). */
+static void wait_ms(struct session *s, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms * 1000000;
+	ts.tv_sec += ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+}
+
+/* The timeline is all written: let the queue (up to QUEUE_MS) play out
+ * while pause, skip and stop still act on it, as they do during the
+ * routine. Returns TURN_END once played out (or when the sink stopped
+ * playing: close drains the rest), TURN_SKIPPED or TURN_STOP. */
+static enum turn drain_tail(struct session *s, struct work *w)
+{
+	int64_t last = -1;
+	double since = util_now();
+	enum turn t = TURN_END;
+
+	sink_idle(w->sink); /* running dry from here is not an underflow */
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		int64_t played = sink_played(w->sink) - s->base_played;
+
+		heard_pos(s);
+		w->stop_tone = s->stop_tone;
+		w->faded = s->faded;
+		if (s->want_stop) {
+			t = TURN_STOP;
+			break;
+		}
+		if (s->skips != w->skips_done) {
+			t = skip_locked(s, w);
+			break;
+		}
+		if (s->want_pause) {
+			if (s->state != SESSION_PAUSED) {
+				sink_pause(w->sink);
+				s->state = SESSION_PAUSED;
+			}
+			pthread_cond_wait(&s->cond, &s->lock);
+			since = util_now();
+			continue;
+		}
+		if (sink_paused(w->sink))
+			sink_resume(w->sink);
+		if (s->state == SESSION_PAUSED)
+			s->state = SESSION_PLAYING;
+		if (played >= w->written)
+			break;
+		if (played != last) {
+			last = played;
+			since = util_now();
+		} else if (util_now() - since > TAIL_STALL_MS / 1000.0) {
+			break;
+		}
+		wait_ms(s, 20);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return t;
+}
+
+/* Play until the end, a stop or a failure. *ok: close should drain. */
+static enum session_result play(struct session *s, struct work *w, bool *ok,
+				char *err, size_t errlen)
+{
+	for (;;) {
+		enum turn t = w->n == 0 ? drain_tail(s, w) : take_requests(s, w);
+
+		switch (t) {
+		case TURN_END:
+			*ok = true;
+			return SESSION_DONE;
+		case TURN_SKIPPED:
+			w->n = mixer_render(w->mx, w->buf, BLOCK);
+			continue;
+		case TURN_STOP:
+			*ok = stop_sink(s, w, err, errlen);
+			return SESSION_STOPPED;
+		case TURN_WRITE:
+			break;
+		}
+		if (write_block(s, w, err, errlen) < 0)
+			return SESSION_FAILED;
+	}
+}
+
+/* Close the sink: drain what is queued (the end tone, the routine's tail)
+ * so it is heard; on failure, throw it away. */
+static enum session_result close_sink(struct session *s, struct work *w,
+				      bool ok, enum session_result res,
+				      char *err, size_t errlen)
+{
+	char cerr[200];
+
+	pthread_mutex_lock(&s->lock);
+	heard_pos(s);
+	s->sink = NULL;
+	pthread_mutex_unlock(&s->lock);
+	log_info("%s on %s: %u output underflows", s->spec.name, s->device,
+		 sink_underflows(w->sink));
+	sink_idle(w->sink);
+	if (sink_close(w->sink, ok, cerr, sizeof(cerr)) < 0 && ok &&
+	    res != SESSION_STOPPED) {
+		snprintf(err, errlen, "audio: %s", cerr);
+		res = SESSION_FAILED;
+	}
+	w->sink = NULL;
+	return res;
+}
+
 static void *worker(void *arg)
 {
 	struct session *s = arg;
-	const struct config *cfg = s->spec.cfg;
-	struct mixer *mx = NULL;
-	struct sink *sink = NULL;
-	float buf[BLOCK];
+	struct work *w = xcalloc(1, sizeof(*w));
 	char err[256] = "";
 	bool ok = false;
-	unsigned skips_done = 0;
-	size_t next_speech = 0;
-	int64_t written = 0; /* frames written since the last seek */
 	enum session_result res = SESSION_FAILED;
 
 	speech_set_cache_budget(s->spec.vs.sp, SESSION_CACHE_BUDGET);
 	/* Mix the first block before the stream starts, so the first cue is
 	 * there the moment the device runs. */
-	mx = mixer_new(s->spec.tl, cfg, voice_speech_source(&s->spec.vs), err,
-		       sizeof(err));
-	if (!mx)
-		goto out;
-	size_t n = mixer_render(mx, buf, BLOCK);
-
-	/* PortAudio stays initialised between sessions (a trigger then costs
-	 * no device enumeration); sink_pa_open initialises it again by itself
-	 * when the sound server went away since. */
-	if (sink_pa_init(err, sizeof(err)) < 0)
-		goto out;
-	sink = sink_pa_open(cfg->audio.device, cfg->audio.latency_ms, err,
-			    sizeof(err));
-	if (!sink)
-		goto out;
-	sink_pa_set_queue(sink, QUEUE_MS);
-	pthread_mutex_lock(&s->lock);
-	s->sink = sink;
-	snprintf(s->device, sizeof(s->device), "%s", sink_pa_device(sink));
-	s->latency_s = sink_pa_latency_ms(sink) / 1000;
-	s->base_played = sink_pa_played(sink);
-	s->state = SESSION_PLAYING;
-	pthread_mutex_unlock(&s->lock);
-	log_info("playing %s on %s (latency %.0f ms)", s->spec.name, s->device,
-		 s->latency_s * 1000);
-
-	/* Each turn: take the requests, then write the block mixed last. A
-	 * request that came while we mixed or synthesised was carried out on
-	 * the sink by the caller already (see session_stop); we finish it. */
-	for (;;) {
-		bool stop, tone, faded;
-		int wr;
-
-		if (n == 0) { /* the end of the timeline */
-			res = SESSION_DONE;
-			ok = true;
-			break;
-		}
-		pthread_mutex_lock(&s->lock);
-		heard_pos(s);
-		while (s->want_pause && !s->want_stop && s->skips == skips_done) {
-			if (s->state != SESSION_PAUSED) {
-				sink_pa_pause(sink);
-				s->state = SESSION_PAUSED;
-			}
-			pthread_cond_wait(&s->cond, &s->lock);
-		}
-		/* Resumed (maybe by the caller already), or stopping: the
-		 * sink may have been paused by either of us. */
-		if (!s->want_pause || s->want_stop) {
-			if (sink_pa_paused(sink))
-				sink_pa_resume(sink);
-			if (s->state == SESSION_PAUSED)
-				s->state = SESSION_PLAYING;
-		}
-		stop = s->want_stop;
-		tone = s->stop_tone;
-		faded = s->faded;
-		if (!stop && s->skips != skips_done) {
-			int64_t pos = heard_pos(s);
-			int st = next_step(s->spec.tl, pos);
-			skips_done = s->skips;
-			sink_pa_flush(sink);
-			if (st < 0) { /* past the last step: that is the end */
-				pthread_mutex_unlock(&s->lock);
-				res = SESSION_DONE;
-				ok = true;
-				break;
-			}
-			/* The block mixed before the skip is dropped too. */
-			mixer_seek(mx, s->spec.tl->steps[st].at);
-			next_speech = 0;
-			written = 0;
-			s->base_pos = s->spec.tl->steps[st].at;
-			s->base_played = sink_pa_played(sink);
-			log_info("skipped to step %d: %s", st + 1,
-				 s->spec.tl->steps[st].name);
-			pthread_mutex_unlock(&s->lock);
-			n = mixer_render(mx, buf, BLOCK);
-			continue;
-		}
-		s->writing = !stop;
-		pthread_mutex_unlock(&s->lock);
-		if (stop) {
-			set_state(s, SESSION_ENDING);
-			res = SESSION_STOPPED;
-			if (!tone) {
-				/* close(ok = false) fades out quickly; a queue
-				 * faded already is drained instead (a second
-				 * fade would start again from full level). */
-				ok = faded;
-				break;
-			}
-			if (!faded)
-				sink_pa_fade_out(sink);
-			if (write_end_tone(sink) < 0)
-				snprintf(err, sizeof(err), "audio: %s",
-					 sink->ops->error(sink));
-			ok = true;
-			break;
-		}
-		wr = sink->ops->write(sink, buf, n);
-		pthread_mutex_lock(&s->lock);
-		s->writing = false;
-		pthread_mutex_unlock(&s->lock);
-		if (wr < 0) {
-			snprintf(err, sizeof(err), "audio: %s", sink->ops->error(sink));
-			break;
-		}
-		written += (int64_t)n;
-		if (!sink_pa_alive(sink)) {
-			snprintf(err, sizeof(err),
-				 "audio: the device or sound server went away");
-			break;
-		}
-		prefetch(s, &next_speech, mixer_pos(mx),
-			 mixer_pos(mx) + BC_MS_TO_SAMPLES(LOOKAHEAD_MS),
-			 written - (sink_pa_played(sink) - s->base_played));
-		n = mixer_render(mx, buf, BLOCK);
-	}
-	if (res != SESSION_FAILED)
-		set_state(s, SESSION_ENDING);
-out:
-	pthread_mutex_lock(&s->lock);
-	if (sink)
-		heard_pos(s);
-	s->sink = NULL;
-	pthread_mutex_unlock(&s->lock);
-	if (sink)
-		log_info("%s on %s: %u output underflows", s->spec.name, s->device,
-			 sink_pa_underflows(sink));
-	if (sink) {
-		char cerr[200];
-		sink_pa_idle(sink);
-		/* Drain what is queued (the end tone, the routine's tail) so it
-		 * is heard; on failure, throw it away. */
-		if (sink->ops->close(sink, ok, cerr, sizeof(cerr)) < 0 && ok &&
-		    res != SESSION_STOPPED) {
-			snprintf(err, sizeof(err), "audio: %s", cerr);
-			res = SESSION_FAILED;
+	w->mx = mixer_new(s->spec.tl, s->spec.cfg, voice_speech_source(&s->spec.vs),
+			  err, sizeof(err));
+	if (w->mx) {
+		w->n = mixer_render(w->mx, w->buf, BLOCK);
+		if (open_sink(s, w, err, sizeof(err)) == 0) {
+			res = play(s, w, &ok, err, sizeof(err));
+			if (res != SESSION_FAILED)
+				set_state(s, SESSION_ENDING);
+			res = close_sink(s, w, ok, res, err, sizeof(err));
 		}
 	}
-	mixer_free(mx);
+	mixer_free(w->mx);
+	free(w);
 	pthread_mutex_lock(&s->lock);
 	s->result = res;
 	snprintf(s->err, sizeof(s->err), "%s", err[0] ? err : "failed");
@@ -360,7 +478,7 @@ void session_pause(struct session *s, bool pause)
 	 * paused, the sink would never take the rest of it, and the worker
 	 * would not come back to see a stop; it pauses right after. */
 	if (s->sink && !s->writing && !s->want_stop)
-		pause ? sink_pa_pause(s->sink) : sink_pa_resume(s->sink);
+		pause ? sink_pause(s->sink) : sink_resume(s->sink);
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -383,7 +501,7 @@ void session_skip(struct session *s)
 	/* Drop what is queued now, unless the worker is writing a block (it
 	 * flushes then, right after, for an exact cut). */
 	if (s->sink && !s->writing && !s->want_stop)
-		sink_pa_flush(s->sink);
+		sink_flush(s->sink);
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -394,10 +512,10 @@ void session_stop(struct session *s, bool tone)
 	if (!s->want_stop) {
 		s->stop_tone = tone;
 		/* Fade out now, unless the worker is writing a block (it fades
-		 * then, right after): silent within SINK_PA_FADE_MS even while
+		 * then, right after): silent within SINK_FADE_MS even while
 		 * it synthesises a long utterance. */
 		if (s->sink && !s->writing) {
-			sink_pa_fade_out(s->sink);
+			sink_fade(s->sink);
 			s->faded = true;
 		}
 	}
@@ -419,7 +537,7 @@ void session_info(const struct session *cs, struct session_info *info)
 	info->step = timeline_step_at(s->spec.tl, info->pos);
 	snprintf(info->device, sizeof(info->device), "%s", s->device);
 	info->latency_s = s->latency_s;
-	info->underflows = s->sink ? sink_pa_underflows(s->sink) : 0;
+	info->underflows = s->sink ? sink_underflows(s->sink) : 0;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -439,5 +557,3 @@ enum session_result session_join(struct session *s, int64_t *heard, char *err,
 	free(s);
 	return res;
 }
-
-#endif

@@ -1,5 +1,6 @@
-/* session.h: one playback: a worker thread mixing a timeline ahead into the
- * PortAudio sink, with pause, resume, skip and stop. */
+/* session.h: one playback: a worker thread mixing a timeline ahead into a
+ * live sink (PortAudio, or the null sink in tests), with pause, resume,
+ * skip and stop. */
 #ifndef BC_SESSION_H
 #define BC_SESSION_H
 
@@ -8,8 +9,9 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "render.h"
 #include "routine.h"
+#include "sink.h"
+#include "voice_speech.h"
 
 /* What to play. Everything pointed to must outlive the session (until
  * session_join). The synthesiser in vs.sp belongs to the session's thread
@@ -19,6 +21,9 @@ struct session_spec {
 	const struct timeline *tl;
 	struct voice_speech vs;       /* copied */
 	const char *name;             /* for log lines: the routine's name */
+	/* Opens the sink for [audio]; .open NULL: PortAudio
+	 * (sink_pa_opener). */
+	struct sink_opener opener;
 };
 
 enum session_result {

@@ -58,6 +58,7 @@ struct file_sink {
 	off_t written;     /* writeback started for [0, written) */
 	short *pcm;        /* WAV: converted samples not yet written, or NULL */
 	size_t n_pcm;
+	int64_t frames;    /* written so far: what a file has "played" */
 	char error[768];
 };
 
@@ -254,6 +255,7 @@ static int file_write(struct sink *s, const float *buf, size_t frames)
 
 	if (fs->failed)
 		return -1;
+	fs->frames += (int64_t)frames;
 	if (!fs->pcm) {
 		n = sf_writef_float(fs->sf, buf, (sf_count_t)frames);
 		if (write_failed(fs, n != (sf_count_t)frames) < 0)
@@ -406,11 +408,30 @@ static int file_close(struct sink *s, bool ok, char *err, size_t errlen)
 
 bool sink_file_named_temp;
 
+static int64_t file_played(const struct sink *s)
+{
+	return ((const struct file_sink *)s)->frames;
+}
+
+static bool file_alive(struct sink *s)
+{
+	return !((const struct file_sink *)s)->failed;
+}
+
+static const char *file_device(const struct sink *s)
+{
+	return ((const struct file_sink *)s)->path;
+}
+
+/* A file has no pause, queue or fade: it takes what is written. */
 static const struct sink_ops file_ops = {
 	.name = "file",
 	.write = file_write,
 	.close = file_close,
 	.error = file_error,
+	.played = file_played,
+	.alive = file_alive,
+	.device = file_device,
 };
 
 struct sink *sink_file_open(const char *path, char *err, size_t errlen)

@@ -1,5 +1,5 @@
 /* sink_pa.c: live output through PortAudio, fed by a lock-free ring. */
-#include "sink.h"
+#include "sink_pa.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -833,6 +833,19 @@ static const struct sink_ops sink_pa_ops = {
 	.write = sink_pa_write,
 	.close = sink_pa_close,
 	.error = sink_pa_error,
+	.pause = sink_pa_pause,
+	.resume = sink_pa_resume,
+	.paused = sink_pa_paused,
+	.flush = sink_pa_flush,
+	.fade = sink_pa_fade_out,
+	.drain = sink_pa_standby,
+	.played = sink_pa_played,
+	.idle = sink_pa_idle,
+	.alive = sink_pa_alive,
+	.set_queue = sink_pa_set_queue,
+	.underflows = sink_pa_underflows,
+	.device = sink_pa_device,
+	.latency_ms = sink_pa_latency_ms,
 };
 
 /* Open at BC_RATE; if the device refuses it, at its own rate, 48000 or
@@ -1076,3 +1089,18 @@ double sink_pa_rate(const struct sink *s)
 {
 	return ((const struct sink_pa *)s)->rate;
 }
+
+/* Sessions open their sink through this: PortAudio stays initialised
+ * between sessions (a trigger then costs no device enumeration); this
+ * initialises it if it is not, and sink_pa_open initialises it again by
+ * itself when the sound server went away since. */
+static struct sink *opener_open(void *ctx, const char *device,
+				int64_t latency_ms, char *err, size_t errlen)
+{
+	(void)ctx;
+	if (sink_pa_init(err, errlen) < 0)
+		return NULL;
+	return sink_pa_open(device, latency_ms, err, errlen);
+}
+
+const struct sink_opener sink_pa_opener = { .open = opener_open };

@@ -44,7 +44,7 @@
 
 #include "audio.h"
 #include "log.h"
-#include "sink.h"
+#include "sink_pa.h"
 #include "util.h"
 
 #define BLOCK 220 /* 10 ms at BC_RATE */

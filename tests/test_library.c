@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "render.h"
+#include "voice_speech.h"
 #include "routine.h"
 #include "speech.h"
 #include "state.h"
