@@ -80,6 +80,15 @@ if [ ! -e "$tmp/s.mp3" ]; then echo "ok: no file for a failed render"; else
 	echo "FAIL: failed render left a file"; failures=$((failures + 1)); fi
 expect 64 "render without -o" -- "$BACKCOACH" render
 
+# A FIFO named as the metronome sound: `check` answers at once with
+# FILE:LINE instead of waiting for a writer that never comes.
+mkdir -p "$tmp/fifo" && mkfifo "$tmp/fifo/tick.wav"
+printf '[metronome]\nsound = tick.wav\n' >"$tmp/fifo/backcoach.ini"
+expect 78 "check with a FIFO as the sound file" -- \
+	timeout 10 "$BACKCOACH" check "$tmp/fifo/backcoach.ini"
+contains "$tmp/err" "backcoach.ini:2: sound: \"$tmp/fifo/tick.wav\": not a regular file" \
+	"the FIFO is refused with FILE:LINE"
+
 # Is process $1 writing a file in directory $2? The file being rendered has
 # no name (O_TMPFILE: /proc shows "DIR/#INODE (deleted)"), or a hidden one
 # where the filesystem cannot do that.

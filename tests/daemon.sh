@@ -162,6 +162,29 @@ cp "$TEST_DATA/daemon-other.ini" "$T/cfg.ini"
 check "backcoach reload of a good config" -- "$BACKCOACH" reload
 check "the new default routine is in use" -- wait_status "^default routine: other" 1
 
+# ---- a FIFO named as the metronome sound, then as the config itself: the
+# reload is refused at once with FILE:LINE, never waits on the FIFO ----
+status_answers() { timeout 5 "$BACKCOACH" status >/dev/null 2>&1; }
+mkfifo "$T/tick.wav"
+sed 's/^volume = 60$/volume = 60\nsound = tick.wav/' "$TEST_DATA/daemon-other.ini" >"$T/cfg.ini"
+kill -HUP "$DPID"
+check "FIFO sound: status answers after a SIGHUP reload" -- status_answers
+check "FIFO sound: the reload names FILE:LINE" -- \
+	grep -q "$T/cfg.ini:8: sound: \"$T/tick.wav\": not a regular file" "$T/daemon.log"
+# (A daemon stuck opening the FIFO would be freed by a writer, so that a
+# regression fails here instead of hanging the suite.)
+timeout 1 sh -c ': >"$1"' sh "$T/tick.wav" 2>/dev/null
+timeout 5 "$BACKCOACH" reload >/dev/null 2>"$T/err"
+check "FIFO sound: backcoach reload refused (exit 1)" -- test $? -eq 1
+check "FIFO sound: backcoach reload says why" -- grep -q "tick.wav\": not a regular file" "$T/err"
+mv "$T/cfg.ini" "$T/cfg.good" && mkfifo "$T/cfg.ini"
+kill -HUP "$DPID"
+check "FIFO config: status answers after a SIGHUP reload" -- status_answers
+check "FIFO config: refused" -- grep -q "$T/cfg.ini: not a regular file" "$T/daemon.log"
+check "FIFO config: the config in use stays" -- wait_status "^default routine: other" 1
+rm -f "$T/cfg.ini" "$T/tick.wav" && mv "$T/cfg.good" "$T/cfg.ini"
+cp "$TEST_DATA/daemon-other.ini" "$T/cfg.ini"
+
 # ---- the sound server dies mid-session ----
 "$BACKCOACH" start >/dev/null
 wait_status "^state: playing" 3
