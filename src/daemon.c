@@ -267,6 +267,8 @@ enum play_kind { PLAY_ROUTINE, PLAY_REMINDER };
 struct daemon {
 	const char *config_arg;
 	bool foreground;     /* `play`: one routine, then exit */
+	bool no_socket;      /* in-process (tests): no lock, no socket */
+	struct sink_opener opener;
 	struct cfgref *cfg;
 	struct speech *sp;
 	char *rundir;
@@ -454,6 +456,7 @@ static int session_begin(struct daemon *d, enum play_kind kind,
 {
 	struct session_spec spec = {
 		.cfg = &cfg->c, .tl = tl, .vs = { .sp = d->sp }, .name = name,
+		.opener = d->opener,
 	};
 
 	routine_voice(&cfg->c, tl->routine, &spec.vs.voice);
@@ -882,14 +885,15 @@ static void on_tz_change(void *data, short revents)
 
 /* Signals, then (the daemon) the one-per-user lock, then the config and
  * the synthesiser, then PortAudio: in this order, before any thread. */
-static int daemon_init(struct daemon *d, const char *config_path,
-		       bool foreground)
+static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 {
 	char err[512];
 	pid_t other;
+	bool foreground = o->foreground;
 
 	*d = (struct daemon){
-		.config_arg = config_path, .foreground = foreground,
+		.config_arg = o->config_path, .foreground = foreground,
+		.no_socket = o->no_socket || foreground, .opener = o->opener,
 		.sfd = -1, .tfd = -1, .efd = -1, .ifd = -1, .lock_fd = -1,
 		.due_wall = -1, .exit_code = EXIT_FAIL,
 	};
@@ -897,7 +901,7 @@ static int daemon_init(struct daemon *d, const char *config_path,
 	d->sfd = signals_open(!foreground);
 	if (d->sfd < 0)
 		return -1;
-	if (!foreground) {
+	if (!d->no_socket) {
 		d->rundir = runtime_dir(true, err, sizeof(err));
 		if (!d->rundir) {
 			log_err("runtime directory: %s", err);
@@ -917,7 +921,7 @@ static int daemon_init(struct daemon *d, const char *config_path,
 			return -1;
 		}
 	}
-	d->cfg = cfg_load(config_path, NULL);
+	d->cfg = cfg_load(o->config_path, NULL);
 	if (!d->cfg) {
 		d->exit_code = EXIT_CONFIG;
 		return -1;
@@ -971,16 +975,18 @@ static int daemon_sources(struct daemon *d)
 		if (d->ifd >= 0)
 			loop_add_fd(d->loop, d->ifd, POLLIN, on_tz_change, d);
 	}
+	loop_set_wakeup(d->loop, reminders_check_suspend, d);
+	if (d->no_socket)
+		return 0;
 	d->ctl = control_server_open(d->loop, d->rundir, d, err, sizeof(err));
 	if (!d->ctl) {
 		log_err("control socket: %s", err);
 		return -1;
 	}
-	loop_set_wakeup(d->loop, reminders_check_suspend, d);
 	return 0;
 }
 
-static void daemon_free(struct daemon *d)
+static void daemon_teardown(struct daemon *d)
 {
 	if (d->sess) {
 		session_stop(d->sess, false);
@@ -1009,38 +1015,66 @@ static void daemon_free(struct daemon *d)
 	free(d->rundir);
 }
 
+void daemon_free(struct daemon *d)
+{
+	if (!d)
+		return;
+	daemon_teardown(d);
+	free(d);
+}
+
+struct loop *daemon_loop(struct daemon *d)
+{
+	return d->loop;
+}
+
+struct daemon *daemon_new(const struct daemon_opts *o, int *exit_code)
+{
+	struct daemon *d = xmalloc(sizeof(*d));
+	char err[512];
+
+	if (daemon_init(d, o) < 0)
+		goto fail;
+	log_info("config: %s", d->cfg->path ? d->cfg->path : "built-in default");
+	if (daemon_open_speech(d) < 0)
+		goto fail;
+	/* Audio initialised once, before any thread: a trigger then needs no
+	 * device enumeration. A failure here is retried at each session. */
+	if (!d->opener.open && audio_init(&d->cfg->c, err, sizeof(err)) < 0)
+		log_warn("audio: %s (trying again at each session)", err);
+	if (daemon_sources(d) < 0)
+		goto fail;
+	daemon_prepare(d);
+	if (quit_pending()) {
+		d->exit_code = EXIT_OK;
+		goto fail;
+	}
+	reminders_configure(d);
+	sitting_reset(&d->sit, clock_ms(CLOCK_MONOTONIC), clock_ms(CLOCK_BOOTTIME));
+	reminders_arm(d);
+	return d;
+fail:
+	*exit_code = d->exit_code;
+	daemon_free(d);
+	return NULL;
+}
+
 int daemon_run(const char *config_path)
 {
-	struct daemon d;
-	char err[512];
+	struct daemon_opts o = { .config_path = config_path };
+	struct daemon *d;
+	int ret;
 
 	/* One malloc arena for all threads: a session thread's own arena would
 	 * keep its top (~2 MB) resident when idle, which malloc_trim does not
 	 * return; our few threads seldom allocate at the same time. */
 	mallopt(M_ARENA_MAX, 1);
-	if (daemon_init(&d, config_path, false) < 0)
-		goto out;
-	log_info("config: %s", d.cfg->path ? d.cfg->path : "built-in default");
-	if (daemon_open_speech(&d) < 0)
-		goto out;
-	/* Audio initialised once, before any thread: a trigger then needs no
-	 * device enumeration. A failure here is retried at each session. */
-	if (audio_init(&d.cfg->c, err, sizeof(err)) < 0)
-		log_warn("audio: %s (trying again at each session)", err);
-	if (daemon_sources(&d) < 0)
-		goto out;
-
-	daemon_prepare(&d);
-	if (quit_pending()) {
-		d.exit_code = EXIT_OK;
-		goto out;
-	}
-	reminders_configure(&d);
-	sitting_reset(&d.sit, clock_ms(CLOCK_MONOTONIC), clock_ms(CLOCK_BOOTTIME));
-	reminders_arm(&d);
+	d = daemon_new(&o, &ret);
+	if (!d)
+		return ret;
 	notify_ready();
 	log_info("ready (pid %ld): SIGUSR1 starts %s", (long)getpid(),
-		 routine_name(&d.cfg->c, d.cfg->c.general.routine_idx));
+		 routine_name(&d->cfg->c, d->cfg->c.general.routine_idx));
 
 	/* The one next deadline is the next reminder, armed on the wall-clock
 	 * timerfd (or nothing when none is due or a session plays). Everything
@@ -1048,22 +1082,21 @@ int daemon_run(const char *config_path)
 	 * clients, clock and time zone changes. No source has a deadline of
 	 * its own, so ppoll never times out: between reminders we sleep in
 	 * the kernel with zero wakeups. */
-	if (loop_run(d.loop) < 0)
+	if (loop_run(d->loop) < 0)
 		log_err("poll: %s", strerror(errno));
 	notify_stopping();
-	d.exit_code = EXIT_OK;
-out:
-	daemon_free(&d);
-	return d.exit_code;
+	daemon_free(d);
+	return EXIT_OK;
 }
 
 int daemon_play(const char *config_path, const char *routine)
 {
+	struct daemon_opts o = { .config_path = config_path, .foreground = true };
 	struct daemon d;
 	char err[512];
 	int r;
 
-	if (daemon_init(&d, config_path, true) < 0)
+	if (daemon_init(&d, &o) < 0)
 		goto out;
 	r = routine ? config_routine(&d.cfg->c, routine)
 		    : d.cfg->c.general.routine_idx;
@@ -1096,6 +1129,6 @@ int daemon_play(const char *config_path, const char *routine)
 		d.exit_code = EXIT_FAIL;
 	}
 out:
-	daemon_free(&d);
+	daemon_teardown(&d);
 	return d.exit_code;
 }

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sink.h"
+
 struct daemon;
 
 /* Run the daemon until SIGTERM/SIGINT. config_path: --config, or NULL to
@@ -24,6 +26,23 @@ int daemon_run(const char *config_path);
  * default routine) and return when it ends; Ctrl-C ends it with a short
  * fade. Returns an exit code. */
 int daemon_play(const char *config_path, const char *routine);
+
+/* ---- in-process: the daemon's tests ---- */
+
+struct daemon_opts {
+	const char *config_path;   /* --config, or NULL to search */
+	bool foreground;           /* `play`: no lock, socket or reminders */
+	bool no_socket;            /* no lock and no control socket */
+	struct sink_opener opener; /* sessions' sinks; .open NULL: PortAudio */
+};
+/* Set up everything daemon_run does before its loop: signals blocked and
+ * read by a signalfd, the config, the synthesiser, the routines compiled,
+ * reminders armed. NULL with *exit_code set on failure. */
+struct daemon *daemon_new(const struct daemon_opts *o, int *exit_code);
+/* Its loop: run it (loop_run_once) to see sessions end and timers fire. */
+struct loop *daemon_loop(struct daemon *d);
+/* Stop a session (no tone), close everything, free d. */
+void daemon_free(struct daemon *d);
 
 /* ---- what commands ask (commands.c) ---- */
 
