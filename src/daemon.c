@@ -562,14 +562,28 @@ fail:
 	reminders_arm(d);
 }
 
+/* No output could be opened: what that means, and what to do; err is
+ * what the audio library said. */
+static void explain_no_output(const char *err)
+{
+	log_err("no sound output: there is no output device, or no sound server "
+		"(PulseAudio or PipeWire) is running for this user (%s)", err);
+	log_err("check with `pactl info` (the sound server), `aplay -l` (sound "
+		"cards) and `backcoach devices`; [audio] device in the config "
+		"picks one");
+	log_err("`backcoach render ROUTINE -o FILE.wav` works without one");
+}
+
 /* `play`: the session is over; say why it failed, if it did. */
 static void foreground_ended(struct daemon *d, enum session_result res,
 			     const char *err)
 {
-	if (res == SESSION_FAILED) {
+	if (res == SESSION_NO_OUTPUT)
+		explain_no_output(err);
+	else if (res == SESSION_FAILED)
 		log_err("%s", err);
+	if (res == SESSION_FAILED || res == SESSION_NO_OUTPUT)
 		d->exit_code = EXIT_FAIL;
-	}
 	loop_quit(d->loop);
 }
 
@@ -587,6 +601,9 @@ static void daemon_ended(struct daemon *d, enum session_result res,
 	case SESSION_STOPPED:
 		log_info("%s stopped after %.1f s", d->sess_name, secs);
 		break;
+	case SESSION_NO_OUTPUT:
+		explain_no_output(err);
+		/* fall through */
 	case SESSION_FAILED:
 		log_err("%s ended: %s; the daemon carries on, the next trigger tries again",
 			d->sess_name, err);

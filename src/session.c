@@ -425,6 +425,8 @@ static void *worker(void *arg)
 			if (res != SESSION_FAILED)
 				set_state(s, SESSION_ENDING);
 			res = close_sink(s, w, ok, res, err, sizeof(err));
+		} else {
+			res = SESSION_NO_OUTPUT;
 		}
 	}
 	mixer_free(w->mx);

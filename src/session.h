@@ -29,7 +29,8 @@ struct session_spec {
 enum session_result {
 	SESSION_DONE,    /* played to the end */
 	SESSION_STOPPED, /* session_stop */
-	SESSION_FAILED,  /* no device, device or sound server gone, ... */
+	SESSION_FAILED,  /* device or sound server gone, ... */
+	SESSION_NO_OUTPUT, /* the output could not be opened at all */
 };
 
 enum session_state {
@@ -69,7 +70,7 @@ void session_info(const struct session *s, struct session_info *info);
 
 /* Wait for the worker to end, close the device, free s. Returns how it
  * ended; *heard (if not NULL) gets the last timeline position heard; err
- * gets what failed for SESSION_FAILED. */
+ * gets what failed for SESSION_FAILED and SESSION_NO_OUTPUT. */
 enum session_result session_join(struct session *s, int64_t *heard, char *err,
 				 size_t errlen);
 

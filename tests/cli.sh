@@ -175,5 +175,20 @@ contains "$tmp/out" "[0-9]s" "list shows durations"
 expect 0 "voices" -- "$BACKCOACH" voices
 contains "$tmp/out" "calm" "voices lists the shipped variants"
 
+# No sound output at all (no sound server, no ALSA device): play says so in
+# plain words and what to do, and render still works.
+: >"$tmp/no-alsa.conf"
+mkdir -p "$tmp/norun" && chmod 700 "$tmp/norun"
+expect 1 "play with no sound output" -- env PULSE_SERVER="unix:$tmp/no-server" \
+	ALSA_CONFIG_PATH="$tmp/no-alsa.conf" XDG_RUNTIME_DIR="$tmp/norun" \
+	"$BACKCOACH" --config "$TEST_DATA/daemon-short.ini" play
+contains "$tmp/err" "no sound output: there is no output device, or no sound server" \
+	"no sound output: says what is wrong"
+contains "$tmp/err" "pactl info" "no sound output: says how to check"
+contains "$tmp/err" "backcoach render" "no sound output: render works without one"
+expect 0 "render with no sound output" -- env PULSE_SERVER="unix:$tmp/no-server" \
+	ALSA_CONFIG_PATH="$tmp/no-alsa.conf" \
+	"$BACKCOACH" --config "$TEST_DATA/render-small.ini" render -o "$tmp/nosound.wav"
+
 echo "$((count - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

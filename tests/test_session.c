@@ -342,7 +342,7 @@ START_TEST(no_device)
 		.opener = sink_null_opener(&r.nc),
 	};
 	r.s = session_start(&spec, r.efd, err, sizeof(err));
-	ck_assert_int_eq(finish(&r, 2000, NULL, err, sizeof(err)), SESSION_FAILED);
+	ck_assert_int_eq(finish(&r, 2000, NULL, err, sizeof(err)), SESSION_NO_OUTPUT);
 	ck_assert_str_eq(err, "no output device");
 	ck_assert_uint_eq(r.nc.rec.opens, 1);
 	ck_assert_uint_eq(r.nc.rec.writes, 0);
