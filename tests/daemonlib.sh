@@ -53,9 +53,6 @@ daemon_start() {
 	_i=0
 	until "$BACKCOACH" status >/dev/null 2>&1; do
 		_i=$((_i + 1))
-		if grep -q "built without the PortAudio sink" "$T/daemon.log"; then
-			pa_skip "backcoach built without the PortAudio sink"
-		fi
 		if [ $_i -gt 200 ] || ! kill -0 "$DPID" 2>/dev/null; then
 			echo "daemon did not start:"; tail -n 20 "$T/daemon.log"
 			return 1
