@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_speech.h"
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
@@ -83,7 +84,9 @@ static int cmd_check(const struct cli *cli, int argc, char **argv)
 {
 	struct config cfg;
 	const char *file = argc > 1 ? argv[1] : cli->config_path;
-	char *path;
+	struct check_stats st;
+	struct speech *sp;
+	char *path, err[512];
 	int ret;
 
 	if (argc > 2) {
@@ -95,9 +98,19 @@ static int cmd_check(const struct cli *cli, int argc, char **argv)
 		free(path);
 		return EXIT_CONFIG;
 	}
-	printf("%s: OK (%zu routines, %zu exercises)\n",
-	       path ? path : "(built-in)", cfg.n_routines, cfg.n_exercises);
-	ret = EXIT_OK;
+	/* Everything the config can say, said once, in the isolated worker. */
+	if (!(sp = speech_open(err, sizeof(err)))) {
+		log_err("%s", err);
+		ret = EXIT_FAIL;
+	} else if (check_speech(&cfg, sp, stderr, &st) > 0) {
+		ret = EXIT_CONFIG;
+	} else {
+		printf("%s: OK (%zu routines, %zu exercises, %d lines spoken)\n",
+		       path ? path : "(built-in)", cfg.n_routines, cfg.n_exercises,
+		       st.lines);
+		ret = EXIT_OK;
+	}
+	speech_close(sp);
 	config_free(&cfg);
 	free(path);
 	return ret;
@@ -222,6 +235,11 @@ static int cmd_list(const struct cli *cli, int argc, char **argv)
 		routine_voice(&cfg, (int)r, &vs.voice);
 		if (routine_compile(&cfg, (int)r, &copts, voice_speech_measure, &vs,
 				    &tl, err, sizeof(err)) < 0) {
+			/* Listed all the same, with the reason it cannot play. */
+			printf("  %-22s %8s  %s%s\n", ro->name, "-", ro->title,
+			       (int)r == cfg.general.routine_idx ? " (default)" : "");
+			printf("  %-22s %8s  cannot be played: %s (see backcoach check)\n",
+			       "", "", err);
 			log_err("%s", err);
 			ret = EXIT_FAIL;
 			continue;

@@ -1423,6 +1423,15 @@ static const char *value_of(const struct item *it, size_t id, struct origin *at,
 	return s->def;
 }
 
+static void text_add(struct config *cfg, const char *text, struct origin at)
+{
+	/* Grown in powers of two: n_texts is one. */
+	if ((cfg->n_texts & (cfg->n_texts - 1)) == 0)
+		cfg->texts = xrealloc(cfg->texts, (cfg->n_texts ? 2 * cfg->n_texts : 16) *
+					     sizeof(*cfg->texts));
+	cfg->texts[cfg->n_texts++] = (struct config_text){ text, at };
+}
+
 static void convert_item(struct loader *ld, struct item *it, void *base)
 {
 	for (size_t id = 0; id < N_SETTINGS; id++) {
@@ -1443,6 +1452,8 @@ static void convert_item(struct loader *ld, struct item *it, void *base)
 		ld->quiet += quiet;
 		convert(ld, s, v, at, (char *)base + s->offset);
 		ld->quiet -= quiet;
+		if (s->type == T_TEXT && *(char **)((char *)base + s->offset))
+			text_add(ld->cfg, *(char **)((char *)base + s->offset), at);
 	}
 }
 
@@ -1668,10 +1679,80 @@ void config_free(struct config *cfg)
 	free(cfg->breaths);
 	free(cfg->exercises);
 	free(cfg->routines);
+	free(cfg->texts);
 	for (size_t i = 0; i < cfg->n_files; i++)
 		free(cfg->files[i]);
 	free(cfg->files);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* Does spoken match template, each {placeholder} standing for any text? */
+static bool template_match(const char *tpl, const char *spoken)
+{
+	const char *at = spoken;
+	bool first = true;
+
+	for (const char *p = tpl;;) {
+		const char *open = strchr(p, '{'), *close = open ? strchr(open, '}') : NULL;
+		size_t n = close ? (size_t)(open - p) : strlen(p), m;
+		char *lit = xstrndup(p, n);
+		const char *hit;
+
+		if (first)
+			hit = strncmp(at, lit, n) == 0 ? at : NULL;
+		else if (!close)
+			hit = (m = strlen(at)) >= n && strcmp(at + m - n, lit) == 0 ? at + m - n : NULL;
+		else
+			hit = strstr(at, lit);
+		free(lit);
+		if (!hit)
+			return false;
+		at = hit + n;
+		if (!close)
+			return !first || *at == '\0';
+		p = close + 1;
+		first = false;
+	}
+}
+
+const struct origin *config_text_origin(const struct config *cfg, const char *spoken)
+{
+	const struct config_text *part = NULL;
+	size_t best = 0;
+
+	for (size_t i = 0; i < cfg->n_texts; i++)
+		if (strcmp(cfg->texts[i].text, spoken) == 0)
+			return &cfg->texts[i].at;
+	/* Put together: a whole text setting inside it (a title in "Next:
+	 * {title}."), the longest; else the phrase it was made from. */
+	for (size_t i = 0; i < cfg->n_texts; i++)
+		if (!strchr(cfg->texts[i].text, '{') && strstr(spoken, cfg->texts[i].text) &&
+		    (!part || strlen(cfg->texts[i].text) > strlen(part->text)))
+			part = &cfg->texts[i];
+	if (part)
+		return &part->at;
+	/* The phrase whose fixed words make up most of it, at least a third
+	 * ("{n}." would match anything ending in a full stop). */
+	for (size_t i = 0; i < cfg->n_texts; i++) {
+		const char *t = cfg->texts[i].text;
+		size_t fixed = 0;
+
+		if (!strchr(t, '{') || !template_match(t, spoken))
+			continue;
+		for (const char *p = t; *p; p++) {
+			if (*p == '{' && strchr(p, '}'))
+				p = strchr(p, '}');
+			else
+				fixed++;
+		}
+		if (3 * fixed >= strlen(spoken) && fixed > best) {
+			part = &cfg->texts[i];
+			best = fixed;
+		}
+	}
+	if (part)
+		return &part->at;
+	return NULL;
 }
 
 int config_routine(const struct config *cfg, const char *name)

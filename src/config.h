@@ -145,7 +145,22 @@ struct config {
 	size_t n_exercises;
 	struct routine *routines;
 	size_t n_routines;
+
+	/* Every spoken text setting and where it was set (or, for a default,
+	 * the section it applies to), for messages about what is spoken. */
+	struct config_text *texts;
+	size_t n_texts;
 };
+
+struct config_text {
+	const char *text; /* the setting's value in this config, placeholders and all */
+	struct origin at;
+};
+
+/* Where the spoken text came from: the text setting it is (or, when it was
+ * put together, one it contains; else the phrase it was made from, its
+ * {placeholders} filled in). NULL if none. */
+const struct origin *config_text_origin(const struct config *cfg, const char *spoken);
 
 /* Longest spoken text in a setting (bytes, UTF-8); the synthesiser takes
  * at least this much (SPEECH_MAX_TEXT). */

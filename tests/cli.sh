@@ -80,6 +80,25 @@ if [ ! -e "$tmp/s.mp3" ]; then echo "ok: no file for a failed render"; else
 	echo "FAIL: failed render left a file"; failures=$((failures + 1)); fi
 expect 64 "render without -o" -- "$BACKCOACH" render
 
+# `check` speaks every line the config can say: a line the synthesiser cannot
+# speak is named by FILE:LINE (exit 78), once; `list` shows the routine that
+# cannot play, and why.
+expect 78 "check a line that cannot be spoken" -- "$BACKCOACH" check "$TEST_DATA/speech-crash.ini"
+contains "$tmp/err" "speech-crash.ini:9: \"word's's's" "the unspeakable line is named by FILE:LINE"
+contains "$tmp/err" "cannot be spoken (routine crash, voice en-us+calm): speech synthesiser crashed" \
+	"check says what failed"
+count=$((count + 1))
+if [ "$(grep -c "cannot be spoken" "$tmp/err")" -eq 1 ]; then echo "ok: reported once"
+else echo "FAIL: reported $(grep -c "cannot be spoken" "$tmp/err") times"; failures=$((failures + 1)); fi
+expect 1 "list with a routine that cannot play" -- "$BACKCOACH" --config "$TEST_DATA/speech-crash.ini" list
+contains "$tmp/out" "^  crash  *-  Crash test (default)" "list shows the routine"
+contains "$tmp/out" "cannot be played: routine crash, exercise crash-hold: speech synthesiser crashed" \
+	"list says why it cannot play"
+contains "$tmp/out" "^  floor " "list shows the other routines"
+expect 0 "check says how many lines it spoke" -- "$BACKCOACH" check "$TEST_DATA/render-small.ini"
+contains "$tmp/out" "render-small.ini: OK (.* routines, .* exercises, [0-9]* lines spoken)" \
+	"check says how many lines it spoke"
+
 # A FIFO named as the metronome sound: `check` answers at once with
 # FILE:LINE instead of waiting for a writer that never comes.
 mkdir -p "$tmp/fifo" && mkfifo "$tmp/fifo/tick.wav"

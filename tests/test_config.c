@@ -695,6 +695,32 @@ START_TEST(sound_fifo)
 }
 END_TEST
 
+/* Where a spoken text came from: the setting, a setting inside it, or the
+ * phrase it was made from. */
+START_TEST(text_origin)
+{
+	struct config cfg;
+	const struct origin *at;
+	int rc;
+	char *out = load(&cfg, test_data("speech-crash.ini"), &rc);
+
+	ck_assert_int_eq(rc, 0);
+	at = config_text_origin(&cfg, "Sit down.");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_str_eq(at->file, test_data("speech-crash.ini"));
+	ck_assert_int_eq(at->line, 8);
+	at = config_text_origin(&cfg, "Next: Crash hold.");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(at->line, 7); /* the title in it */
+	at = config_text_origin(&cfg, "12 seconds left.");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_str_eq(at->file, "(built-in)"); /* the phrase */
+	ck_assert_ptr_null(config_text_origin(&cfg, "Nothing like this is in it."));
+	config_free(&cfg);
+	free(out);
+}
+END_TEST
+
 /* Loading twice gives the same result (inih's options are globals). */
 START_TEST(load_twice)
 {
@@ -942,6 +968,7 @@ int main(void)
 	tcase_add_test(tc, bad_golden);
 	tcase_add_test(tc, all_problems);
 	tcase_add_test(tc, load_twice);
+	tcase_add_test(tc, text_origin);
 	suite_add_tcase(s, tc);
 
 	tcase_add_test(files, file_problems);
