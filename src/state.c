@@ -12,8 +12,7 @@
 
 #define NOTICE_FILE "notice-given"
 
-/* malloc'd $XDG_STATE_HOME/backcoach, or NULL when no home is known. */
-static char *state_dir(void)
+char *state_dir(void)
 {
 	const char *x = getenv("XDG_STATE_HOME");
 	const char *home;

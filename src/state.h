@@ -7,6 +7,9 @@
 /* State lives in $XDG_STATE_HOME/backcoach/ (~/.local/state/backcoach/ when
  * XDG_STATE_HOME is unset or not absolute). */
 
+/* malloc'd $XDG_STATE_HOME/backcoach, or NULL when no home is known. */
+char *state_dir(void);
+
 /* Has this user heard the safety notice (begun a first session)? */
 bool state_notice_given(void);
 
