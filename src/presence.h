@@ -17,9 +17,11 @@
 #include <stdint.h>
 
 enum presence_reason {
-	PRESENCE_LOCKED = 1u << 0,
-	PRESENCE_IDLE = 1u << 1,
-	PRESENCE_ASLEEP = 1u << 2,
+	PRESENCE_LOCKED = 1u << 0, /* logind: LockedHint, Lock */
+	PRESENCE_IDLE = 1u << 1,   /* logind: IdleHint */
+	PRESENCE_ASLEEP = 1u << 2, /* logind: PrepareForSleep; a suspend seen */
+	PRESENCE_DESKTOP_IDLE = 1u << 3, /* GNOME's idle monitor */
+	PRESENCE_SAVER = 1u << 4,  /* org.freedesktop.ScreenSaver active */
 };
 
 struct presence {
