@@ -22,6 +22,7 @@ struct callwatch {
 	pa_threaded_mainloop *ml;
 	pa_mainloop_api *api;
 	pa_context *ctx;
+	pa_context *dead; /* failed: unreferenced outside its own callback */
 	pa_time_event *retry;
 	uint64_t backoff;
 	int efd;
@@ -161,6 +162,10 @@ static void on_retry(pa_mainloop_api *a, pa_time_event *e, const struct timeval 
 
 	a->time_free(w->retry);
 	w->retry = NULL;
+	if (w->dead) {
+		pa_context_unref(w->dead);
+		w->dead = NULL;
+	}
 	connect_now(w);
 }
 
@@ -175,6 +180,8 @@ static void retry_later(struct callwatch *w)
 	w->retry = w->api->time_new(w->api, &tv, on_retry, w);
 	w->backoff = w->backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : w->backoff * 2;
 }
+
+static void failed(struct callwatch *w, pa_context *c);
 
 static void on_state(pa_context *c, void *data)
 {
@@ -201,21 +208,30 @@ static void on_state(pa_context *c, void *data)
 		break;
 	case PA_CONTEXT_FAILED:
 	case PA_CONTEXT_TERMINATED:
-		if (!w->said_down)
-			log_warn("calls: no sound server (%s): carrying on without call detection; trying again with backoff",
-				 pa_strerror(pa_context_errno(c)));
-		w->said_down = true;
-		publish(w, 0, false, NULL);
-		pa_context_set_state_callback(c, NULL, NULL);
-		pa_context_set_subscribe_callback(c, NULL, NULL);
-		pa_context_disconnect(c);
-		pa_context_unref(c);
-		w->ctx = NULL;
-		retry_later(w);
+		failed(w, c);
 		break;
 	default:
 		break;
 	}
+}
+
+/* The connection failed or ended: no calls known; a new context later. */
+static void failed(struct callwatch *w, pa_context *c)
+{
+	if (!w->said_down)
+		log_warn("calls: no sound server (%s): carrying on without call detection; trying again with backoff",
+			 pa_strerror(pa_context_errno(c)));
+	w->said_down = true;
+	publish(w, 0, false, NULL);
+	pa_context_set_state_callback(c, NULL, NULL);
+	pa_context_set_subscribe_callback(c, NULL, NULL);
+	pa_context_disconnect(c);
+	if (w->dead)
+		pa_context_unref(w->dead);
+	w->dead = c;
+	w->ctx = NULL;
+	w->counting = false;
+	retry_later(w);
 }
 
 static void connect_now(struct callwatch *w)
@@ -231,8 +247,9 @@ static void connect_now(struct callwatch *w)
 		return;
 	}
 	pa_context_set_state_callback(w->ctx, on_state, w);
-	if (pa_context_connect(w->ctx, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0)
-		on_state(w->ctx, w); /* FAILED: same path */
+	if (pa_context_connect(w->ctx, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0 &&
+	    w->ctx && !w->retry)
+		failed(w, w->ctx); /* failed at once: the same path */
 }
 
 struct callwatch *callwatch_new(void)
@@ -276,6 +293,8 @@ void callwatch_free(struct callwatch *w)
 			pa_context_disconnect(w->ctx);
 			pa_context_unref(w->ctx);
 		}
+		if (w->dead)
+			pa_context_unref(w->dead);
 		pa_threaded_mainloop_free(w->ml);
 	}
 	if (w->efd >= 0)

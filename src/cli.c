@@ -19,6 +19,7 @@
 #include "voice_speech.h"
 #include "routine.h"
 #include "speech.h"
+#include "statelog.h"
 #include "util.h"
 
 struct cli {
@@ -43,6 +44,7 @@ static void usage(FILE *f)
 	      "  start [ROUTINE]         ask the running daemon to start a routine\n"
 	      "  stop | pause | resume | skip | snooze | reload | status\n"
 	      "                          control the running daemon\n"
+	      "  stats [today|week|month]  time at the machine, breaks, sessions\n"
 	      "\n"
 	      "Options:\n"
 	      "  -c, --config FILE       use FILE instead of searching for backcoach.ini\n"
@@ -334,6 +336,17 @@ static int cmd_devices(const struct cli *cli, int argc, char **argv)
 	return devices_run();
 }
 
+/* stats [today|week|month]: figures from the record of the day. */
+static int cmd_stats(const struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	if (argc > 2) {
+		fputs("Usage: backcoach stats [today|week|month]\n", stderr);
+		return EXIT_USAGE;
+	}
+	return stats_run(argc > 1 ? argv[1] : NULL, stdout);
+}
+
 /* start [ROUTINE], stop, pause, resume, skip, snooze, reload, status. */
 static int cmd_control(const struct cli *cli, int argc, char **argv)
 {
@@ -391,7 +404,7 @@ static const struct command {
 	{ "stop", cmd_control },    { "pause", cmd_control },
 	{ "resume", cmd_control },  { "skip", cmd_control },
 	{ "reload", cmd_control },  { "status", cmd_control },
-	{ "snooze", cmd_control },
+	{ "snooze", cmd_control },  { "stats", cmd_stats },
 };
 
 int cli_main(int argc, char **argv)

@@ -98,6 +98,9 @@ struct routine {
 	int64_t rest_ms;     /* rest between exercises */
 };
 
+/* [reminders] during_calls */
+enum reminder_calls { CALLS_WAIT, CALLS_REMIND };
+
 struct config {
 	/* Every file read, in order (built-in default first, as "(built-in)"). */
 	char **files;
@@ -135,6 +138,11 @@ struct config {
 		int routine_idx;      /* -1 = none */
 		int64_t countdown_ms; /* spoken countdown before the routine starts */
 		int64_t snooze_ms;
+		bool presence;        /* watch the desktop's presence signals */
+		int64_t break_ms;     /* an absence this long: a natural break */
+		int64_t idle_ms;      /* GNOME's idle monitor threshold */
+		int during_calls;     /* enum reminder_calls */
+		int64_t call_grace_ms;
 	} reminders;
 
 	struct language *languages;

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "presence_watch.h"
 #include "reminder.h"
 #include "reminder_timeline.h"
 #include "render.h"
@@ -40,6 +41,7 @@
 #include "sink_pa.h"
 #include "speech.h"
 #include "state.h"
+#include "statelog.h"
 #include "util.h"
 
 /* Speech kept in the cache while compiling; between sessions only the
@@ -291,11 +293,14 @@ struct daemon {
 	int64_t sess_body_at;          /* reminders: where the routine starts */
 	int64_t sess_notice_end;       /* heard past this: notice given */
 	int64_t sess_started_mono;
+	int sess_skips;                /* steps skipped by `skip` */
 
 	/* Reminders. */
 	bool rem_on;
 	struct reminder_rules rules;
-	struct sitting sit;
+	struct sitting sit;             /* only to notice a suspend */
+	struct pwatch *pw;             /* presence, calls: the sitting clock */
+	int64_t held_since;            /* a due reminder held by a call (0: none) */
 	int64_t snooze_mono;           /* no reminder before this (0: none) */
 	int64_t due_wall;              /* armed deadline, REMINDER_NEVER: none */
 	unsigned long reminders_fired;
@@ -364,6 +369,39 @@ static void format_wall(int64_t wall, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm);
 }
 
+/* The sitting clock as a wall time: when you would have sat down, had you
+ * sat without a pause. */
+static int64_t sitting_since(const struct daemon *d, int64_t real)
+{
+	return real - pwatch_sitting(d->pw);
+}
+
+static int64_t next_due(const struct daemon *d, int64_t mono, int64_t real)
+{
+	(void)mono;
+	return reminder_next_due(&d->rules, sitting_since(d, real));
+}
+
+/* Presence and calls hold a due reminder: while you are away it waits for
+ * you (the clock is stopped, so none falls due); while a call goes on, and
+ * for call_grace after it, it waits for the call. Returns the deadline. */
+static int64_t presence_gate(struct daemon *d, int64_t due, int64_t real)
+{
+	int64_t until;
+
+	if (due == REMINDER_NEVER)
+		return due;
+	if (!pwatch_here(d->pw))
+		return REMINDER_NEVER; /* armed again when you come back */
+	if (pwatch_call_holds(d->pw, &until)) {
+		if (until == INT64_MAX)
+			return due <= real ? REMINDER_NEVER : due; /* till it ends */
+		if (due < real + until)
+			return real + until;
+	}
+	return due;
+}
+
 /* Arm the wall-clock timer at the next reminder, or disarm it. It is a
  * CLOCK_REALTIME timer with TFD_TIMER_CANCEL_ON_SET: the kernel cancels it
  * (read fails with ECANCELED) when the wall clock is set and on resume from
@@ -381,8 +419,7 @@ static void reminders_arm(struct daemon *d)
 		return;
 	tzset(); /* follow time zone changes */
 	if (d->rem_on && !d->sess) {
-		due = reminder_next_due(&d->rules,
-					sitting_since_wall(&d->sit, mono, real));
+		due = next_due(d, mono, real);
 		if (d->snooze_mono > mono && due != REMINDER_NEVER) {
 			/* Snoozed: not before the snooze ends, and then only
 			 * inside active hours. */
@@ -392,6 +429,7 @@ static void reminders_arm(struct daemon *d)
 					      ? until
 					      : reminder_next_due(&d->rules, until);
 		}
+		due = presence_gate(d, due, real);
 	}
 	if (due != REMINDER_NEVER) {
 		if (due <= real)
@@ -424,8 +462,9 @@ static void reminders_check_suspend(void *data)
 	char buf[32];
 
 	if (slept > 0) {
-		log_info("resumed after %s suspended: sitting time starts over",
-			 util_format_duration(slept, buf, sizeof(buf)));
+		log_debug("suspended for %s", util_format_duration(slept, buf, sizeof(buf)));
+		if (d->pw)
+			pwatch_suspended(d->pw, slept);
 		d->snooze_mono = 0;
 		reminders_arm(d);
 	}
@@ -469,6 +508,9 @@ static int session_begin(struct daemon *d, enum play_kind kind,
 	d->sess_name = xstrdup(name);
 	d->sess_notice_end = notice_end(tl);
 	d->sess_started_mono = clock_ms(CLOCK_MONOTONIC);
+	d->sess_skips = 0;
+	if (d->pw)
+		pwatch_session_begins(d->pw);
 	notify_status("Playing %s", name);
 	reminders_arm(d); /* disarm while playing */
 	return 0;
@@ -510,12 +552,57 @@ static int start_routine(struct daemon *d, int r, char *err, size_t errlen)
 			     c->routines[r].name, err, errlen);
 }
 
+static void record_reminder(struct daemon *d, enum slog_reminder what)
+{
+	struct slog_rec r = { .t = (int64_t)time(NULL), .kind = SLOG_REMINDER,
+			      .reminder = what };
+
+	if (what == SLOG_GIVEN && d->held_since) {
+		struct slog_rec w = r;
+		w.reminder = SLOG_WAITED;
+		w.secs = (clock_ms(CLOCK_BOOTTIME) - d->held_since + 500) / 1000;
+		log_info("the reminder waited %lld s for a call", (long long)w.secs);
+		(void)statelog_append(&w);
+		d->held_since = 0;
+	}
+	(void)statelog_append(&r);
+}
+
+/* The session that ended, for the record of the day: which step it reached
+ * (of the routine, past a reminder's own step), how long you exercised. */
+static void record_session(struct daemon *d, enum session_result res,
+			   int64_t heard)
+{
+	const struct timeline *tl = d->sess_tlp;
+	struct slog_rec r = { .t = (int64_t)time(NULL), .kind = SLOG_SESSION };
+	size_t first = d->kind == PLAY_REMINDER ? 1 : 0;
+	int64_t body = d->kind == PLAY_REMINDER ? d->sess_body_at : 0;
+	int step = 0;
+
+	if (!tl || tl->n_steps <= first || heard < body)
+		return; /* a reminder alone, or cancelled in its countdown */
+	for (size_t i = first; i < tl->n_steps; i++)
+		if (tl->steps[i].at <= heard)
+			step = (int)(i - first) + 1;
+	snprintf(r.routine, sizeof(r.routine), "%s",
+		 tl->routine >= 0 && (size_t)tl->routine < d->sess_cfg->c.n_routines
+			 ? d->sess_cfg->c.routines[tl->routine].name : "?");
+	for (char *p = r.routine; *p; p++)
+		if (*p == ' ')
+			*p = '-';
+	r.completed = res == SESSION_DONE;
+	r.steps = (int)(tl->n_steps - first);
+	r.step = r.completed ? r.steps : step;
+	r.skipped = d->sess_skips;
+	r.secs = BC_SAMPLES_TO_MS(heard - body) / 1000;
+	(void)statelog_append(&r);
+}
+
 static void reminder_fire(struct daemon *d)
 {
 	const struct config *c = &d->cfg->c;
 	int64_t mono = clock_ms(CLOCK_MONOTONIC), real = clock_ms(CLOCK_REALTIME);
-	int minutes = reminder_minutes_sat(&d->rules,
-					   sitting_since_wall(&d->sit, mono, real), real);
+	int minutes = reminder_minutes_sat(&d->rules, sitting_since(d, real), real);
 	int r = c->reminders.routine_idx;
 	int voice = r >= 0 ? r : c->general.routine_idx;
 	const struct timeline *body = NULL;
@@ -523,8 +610,10 @@ static void reminder_fire(struct daemon *d)
 	char num[16], err[512];
 	char *msg;
 
+	(void)mono;
 	d->snooze_mono = 0;
 	d->reminders_fired++;
+	record_reminder(d, SLOG_GIVEN);
 	snprintf(num, sizeof(num), "%d", minutes);
 	msg = util_replace(c->reminders.message, "{minutes}", num);
 	log_info("reminder after %d minutes sitting%s%s", minutes,
@@ -558,7 +647,7 @@ static void reminder_fire(struct daemon *d)
 fail:
 	free(msg);
 	/* Count it as given: sitting starts over, no retry burst. */
-	sitting_reset(&d->sit, clock_ms(CLOCK_MONOTONIC), clock_ms(CLOCK_BOOTTIME));
+	pwatch_reset(d->pw);
 	reminders_arm(d);
 }
 
@@ -609,17 +698,19 @@ static void daemon_ended(struct daemon *d, enum session_result res,
 			d->sess_name, err);
 		break;
 	}
+	record_session(d, res, heard);
 	/* Sitting starts over at the end of a session, except when a reminder
 	 * was cancelled during its countdown: that snoozes it. */
 	if (d->kind == PLAY_REMINDER && res == SESSION_STOPPED &&
 	    heard < d->sess_body_at && d->cfg->c.reminders.snooze_ms > 0) {
 		char buf[32];
+		record_reminder(d, SLOG_CANCELLED);
 		d->snooze_mono = mono + d->cfg->c.reminders.snooze_ms;
 		log_info("reminder cancelled: snoozed for %s",
 			 util_format_duration(d->cfg->c.reminders.snooze_ms, buf,
 					      sizeof(buf)));
 	} else {
-		sitting_reset(&d->sit, mono, clock_ms(CLOCK_BOOTTIME));
+		pwatch_reset(d->pw);
 		d->snooze_mono = 0;
 	}
 }
@@ -708,8 +799,10 @@ void daemon_pause(struct daemon *d, bool pause)
 
 void daemon_skip(struct daemon *d)
 {
-	if (d->sess)
+	if (d->sess) {
+		d->sess_skips++;
 		session_skip(d->sess);
+	}
 }
 
 int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen)
@@ -723,6 +816,7 @@ int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen)
 	*ms = c->reminders.snooze_ms > 0 ? c->reminders.snooze_ms
 					 : d->rules.interval_ms;
 	d->snooze_mono = clock_ms(CLOCK_MONOTONIC) + *ms;
+	record_reminder(d, SLOG_SNOOZED);
 	if (d->sess && d->kind == PLAY_REMINDER)
 		session_stop(d->sess, true);
 	reminders_arm(d);
@@ -747,6 +841,8 @@ int daemon_reload(struct daemon *d, FILE *reply)
 	/* Sitting time carries on: a reload neither loses nor repeats a
 	 * reminder. */
 	reminders_configure(d);
+	if (d->pw)
+		pwatch_configure(d->pw, &d->cfg->c);
 	daemon_prepare(d);
 	reminders_arm(d);
 	notify_ready();
@@ -808,6 +904,11 @@ void daemon_status(struct daemon *d, FILE *f)
 	} else if (d->sess) {
 		fprintf(f, "next reminder: %s after this session\n",
 			util_format_duration(d->rules.interval_ms, a, sizeof(a)));
+	} else if ((d->due_wall == REMINDER_NEVER || d->due_wall < 0) && d->pw &&
+		   !pwatch_here(d->pw)) {
+		fprintf(f, "next reminder: waits for you (away)\n");
+	} else if ((d->due_wall == REMINDER_NEVER || d->due_wall < 0) && d->held_since) {
+		fprintf(f, "next reminder: waits for the call to end\n");
 	} else if (d->due_wall == REMINDER_NEVER || d->due_wall < 0) {
 		fprintf(f, "next reminder: none due (check [reminders] hours and days)\n");
 	} else {
@@ -816,6 +917,8 @@ void daemon_status(struct daemon *d, FILE *f)
 			util_format_duration(d->due_wall - clock_ms(CLOCK_REALTIME),
 					     a, sizeof(a)));
 	}
+	if (d->pw)
+		pwatch_status(d->pw, f);
 	fprintf(f, "config: %s\n", d->cfg->path ? d->cfg->path : "(built-in default)");
 }
 
@@ -867,9 +970,16 @@ static void on_timer(void *data, short revents)
 		return;
 	/* Recompute: a tz change may have moved the deadline. */
 	int64_t mono = clock_ms(CLOCK_MONOTONIC), real = clock_ms(CLOCK_REALTIME);
-	int64_t due = reminder_next_due(&d->rules,
-					sitting_since_wall(&d->sit, mono, real));
-	if (d->snooze_mono > mono + 50 || due > real + 50) {
+	int64_t due = next_due(d, mono, real), until;
+	if (d->snooze_mono > mono + 50 || due > real + 50 || !pwatch_here(d->pw)) {
+		reminders_arm(d);
+		return;
+	}
+	if (pwatch_call_holds(d->pw, &until)) {
+		if (!d->held_since) {
+			d->held_since = clock_ms(CLOCK_BOOTTIME);
+			log_info("a reminder is due: it waits for the call to end");
+		}
 		reminders_arm(d);
 		return;
 	}
@@ -1003,6 +1113,17 @@ static int daemon_sources(struct daemon *d)
 	return 0;
 }
 
+/* Presence or a call changed: plan the next reminder again (one held by a
+ * call fires from the timer once call_grace is over). */
+static void on_presence_changed(void *data)
+{
+	reminders_arm(data);
+}
+
+static const struct pwatch_ops pwatch_ops = {
+	.changed = on_presence_changed,
+};
+
 static void daemon_teardown(struct daemon *d)
 {
 	if (d->sess) {
@@ -1011,6 +1132,7 @@ static void daemon_teardown(struct daemon *d)
 		session_forget(d);
 	}
 	control_server_close(d->ctl);
+	pwatch_free(d->pw);
 	loop_free(d->loop);
 	prepared_clear(&d->def);
 	prepared_clear(&d->rem);
@@ -1068,6 +1190,9 @@ struct daemon *daemon_new(const struct daemon_opts *o, int *exit_code)
 	}
 	reminders_configure(d);
 	sitting_reset(&d->sit, clock_ms(CLOCK_MONOTONIC), clock_ms(CLOCK_BOOTTIME));
+	/* After PortAudio (before any thread) and the signal mask: call
+	 * detection runs libpulse in a thread of its own. */
+	d->pw = pwatch_new(d->loop, &d->cfg->c, &pwatch_ops, d);
 	reminders_arm(d);
 	return d;
 fail:

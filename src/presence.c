@@ -100,6 +100,12 @@ void presence_reset(struct presence *p, int64_t now)
 		p->away_since = now; /* the absence counts from here */
 }
 
+void presence_new_stretch(struct presence *p, int64_t now)
+{
+	if (!p->away)
+		p->present_since = now;
+}
+
 void callgate_init(struct callgate *g, int64_t grace_ms)
 {
 	*g = (struct callgate){ .ended_at = -1, .grace_ms = grace_ms };

@@ -78,6 +78,10 @@ int64_t presence_stretch(const struct presence *p, int64_t now);
  * reminder). */
 void presence_reset(struct presence *p, int64_t now);
 
+/* A new stretch of presence begins now (a session began: exercising is
+ * not sitting), the clock unchanged. */
+void presence_new_stretch(struct presence *p, int64_t now);
+
 /* Change the natural-break length (config reload). */
 static inline void presence_set_break(struct presence *p, int64_t break_ms)
 {

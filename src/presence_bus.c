@@ -16,12 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-bus.h>
-
 #include "log.h"
 #include "loop.h"
 #include "presence.h"
 #include "util.h"
+
+int64_t pbus_boot_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-bus.h>
 
 #define CALL_TIMEOUT_US (5 * 1000000ull)
 /* Retrying a bus whose socket exists but refuses us (the daemon is still
@@ -79,13 +87,6 @@ struct pbus {
 	const char *saver_path;
 	sd_bus_slot *saver_call;
 };
-
-int64_t pbus_boot_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t mono_ms(void)
 {
@@ -853,10 +854,8 @@ static void conn_try(struct conn *c)
 	r = c->which == SYS ? sd_bus_open_system(&bus) : sd_bus_open_user(&bus);
 	if (r < 0) {
 		if (!c->said_missing)
-			log_info("presence: no %s (%s): %s", bus_name(c->which),
-				 strerror(-r),
-				 c->sock && c->ifd >= 0 ? "waiting for its socket"
-							: "trying again later");
+			log_info("presence: no %s (%s): waiting for it", bus_name(c->which),
+				 strerror(-r));
 		c->said_missing = true;
 		if (c->sock && access(c->sock, F_OK) < 0 && c->ifd >= 0) {
 			c->retry_at = LOOP_NO_DEADLINE; /* inotify tells us */
@@ -974,3 +973,40 @@ void pbus_free(struct pbus *pb)
 	free(pb->session_id);
 	free(pb);
 }
+
+#else /* built without libsystemd: no D-Bus, no presence sources */
+
+struct pbus {
+	int unused;
+};
+
+struct pbus *pbus_new(struct loop *l, int64_t idle_ms,
+		      const struct pbus_ops *ops, void *data)
+{
+	(void)l;
+	(void)idle_ms;
+	(void)ops;
+	(void)data;
+	log_info("presence: built without libsystemd (sd-bus): counting wall time");
+	return xcalloc(1, sizeof(struct pbus));
+}
+
+void pbus_free(struct pbus *b)
+{
+	free(b);
+}
+
+void pbus_set_idle(struct pbus *b, int64_t idle_ms)
+{
+	(void)b;
+	(void)idle_ms;
+}
+
+bool pbus_describe(const struct pbus *b, char *buf, size_t len)
+{
+	(void)b;
+	if (len)
+		buf[0] = '\0';
+	return false;
+}
+#endif

@@ -106,6 +106,16 @@
 	  "Countdown before the offered routine starts") \
 	X(REMINDERS, "snooze", DUR, "10m", 1 * BC_M, 4 * BC_H, 0, NULL, reminders.snooze_ms, \
 	  "How long snooze postpones a reminder") \
+	X(REMINDERS, "presence", BOOL, "yes", 0, 0, 0, NULL, reminders.presence, \
+	  "Count sitting time only while you are at the machine (desktop signals)") \
+	X(REMINDERS, "break_length", DUR, "5m", 1 * BC_S, 4 * BC_H, 0, NULL, reminders.break_ms, \
+	  "An absence at least this long is a natural break: sitting starts over") \
+	X(REMINDERS, "idle_after", DUR, "5m", 10 * BC_S, 4 * BC_H, 0, NULL, reminders.idle_ms, \
+	  "With GNOME's idle monitor: away after this long without input") \
+	X(REMINDERS, "during_calls", ENUM, "wait", 0, 0, 0, "wait|remind", reminders.during_calls, \
+	  "While another program records from a microphone: wait or remind") \
+	X(REMINDERS, "call_grace", DUR, "30s", 0, 10 * BC_M, 0, NULL, reminders.call_grace_ms, \
+	  "After a call ends, wait this long before a reminder") \
 	X(LANGUAGE, "voice", LANGVOICE, NULL, 0, 0, F_REQ, NULL, voice, \
 	  "eSpeak NG language voice") \
 	X(BREATH, "inhale", DUR, "0s", 0, 60 * BC_S, 0, NULL, ms[BP_INHALE], \
