@@ -37,10 +37,10 @@ BUILD="build-essential autoconf automake pkg-config
 RUN="espeak-ng-data libasound2-plugins"
 # Testing: Check, the tools that record and measure what reaches the
 # speakers (parecord, sox), private D-Bus buses with stand-in services
-# (dbus-daemon, python3-dbusmock), a real MPRIS client (playerctl), and
-# clang with its libFuzzer runtime for `make fuzz`.
-TEST="check pulseaudio-utils alsa-utils sox dbus python3-dbusmock playerctl
-	clang libclang-rt-14-dev"
+# (dbus-daemon, python3-dbusmock, gdbus from libglib2.0-bin), a real MPRIS
+# client (playerctl), and clang with its libFuzzer runtime for `make fuzz`.
+TEST="check pulseaudio-utils alsa-utils sox dbus python3-dbusmock libglib2.0-bin
+	playerctl clang libclang-rt-14-dev"
 
 # The sound server the live tests start privately: the one you have, or both
 # where there is none. pulseaudio-utils (pactl, parecord) is a client only and

@@ -394,8 +394,8 @@ static int64_t presence_gate(struct daemon *d, int64_t due, int64_t real)
 	if (!pwatch_here(d->pw))
 		return REMINDER_NEVER; /* armed again when you come back */
 	if (pwatch_call_holds(d->pw, &until)) {
-		if (until == INT64_MAX)
-			return due <= real ? REMINDER_NEVER : due; /* till it ends */
+		if (until == INT64_MAX) /* till it ends (the timer holds it) */
+			return due <= real + 50 ? REMINDER_NEVER : due;
 		if (due < real + until)
 			return real + until;
 	}

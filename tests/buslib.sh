@@ -1,0 +1,139 @@
+# buslib.sh: private D-Bus system and session buses and python3-dbusmock
+# services for the presence tests (sourced, POSIX sh, after daemonlib.sh).
+#
+#   bus_setup                 # addresses in $T (no bus runs yet); the
+#                             # daemon finds them through DBUS_*_BUS_ADDRESS
+#   bus_start system|session  # a dbus-daemon on that address
+#   bus_kill system|session
+#   logind_start              # dbusmock's logind template on the system bus
+#   logind_add_session ID     # a session of ours on seat0 (+ SessionNew)
+#   logind_lock ID true|false # LockedHint, as a screen locker sets it
+#   logind_idle ID true|false # IdleHint (the template's SetIdleHint does
+#                             # nothing: Mock.UpdateProperties)
+#   logind_sleep true|false   # Manager.PrepareForSleep (Mock.EmitSignal)
+#   mutter_start              # GNOME's idle monitor (tests/data/mutter_idle.py)
+#   mutter_fire ID            # WatchFired(ID): 1 = idle, 2 = active again
+# Everything started here is stopped by bus_stop (from the EXIT trap).
+
+BUS_PIDS=
+BUS_MOCKS=
+
+bus_setup() {
+	command -v dbus-daemon >/dev/null 2>&1 || pa_skip "dbus-daemon not installed (apt-get install dbus)"
+	command -v gdbus >/dev/null 2>&1 || pa_skip "gdbus not installed (apt-get install libglib2.0-bin)"
+	/usr/bin/python3 -c 'import dbusmock' 2>/dev/null ||
+		pa_skip "python3-dbusmock not installed (apt-get install python3-dbusmock)"
+	mkdir -p "$T/bus"
+	export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/bus/system"
+	export DBUS_SESSION_BUS_ADDRESS="unix:path=$T/bus/session"
+	# Our process is in no logind session: the daemon must find it.
+	unset XDG_SESSION_ID 2>/dev/null || :
+	trap 'daemon_stop; bus_stop; pa_stop' EXIT
+}
+
+bus_start() {
+	cat >"$T/bus/$1.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$T/bus/$1</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+CONF
+	_p=$(dbus-daemon --config-file="$T/bus/$1.conf" --fork --print-pid) || return 1
+	eval "BUS_PID_$1=$_p"
+	BUS_PIDS="$BUS_PIDS $_p"
+}
+
+bus_kill() {
+	eval "_p=\${BUS_PID_$1:-}"
+	[ -n "$_p" ] && kill "$_p" 2>/dev/null
+	eval "BUS_PID_$1="
+	rm -f "$T/bus/$1"
+}
+
+# Wait until NAME is owned on the bus (--system or --session).
+_bus_wait_name() {
+	_i=0
+	until gdbus call "$1" -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+		-m org.freedesktop.DBus.GetNameOwner "$2" >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		[ $_i -gt 100 ] && { echo "$2 did not appear"; return 1; }
+		sleep 0.05
+	done
+}
+
+logind_start() {
+	/usr/bin/python3 -m dbusmock --system --template logind >>"$T/bus/logind.log" 2>&1 &
+	BUS_MOCKS="$BUS_MOCKS $!"
+	_bus_wait_name --system org.freedesktop.login1
+}
+
+LOGIND=org.freedesktop.login1
+L1=/org/freedesktop/login1
+
+_logind() { gdbus call --system -d $LOGIND "$@" >/dev/null; }
+
+logind_add_session() {
+	_logind -o $L1 -m org.freedesktop.DBus.Mock.AddSession \
+		"$1" seat0 "$(id -u)" "$(id -un)" true &&
+	_logind -o $L1 -m org.freedesktop.DBus.Mock.EmitSignal \
+		org.freedesktop.login1.Manager SessionNew so \
+		"[<'$1'>, <objectpath '$L1/session/$1'>]"
+}
+
+# The user's display session (User.Display), as logind sets it.
+logind_display() {
+	# (Mock.UpdateProperties cannot wrap a struct: Properties.Set.)
+	_logind -o "$L1/user/$(id -u)" -m org.freedesktop.DBus.Properties.Set \
+		org.freedesktop.login1.User Display \
+		"<('$1', objectpath '$L1/session/$1')>"
+}
+
+logind_remove_session() {
+	_logind -o $L1 -m org.freedesktop.DBus.Mock.RemoveObject "$L1/session/$1" &&
+	_logind -o $L1 -m org.freedesktop.DBus.Mock.EmitSignal \
+		org.freedesktop.login1.Manager SessionRemoved so \
+		"[<'$1'>, <objectpath '$L1/session/$1'>]"
+}
+
+logind_lock() {
+	_logind -o "$L1/session/$1" -m org.freedesktop.login1.Session.SetLockedHint "$2"
+}
+
+logind_idle() {
+	_logind -o "$L1/session/$1" -m org.freedesktop.DBus.Mock.UpdateProperties \
+		org.freedesktop.login1.Session "{'IdleHint': <$2>}"
+}
+
+logind_sleep() {
+	_logind -o $L1 -m org.freedesktop.DBus.Mock.EmitSignal \
+		org.freedesktop.login1.Manager PrepareForSleep b "[<$1>]"
+}
+
+mutter_start() {
+	/usr/bin/python3 -m dbusmock --session --template "$TEST_DATA/mutter_idle.py" \
+		>>"$T/bus/mutter.log" 2>&1 &
+	BUS_MOCKS="$BUS_MOCKS $!"
+	_bus_wait_name --session org.gnome.Mutter.IdleMonitor
+}
+
+mutter_fire() {
+	gdbus call --session -d org.gnome.Mutter.IdleMonitor \
+		-o /org/gnome/Mutter/IdleMonitor/Core \
+		-m org.freedesktop.DBus.Mock.EmitSignal org.gnome.Mutter.IdleMonitor \
+		WatchFired u "[<uint32 $1>]" >/dev/null
+}
+
+bus_stop() {
+	for _p in $BUS_MOCKS $BUS_PIDS; do
+		kill "$_p" 2>/dev/null
+	done
+	BUS_MOCKS= BUS_PIDS=
+}

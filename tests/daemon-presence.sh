@@ -1,0 +1,224 @@
+#!/bin/sh
+# daemon-presence.sh: sitting time that counts only while you are there,
+# from the desktop's signals on private D-Bus buses (python3-dbusmock's
+# logind, a stand-in for GNOME's idle monitor), and reminders that wait for
+# a call; asserted on what the null sink's monitor hears, on `status` and
+# on the record of the day (`stats`).
+set -u
+: "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
+. "$TOP_SRCDIR/tests/daemonlib.sh"
+. "$TOP_SRCDIR/tests/buslib.sh"
+
+daemon_setup
+bus_setup
+# A microphone for the call, loaded first: it becomes the default source,
+# which would move a recording started earlier (ours, of the monitor) to it.
+pactl load-module module-null-source source_name=bc_mic >/dev/null
+
+# Reminders heard so far (the daemon logs each one's end).
+reminders_done() { grep -c "reminder finished" "$T/daemon.log"; }
+wait_reminders() { # N [SECONDS]
+	_n=$(awk "BEGIN { print int(${2:-12} * 20) }")
+	_i=0
+	while [ "$(reminders_done)" -lt "$1" ] && [ $_i -lt "$_n" ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	[ "$(reminders_done)" -ge "$1" ]
+}
+# Wait for a line in the daemon's log.
+wait_log() {
+	_i=0
+	until grep -q -- "$1" "$T/daemon.log"; do
+		_i=$((_i + 1))
+		[ $_i -gt "$(awk "BEGIN { print int(${2:-5} * 20) }")" ] && return 1
+		sleep 0.05
+	done
+}
+# The first sound at or after $1, as seconds after $2.
+sound_after() {
+	_s=$(first_sound_after "$1")
+	[ -n "$_s" ] && elapsed "$2" "$_s"
+}
+within() { awk -v x="$1" -v a="$2" -v b="$3" 'BEGIN { exit !(x != "" && x >= a && x <= b) }'; }
+
+# ---- no bus at the start: wall time; the buses appear later ----
+rec_start
+daemon_start "$TEST_DATA/daemon-presence.ini" || exit 1
+t0=$(rec_t)
+check "no bus: presence unknown (counting wall time)" -- \
+	wait_status "^presence: unknown (counting wall time)" 3
+check "the null sink's monitor being recorded is no call" -- \
+	wait_status "^calls: none" 3
+bus_start system || exit 1
+bus_start session || exit 1
+logind_start || exit 1
+logind_add_session c1
+check "the system bus appears later: logind session c1 followed" -- \
+	wait_status "^presence: here (logind session c1" 3
+
+# ---- locked longer than break_length: a natural break ----
+# Sitting since t0; the reminder would be due at t0 + 8 s, while locked.
+logind_lock c1 true
+t_lock=$(rec_t)
+check "locked: away" -- wait_status "^presence: away (locked" 2
+check "locked: the reminder waits for you" -- wait_status "^next reminder: waits for you" 1
+sleep 4.5
+logind_lock c1 false
+t_unlock=$(rec_t)
+check "unlocked: here again" -- wait_status "^presence: here" 2
+check "unlocked after 4.5 s: a natural break, the clock restarted" -- \
+	wait_log "a natural break, sitting starts over" 2
+"$BACKCOACH" status | grep "^sitting" >"$T/sitting"
+check "status: sitting 0m, present since the unlock" -- \
+	grep -q "^sitting: 0m (present since [0-9][0-9]:[0-9][0-9])" "$T/sitting"
+check "the first reminder comes" -- wait_reminders 1 12
+
+# ---- locked briefly: the clock pauses, it does not start over ----
+e1=$(rec_t)
+sleep 2
+logind_lock c1 true
+t_l2=$(rec_t)
+sleep 1.5
+logind_lock c1 false
+t_u2=$(rec_t)
+check "locked 1.5 s: the clock carries on" -- wait_log "the sitting clock carries on" 2
+check "the second reminder comes" -- wait_reminders 2 12
+
+# ---- idle hint (logind), sleep and resume ----
+logind_idle c1 true
+check "IdleHint: away (idle)" -- wait_status "^presence: away (idle" 2
+logind_idle c1 false
+check "IdleHint off: here" -- wait_status "^presence: here" 2
+logind_sleep true
+check "PrepareForSleep(true): away (asleep)" -- wait_status "^presence: away (asleep" 2
+logind_sleep false
+check "PrepareForSleep(false): here" -- wait_status "^presence: here" 2
+
+# ---- the session replaced (log out and in) ----
+logind_add_session c2
+logind_display c2
+logind_remove_session c1
+check "session replaced: the display session c2 followed" -- \
+	wait_status "^presence: here (logind session c2" 3
+logind_lock c2 true
+check "the new session's lock is seen" -- wait_status "^presence: away (locked" 2
+logind_lock c2 false
+check "and its unlock" -- wait_status "^presence: here" 2
+
+# ---- GNOME's idle monitor on the session bus ----
+mutter_start || exit 1
+check "GNOME idle monitor in use" -- wait_status "^presence: here (.*GNOME idle monitor" 3
+mutter_fire 1
+check "GNOME idle watch fired: away" -- wait_status "^presence: away (idle (GNOME)" 2
+mutter_fire 2
+check "GNOME user-active watch fired: here" -- wait_status "^presence: here" 2
+
+# ---- a call: a due reminder waits until the recording ends + grace ----
+n_before=$(reminders_done)
+parecord -d bc_mic --raw /dev/null &
+MIC=$!
+check "recording from a microphone: a call" -- wait_status "^calls: recording" 3
+check "a reminder falls due during the call and waits" -- \
+	wait_log "it waits for the call to end" 12
+t_held=$(rec_t)
+sleep 1.5
+kill "$MIC"; wait "$MIC" 2>/dev/null
+t_call_end=$(rec_t)
+check "the call ended" -- wait_status "^calls: none" 2
+check "the held reminder comes after the call" -- wait_reminders $((n_before + 1)) 5
+
+# ---- the bus dies: a log line, wall time, no crash; it comes back ----
+bus_kill system
+check "system bus gone: logged" -- wait_log "the system bus went away" 3
+check "system bus gone: no logind source" -- wait_status "^presence: here (GNOME idle monitor)" 2
+bus_start system
+logind_start
+logind_add_session c3
+check "system bus back: logind followed again" -- wait_status "^presence: here (logind session c3" 4
+check "the daemon survived it all" -- kill -0 "$DPID"
+rec_stop
+daemon_stop
+
+# What was heard (the recording, analysed once it is complete).
+s1=$(sound_after "$t0" "$t_unlock")
+echo "  daemon at ${t0} s, locked ${t_lock}-${t_unlock} s; first sound ${s1:-none} s after the unlock"
+check "no reminder at the unlock; the first one 8 s after it (+-0.6 s)" -- \
+	within "${s1:-}" 7.4 8.6
+# Sitting: (t_l2 - e1) before the lock, then 8 s minus that after it.
+s2=$(sound_after "$t_u2" "$t_u2")
+want=$(awk -v a="$t_l2" -v b="$e1" 'BEGIN { printf "%.2f", 8 - (a - b) }')
+echo "  locked ${t_l2}-${t_u2} s: second reminder ${s2:-none} s after the unlock (paused clock: ${want} s)"
+check "a short absence pauses the clock (+-0.6 s)" -- \
+	within "${s2:-}" "$(awk -v w="$want" 'BEGIN { print w - 0.6 }')" \
+	"$(awk -v w="$want" 'BEGIN { print w + 0.6 }')"
+s3=$(sound_after "$t_held" "$t_call_end")
+echo "  reminder held at ${t_held} s, call ended at ${t_call_end} s: it spoke ${s3:-never} s later (grace 1 s)"
+check "the held reminder speaks after the call ends + 1 s grace (+-0.6 s)" -- \
+	within "${s3:-}" 0.4 1.6
+check "nothing spoke during the call" -- \
+	test -z "$(last_sound_between "$t_held" "$t_call_end")"
+
+# ---- the record of the day ----
+"$BACKCOACH" stats today >"$T/stats" 2>&1
+sed 's/^/    /' "$T/stats"
+n_heard=$(reminders_done)
+check "stats: the reminders given ($n_heard)" -- grep -q "^reminders: $n_heard given, 0 snoozed, 1 waited for a call" "$T/stats"
+check "stats: natural breaks counted" -- grep -q "^breaks: 0 guided, [1-9][0-9]* natural" "$T/stats"
+check "day.log: the natural break after the long lock" -- \
+	grep -q "^20[0-9-]*T[0-9:]*Z break natural [45]$" "$T/state/backcoach/day.log"
+
+# ---- stats over a scripted day; a torn last line and garbage ----
+S=$T/scripted
+mkdir -p "$S/backcoach"
+day() { TZ=UTC date -u -d "@$(($(date -u +%s) / 86400 * 86400 - $1 * 86400 + $2))" +%Y-%m-%dT%H:%M:%SZ; }
+{
+	echo "$(day 2 36000) session desk-break completed 3/3 skipped=0 exercised=206"
+	echo "$(day 1 36000) session desk-break completed 3/3 skipped=1 exercised=190"
+	echo "$(day 0 30000) sit 1800"
+	echo "$(day 0 30300) break natural 600"
+	echo "$(day 0 33300) sit 3000"
+	echo "$(day 0 33300) reminder given"
+	echo "$(day 0 33540) session desk-break completed 3/3 skipped=0 exercised=206"
+	echo "not a record at all"
+	echo "$(day 0 36000) reminder waited 95"
+	echo "$(day 0 36000) reminder given"
+	echo "$(day 0 36300) session floor stopped 2/6 skipped=0 exercised=94"
+	echo "$(day 0 37000) reminder snoozed"
+	printf '%s sit 99' "$(day 0 38000)" # torn: no newline
+} >"$S/backcoach/day.log"
+XDG_STATE_HOME=$S TZ=UTC "$BACKCOACH" stats today >"$T/stats-day" 2>"$T/stats-err"
+sed 's/^/    /' "$T/stats-day"
+cat >"$T/stats-want" <<WANT
+at the machine: 1h20m
+longest unbroken sitting: 50m
+breaks: 2 guided, 1 natural
+sessions completed: 1
+minutes exercised: 5
+reminders: 2 given, 1 snoozed, 1 waited for a call
+streak: 3 days with a completed session
+WANT
+check "stats today over a scripted day" -- 	sh -c 'tail -n +2 "$1" | diff -u "$2" -' _ "$T/stats-day" "$T/stats-want"
+check "stats: the torn line and the garbage skipped, with a warning" -- 	grep -q "2 lines skipped" "$T/stats-err"
+XDG_STATE_HOME=$S TZ=UTC "$BACKCOACH" stats week >"$T/stats-week" 2>/dev/null
+check "stats week: three sessions completed" -- grep -q "^sessions completed: 3" "$T/stats-week"
+check "stats: a bad period is a usage error" -- \
+	sh -c '"$1" stats year >/dev/null 2>&1; test $? -eq 64' _ "$BACKCOACH"
+
+# ---- an unwritable record: a log line, the daemon carries on ----
+rm -f "$T/state/backcoach/day.log"
+mkdir "$T/state/backcoach/day.log"
+rec_start
+daemon_start "$TEST_DATA/daemon-presence.ini" || exit 1
+check "unwritable record: presence still followed" -- wait_status "^presence: here (logind session" 3
+sleep 1.5 # a stretch of sitting worth recording
+logind_lock c3 true
+check "unwritable record: logged once" -- wait_log "record of the day: cannot open" 3
+logind_lock c3 false
+check "unwritable record: the daemon carries on" -- wait_status "^presence: here" 2
+rec_stop
+daemon_stop
+
+finish=0
+daemon_finish || finish=1
+exit $finish
