@@ -41,6 +41,11 @@ daemon_setup() {
 	# The safety notice was given before: tests hear the routine at once.
 	: >"$T/state/backcoach/notice-given"
 	export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
+	# Never the host's D-Bus: presence (logind, the desktop) and MPRIS are
+	# tested on private buses (tests/buslib.sh); elsewhere there are none.
+	mkdir -p "$T/nobus"
+	export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/nobus/system" \
+		DBUS_SESSION_BUS_ADDRESS="unix:path=$T/nobus/session"
 	trap 'daemon_stop; pa_stop' EXIT
 }
 
