@@ -82,6 +82,15 @@ static bool is_regular(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* A shipped variant (in the user's directories too) must be a regular file
+ * itself: a symlink to another of the user's files is not one. */
+static bool is_regular_here(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* Record a language voice file: its name and its "language CODE" lines. */
 static void scan_voice_file(const char *path, const char *fname,
 			    struct name_list *names, struct name_list *codes)
@@ -254,7 +263,7 @@ static bool for_voice_dirs(bool (*fn)(const char *dir, void *arg), void *arg)
 static bool dir_has_variant(const char *dir, void *arg)
 {
 	char *p = xasprintf("%s/%s", dir, (const char *)arg);
-	bool ok = is_regular(p);
+	bool ok = is_regular_here(p);
 
 	free(p);
 	return ok;
@@ -276,8 +285,9 @@ bool speech_variant_exists(const char *name)
 	return ok;
 }
 
-/* Adds the valid variant names of regular files in dir to a list. */
-static void list_variants_in(const char *dir, struct name_list *l)
+/* Adds the valid variant names of regular files in dir to a list; shipped:
+ * symlinks are not followed. */
+static void list_variants_in(const char *dir, struct name_list *l, bool shipped)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -290,7 +300,7 @@ static void list_variants_in(const char *dir, struct name_list *l)
 		if (!speech_variant_name_ok(de->d_name))
 			continue;
 		p = xasprintf("%s/%s", dir, de->d_name);
-		if (is_regular(p))
+		if (shipped ? is_regular_here(p) : is_regular(p))
 			names_add(l, de->d_name);
 		free(p);
 	}
@@ -299,7 +309,7 @@ static void list_variants_in(const char *dir, struct name_list *l)
 
 static bool collect_variants(const char *dir, void *arg)
 {
-	list_variants_in(dir, arg);
+	list_variants_in(dir, arg, true);
 	return false;
 }
 
@@ -336,7 +346,7 @@ void speech_list_voices(FILE *f)
 	print_list(f, shipped.v, shipped.n);
 
 	p = xasprintf("%s/voices/!v", voices.datadir);
-	list_variants_in(p, &system);
+	list_variants_in(p, &system, false);
 	free(p);
 	names_sort(&system);
 	fprintf(f, "Variants installed with eSpeak NG:\n");
@@ -383,20 +393,77 @@ static int mirror_dir(const char *src, int dirfd, const char *skip, bool names_o
 	return ret;
 }
 
-/* Link the shipped variants of dir into !v (the first directory wins). */
+/* What a voice variant file may say (eSpeak NG's voice attributes, see its
+ * docs/voices.md); any other line is dropped, so that eSpeak NG's parser
+ * never prints it ("Bad voice attribute: ...") to the log. */
+static const char *const variant_keys[] = {
+	"name", "language", "gender", "maintainer", "status", "pitch", "formant",
+	"echo", "tone", "flutter", "roughness", "clarity", "voicing", "consonants",
+	"breath", "breathw", "speed", "words", "klatt", "intonation", "tunes",
+	"stressLength", "stressAdd", "stressAmp", "stressRule", "stressopt",
+	"fast_test2", "freq_add",
+};
+
+#define VARIANT_MAX_BYTES 65536
+
+/* Copy one shipped variant into !v, keeping only its attribute lines.
+ * Opened once, never following a symlink, never blocking: a regular file
+ * of at most VARIANT_MAX_BYTES, or nothing. */
+static void copy_variant(int vfd, const char *path, const char *name)
+{
+	char *buf = NULL, *out = NULL, *line, *save = NULL;
+	size_t o = 0;
+	struct stat st;
+	ssize_t n;
+	int in, fd;
+
+	in = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (in < 0)
+		return;
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > VARIANT_MAX_BYTES)
+		goto out;
+	buf = xmalloc(VARIANT_MAX_BYTES + 1);
+	n = read(in, buf, VARIANT_MAX_BYTES);
+	if (n < 0)
+		goto out;
+	buf[n] = '\0';
+	out = xmalloc((size_t)n + 2);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *w = line + strspn(line, " \t");
+		size_t k = strcspn(w, " \t\r"), len = strlen(line);
+		bool keep = !*w || strncmp(w, "//", 2) == 0;
+
+		for (size_t i = 0; !keep && i < sizeof(variant_keys) / sizeof(variant_keys[0]); i++)
+			keep = strlen(variant_keys[i]) == k && strncmp(w, variant_keys[i], k) == 0;
+		if (!keep)
+			continue;
+		memcpy(out + o, line, len);
+		o += len;
+		out[o++] = '\n';
+	}
+	fd = openat(vfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (write(fd, out, o) != (ssize_t)o)
+			unlinkat(vfd, name, 0);
+		close(fd);
+	}
+out:
+	free(buf);
+	free(out);
+	close(in);
+}
+
+/* Copy the shipped variants of dir into !v (the first directory wins). */
 static bool link_shipped(const char *dir, void *arg)
 {
 	struct name_list l = { 0 };
 	int vfd = *(int *)arg;
 
-	list_variants_in(dir, &l);
+	list_variants_in(dir, &l, true);
 	for (size_t i = 0; i < l.n; i++) {
 		char *p = xasprintf("%s/%s", dir, l.v[i]);
-		char *real = realpath(p, NULL);
 
-		if (real)
-			link_entry(vfd, real, l.v[i]);
-		free(real);
+		copy_variant(vfd, p, l.v[i]);
 		free(p);
 	}
 	names_free(&l);
@@ -421,7 +488,8 @@ static void rm_tree_at(int dirfd, int depth)
 			continue;
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		if (S_ISLNK(st.st_mode)) {
+		if (S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && depth == 2)) {
+			/* Our symlinks, and the variants copied into voices/!v. */
 			unlinkat(dirfd, de->d_name, 0);
 		} else if (S_ISDIR(st.st_mode) && depth < 3) {
 			int sub = openat(dirfd, de->d_name,

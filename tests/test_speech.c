@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
@@ -324,6 +325,77 @@ START_TEST(test_variant_outside_dirs)
 	ck_assert(!speech_variant_exists("evil"));
 	ck_assert(speech_synth(sp, &v, SENTENCE, &c, err, sizeof(err)) < 0);
 	ck_assert_msg(strstr(err, "unknown voice variant"), "%s", err);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* A variant in the user's voice directory that is a symlink to another of
+ * their files is no variant; and of a variant file, only voice attribute
+ * lines reach eSpeak NG, whose parser would print any other line's first
+ * word to stderr (the daemon's journal). */
+START_TEST(test_variant_user_files)
+{
+	char dir[] = "/tmp/bc-test-XXXXXX", path[300], *old, *out = NULL;
+	const char *secret = "language variant\nname leakreg\nTOPSECRET line\n"
+			     "pitch 80 120\n  another-SECRET here\n// a comment\n";
+	struct speech_voice v = en;
+	struct speech *sp2;
+	struct clip c;
+	size_t len = 0;
+	FILE *f;
+	int saved, fd;
+
+	ck_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/secret.txt", dir);
+	ck_assert((f = fopen(path, "w")));
+	fputs(secret, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/leak", dir);
+	ck_assert_int_eq(symlink("secret.txt", path), 0);
+	snprintf(path, sizeof(path), "%s/leakreg", dir);
+	ck_assert((f = fopen(path, "w")));
+	fputs(secret, f);
+	fclose(f);
+	old = xstrdup(getenv("BACKCOACH_VOICE_PATH"));
+	setenv("BACKCOACH_VOICE_PATH", dir, 1);
+	ck_assert(!speech_variant_exists("leak"));
+	ck_assert(speech_variant_exists("leakreg"));
+
+	/* The worker's stderr, captured. */
+	snprintf(path, sizeof(path), "%s/stderr", dir);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	sp2 = speech_open(err, sizeof(err));
+	ck_assert_msg(sp2, "%s", err);
+	v.variant = "leakreg";
+	ck_assert_msg(speech_synth(sp2, &v, SENTENCE, &c, err, sizeof(err)) == 0, "%s", err);
+	free(c.s);
+	v.variant = "leak";
+	ck_assert(speech_synth(sp2, &v, SENTENCE, &c, err, sizeof(err)) < 0);
+	speech_close(sp2);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	setenv("BACKCOACH_VOICE_PATH", old, 1);
+	free(old);
+
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(getdelim(&out, &len, '\0', f), -1);
+	fclose(f);
+	ck_assert_msg(!out || !strstr(out, "SECRET"), "eSpeak NG printed: %s", out);
+	free(out);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/leakreg", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/leak", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/secret.txt", dir);
 	unlink(path);
 	rmdir(dir);
 }
@@ -860,6 +932,7 @@ static Suite *speech_suite(void)
 	tcase_add_test(tc, test_languages);
 	tcase_add_test(tc, test_bad_names);
 	tcase_add_test(tc, test_variant_outside_dirs);
+	tcase_add_test(tc, test_variant_user_files);
 	tcase_add_test(tc, test_bad_text);
 	tcase_add_test(tc, test_long_text);
 	tcase_add_test(tc, test_too_long_speech);
