@@ -22,6 +22,8 @@ enum equipment {
 extern const char *const equipment_names[EQ_COUNT]; /* "chair", "foam-roller", ... */
 
 /* How a breath phase is cued. */
+/* [audio] other_players: what a session does to other MPRIS players. */
+enum other_players { OTHER_PAUSE = 0, OTHER_KEEP = 1 };
 enum cue_via { VIA_NONE = 0, VIA_VOICE = 1, VIA_TONE = 2, VIA_BOTH = 3 };
 
 enum breath_phase { BP_INHALE, BP_HOLD, BP_EXHALE, BP_HOLD_AFTER, BP_COUNT };
@@ -126,6 +128,7 @@ struct config {
 	struct {
 		char *device;     /* substring of a PortAudio device name, NULL = default */
 		int64_t latency_ms;
+		int other_players; /* enum other_players */
 	} audio;
 	struct {
 		bool enabled;

@@ -89,6 +89,8 @@
 	  "Part of the output device name; empty = default device") \
 	X(AUDIO, "latency", DUR, "100ms", 10, 2 * BC_S, 0, NULL, audio.latency_ms, \
 	  "Output latency") \
+	X(AUDIO, "other_players", ENUM, "pause", 0, 0, 0, "pause|keep", audio.other_players, \
+	  "Other media players that are playing when a session starts: pause them (and resume them at its end), or keep them playing") \
 	X(REMINDERS, "enabled", BOOL, "yes", 0, 0, 0, NULL, reminders.enabled, \
 	  "Remind you to take a break") \
 	X(REMINDERS, "interval", DUR, "50m", 1 * BC_S, 24 * BC_H, 0, NULL, reminders.interval_ms, \

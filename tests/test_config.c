@@ -110,6 +110,7 @@ START_TEST(builtin_loads)
 	ck_assert_double_eq_tol(cfg.metronome.volume, 0.35, 1e-9);
 	ck_assert_ptr_null(cfg.audio.device);
 	ck_assert_int_eq(cfg.audio.latency_ms, 100);
+	ck_assert_int_eq(cfg.audio.other_players, OTHER_PAUSE);
 	ck_assert(cfg.reminders.enabled);
 	ck_assert_int_eq(cfg.reminders.interval_ms, 50 * 60000);
 	ck_assert_int_eq(cfg.reminders.from_min, 9 * 60);
@@ -416,6 +417,41 @@ START_TEST(file_problems)
 	one_problem(dir, "is a directory, not a config file");
 	one_problem("/dev/null", "not a regular file");
 	free(dir);
+}
+END_TEST
+
+/* [audio] other_players: pause or keep; anything else names both. */
+START_TEST(other_players)
+{
+	char path[] = "/tmp/bc-test-config-XXXXXX";
+	int fd = mkstemp(path), rc;
+	struct config cfg;
+	char *out, *want;
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	fputs("[audio]\nother_players = keep\n", f);
+	fclose(f);
+	out = load(&cfg, path, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(cfg.audio.other_players, OTHER_KEEP);
+	config_free(&cfg);
+	free(out);
+
+	f = fopen(path, "w");
+	fputs("[audio]\nother_players = stop\n", f);
+	fclose(f);
+	out = load(&cfg, path, &rc);
+	ck_assert_int_eq(rc, -1);
+	want = xasprintf("%s:2: other_players: ", path);
+	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "got: %s", out);
+	ck_assert_ptr_nonnull(strstr(out, "pause"));
+	ck_assert_ptr_nonnull(strstr(out, "keep"));
+	free(want);
+	free(out);
+	unlink(path);
 }
 END_TEST
 
@@ -983,6 +1019,7 @@ int main(void)
 	suite_add_tcase(s, files);
 
 	tcase_add_test(table, settings_in_man_page);
+	tcase_add_test(table, other_players);
 	tcase_add_test(table, settings_in_sample);
 	tcase_add_test(table, phrase_and_equipment_names);
 	suite_add_tcase(s, table);
