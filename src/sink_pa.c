@@ -314,6 +314,16 @@ static int init_again(char *err, size_t errlen)
 	return init_locked(err, errlen);
 }
 
+/* Our stream's role, for the desktop's policies (duck or pause music while
+ * the coach speaks): libpulse reads PULSE_PROP (ALSA's pulse plugin, and
+ * pipewire-pulse, which maps "event" to Notification), PipeWire's ALSA
+ * plugin PIPEWIRE_PROPS. A role the user set stays. */
+static void tag_stream(void)
+{
+	(void)util_env_add_prop("PULSE_PROP", "media.role", "event");
+	(void)util_env_add_prop("PIPEWIRE_PROPS", "media.role", "Notification");
+}
+
 int sink_pa_init(char *err, size_t errlen)
 {
 	int r;
@@ -321,6 +331,7 @@ int sink_pa_init(char *err, size_t errlen)
 	/* Probing JACK must not start a JACK server (libjack's autostart).
 	 * Called at start-up, before other threads read the environment. */
 	setenv("JACK_NO_START_SERVER", "1", 0);
+	tag_stream();
 	pthread_mutex_lock(&lock);
 	r = pa_ready ? 0 : init_locked(err, errlen);
 	pthread_mutex_unlock(&lock);
@@ -383,6 +394,7 @@ int sink_pa_init_lean(char *err, size_t errlen)
 	int fd, r;
 
 	setenv("JACK_NO_START_SERVER", "1", 0);
+	tag_stream();
 	pthread_mutex_lock(&lock);
 	if (pa_ready) {
 		pthread_mutex_unlock(&lock);

@@ -242,6 +242,43 @@ int util_mkdir_p(const char *path, unsigned mode)
 	return ret;
 }
 
+int util_env_add_prop(const char *var, const char *key, const char *value)
+{
+	const char *old = getenv(var);
+	char *s;
+	size_t n;
+	int r;
+
+	if (!old || !*old) {
+		s = xasprintf("%s=%s", key, value);
+		goto set;
+	}
+	/* Present as a key: followed by optional blanks and '=' or ':'. */
+	for (const char *p = strstr(old, key); p; p = strstr(p + 1, key)) {
+		const char *q = p + strlen(key);
+		bool start = p == old || strchr(" \t{,\"", p[-1]);
+		while (*q == ' ' || *q == '\t' || *q == '"')
+			q++;
+		if (start && (*q == '=' || *q == ':'))
+			return 0;
+	}
+	n = strlen(old);
+	while (n && (old[n - 1] == ' ' || old[n - 1] == '\t'))
+		n--;
+	if (n && old[n - 1] == '}') { /* inside the object */
+		n--;
+		while (n && (old[n - 1] == ' ' || old[n - 1] == '\t'))
+			n--;
+		s = xasprintf("%.*s %s=%s }", (int)n, old, key, value);
+	} else {
+		s = xasprintf("%.*s %s=%s", (int)n, old, key, value);
+	}
+set:
+	r = setenv(var, s, 1);
+	free(s);
+	return r < 0 ? -1 : 0;
+}
+
 double util_now(void)
 {
 	struct timespec ts;

@@ -42,6 +42,12 @@ int util_mkdir_p(const char *path, unsigned mode);
  * "is a directory", "not a regular file") in err. */
 int util_open_regular(const char *path, char *err, size_t errlen);
 
+/* Add key=value to the property list in environment variable var unless
+ * key is in it already: "k=v k2=v2" (PULSE_PROP) or a SPA JSON object,
+ * "{ k = v }" or bare "k=v" (PIPEWIRE_PROPS). Call while no other thread
+ * reads the environment. Returns 0, or -1 (errno). */
+int util_env_add_prop(const char *var, const char *key, const char *value);
+
 /* Seconds from a monotonic clock, for measurements. */
 double util_now(void);
 

@@ -117,6 +117,32 @@ START_TEST(strings)
 }
 END_TEST
 
+/* media.role added to PULSE_PROP / PIPEWIRE_PROPS, never twice, never
+ * over the user's own. */
+static void env_prop(const char *before, const char *after)
+{
+	if (before)
+		setenv("BC_TEST_PROPS", before, 1);
+	else
+		unsetenv("BC_TEST_PROPS");
+	ck_assert_int_eq(util_env_add_prop("BC_TEST_PROPS", "media.role", "event"), 0);
+	ck_assert_str_eq(getenv("BC_TEST_PROPS"), after);
+}
+
+START_TEST(env_props)
+{
+	env_prop(NULL, "media.role=event");
+	env_prop("", "media.role=event");
+	env_prop("application.name=x", "application.name=x media.role=event");
+	env_prop("media.role=music", "media.role=music");
+	env_prop("a=1 media.role = phone", "a=1 media.role = phone");
+	env_prop("{ node.latency = 1024/48000 }", "{ node.latency = 1024/48000 media.role=event }");
+	env_prop("{ \"media.role\": \"Music\" }", "{ \"media.role\": \"Music\" }");
+	env_prop("my.media.role=x", "my.media.role=x media.role=event");
+	unsetenv("BC_TEST_PROPS");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
@@ -128,6 +154,7 @@ int main(void)
 	tcase_add_test(tc, text_ok);
 	tcase_add_test(tc, utf8_valid);
 	tcase_add_test(tc, strings);
+	tcase_add_test(tc, env_props);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
