@@ -42,7 +42,7 @@ static void usage(FILE *f)
 	      "  devices                 list audio output devices\n"
 	      "  run                     run the daemon (reminders, signals, control)\n"
 	      "  start [ROUTINE]         ask the running daemon to start a routine\n"
-	      "  stop | pause | resume | skip | snooze | reload | status\n"
+	      "  stop | pause | resume | skip | repeat | snooze | reload | status\n"
 	      "                          control the running daemon\n"
 	      "  stats [today|week|month]  time at the machine, breaks, sessions\n"
 	      "\n"
@@ -347,7 +347,8 @@ static int cmd_stats(const struct cli *cli, int argc, char **argv)
 	return stats_run(argc > 1 ? argv[1] : NULL, stdout);
 }
 
-/* start [ROUTINE], stop, pause, resume, skip, snooze, reload, status. */
+/* start [ROUTINE], stop, pause, resume, skip, repeat, snooze, reload,
+ * status. */
 static int cmd_control(const struct cli *cli, int argc, char **argv)
 {
 	bool takes_arg = strcmp(argv[0], "start") == 0;
@@ -405,6 +406,7 @@ static const struct command {
 	{ "resume", cmd_control },  { "skip", cmd_control },
 	{ "reload", cmd_control },  { "status", cmd_control },
 	{ "snooze", cmd_control },  { "stats", cmd_stats },
+	{ "repeat", cmd_control },
 };
 
 int cli_main(int argc, char **argv)

@@ -75,6 +75,17 @@ static int run_skip(struct daemon *d, const char *arg, char *word,
 	return 0;
 }
 
+static int run_repeat(struct daemon *d, const char *arg, char *word,
+		      size_t wordlen, FILE *out)
+{
+	(void)arg;
+	(void)word;
+	(void)wordlen;
+	(void)out;
+	daemon_repeat(d);
+	return 0;
+}
+
 static int run_snooze(struct daemon *d, const char *arg, char *word,
 		      size_t wordlen, FILE *out)
 {
@@ -141,6 +152,9 @@ static const struct command commands[CMD_COUNT] = {
 			 NOTHING, false, "%s", false, run_toggle },
 	[CMD_SKIP] = { CMD_SKIP, "skip", true, CMD_SESSION,
 		       NOTHING, false, "skipping to the next step", false, run_skip },
+	[CMD_REPEAT] = { CMD_REPEAT, "repeat", true, CMD_SESSION,
+			 NOTHING, false, "again from the start of the step", false,
+			 run_repeat },
 	[CMD_SNOOZE] = { CMD_SNOOZE, "snooze", true, CMD_ALWAYS,
 			 NULL, false, "reminders snoozed for %s", false, run_snooze },
 	[CMD_RELOAD] = { CMD_RELOAD, "reload", true, CMD_ALWAYS,
@@ -155,6 +169,7 @@ static const struct command commands[CMD_COUNT] = {
 /* Which signal carries which command. */
 int command_sig_toggle(void) { return SIGRTMIN + 1; }
 int command_sig_skip(void) { return SIGRTMIN + 2; }
+int command_sig_repeat(void) { return SIGRTMIN + 3; }
 
 const struct command *command_by_id(enum command_id id)
 {
@@ -183,6 +198,8 @@ const struct command *command_by_signal(int sig)
 		return &commands[CMD_TOGGLE];
 	if (sig == command_sig_skip())
 		return &commands[CMD_SKIP];
+	if (sig == command_sig_repeat())
+		return &commands[CMD_REPEAT];
 	return NULL;
 }
 

@@ -19,6 +19,7 @@ enum command_id {
 	CMD_RESUME,
 	CMD_TOGGLE,  /* pause or resume (RTMIN+1; MPRIS PlayPause) */
 	CMD_SKIP,    /* to the next step */
+	CMD_REPEAT,  /* again from the start of the step (RTMIN+3; MPRIS Previous) */
 	CMD_SNOOZE,  /* no reminder for [reminders] snooze */
 	CMD_RELOAD,  /* read the config again; keep the old one if it is bad */
 	CMD_STATUS,
@@ -67,6 +68,7 @@ const struct command *command_by_signal(int sig);
 /* The signals that carry commands (SIGRTMIN+n is not a constant). */
 int command_sig_toggle(void); /* SIGRTMIN+1: pause or resume */
 int command_sig_skip(void);   /* SIGRTMIN+2 */
+int command_sig_repeat(void); /* SIGRTMIN+3 */
 
 /* Run cmd on d. source names who asked, for the log ("SIGUSR1",
  * "control", "MPRIS"). reply: where the user's answer goes (the control

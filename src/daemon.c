@@ -29,6 +29,7 @@
 #include "control_server.h"
 #include "log.h"
 #include "loop.h"
+#include "mpris.h"
 #include "notify.h"
 #include "presence_watch.h"
 #include "reminder.h"
@@ -305,6 +306,12 @@ struct daemon {
 	int64_t due_wall;              /* armed deadline, REMINDER_NEVER: none */
 	unsigned long reminders_fired;
 
+	/* The MPRIS player (the daemon only), its loop source, and a count
+	 * of sessions (each has its own MPRIS tracks). */
+	struct mpris *mpris;
+	struct loop_source *mpris_src;
+	unsigned sessions;
+
 	int sfd, tfd, efd, ifd, lock_fd;
 };
 
@@ -511,8 +518,10 @@ static int session_begin(struct daemon *d, enum play_kind kind,
 	d->sess_skips = 0;
 	if (d->pw)
 		pwatch_session_begins(d->pw);
+	d->sessions++;
 	notify_status("Playing %s", name);
 	reminders_arm(d); /* disarm while playing */
+	mpris_update(d->mpris, false);
 	return 0;
 }
 
@@ -742,6 +751,7 @@ static void session_ended(struct daemon *d)
 	else
 		daemon_ended(d, res, err, heard);
 	session_forget(d);
+	mpris_update(d->mpris, false);
 	daemon_prepare(d); /* a reload or the notice may have made them stale */
 	d->due_wall = -1;
 	reminders_arm(d);
@@ -787,6 +797,7 @@ void daemon_stop(struct daemon *d)
 {
 	if (d->sess)
 		session_stop(d->sess, !d->foreground);
+	mpris_update(d->mpris, true);
 }
 
 void daemon_pause(struct daemon *d, bool pause)
@@ -795,6 +806,7 @@ void daemon_pause(struct daemon *d, bool pause)
 		return;
 	session_pause(d->sess, pause);
 	notify_status("%s %s", pause ? "Paused" : "Playing", d->sess_name);
+	mpris_update(d->mpris, true);
 }
 
 void daemon_skip(struct daemon *d)
@@ -803,6 +815,14 @@ void daemon_skip(struct daemon *d)
 		d->sess_skips++;
 		session_skip(d->sess);
 	}
+	mpris_update(d->mpris, true);
+}
+
+void daemon_repeat(struct daemon *d)
+{
+	if (d->sess)
+		session_repeat(d->sess);
+	mpris_update(d->mpris, true);
 }
 
 int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen)
@@ -1008,6 +1028,85 @@ static void on_tz_change(void *data, short revents)
 	}
 }
 
+/* ---- MPRIS (mpris.h): what plays, as a player shows it; its commands ---- */
+
+static int64_t samples_to_us(int64_t n)
+{
+	return n * 1000000 / BC_RATE;
+}
+
+static void mpris_state_of(void *data, struct mpris_state *st)
+{
+	struct daemon *d = data;
+	const struct timeline *tl = d->sess_tlp;
+	struct session_info si;
+	int64_t start, end;
+
+	if (!d->sess) {
+		st->status = MPRIS_STOPPED;
+		return;
+	}
+	session_info(d->sess, &si);
+	st->status = si.state == SESSION_PAUSED ? MPRIS_PAUSED : MPRIS_PLAYING;
+	st->album = d->sess_name;
+	st->session = d->sessions;
+	st->step = si.step >= 0 && (size_t)si.step < tl->n_steps ? si.step : -1;
+	st->title = st->step >= 0 ? tl->steps[st->step].name : NULL;
+	start = st->step >= 0 ? tl->steps[st->step].at : 0;
+	end = (size_t)(st->step + 1) < tl->n_steps ? tl->steps[st->step + 1].at
+						     : tl->length;
+	st->length_us = samples_to_us(end - start);
+	st->position_us = si.pos > start ? samples_to_us(si.pos - start) : 0;
+	if (si.state == SESSION_PLAYING && end > si.pos)
+		st->next_us = loop_now_us() + (uint64_t)samples_to_us(end - si.pos);
+	/* A reminder before its routine: Play starts the routine now. */
+	st->countdown = d->kind == PLAY_REMINDER && tl->n_steps > 1 &&
+			si.pos < d->sess_body_at;
+	st->pause_others = d->sess_cfg->c.audio.other_players == OTHER_PAUSE;
+}
+
+/* A method call from the bus, as a command of the table; its answer is
+ * logged as "MPRIS: ...", a refusal goes back as the D-Bus error. */
+static int mpris_command(void *data, const char *name, char *err, size_t errlen)
+{
+	struct daemon *d = data;
+	const struct command *cmd = command_by_name(name);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (!cmd || !(f = open_memstream(&text, &len))) {
+		snprintf(err, errlen, "cannot run %s", name);
+		return -1;
+	}
+	r = command_run(d, cmd, NULL, "MPRIS", f);
+	fclose(f);
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	if (r < 0)
+		snprintf(err, errlen, "%s", len ? text : "failed");
+	else if (len)
+		log_info("MPRIS: %s", text);
+	free(text);
+	return r;
+}
+
+static const struct loop_source_ops mpris_source = { mpris_prepare, mpris_dispatch };
+
+static void mpris_watch(void *data, int fd)
+{
+	struct daemon *d = data;
+
+	if (d->mpris_src)
+		loop_remove(d->loop, d->mpris_src);
+	d->mpris_src = fd >= 0 ? loop_add(d->loop, fd, &mpris_source, d->mpris) : NULL;
+}
+
+static const struct mpris_ops mpris_ops = {
+	mpris_state_of, mpris_command, mpris_watch,
+};
+
 /* ---- setting up and tearing down ---- */
 
 /* Signals, then (the daemon) the one-per-user lock, then the config and
@@ -1110,6 +1209,8 @@ static int daemon_sources(struct daemon *d)
 		log_err("control socket: %s", err);
 		return -1;
 	}
+	/* On the session bus while a session plays (mpris.h). */
+	d->mpris = mpris_new(&mpris_ops, d);
 	return 0;
 }
 
@@ -1131,6 +1232,8 @@ static void daemon_teardown(struct daemon *d)
 		session_join(d->sess, NULL, NULL, 0);
 		session_forget(d);
 	}
+	/* Resumes the players a session paused. */
+	mpris_free(d->mpris);
 	control_server_close(d->ctl);
 	pwatch_free(d->pw);
 	loop_free(d->loop);

@@ -59,6 +59,8 @@ int daemon_start(struct daemon *d, const char *routine, char *err,
 void daemon_stop(struct daemon *d);
 void daemon_pause(struct daemon *d, bool pause);
 void daemon_skip(struct daemon *d);
+/* Again from the start of the step playing ("say that again"). */
+void daemon_repeat(struct daemon *d);
 /* No reminder for [reminders] snooze (or the interval); stops a reminder
  * playing. *ms gets how long. -1 with err filled when reminders are off. */
 int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen);

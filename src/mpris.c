@@ -105,7 +105,6 @@ struct mpris {
 	/* What was announced last. */
 	struct mpris_meta meta;
 	enum mpris_status status;
-	bool countdown;
 	int64_t pos_us;          /* position at pos_at */
 	uint64_t pos_at;
 	uint64_t next_us;        /* step change due */
@@ -456,14 +455,11 @@ static void refresh(struct mpris *m)
 		names[n++] = "PlaybackStatus";
 	if (memcmp(&meta, &m->meta, sizeof(meta)) != 0)
 		names[n++] = "Metadata";
-	if (st.countdown != m->countdown)
-		names[n++] = "CanPlay";
 	if ((st.status == MPRIS_STOPPED) != (m->status == MPRIS_STOPPED)) {
+		names[n++] = "CanPlay";
 		names[n++] = "CanPause";
 		names[n++] = "CanGoNext";
 		names[n++] = "CanGoPrevious";
-		if (st.countdown == m->countdown)
-			names[n++] = "CanPlay";
 	}
 	names[n] = NULL;
 	/* The same track, but not where it would be: a repeat (Seeked). */
@@ -479,7 +475,6 @@ static void refresh(struct mpris *m)
 	}
 	m->meta = meta;
 	m->status = st.status;
-	m->countdown = st.countdown;
 	m->pos_us = st.position_us;
 	m->pos_at = now;
 	m->next_us = st.status == MPRIS_PLAYING ? st.next_us : UINT64_MAX;
@@ -587,13 +582,14 @@ static int prop_bool(sd_bus *bus, const char *path, const char *iface,
 	int v = 0;
 
 	(void)bus, (void)path, (void)iface, (void)e;
+	/* CanPlay, CanPause, CanGoNext, CanGoPrevious: while a session plays
+	 * or is paused (clients such as playerctl send Stop and PlayPause
+	 * only to a player that CanPlay). */
 	if (strcmp(prop, "CanControl") == 0)
 		v = 1;
-	else if (strcmp(prop, "CanPlay") == 0)
-		v = m->status == MPRIS_PAUSED || (m->active && m->countdown);
 	else if (strncmp(prop, "Can", 3) == 0 && strcmp(prop, "CanSeek") != 0 &&
 		 strcmp(prop, "CanQuit") != 0 && strcmp(prop, "CanRaise") != 0)
-		v = m->status != MPRIS_STOPPED; /* CanPause, CanGoNext, CanGoPrevious */
+		v = m->status != MPRIS_STOPPED;
 	return sd_bus_message_append(reply, "b", v);
 }
 

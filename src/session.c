@@ -55,7 +55,7 @@ struct session {
 	pthread_cond_t cond;
 	/* Requests (under lock). */
 	bool want_pause, want_stop, stop_tone;
-	unsigned skips;
+	unsigned skips, repeats;
 	/* The worker is writing to the sink (under lock). When it is not (it
 	 * mixes or synthesises), requests act on the sink at once from the
 	 * caller's thread, and the worker finds them done. */
@@ -159,7 +159,7 @@ struct work {
 	struct sink *sink;
 	float buf[BLOCK];
 	size_t n;                /* frames mixed in buf, 0: the end */
-	unsigned skips_done;
+	unsigned skips_done, repeats_done;
 	size_t next_speech;
 	int64_t written;         /* frames written since the last seek */
 	bool stop_tone, faded;   /* TURN_STOP: how */
@@ -191,23 +191,35 @@ static int open_sink(struct session *s, struct work *w, char *err,
 	return 0;
 }
 
-/* Skip to the step after what is heard now: drop what is queued (and the
- * block mixed before the skip) and mix on from there. Lock held. Returns
- * TURN_END past the last step. */
+/* A skip or a repeat is asked for (lock held). */
+static bool seek_wanted(const struct session *s, const struct work *w)
+{
+	return s->skips != w->skips_done || s->repeats != w->repeats_done;
+}
+
+/* Skip to the step after what is heard now, or (repeat) back to the start
+ * of the step heard now (before the first: of the timeline); a skip wins.
+ * Drop what is queued (and the block mixed before) and mix on from there.
+ * Lock held. Returns TURN_END when skipping past the last step. */
 static enum turn skip_locked(struct session *s, struct work *w)
 {
-	int st = next_step(s->spec.tl, heard_pos(s));
+	bool skip = s->skips != w->skips_done;
+	int64_t pos = heard_pos(s), at;
+	int st = skip ? next_step(s->spec.tl, pos) : timeline_step_at(s->spec.tl, pos);
 
 	w->skips_done = s->skips;
+	w->repeats_done = s->repeats;
 	sink_flush(w->sink);
-	if (st < 0) /* past the last step: that is the end */
+	if (skip && st < 0) /* past the last step: that is the end */
 		return TURN_END;
-	mixer_seek(w->mx, s->spec.tl->steps[st].at);
+	at = st >= 0 ? s->spec.tl->steps[st].at : 0;
+	mixer_seek(w->mx, at);
 	w->next_speech = 0;
 	w->written = 0;
-	s->base_pos = s->spec.tl->steps[st].at;
+	s->base_pos = at;
 	s->base_played = sink_played(w->sink);
-	log_info("skipped to step %d: %s", st + 1, s->spec.tl->steps[st].name);
+	log_info("%s step %d: %s", skip ? "skipped to" : "again from the start of",
+		 st + 1, st >= 0 ? s->spec.tl->steps[st].name : "(the beginning)");
 	return TURN_SKIPPED;
 }
 
@@ -220,7 +232,7 @@ static enum turn take_requests(struct session *s, struct work *w)
 
 	pthread_mutex_lock(&s->lock);
 	heard_pos(s);
-	while (s->want_pause && !s->want_stop && s->skips == w->skips_done) {
+	while (s->want_pause && !s->want_stop && !seek_wanted(s, w)) {
 		if (s->state != SESSION_PAUSED) {
 			sink_pause(w->sink);
 			s->state = SESSION_PAUSED;
@@ -239,7 +251,7 @@ static enum turn take_requests(struct session *s, struct work *w)
 	w->faded = s->faded;
 	if (s->want_stop)
 		t = TURN_STOP;
-	else if (s->skips != w->skips_done)
+	else if (seek_wanted(s, w))
 		t = skip_locked(s, w);
 	s->writing = t == TURN_WRITE;
 	pthread_mutex_unlock(&s->lock);
@@ -325,7 +337,7 @@ static enum turn drain_tail(struct session *s, struct work *w)
 			t = TURN_STOP;
 			break;
 		}
-		if (s->skips != w->skips_done) {
+		if (seek_wanted(s, w)) {
 			t = skip_locked(s, w);
 			break;
 		}
@@ -502,6 +514,17 @@ void session_skip(struct session *s)
 	s->skips++;
 	/* Drop what is queued now, unless the worker is writing a block (it
 	 * flushes then, right after, for an exact cut). */
+	if (s->sink && !s->writing && !s->want_stop)
+		sink_flush(s->sink);
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void session_repeat(struct session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->repeats++;
+	/* As session_skip. */
 	if (s->sink && !s->writing && !s->want_stop)
 		sink_flush(s->sink);
 	pthread_cond_signal(&s->cond);

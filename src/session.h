@@ -63,6 +63,9 @@ struct session *session_start(const struct session_spec *spec, int end_fd,
 void session_pause(struct session *s, bool pause);
 bool session_paused(const struct session *s);
 void session_skip(struct session *s);  /* to the start of the next step */
+/* Again from the start of the step playing ("say that again"; before the
+ * first step: from the beginning). */
+void session_repeat(struct session *s);
 /* Quick fade; tone: then a short end tone. Silent within 500 ms. */
 void session_stop(struct session *s, bool tone);
 
