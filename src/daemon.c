@@ -76,6 +76,7 @@ static int signals_open(bool daemon)
 	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, command_sig_toggle());
 	sigaddset(&set, command_sig_skip());
+	sigaddset(&set, command_sig_repeat());
 	if (daemon) {
 		sigaddset(&set, SIGUSR1);
 		sigaddset(&set, SIGHUP);

@@ -8,7 +8,7 @@ set -u
 
 # ---- with no daemon: a clear message and EXIT_NODAEMON (69) ----
 tmpx=$(mktemp -d)
-for c in status stop pause resume skip reload start; do
+for c in status stop pause resume skip repeat reload start; do
 	XDG_RUNTIME_DIR=$tmpx "$BACKCOACH" $c >"$tmpx/out" 2>"$tmpx/err"
 	rc=$?
 	if [ $rc -eq 69 ] && grep -q "no daemon is running" "$tmpx/err"; then

@@ -1,0 +1,339 @@
+#!/bin/sh
+# mpris.sh: the daemon as an MPRIS player on a private session bus, driven
+# by playerctl; stand-in music players (python3-dbusmock) paused while a
+# session plays and resumed after; `repeat` and SIGRTMIN+3; bad calls; the
+# bus going away. Asserted on what was heard on the null sink's monitor.
+set -u
+: "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
+. "$TOP_SRCDIR/tests/daemonlib.sh"
+
+for tool in dbus-daemon dbus-send playerctl; do
+	command -v $tool >/dev/null 2>&1 ||
+		pa_skip "$tool not installed (bootstrap.sh installs dbus and playerctl)"
+done
+/usr/bin/python3 -c 'import dbusmock' 2>/dev/null ||
+	pa_skip "python3-dbusmock not installed (bootstrap.sh installs it)"
+
+BUS_PID=
+MOCKS=
+PLAYER=org.mpris.MediaPlayer2.Player
+
+# A private session bus at $T/bus (the same address after a restart).
+bus_start() {
+	cat >"$T/bus.conf" <<-EOF
+		<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+		 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+		<busconfig>
+		  <type>session</type>
+		  <listen>unix:path=$T/bus</listen>
+		  <auth>EXTERNAL</auth>
+		  <policy context="default">
+		    <allow send_destination="*" eavesdrop="true"/>
+		    <allow eavesdrop="true"/>
+		    <allow own="*"/>
+		  </policy>
+		</busconfig>
+	EOF
+	rm -f "$T/bus"
+	dbus-daemon --config-file="$T/bus.conf" --nofork >>"$T/bus.log" 2>&1 &
+	BUS_PID=$!
+	export DBUS_SESSION_BUS_ADDRESS="unix:path=$T/bus"
+	_i=0
+	until dbus-send --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus.ListNames >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		[ $_i -gt 100 ] && { echo "the test bus did not start"; return 1; }
+		sleep 0.05
+	done
+}
+
+bus_stop() {
+	for _p in $MOCKS; do kill "$_p" 2>/dev/null; done
+	MOCKS=
+	[ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null && wait "$BUS_PID" 2>/dev/null
+	BUS_PID=
+}
+
+# mock NAME STATUS [PAUSE_CODE]: a stand-in player org.mpris.MediaPlayer2.NAME
+# with PlaybackStatus STATUS; its calls are logged to $T/NAME.calls.
+mock() {
+	/usr/bin/python3 -m dbusmock -l "$T/$1.calls" "org.mpris.MediaPlayer2.$1" \
+		/org/mpris/MediaPlayer2 $PLAYER >"$T/$1.out" 2>&1 &
+	eval "MOCK_$1=$!"
+	MOCKS="$MOCKS $!"
+	_i=0
+	until mock_call "$1" org.freedesktop.DBus.Mock.AddProperty \
+		string:$PLAYER string:PlaybackStatus variant:string:"$2" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -gt 200 ] && { echo "mock player $1 did not start"; cat "$T/$1.out"; return 1; }
+		sleep 0.05
+	done
+	mock_call "$1" org.freedesktop.DBus.Mock.AddMethod string:$PLAYER string:Pause \
+		string: string: string:"${3:-}" &&
+		mock_call "$1" org.freedesktop.DBus.Mock.AddMethod string:$PLAYER string:Play \
+			string: string: string:
+}
+mock_call() {
+	_n=$1
+	shift
+	dbus-send --print-reply --reply-timeout=2000 --dest="org.mpris.MediaPlayer2.$_n" \
+		/org/mpris/MediaPlayer2 "$@" >/dev/null
+}
+# How many times NAME received METHOD.
+calls() {
+	_c=$(grep -c " $2\$\| $2 " "$T/$1.calls" 2>/dev/null)
+	echo "${_c:-0}"
+}
+# Wait up to $3 s until NAME received METHOD.
+wait_call() {
+	_n=$(awk "BEGIN { print int($3 * 20) }")
+	_i=0
+	while [ $_i -lt "$_n" ]; do
+		[ "$(calls "$1" "$2")" -gt 0 ] && return 0
+		_i=$((_i + 1))
+		sleep 0.05
+	done
+	return 1
+}
+
+pc() { playerctl -p backcoach "$@" 2>/dev/null; }
+listed() { playerctl -l 2>/dev/null | grep -qx backcoach; }
+# Wait up to $1 s until backcoach is listed (or, with "not", is gone).
+wait_listed() {
+	_i=0
+	while [ $_i -lt $(($1 * 20)) ]; do
+		if [ "${2:-}" = not ]; then listed || return 0; else listed && return 0; fi
+		_i=$((_i + 1))
+		sleep 0.05
+	done
+	return 1
+}
+title() { pc metadata --format '{{title}}'; }
+# Microseconds into the step.
+position() { pc metadata --format '{{position}}'; }
+# Wait up to $3 s until the title is $1 and the position at least $2 s.
+wait_at() {
+	_n=$(awk "BEGIN { print int($3 * 20) }")
+	_i=0
+	while [ $_i -lt "$_n" ]; do
+		_tp=$(pc metadata --format '{{title}}|{{position}}')
+		[ "${_tp%|*}" = "$1" ] && fcmp "${_tp#*|}" ">=" "$2 * 1000000" && return 0
+		_i=$((_i + 1))
+		sleep 0.05
+	done
+	return 1
+}
+# Seconds from $1 to the first sound after it (empty: none within 3 s).
+sound_latency() {
+	_f=$(envelope | awk -v a="$1" -v l="$LOUD" '$1 >= a && $1 < a + 3 && $2 > l { print $1; exit }')
+	[ -n "$_f" ] && elapsed "$1" "$_f"
+}
+# Seconds from $1 to the last sound in the $2 s after it.
+silence_latency() {
+	_l=$(last_sound_between "$1" "$(awk "BEGIN { print $1 + $2 }")")
+	elapsed "$1" "${_l:-$1}"
+}
+# Length of the sound burst (gaps < 0.3 s inside) starting at or after $1.
+burst_after() {
+	bursts 0.3 | awk -v a="$1" '$1 >= a - 0.005 { printf "%.2f", $2 - $1; exit }'
+}
+
+daemon_setup
+trap 'daemon_stop; bus_stop; pa_stop' EXIT
+bus_start || exit 1
+
+# ---- idle: not on the bus ----
+daemon_start "$TEST_DATA/daemon-mpris.ini" || exit 1
+sleep 0.3
+check "idle: playerctl -l does not list backcoach" -- eval '! listed'
+
+# ---- other players: two playing, one paused, one that hangs on Pause ----
+mock music Playing || exit 1
+mock quiet Paused || exit 1
+mock hang Playing "time.sleep(4)" || exit 1
+mock gone Playing || exit 1
+
+rec_start
+t_start=$(rec_t)
+"$BACKCOACH" start >/dev/null
+check "session: playerctl -l lists backcoach" -- wait_listed 2
+check "session: PlaybackStatus Playing" -- test "$(pc status)" = Playing
+check "a playing player is paused at the start" -- wait_call music Pause 2
+check "one that hangs on Pause was asked too" -- wait_call hang Pause 2
+t0=$(now)
+"$BACKCOACH" status >/dev/null
+dt=$(elapsed "$t0" "$(now)")
+echo "  status while a player hangs on Pause: ${dt} s"
+check "a player hanging on Pause does not block the daemon" -- fcmp "$dt" "<" 0.5
+check "a paused player is left alone" -- test "$(calls quiet Pause)" -eq 0
+check "session: title is the step (Intro)" -- test "$(title)" = Intro
+check "session: album is the routine" -- \
+	test "$(pc metadata --format '{{album}}')" = mpris
+check "session: artist" -- test "$(pc metadata --format '{{artist}}')" = backcoach
+kill "$MOCK_gone"
+wait "$MOCK_gone" 2>/dev/null
+
+# ---- bad calls: an error reply, and the daemon carries on ----
+bc_call() {
+	dbus-send --print-reply --reply-timeout=2000 --dest=org.mpris.MediaPlayer2.backcoach \
+		/org/mpris/MediaPlayer2 "$@" 2>&1
+}
+check "Seek with a wrong argument: an error reply" -- \
+	eval 'bc_call $PLAYER.Seek string:x | grep -q "Error.InvalidArgs"'
+check "OpenUri: not supported" -- \
+	eval 'bc_call $PLAYER.OpenUri string:file:///x | grep -q "Error.NotSupported"'
+check "Quit: not supported (CanQuit false)" -- \
+	eval 'bc_call org.mpris.MediaPlayer2.Quit | grep -q "Error.NotSupported"'
+check "Seek: no effect (CanSeek false)" -- eval 'bc_call $PLAYER.Seek int64:5000000 >/dev/null'
+check "an unknown method: an error reply" -- \
+	eval 'bc_call $PLAYER.Eject | grep -q "Error.UnknownMethod"'
+check "CanSeek is false" -- eval 'bc_call org.freedesktop.DBus.Properties.Get \
+	string:$PLAYER string:CanSeek | grep -q "boolean false"'
+check "Identity" -- eval 'bc_call org.freedesktop.DBus.Properties.Get \
+	string:org.mpris.MediaPlayer2 string:Identity | grep -q "\"backcoach\""'
+check "bad calls: the daemon is alive" -- kill -0 "$DPID"
+
+# ---- the metadata follows the step by itself ----
+wait_status "^step: 2 of" 6
+check "metadata follows the step (Shoulder rolls)" -- wait_at "Shoulder rolls" 0 0.5
+
+# ---- play-pause: silence within 300 ms; again: speech resumes there ----
+# Mid-announcement: speech from 2.8 s to 8.8 s into the step.
+wait_at "Shoulder rolls" 4.5 8
+t_p=$(rec_t)
+pc play-pause
+sleep 0.5
+check "play-pause: Paused" -- test "$(pc status)" = Paused
+p1=$(position)
+sleep 0.6
+p2=$(position)
+check "paused: the position stands still" -- fcmp "($p2 - $p1)^2" "<" "50000^2"
+t_r=$(rec_t)
+pc play-pause
+sleep 0.6
+p3=$(position)
+echo "  position paused ${p1} us, 0.6 s after resuming ${p3} us"
+check "resumed where it stopped" -- eval 'fcmp "$p3 - $p1" ">=" 200000 && fcmp "$p3 - $p1" "<=" 1000000'
+check "play-pause again: Playing" -- test "$(pc status)" = Playing
+
+# ---- next: the next step's announcement (from silence in the hold) ----
+wait_at "Shoulder rolls" 17.5 16
+t_n=$(rec_t)
+pc next
+check "next: the title is the next step (Rest)" -- wait_at Rest 0 1
+# Neck tilt follows (Rest is one second long).
+check "then Neck tilt" -- wait_at "Neck tilt" 0 3
+t_tilt=$(rec_t)
+
+# ---- previous: the step again from its start (from silence in its hold) ----
+wait_at "Neck tilt" 12.5 16
+t_prev=$(rec_t)
+pc previous
+sleep 0.6
+p4=$(position)
+echo "  position 0.6 s after previous: ${p4} us"
+check "previous: the position is back at the start" -- fcmp "$p4" "<" 1000000
+check "previous: the same step" -- test "$(title)" = "Neck tilt"
+sleep 2.4
+
+# ---- stop (paused first, so only the end tone sounds): the name goes ----
+pc pause
+sleep 0.5
+t_s=$(rec_t)
+pc stop
+check "stop: the name is gone" -- wait_listed 2 not
+sleep 0.5
+rec_stop
+check "stop: the daemon is idle" -- wait_status "^state: idle" 1
+check "a paused player is resumed at the end" -- wait_call music Play 2
+check "the one left alone is not resumed" -- test "$(calls quiet Play)" -eq 0
+check "a vanished player is skipped, with a log line" -- \
+	grep -q "MediaPlayer2.gone is gone: not resumed" "$T/daemon.log"
+check "the hanging player is logged" -- \
+	grep -q "MediaPlayer2.hang did not answer Pause" "$T/daemon.log"
+
+# ---- what was heard ----
+lat=$(silence_latency "$t_p" 0.5)
+echo "  play-pause -> silence: ${lat} s"
+check "play-pause: silent within 300 ms" -- fcmp "$lat" "<=" 0.3
+lat=$(sound_latency "$t_r")
+echo "  play-pause again -> sound: ${lat:-none} s"
+check "play-pause again: speech resumes within 300 ms" -- fcmp "${lat:-9}" "<=" 0.3
+check "next: silence before it (in the hold)" -- \
+	test -z "$(last_sound_between "$(awk "BEGIN { print $t_n - 1 }")" "$t_n")"
+lat=$(sound_latency "$t_n")
+echo "  next -> announcement: ${lat:-none} s"
+check "next: the next step's announcement within 800 ms" -- fcmp "${lat:-9}" "<=" 0.8
+check "previous: silence before it (in the hold)" -- \
+	test -z "$(last_sound_between "$(awk "BEGIN { print $t_prev - 1 }")" "$t_prev")"
+lat=$(sound_latency "$t_prev")
+echo "  previous -> announcement: ${lat:-none} s"
+check "previous: the announcement within 800 ms" -- fcmp "${lat:-9}" "<=" 0.8
+# The announcement heard after previous is the step's own: as long as at
+# its first start.
+# (The title turns a little after the step starts: look from 0.4 s before,
+# in the 0.6 s of silence after Rest's.)
+b1=$(burst_after "$(first_sound_after "$(awk "BEGIN { print $t_tilt - 0.4 }")")")
+b2=$(burst_after "$(first_sound_after "$t_prev")")
+echo "  Neck tilt's announcement: ${b1:-?} s at first, ${b2:-?} s after previous"
+check "previous: the step's announcement again, from its start" -- \
+	fcmp "(${b1:-0} - ${b2:-9})^2" "<=" "0.15^2"
+lat=$(sound_latency "$t_s")
+last=$(silence_latency "$t_s" 1)
+echo "  stop -> end tone at ${lat:-none} s, silent at ${last} s"
+check "stop: the end tone" -- fcmp "${lat:-9}" "<=" 0.5
+check "stop: silent within 500 ms" -- fcmp "$last" "<=" 0.5
+check "idle again: not on the bus" -- eval '! listed'
+
+# ---- repeat from the command line and SIGRTMIN+3 ----
+"$BACKCOACH" start >/dev/null
+wait_listed 2
+# (Intro is 2.4 s long: from 1.2 s in, back to under 0.8 s.)
+wait_at Intro 1.2 3
+check "backcoach repeat" -- "$BACKCOACH" repeat
+sleep 0.3
+check "repeat: back at the start of the step" -- eval 'fcmp "$(position)" "<" 800000'
+wait_at Intro 1.2 3
+kill -s RTMIN+3 "$DPID" 2>/dev/null || kill -37 "$DPID"
+sleep 0.3
+check "SIGRTMIN+3: back at the start of the step" -- eval 'fcmp "$(position)" "<" 800000'
+check "SIGRTMIN+3: logged" -- grep -q "SIGRTMIN+3: again from the start of the step" "$T/daemon.log"
+
+# ---- the bus goes away mid-session, and comes back ----
+kill "$BUS_PID"
+wait "$BUS_PID" 2>/dev/null
+BUS_PID=
+sleep 0.3
+check "bus gone: the daemon is alive" -- kill -0 "$DPID"
+check "bus gone: still playing" -- wait_status "^state: playing" 1
+check "bus gone: a log line" -- grep -q "session bus connection lost" "$T/daemon.log"
+"$BACKCOACH" stop >/dev/null
+check "bus gone: stop works" -- wait_status "^state: idle" 2
+MOCKS=
+bus_start || exit 1
+"$BACKCOACH" start >/dev/null
+check "bus back: listed again at the next session" -- wait_listed 2
+"$BACKCOACH" stop >/dev/null
+check "bus back: gone after the session" -- wait_listed 2 not
+
+# ---- a reminder's countdown: Play starts the routine, Stop snoozes ----
+# daemon-countdown.ini: a reminder after 3 s of sitting, a 4 s countdown.
+cp "$TEST_DATA/daemon-countdown.ini" "$T/cfg.ini"
+"$BACKCOACH" reload >/dev/null
+check "reminder: on the bus" -- wait_listed 6
+check "reminder: the title" -- test "$(title)" = Reminder
+sleep 0.5
+pc play
+check "reminder: Play during the countdown starts the routine at once" -- \
+	wait_status "^step: 2 of" 1
+pc stop
+check "reminder: stopped" -- wait_listed 2 not
+check "the next reminder: on the bus" -- wait_listed 6
+sleep 0.5
+pc stop
+check "reminder: Stop during the countdown" -- wait_listed 2 not
+check "reminder: Stop during the countdown snoozes it" -- \
+	grep -q "reminder cancelled: snoozed" "$T/daemon.log"
+check "daemon alive at the end" -- kill -0 "$DPID"
+
+daemon_finish
