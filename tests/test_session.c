@@ -239,6 +239,44 @@ START_TEST(skip_to_next_step)
 }
 END_TEST
 
+/* Repeat goes back to the start of the step heard now: what is heard after
+ * it is the mix from that step's start, to the end. */
+START_TEST(repeat_step)
+{
+	struct run r;
+	int64_t heard;
+	char err[256];
+	size_t n, before;
+	float *ref;
+
+	start(&r, 3, 1.0);
+	wait_playing(&r);
+	for (int i = 0; i < 600 && info(&r).pos < r.tl.steps[1].at + SEC / 4; i++)
+		usleep(5000);
+	ck_assert_int_eq(info(&r).step, 1);
+	session_repeat(r.s);
+	for (int i = 0; i < 400 && info(&r).pos >= r.tl.steps[1].at + SEC / 4; i++)
+		usleep(5000);
+	struct session_info si = info(&r);
+	ck_assert_int_eq(si.step, 1);
+	ck_assert_int_lt(si.pos, r.tl.steps[1].at + SEC / 4);
+	ck_assert_uint_ge(r.nc.rec.flushes, 1);
+	ck_assert_int_eq(finish(&r, 5000, &heard, err, sizeof(err)), SESSION_DONE);
+	ck_assert_int_eq(heard, r.tl.length);
+	/* Heard: step one, a quarter of step two or more, then all of steps
+	 * two and three. */
+	ref = reference(&r.tl, &n);
+	before = r.nc.rec.n - (n - (size_t)r.tl.steps[1].at);
+	ck_assert_int_ge(before, r.tl.steps[1].at + SEC / 4);
+	ck_assert_int_lt(before, 2 * SEC);
+	ck_assert(memcmp(r.nc.rec.samples, ref, (size_t)r.tl.steps[1].at * sizeof(float)) == 0);
+	ck_assert(memcmp(r.nc.rec.samples + before, ref + r.tl.steps[1].at,
+			 (n - (size_t)r.tl.steps[1].at) * sizeof(float)) == 0);
+	free(ref);
+	done(&r);
+}
+END_TEST
+
 /* Skip in the last step: that is the end. */
 START_TEST(skip_past_the_end)
 {
@@ -361,6 +399,7 @@ int main(void)
 	tcase_add_test(tc, pause_and_resume);
 	tcase_add_test(tc, skip_to_next_step);
 	tcase_add_test(tc, skip_past_the_end);
+	tcase_add_test(tc, repeat_step);
 	tcase_add_test(tc, stop_with_tone);
 	tcase_add_test(tc, stop_quietly);
 	tcase_add_test(tc, lost_device);
