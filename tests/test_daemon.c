@@ -125,6 +125,7 @@ START_TEST(table)
 	ck_assert_int_eq(command_by_signal(SIGINT)->id, CMD_QUIT);
 	ck_assert_int_eq(command_by_signal(SIGRTMIN + 1)->id, CMD_TOGGLE);
 	ck_assert_int_eq(command_by_signal(SIGRTMIN + 2)->id, CMD_SKIP);
+	ck_assert_int_eq(command_by_signal(SIGRTMIN + 3)->id, CMD_REPEAT);
 	ck_assert_ptr_null(command_by_signal(SIGWINCH));
 }
 END_TEST
@@ -139,6 +140,7 @@ START_TEST(idle)
 	expect("pause", NULL, -1, "nothing is playing");
 	expect("resume", NULL, -1, "nothing is playing");
 	expect("skip", NULL, -1, "nothing is playing");
+	expect("repeat", NULL, -1, "nothing is playing");
 	expect("snooze", NULL, -1, "reminders are off");
 	char *reply = NULL;
 	ck_assert_int_eq(run("start", "nope", &reply), -1);
@@ -163,6 +165,7 @@ START_TEST(session_commands)
 	expect("resume", NULL, 0, "resumed");
 	ck_assert_uint_eq(daemon_state(d), CMD_PLAYING);
 	expect("skip", NULL, 0, "skipping to the next step");
+	expect("repeat", NULL, 0, "again from the start of the step");
 	expect("stop", NULL, 0, "stopping short");
 	until_idle();
 	ck_assert_uint_eq(nc.rec.opens, 1);
