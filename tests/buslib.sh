@@ -13,6 +13,7 @@
 #   logind_sleep true|false   # Manager.PrepareForSleep (Mock.EmitSignal)
 #   mutter_start              # GNOME's idle monitor (tests/data/mutter_idle.py)
 #   mutter_fire ID            # WatchFired(ID): 1 = idle, 2 = active again
+#   kde_start; kde_lock true|false  # org.freedesktop.ScreenSaver (KDE)
 # Everything started here is stopped by bus_stop (from the EXIT trap).
 
 BUS_PIDS=
@@ -129,6 +130,20 @@ mutter_fire() {
 		-o /org/gnome/Mutter/IdleMonitor/Core \
 		-m org.freedesktop.DBus.Mock.EmitSignal org.gnome.Mutter.IdleMonitor \
 		WatchFired u "[<uint32 $1>]" >/dev/null
+}
+
+kde_start() {
+	/usr/bin/python3 -m dbusmock --session --template "$TEST_DATA/kde_screensaver.py" \
+		>>"$T/bus/kde.log" 2>&1 &
+	BUS_MOCKS="$BUS_MOCKS $!"
+	_bus_wait_name --session org.freedesktop.ScreenSaver
+}
+
+# kde_lock true|false: the screen locks (ActiveChanged).
+kde_lock() {
+	gdbus call --session -d org.freedesktop.ScreenSaver -o /ScreenSaver \
+		-m org.freedesktop.DBus.Mock.EmitSignal org.freedesktop.ScreenSaver \
+		ActiveChanged b "[<$1>]" >/dev/null
 }
 
 bus_stop() {

@@ -114,6 +114,14 @@ check "GNOME idle watch fired: away" -- wait_status "^presence: away (idle (GNOM
 mutter_fire 2
 check "GNOME user-active watch fired: here" -- wait_status "^presence: here" 2
 
+# ---- KDE's org.freedesktop.ScreenSaver on the session bus ----
+kde_start || exit 1
+check "ScreenSaver in use" -- wait_status "^presence: here (.*ScreenSaver" 3
+kde_lock true
+check "ScreenSaver active: away" -- wait_status "^presence: away (screen saver" 2
+kde_lock false
+check "ScreenSaver inactive: here" -- wait_status "^presence: here" 2
+
 # ---- a call: a due reminder waits until the recording ends + grace ----
 n_before=$(reminders_done)
 parecord -d bc_mic --raw /dev/null &
@@ -128,10 +136,22 @@ t_call_end=$(rec_t)
 check "the call ended" -- wait_status "^calls: none" 2
 check "the held reminder comes after the call" -- wait_reminders $((n_before + 1)) 5
 
+# ---- a session you start: recorded with its step and skips ----
+"$BACKCOACH" start >/dev/null
+check "a session of your own plays" -- wait_status "^state: playing" 5
+sleep 1
+"$BACKCOACH" skip >/dev/null
+sleep 0.5
+"$BACKCOACH" stop >/dev/null
+check "and is stopped" -- wait_status "^state: idle" 5
+check "day.log: the session, stopped, with its skip" -- \
+	grep -q "^20[0-9-]*T[0-9:]*Z session short stopped [0-9]*/[0-9]* skipped=1 exercised=[0-9]*$" \
+	"$T/state/backcoach/day.log"
+
 # ---- the bus dies: a log line, wall time, no crash; it comes back ----
 bus_kill system
 check "system bus gone: logged" -- wait_log "the system bus went away" 3
-check "system bus gone: no logind source" -- wait_status "^presence: here (GNOME idle monitor)" 2
+check "system bus gone: no logind source" -- wait_status "^presence: here (GNOME idle monitor, ScreenSaver" 2
 bus_start system
 logind_start
 logind_add_session c3
@@ -164,7 +184,8 @@ check "nothing spoke during the call" -- \
 sed 's/^/    /' "$T/stats"
 n_heard=$(reminders_done)
 check "stats: the reminders given ($n_heard)" -- grep -q "^reminders: $n_heard given, 0 snoozed, 1 waited for a call" "$T/stats"
-check "stats: natural breaks counted" -- grep -q "^breaks: 0 guided, [1-9][0-9]* natural" "$T/stats"
+check "stats: the session and the natural breaks counted" -- \
+	grep -q "^breaks: 1 guided, [1-9][0-9]* natural" "$T/stats"
 check "day.log: the natural break after the long lock" -- \
 	grep -q "^20[0-9-]*T[0-9:]*Z break natural [45]$" "$T/state/backcoach/day.log"
 

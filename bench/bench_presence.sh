@@ -1,0 +1,147 @@
+#!/bin/sh
+# bench_presence.sh: the daemon's costs with presence watching on: a private
+# system bus with python3-dbusmock's logind (a session of ours), a session
+# bus with a stand-in for GNOME's idle monitor, and call detection on a
+# private PulseAudio (tests/pulse.sh, tests/buslib.sh). On the built-in
+# default config, reminders on and an hour away:
+#   1. BENCH_IDLE_S (60) s idle: wakeups (voluntary + involuntary context
+#      switches of every thread: the main loop, libpulse's thread for call
+#      detection, and the speech worker child), CPU time (targets <= 1
+#      wakeup/min, <= 5 ms CPU/min), then RSS (target <= 15 MB);
+#   2. unlock -> the daemon's state change: from dbusmock's own log of the
+#      SetLockedHint(false) call (ms resolution) to the daemon's "presence:
+#      back" line, timestamped as it is written; BENCH_TRIALS (5) times;
+#   3. call end -> state change: from just before parecord (recording a
+#      null source) is killed to the daemon's "calls: the recording ended".
+# Figures, not pass/fail. Run by `make bench`; needs BACKCOACH, TOP_SRCDIR.
+set -u
+: "${BACKCOACH:?}" "${TOP_SRCDIR:?}"
+TEST_DATA=${TEST_DATA:-$TOP_SRCDIR/tests/data}
+IDLE_S=${BENCH_IDLE_S:-60}
+TRIALS=${BENCH_TRIALS:-5}
+. "$TOP_SRCDIR/tests/daemonlib.sh"
+. "$TOP_SRCDIR/tests/buslib.sh"
+
+daemon_setup
+bus_setup
+pactl load-module module-null-source source_name=bc_mic >/dev/null
+bus_start system || exit 1
+bus_start session || exit 1
+# logind with a method log (dbusmock -l: "TIME METHOD ARGS" per call).
+/usr/bin/python3 -m dbusmock --system --template logind -l "$T/bus/logind.calls" \
+	>>"$T/bus/logind.log" 2>&1 &
+BUS_MOCKS="$BUS_MOCKS $!"
+_bus_wait_name --system org.freedesktop.login1 || exit 1
+logind_add_session c1
+mutter_start || exit 1
+
+printf '[reminders]\nenabled = yes\ninterval = 1h\nactive_hours = always\ndays = all\n' >"$T/bench.ini"
+# The daemon's log, each line timestamped as it is written (stderr is
+# unbuffered).
+"$BACKCOACH" -v --config "$T/bench.ini" run 2>&1 |
+	while IFS= read -r line; do echo "$(date +%s.%N) $line"; done >>"$T/daemon.log" &
+_i=0
+until "$BACKCOACH" status 2>/dev/null | grep -q "^presence: here (logind session c1.*GNOME idle monitor"; do
+	_i=$((_i + 1))
+	[ $_i -gt 200 ] && { echo "daemon did not start:"; tail -n 20 "$T/daemon.log"; exit 1; }
+	sleep 0.05
+done
+DPID=$(tr -dc 0-9 <"$XDG_RUNTIME_DIR/backcoach/lock")
+"$BACKCOACH" status | grep "^presence\|^calls\|^sitting"
+
+tasks() {
+	for t in /proc/"$DPID"/task/*; do
+		echo "$t"
+		for c in $(cat "$t/children" 2>/dev/null); do
+			for ct in /proc/"$c"/task/*; do echo "$ct"; done
+		done
+	done
+}
+sum_field() {
+	for t in $(tasks); do
+		awk -v f="$1:" '$1 == f { print $2 }' "$t/status" 2>/dev/null
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+cpu_ticks() {
+	{
+		awk '{ print $14 + $15 }' "/proc/$DPID/stat"
+		for c in $(cat /proc/"$DPID"/task/*/children 2>/dev/null); do
+			awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null
+		done
+	} | awk '{ s += $1 } END { print s + 0 }'
+}
+rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null; }
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'; }
+
+echo "== 1. idle over ${IDLE_S} s with presence watching on (logind, GNOME idle monitor, call detection)"
+sleep 3
+echo "threads: $(ps -L -o comm= -p "$DPID" | tr '\n' ' ')"
+per_task() {
+	for t in $(tasks); do
+		echo "$(cat "$t/comm") $(awk '$1 ~ /ctxt_switches:/ { s += $2 } END { print s }' "$t/status")"
+	done
+}
+per_task >"$T/tasks0"
+v0=$(sum_field voluntary_ctxt_switches)
+n0=$(sum_field nonvoluntary_ctxt_switches)
+c0=$(cpu_ticks)
+sleep "$IDLE_S"
+v1=$(sum_field voluntary_ctxt_switches)
+n1=$(sum_field nonvoluntary_ctxt_switches)
+c1=$(cpu_ticks)
+hz=$(getconf CLK_TCK)
+wake=$((v1 - v0 + n1 - n0))
+per_task >"$T/tasks1"
+echo "per thread: $(paste "$T/tasks0" "$T/tasks1" | awk '{ printf "%s%s %d", n++ ? ", " : "", $1, $4 - $2 }')"
+echo "wakeups: $wake in ${IDLE_S} s = $(awk "BEGIN { printf \"%.1f\", $wake * 60 / $IDLE_S }")/min (target <= 1/min)"
+echo "CPU: $(awk "BEGIN { printf \"%.1f\", ($c1 - $c0) * 1000 / $hz * 60 / $IDLE_S }") ms/min (tick resolution $((1000 / hz)) ms; target <= 5 ms/min)"
+echo "RSS idle: daemon $(rss_kb "$DPID") kB (target <= 15360 kB)"
+
+echo "== 2. unlock -> the daemon's state change, $TRIALS trials"
+: >"$T/unlock"
+i=0
+while [ $i -lt "$TRIALS" ]; do
+	logind_lock c1 true
+	wait_status "^presence: away" 2
+	n=$(grep -c "presence: back" "$T/daemon.log")
+	sleep 0.5
+	logind_lock c1 false
+	_j=0
+	while [ "$(grep -c "presence: back" "$T/daemon.log")" -le "$n" ] && [ $_j -lt 100 ]; do
+		sleep 0.02
+		_j=$((_j + 1))
+	done
+	t_call=$(grep "SetLockedHint False" "$T/bus/logind.calls" | tail -n 1 | cut -d' ' -f1)
+	t_back=$(grep "presence: back" "$T/daemon.log" | tail -n 1 | cut -d' ' -f1)
+	[ -n "$t_call" ] && [ -n "$t_back" ] &&
+		awk -v a="$t_call" -v b="$t_back" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }' >>"$T/unlock"
+	i=$((i + 1))
+done
+echo "unlock -> state change: median $(median <"$T/unlock") ms ($(tr '\n' ' ' <"$T/unlock"))"
+echo "  (dbusmock's call log, 1 ms resolution -> the daemon's log line)"
+
+echo "== 3. call end -> the daemon's state change, $TRIALS trials"
+: >"$T/callend"
+i=0
+while [ $i -lt "$TRIALS" ]; do
+	parecord -d bc_mic --raw /dev/null &
+	mic=$!
+	wait_status "^calls: recording" 3
+	n=$(grep -c "calls: the recording ended" "$T/daemon.log")
+	sleep 0.3
+	t0=$(date +%s.%N)
+	kill "$mic"
+	wait "$mic" 2>/dev/null
+	_j=0
+	while [ "$(grep -c "calls: the recording ended" "$T/daemon.log")" -le "$n" ] && [ $_j -lt 100 ]; do
+		sleep 0.02
+		_j=$((_j + 1))
+	done
+	t1=$(grep "calls: the recording ended" "$T/daemon.log" | tail -n 1 | cut -d' ' -f1)
+	[ -n "$t1" ] && awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }' >>"$T/callend"
+	i=$((i + 1))
+done
+echo "call end -> state change: median $(median <"$T/callend") ms ($(tr '\n' ' ' <"$T/callend"))"
+echo "  (from just before parecord is killed)"
+kill "$DPID" 2>/dev/null
+sleep 0.5
