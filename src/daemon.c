@@ -621,6 +621,10 @@ static void reminder_fire(struct daemon *d)
 	char *msg;
 
 	(void)mono;
+	/* How late the loop fired it, for the soak benchmark (make bench). */
+	if (d->due_wall >= 0 && d->due_wall != REMINDER_NEVER)
+		log_debug("reminder %lu: %lld ms after it was due", d->reminders_fired + 1,
+			  (long long)(real - d->due_wall));
 	d->snooze_mono = 0;
 	d->reminders_fired++;
 	record_reminder(d, SLOG_GIVEN);
