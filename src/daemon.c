@@ -1000,6 +1000,8 @@ static void on_timer(void *data, short revents)
 		reminders_arm(d);
 		return;
 	}
+	if (pwatch_ask_idle(d->pw))
+		return; /* KDE: are you here? The answer arms the timer again. */
 	if (pwatch_call_holds(d->pw, &until)) {
 		if (!d->held_since) {
 			d->held_since = clock_ms(CLOCK_BOOTTIME);

@@ -86,6 +86,13 @@ struct pbus {
 	bool saver;
 	const char *saver_path;
 	sd_bus_slot *saver_call;
+	/* KDE's idle time, asked when a reminder falls due (it has no signal):
+	 * while it says idle, asked again every recheck_us. */
+	sd_bus_slot *idle_call;
+	int64_t idle_asked;  /* CLOCK_BOOTTIME ms, 0: never */
+	bool kde_idle;
+	struct loop_source *recheck;
+	uint64_t recheck_at; /* CLOCK_MONOTONIC us */
 };
 
 static int64_t mono_ms(void)
@@ -572,6 +579,12 @@ static int on_watch_fired(sd_bus_message *m, void *data, sd_bus_error *ret_error
 static void saver_drop(struct pbus *pb)
 {
 	pb->saver_call = sd_bus_slot_unref(pb->saver_call);
+	pb->idle_call = sd_bus_slot_unref(pb->idle_call);
+	pb->recheck_at = LOOP_NO_DEADLINE;
+	if (pb->kde_idle) {
+		pb->kde_idle = false;
+		report(pb, PRESENCE_DESKTOP_IDLE, false, pbus_boot_ms());
+	}
 	report(pb, PRESENCE_SAVER, false, pbus_boot_ms());
 	if (pb->saver) {
 		pb->saver = false;
@@ -635,6 +648,93 @@ static int on_saver_changed(sd_bus_message *m, void *data, sd_bus_error *ret_err
 	report(pb, PRESENCE_SAVER, b, pbus_boot_ms());
 	return 0;
 }
+
+/* KDE's GetSessionIdleTime: milliseconds without input. */
+static uint64_t recheck_us(const struct pbus *pb)
+{
+	int64_t ms = pb->idle_ms / 2;
+	if (ms < 5000)
+		ms = 5000;
+	if (ms > 60000)
+		ms = 60000;
+	return (uint64_t)ms * 1000;
+}
+
+static int on_idle_time(sd_bus_message *m, void *data, sd_bus_error *ret_error)
+{
+	struct pbus *pb = data;
+	int64_t now = pbus_boot_ms();
+	uint32_t idle;
+	bool was = pb->kde_idle;
+	(void)ret_error;
+
+	pb->idle_call = sd_bus_slot_unref(pb->idle_call);
+	if (sd_bus_message_is_method_error(m, NULL) ||
+	    sd_bus_message_read(m, "u", &idle) < 0) {
+		log_debug("presence: ScreenSaver GetSessionIdleTime: no answer");
+		pb->kde_idle = false;
+		report(pb, PRESENCE_DESKTOP_IDLE, false, now);
+	} else {
+		log_debug("presence: KDE idle for %u ms", (unsigned)idle);
+		pb->kde_idle = (int64_t)idle >= pb->idle_ms;
+		if (pb->kde_idle != was)
+			report(pb, PRESENCE_DESKTOP_IDLE, pb->kde_idle, now - (int64_t)idle);
+	}
+	pb->recheck_at = pb->kde_idle ? loop_now_us() + recheck_us(pb) : LOOP_NO_DEADLINE;
+	if (pb->ops->answered)
+		pb->ops->answered(pb->data);
+	return 0;
+}
+
+static void ask_idle(struct pbus *pb)
+{
+	int r;
+
+	pb->idle_call = sd_bus_slot_unref(pb->idle_call);
+	pb->idle_asked = pbus_boot_ms();
+	r = sd_bus_call_method_async(pb->c[SES].bus, &pb->idle_call, SAVER,
+				     pb->saver_path, SAVER, "GetSessionIdleTime",
+				     on_idle_time, pb, "");
+	if (r < 0)
+		log_debug("presence: GetSessionIdleTime: %s", strerror(-r));
+}
+
+bool pbus_ask_idle(struct pbus *pb)
+{
+	/* Only where idleness has no signal: KDE without GNOME's monitor. */
+	if (!pb->saver || pb->mutter || !pb->c[SES].bus)
+		return false;
+	if (pb->idle_call)
+		return true;
+	if (pb->idle_asked && pbus_boot_ms() - pb->idle_asked < 2000)
+		return false; /* just answered: act on it */
+	ask_idle(pb);
+	return pb->idle_call != NULL;
+}
+
+static void recheck_prepare(void *data, short *events, uint64_t *deadline_us)
+{
+	struct pbus *pb = data;
+	(void)events;
+	*deadline_us = pb->recheck_at;
+}
+
+static void recheck_dispatch(void *data, short revents)
+{
+	struct pbus *pb = data;
+	(void)revents;
+
+	if (pb->recheck_at == LOOP_NO_DEADLINE || loop_now_us() < pb->recheck_at)
+		return;
+	pb->recheck_at = LOOP_NO_DEADLINE;
+	if (pb->saver && pb->c[SES].bus)
+		ask_idle(pb);
+}
+
+static const struct loop_source_ops recheck_ops = {
+	.prepare = recheck_prepare,
+	.dispatch = recheck_dispatch,
+};
 
 /* ---- services coming and going ---- */
 
@@ -893,6 +993,8 @@ struct pbus *pbus_new(struct loop *l, int64_t idle_ms,
 	pb->ops = ops;
 	pb->data = data;
 	pb->idle_ms = idle_ms;
+	pb->recheck_at = LOOP_NO_DEADLINE;
+	pb->recheck = loop_add(l, -1, &recheck_ops, pb);
 	for (int i = 0; i < 2; i++) {
 		struct conn *c = &pb->c[i];
 		c->pb = pb;
@@ -940,8 +1042,8 @@ bool pbus_describe(const struct pbus *pb, char *buf, size_t len)
 		n += (size_t)snprintf(buf + n, len - n, "%sGNOME idle monitor",
 				      n ? ", " : "");
 	if (pb->saver && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "%sScreenSaver (locked)",
-				      n ? ", " : "");
+		n += (size_t)snprintf(buf + n, len - n, "%sScreenSaver (locked%s)",
+				      n ? ", " : "", pb->mutter ? "" : ", idle time");
 	return n > 0;
 }
 
@@ -955,6 +1057,8 @@ void pbus_free(struct pbus *pb)
 	pb->mutter_call = sd_bus_slot_unref(pb->mutter_call);
 	pb->mutter_call2 = sd_bus_slot_unref(pb->mutter_call2);
 	pb->saver_call = sd_bus_slot_unref(pb->saver_call);
+	pb->idle_call = sd_bus_slot_unref(pb->idle_call);
+	loop_remove(pb->loop, pb->recheck);
 	for (int i = 0; i < 2; i++) {
 		struct conn *c = &pb->c[i];
 		if (c->src)
@@ -1000,6 +1104,12 @@ void pbus_set_idle(struct pbus *b, int64_t idle_ms)
 {
 	(void)b;
 	(void)idle_ms;
+}
+
+bool pbus_ask_idle(struct pbus *b)
+{
+	(void)b;
+	return false;
 }
 
 bool pbus_describe(const struct pbus *b, char *buf, size_t len)

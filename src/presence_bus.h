@@ -34,6 +34,9 @@ struct pbus_ops {
 	void (*changed)(void *data, unsigned reason, bool on, int64_t at);
 	/* The sources in use changed (pbus_describe says which). May be NULL. */
 	void (*sources)(void *data);
+	/* pbus_ask_idle's answer came (after changed, if it changed anything).
+	 * May be NULL. */
+	void (*answered)(void *data);
 };
 
 /* Start watching (never fails: what is missing is waited for). idle_ms: the
@@ -43,6 +46,14 @@ struct pbus *pbus_new(struct loop *l, int64_t idle_ms,
 void pbus_free(struct pbus *b);
 /* A new idle threshold (config reload). */
 void pbus_set_idle(struct pbus *b, int64_t idle_ms);
+/* A reminder falls due: where idleness has no signal (KDE's ScreenSaver
+ * without GNOME's idle monitor), ask the idle time now. Returns true when
+ * a question went out: the answer comes through changed (idle past the
+ * threshold: PRESENCE_DESKTOP_IDLE since then, asked again every
+ * idle_ms / 2, 5 s to 1 min, until you are back) and answered. False: no
+ * such source, or it was answered in the last 2 s. */
+bool pbus_ask_idle(struct pbus *b);
+
 /* The sources in use, "logind session 2, GNOME idle monitor", into buf;
  * returns false (buf empty) when there are none. */
 bool pbus_describe(const struct pbus *b, char *buf, size_t len);

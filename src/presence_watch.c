@@ -59,7 +59,7 @@ static const char *reason_name(unsigned r)
 	case PRESENCE_LOCKED: return "locked";
 	case PRESENCE_IDLE: return "idle";
 	case PRESENCE_ASLEEP: return "asleep";
-	case PRESENCE_DESKTOP_IDLE: return "idle (GNOME)";
+	case PRESENCE_DESKTOP_IDLE: return "idle (desktop)";
 	case PRESENCE_SAVER: return "screen saver";
 	default: return "?";
 	}
@@ -104,9 +104,16 @@ static void on_sources(void *data)
 		log_info("presence: no desktop source: counting wall time");
 }
 
+static void on_answered(void *data)
+{
+	struct pwatch *w = data;
+	w->ops->changed(w->data);
+}
+
 static const struct pbus_ops bus_ops = {
 	.changed = on_presence,
 	.sources = on_sources,
+	.answered = on_answered,
 };
 
 static void on_calls(void *data, short revents)
@@ -216,6 +223,11 @@ bool pwatch_call_holds(const struct pwatch *w, int64_t *until_ms)
 		return false;
 	*until_ms = until == INT64_MAX ? INT64_MAX : until - now;
 	return true;
+}
+
+bool pwatch_ask_idle(struct pwatch *w)
+{
+	return w && w->bus && pbus_ask_idle(w->bus);
 }
 
 void pwatch_session_begins(struct pwatch *w)

@@ -38,6 +38,10 @@ bool pwatch_here(const struct pwatch *w);
  * holding (INT64_MAX while a recording goes on). */
 bool pwatch_call_holds(const struct pwatch *w, int64_t *until_ms);
 
+/* A reminder falls due: ask the desktop how long you have been idle where
+ * it has no signal for it (KDE). True: asked; the answer calls changed. */
+bool pwatch_ask_idle(struct pwatch *w);
+
 /* A session begins: the sitting stretch so far goes to the record. */
 void pwatch_session_begins(struct pwatch *w);
 /* Sitting starts over now (a session or a reminder ended). */

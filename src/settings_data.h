@@ -113,7 +113,7 @@
 	X(REMINDERS, "break_length", DUR, "5m", 1 * BC_S, 4 * BC_H, 0, NULL, reminders.break_ms, \
 	  "An absence at least this long is a natural break: sitting starts over") \
 	X(REMINDERS, "idle_after", DUR, "5m", 10 * BC_S, 4 * BC_H, 0, NULL, reminders.idle_ms, \
-	  "With GNOME's idle monitor: away after this long without input") \
+	  "Away after this long without input (GNOME's idle monitor, KDE's idle time)") \
 	X(REMINDERS, "during_calls", ENUM, "wait", 0, 0, 0, "wait|remind", reminders.during_calls, \
 	  "While another program records from a microphone: wait or remind") \
 	X(REMINDERS, "call_grace", DUR, "30s", 0, 10 * BC_M, 0, NULL, reminders.call_grace_ms, \

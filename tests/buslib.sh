@@ -14,6 +14,7 @@
 #   mutter_start              # GNOME's idle monitor (tests/data/mutter_idle.py)
 #   mutter_fire ID            # WatchFired(ID): 1 = idle, 2 = active again
 #   kde_start; kde_lock true|false  # org.freedesktop.ScreenSaver (KDE)
+#   kde_idle MS               # what its GetSessionIdleTime answers
 # Everything started here is stopped by bus_stop (from the EXIT trap).
 
 BUS_PIDS=
@@ -144,6 +145,13 @@ kde_lock() {
 	gdbus call --session -d org.freedesktop.ScreenSaver -o /ScreenSaver \
 		-m org.freedesktop.DBus.Mock.EmitSignal org.freedesktop.ScreenSaver \
 		ActiveChanged b "[<$1>]" >/dev/null
+}
+
+# kde_idle MS: what GetSessionIdleTime answers from now on.
+kde_idle() {
+	gdbus call --session -d org.freedesktop.ScreenSaver -o /ScreenSaver \
+		-m org.freedesktop.DBus.Mock.UpdateProperties org.freedesktop.ScreenSaver \
+		"{'IdleMs': <uint32 $1>}" >/dev/null
 }
 
 bus_stop() {

@@ -85,6 +85,10 @@ t_u2=$(rec_t)
 check "locked 1.5 s: the clock carries on" -- wait_log "the sitting clock carries on" 2
 check "the second reminder comes" -- wait_reminders 2 12
 
+# ---- KDE: idle time has no signal; asked when a reminder falls due ----
+kde_start || exit 1
+kde_idle 20000
+
 # ---- idle hint (logind), sleep and resume ----
 logind_idle c1 true
 check "IdleHint: away (idle)" -- wait_status "^presence: away (idle" 2
@@ -94,6 +98,14 @@ logind_sleep true
 check "PrepareForSleep(true): away (asleep)" -- wait_status "^presence: away (asleep" 2
 logind_sleep false
 check "PrepareForSleep(false): here" -- wait_status "^presence: here" 2
+
+check "KDE: idle 20 s when the reminder fell due: away, it waits for you" -- \
+	wait_status "^presence: away (idle (desktop)" 10
+check "KDE: no reminder while idle" -- test "$(reminders_done)" -eq 2
+kde_idle 100
+check "KDE: asked again, back after a natural break" -- wait_status "^presence: here" 8
+check "KDE: the absence counted from when idleness began: a natural break" -- \
+	test "$(grep -c "a natural break" "$T/daemon.log")" -ge 2
 
 # ---- the session replaced (log out and in) ----
 logind_add_session c2
@@ -110,12 +122,11 @@ check "and its unlock" -- wait_status "^presence: here" 2
 mutter_start || exit 1
 check "GNOME idle monitor in use" -- wait_status "^presence: here (.*GNOME idle monitor" 3
 mutter_fire 1
-check "GNOME idle watch fired: away" -- wait_status "^presence: away (idle (GNOME)" 2
+check "GNOME idle watch fired: away" -- wait_status "^presence: away (idle (desktop)" 2
 mutter_fire 2
 check "GNOME user-active watch fired: here" -- wait_status "^presence: here" 2
 
 # ---- KDE's org.freedesktop.ScreenSaver on the session bus ----
-kde_start || exit 1
 check "ScreenSaver in use" -- wait_status "^presence: here (.*ScreenSaver" 3
 kde_lock true
 check "ScreenSaver active: away" -- wait_status "^presence: away (screen saver" 2
