@@ -225,6 +225,13 @@ int command_run(struct daemon *d, const struct command *cmd, const char *arg,
 	if (!(cmd->states & daemon_state(d))) {
 		answer(source, reply, LOG_INFO, "; ignored", cmd->otherwise,
 		       playing ? playing : "");
+		if (reply && !cmd->otherwise_ok) { /* the client was told; the log too */
+			char *why = util_replace(cmd->otherwise, "%s", playing ? playing : "");
+
+			log_info("%s: %s%s%s refused: %s", source, cmd->name, arg ? " " : "",
+				 arg ? arg : "", why);
+			free(why);
+		}
 		return cmd->otherwise_ok ? 0 : -1;
 	}
 	if (reply)
@@ -232,6 +239,10 @@ int command_run(struct daemon *d, const struct command *cmd, const char *arg,
 			  arg ? arg : "");
 	if (cmd->run(d, arg, word, sizeof(word), reply) < 0) {
 		answer(source, reply, LOG_ERR, "", "%s", word);
+		/* A failed request is in the log as well as in the reply. */
+		if (reply)
+			log_err("%s: %s%s%s failed: %s", source, cmd->name, arg ? " " : "",
+				arg ? arg : "", word);
 		return -1;
 	}
 	if (cmd->reply && (reply || !cmd->logs_itself))

@@ -351,14 +351,12 @@ static void daemon_prepare(struct daemon *d)
 	d->notice = !state_notice_given();
 	if (prepare(&d->def, d->cfg, c->general.routine_idx, d->notice, d->sp,
 		    err, sizeof(err)) < 0)
-		log_err("routine %s: %s", routine_name(c, c->general.routine_idx),
-			err);
+		log_err("%s", err); /* "routine NAME, exercise ...: why" */
 	if (c->reminders.enabled && c->reminders.routine_idx >= 0 &&
 	    c->reminders.routine_idx != c->general.routine_idx) {
 		if (prepare(&d->rem, d->cfg, c->reminders.routine_idx, d->notice,
 			    d->sp, err, sizeof(err)) < 0)
-			log_err("routine %s: %s",
-				routine_name(c, c->reminders.routine_idx), err);
+			log_err("%s", err);
 	} else {
 		prepared_clear(&d->rem);
 	}
@@ -636,7 +634,7 @@ static void reminder_fire(struct daemon *d)
 		struct prepared *p = r == c->general.routine_idx ? &d->def : &d->rem;
 		d->notice = !state_notice_given();
 		if (prepare(p, d->cfg, r, d->notice, d->sp, err, sizeof(err)) < 0) {
-			log_err("routine %s: %s", c->routines[r].name, err);
+			log_err("%s", err);
 			goto fail;
 		}
 		body = &p->tl;
@@ -891,13 +889,17 @@ static void status_session(struct daemon *d, FILE *f)
 {
 	struct session_info si;
 	const struct timeline *tl = d->sess_tlp;
+	/* As enum session_state; a session fading out at the end of its
+	 * timeline is "ending", one that was told to stop is "stopping". */
 	static const char *const states[] = {
-		"starting", "playing", "paused", "stopping", "ending",
+		[SESSION_STARTING] = "starting", [SESSION_PLAYING] = "playing",
+		[SESSION_PAUSED] = "paused", [SESSION_ENDING] = "ending",
+		[SESSION_ENDED] = "ending",
 	};
 	char a[32], b[32];
 
 	session_info(d->sess, &si);
-	fprintf(f, "state: %s\n", states[si.state]);
+	fprintf(f, "state: %s\n", si.stopping ? "stopping" : states[si.state]);
 	fprintf(f, "playing: %s\n", d->sess_name);
 	if (si.step >= 0 && (size_t)si.step < tl->n_steps)
 		fprintf(f, "step: %d of %zu: %s\n", si.step + 1, tl->n_steps,
@@ -1365,7 +1367,7 @@ int daemon_play(const char *config_path, const char *routine)
 		if (quit_pending())
 			d.exit_code = EXIT_INTERRUPTED;
 		else
-			log_err("routine %s: %s", d.cfg->c.routines[r].name, err);
+			log_err("%s", err);
 		goto out;
 	}
 	/* Before the session's thread exists (see audio_init); a failure is

@@ -558,6 +558,7 @@ void session_info(const struct session *cs, struct session_info *info)
 	info->state = s->state;
 	if (info->state == SESSION_PLAYING && s->want_pause)
 		info->state = SESSION_PAUSED;
+	info->stopping = s->want_stop;
 	info->pos = s->sink ? heard_pos(s) : s->heard;
 	info->step = timeline_step_at(s->spec.tl, info->pos);
 	snprintf(info->device, sizeof(info->device), "%s", s->device);

@@ -43,6 +43,7 @@ enum session_state {
 
 struct session_info {
 	enum session_state state;
+	bool stopping;         /* session_stop was called (else it ends by itself) */
 	int64_t pos;           /* timeline sample being heard now (about) */
 	int step;              /* timeline step at pos, -1 before the first */
 	char device[128];      /* device in use, "" until open */

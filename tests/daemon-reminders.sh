@@ -79,4 +79,20 @@ check "countdown cancelled: next reminder about a minute away" -- \
 	grep -q "^next reminder: .*(in [0-9]*s\|(in 1m" "$T/status"
 daemon_stop
 
+# ---- a reminder that plays to its end is "ending", never "stopping" ----
+daemon_start "$TEST_DATA/daemon-remind.ini" || exit 1
+: >"$T/states"
+i=0
+while [ $i -lt 200 ] && ! grep -q "^state: ending" "$T/states"; do
+	"$BACKCOACH" status 2>/dev/null | grep "^state:" >>"$T/states"
+	sleep 0.03; i=$((i + 1))
+done
+wait_status "^state: idle" 5 >/dev/null
+"$BACKCOACH" status 2>/dev/null | grep "^state:" >>"$T/states"
+echo "  states seen: $(sort -u "$T/states" | tr '\n' ' ')"
+check "a reminder's own end shows as ending" -- grep -q "^state: ending" "$T/states"
+check "a reminder's own end never shows as stopping" -- \
+	test "$(grep -c "^state: stopping" "$T/states")" -eq 0
+daemon_stop
+
 daemon_finish

@@ -94,6 +94,8 @@ sleep 2
 rc=$?
 check "start while playing: refused (exit 1)" -- test $rc -eq 1
 check "start while playing: says why" -- grep -q "already playing" "$T/err"
+check "a refused start is in the daemon's log too" -- \
+	grep -q "control: start refused: short is already playing" "$T/daemon.log"
 t_stop=$(rec_t)
 check "backcoach stop" -- "$BACKCOACH" stop
 sleep 1.5
@@ -106,6 +108,8 @@ echo "  backcoach stop -> last sound: ${gap} s"
 check "stop: silent within 500 ms" -- fcmp "$gap" "<=" 0.5
 "$BACKCOACH" start no-such-routine >/dev/null 2>"$T/err"
 check "start an unknown routine: refused" -- grep -q "no routine named" "$T/err"
+check "a failed start is in the daemon's log too" -- \
+	grep -q "control: start no-such-routine failed: no routine named" "$T/daemon.log"
 "$BACKCOACH" pause >/dev/null 2>&1
 check "pause with nothing playing: exit 1" -- test $? -eq 1
 
@@ -184,6 +188,19 @@ check "FIFO config: refused" -- grep -q "$T/cfg.ini: not a regular file" "$T/dae
 check "FIFO config: the config in use stays" -- wait_status "^default routine: other" 1
 rm -f "$T/cfg.ini" "$T/tick.wav" && mv "$T/cfg.good" "$T/cfg.ini"
 cp "$TEST_DATA/daemon-other.ini" "$T/cfg.ini"
+
+# ---- a routine the synthesiser cannot speak: one clear line, not the
+# routine's name twice ("routine crash: routine crash, exercise ...") ----
+cp "$TEST_DATA/speech-crash.ini" "$T/cfg.ini"
+"$BACKCOACH" reload >/dev/null 2>&1
+"$BACKCOACH" start >/dev/null 2>"$T/err"
+check "start of a routine that cannot be spoken: refused" -- \
+	grep -q "routine crash, exercise crash-hold: speech synthesiser crashed" "$T/err"
+check "its log line names the routine once" -- \
+	grep -q "^backcoach: routine crash, exercise crash-hold: speech synthesiser crashed" "$T/daemon.log"
+check "no log line names it twice" -- test "$(grep -c "routine crash: routine crash" "$T/daemon.log")" -eq 0
+cp "$TEST_DATA/daemon-other.ini" "$T/cfg.ini"
+"$BACKCOACH" reload >/dev/null 2>&1
 
 # ---- the sound server dies mid-session ----
 "$BACKCOACH" start >/dev/null
