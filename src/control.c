@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "log.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -23,10 +24,8 @@
 
 static int no_daemon(const char *why)
 {
-	fprintf(stderr,
-		"backcoach: no daemon is running for this user (%s).\n"
-		"Start one with `backcoach run` or `systemctl --user start backcoach`.\n",
-		why);
+	log_err("no daemon is running for this user (%s).", why);
+	log_err("Start one with `backcoach run` or `systemctl --user start backcoach`.");
 	return EXIT_NODAEMON;
 }
 
@@ -46,14 +45,14 @@ int control_client(const char *cmd, const char *arg)
 	path = xasprintf("%s/" RUNTIME_SOCKET, dir);
 	free(dir);
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "backcoach: %s: path too long for a socket\n", path);
+		log_err("%s: path too long for a socket", path);
 		free(path);
 		return EXIT_FAIL;
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		fprintf(stderr, "backcoach: socket: %s\n", strerror(errno));
+		log_errno("socket");
 		free(path);
 		return EXIT_FAIL;
 	}
@@ -65,7 +64,8 @@ int control_client(const char *cmd, const char *arg)
 			free(path);
 			return no_daemon(err);
 		}
-		fprintf(stderr, "backcoach: %s: %s\n", path, strerror(e));
+		errno = e;
+		log_errno("%s", path);
 		free(path);
 		return EXIT_FAIL;
 	}
@@ -74,12 +74,11 @@ int control_client(const char *cmd, const char *arg)
 
 	req = arg && *arg ? xasprintf("%s %s\n", cmd, arg) : xasprintf("%s\n", cmd);
 	if (strlen(req) > CONTROL_MAX_REQUEST) {
-		fprintf(stderr, "backcoach: request too long\n");
+		log_err("request too long");
 		goto out;
 	}
 	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) {
-		fprintf(stderr, "backcoach: sending to the daemon: %s\n",
-			strerror(errno));
+		log_errno("sending to the daemon");
 		goto out;
 	}
 	shutdown(fd, SHUT_WR);
@@ -88,8 +87,10 @@ int control_client(const char *cmd, const char *arg)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "backcoach: no answer from the daemon: %s\n",
-				errno == EAGAIN ? "timed out" : strerror(errno));
+			if (errno == EAGAIN)
+				log_err("no answer from the daemon: timed out");
+			else
+				log_errno("no answer from the daemon");
 			goto out;
 		}
 		got += (size_t)n;
@@ -102,9 +103,9 @@ int control_client(const char *cmd, const char *arg)
 		/* The daemon's words, as "backcoach: ..." lines. */
 		for (char *line = strtok(buf + 4, "\n"); line;
 		     line = strtok(NULL, "\n"))
-			fprintf(stderr, "backcoach: %s\n", line);
+			log_err("%s", line);
 	} else {
-		fprintf(stderr, "backcoach: the daemon closed the connection without an answer\n");
+		log_err("the daemon closed the connection without an answer");
 	}
 out:
 	free(req);

@@ -82,14 +82,14 @@ static int signals_open(bool daemon)
 		sigaddset(&set, SIGHUP);
 	}
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
-		log_err("sigprocmask: %s", strerror(errno));
+		log_errno("sigprocmask");
 		return -1;
 	}
 	/* Writes to a client that went away must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
-		log_err("signalfd: %s", strerror(errno));
+		log_errno("signalfd");
 	return fd;
 }
 
@@ -445,7 +445,7 @@ static void reminders_arm(struct daemon *d)
 	}
 	if (timerfd_settime(d->tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
 			    &its, NULL) < 0)
-		log_err("timerfd_settime: %s", strerror(errno));
+		log_errno("timerfd_settime");
 	if (due != d->due_wall) {
 		if (due != REMINDER_NEVER) {
 			format_wall(due, when, sizeof(when));
@@ -1186,7 +1186,7 @@ static int daemon_sources(struct daemon *d)
 	d->loop = loop_new();
 	d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d->efd < 0) {
-		log_err("eventfd: %s", strerror(errno));
+		log_errno("eventfd");
 		return -1;
 	}
 	loop_add_fd(d->loop, d->sfd, POLLIN, on_signal, d);
@@ -1195,7 +1195,7 @@ static int daemon_sources(struct daemon *d)
 		return 0;
 	d->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (d->tfd < 0) {
-		log_err("timerfd: %s", strerror(errno));
+		log_errno("timerfd");
 		return -1;
 	}
 	loop_add_fd(d->loop, d->tfd, POLLIN, on_timer, d);
@@ -1337,7 +1337,7 @@ int daemon_run(const char *config_path)
 	 * its own, so ppoll never times out: between reminders we sleep in
 	 * the kernel with zero wakeups. */
 	if (loop_run(d->loop) < 0)
-		log_err("poll: %s", strerror(errno));
+		log_errno("poll");
 	notify_stopping();
 	daemon_free(d);
 	return EXIT_OK;
@@ -1379,7 +1379,7 @@ int daemon_play(const char *config_path, const char *routine)
 	}
 	d.exit_code = EXIT_OK;
 	if (loop_run(d.loop) < 0) {
-		log_err("poll: %s", strerror(errno));
+		log_errno("poll");
 		d.exit_code = EXIT_FAIL;
 	}
 out:

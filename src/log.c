@@ -1,9 +1,11 @@
 /* log.c: messages to stderr, with sd-daemon priority prefixes under journald. */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,4 +55,16 @@ void log_msg(int priority, const char *fmt, ...)
 		fprintf(stderr, "backcoach: %s\n", buf);
 	else
 		fprintf(stderr, "backcoach: %s\n", buf);
+}
+
+void log_msg_errno(int priority, const char *fmt, ...)
+{
+	int e = errno;
+	char buf[1900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_msg(priority, "%s: %s", buf, strerror(e));
 }

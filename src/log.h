@@ -13,7 +13,13 @@ bool log_verbose(void);
 void log_msg(int priority, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* log_msg, then ": " and strerror(errno) (errno as it was on entry). */
+void log_msg_errno(int priority, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_errno(...) log_msg_errno(LOG_ERR, __VA_ARGS__)
+#define log_warn_errno(...) log_msg_errno(LOG_WARNING, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

@@ -450,7 +450,7 @@ static void *worker(void *arg)
 	pthread_mutex_unlock(&s->lock);
 	uint64_t one = 1;
 	if (s->end_fd >= 0 && write(s->end_fd, &one, sizeof(one)) < 0)
-		log_err("session: cannot signal its end: %s", strerror(errno));
+		log_errno("session: cannot signal its end");
 	return NULL;
 }
 

@@ -59,19 +59,18 @@ void speech_close(struct speech *sp);
 
 /* Is name an installed eSpeak NG language voice ("en", "en-us", "de")? */
 bool speech_language_exists(const char *name);
-/* Is name a voice variant we may load: shipped in a voices directory (see
- * below) or installed in eSpeak NG's voices/!v? Names are [A-Za-z0-9_-]+
- * only, starting with a letter (eSpeak NG reads "+3" as variant m3), at most
- * 32 characters: no paths. */
+/* Is name a voice variant we may load: shipped in a voices directory or
+ * installed in eSpeak NG's voices/!v? Names are [A-Za-z0-9_-]+ only,
+ * starting with a letter (eSpeak NG reads "+3" as variant m3), at most 32
+ * characters: no paths. The voices directories searched for shipped
+ * variants, in order: $BACKCOACH_VOICE_PATH (colon-separated),
+ * $XDG_DATA_HOME/backcoach/voices (~/.local/share/...), BC_VOICESDIR (the
+ * installed voices/), then ../voices next to the running executable (an
+ * uninstalled build tree). */
 bool speech_variant_exists(const char *name);
 /* The two checks above, for config_load. */
 extern const struct config_voices speech_config_voices;
 /* Print the installed language voices and the available variants. */
 void speech_list_voices(FILE *f);
-
-/* Directories searched for shipped variants, in order: $BACKCOACH_VOICE_PATH
- * (colon-separated), $XDG_DATA_HOME/backcoach/voices (~/.local/share/...),
- * BC_VOICESDIR (the installed voices/), then ../voices next to the running
- * executable (an uninstalled build tree). */
 
 #endif

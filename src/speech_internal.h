@@ -67,11 +67,11 @@ void speech_voices_rmdata(const char *dir);
 
 /* ---- speech_worker.c ---- */
 
-/* Body of the worker child: eSpeak NG on datadir, serving requests on fd
- * until EOF. Never returns. */
 /* Send all n bytes over a socket (MSG_NOSIGNAL, EINTR retried); 0 or -1. */
 int speech_send_all(int fd, const void *p, size_t n);
 
+/* Body of the worker child: eSpeak NG on datadir, serving requests on fd
+ * until EOF. Never returns. */
 void speech_worker_main(int fd, const char *datadir) __attribute__((noreturn));
 
 /* How the worker decodes a request: the header first (false: a protocol

@@ -52,14 +52,12 @@ int state_set_notice_given(void)
 	}
 	path = xasprintf("%s/" NOTICE_FILE, dir);
 	if (util_mkdir_p(dir, 0700) < 0) {
-		log_warn("cannot remember the safety notice: %s: %s", dir,
-			 strerror(errno));
+		log_warn_errno("cannot remember the safety notice: %s", dir);
 		goto out;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		log_warn("cannot remember the safety notice: %s: %s", path,
-			 strerror(errno));
+		log_warn_errno("cannot remember the safety notice: %s", path);
 		goto out;
 	}
 	close(fd);
