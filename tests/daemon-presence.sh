@@ -108,9 +108,18 @@ check "KDE: the absence counted from when idleness began: a natural break" -- \
 	test "$(grep -c "a natural break" "$T/daemon.log")" -ge 2
 
 # ---- the session replaced (log out and in) ----
+# A malformed reply on the way (GetUser answering a string): the daemon
+# falls back to ListSessions.
+gdbus call --system -d $LOGIND -o $L1 -m org.freedesktop.DBus.Mock.AddMethod \
+	org.freedesktop.login1.Manager GetUser u s "ret = 'garbage'" >/dev/null
 logind_add_session c2
-logind_display c2
 logind_remove_session c1
+check "a malformed GetUser reply: ListSessions instead" -- \
+	wait_status "^presence: here (logind session c2" 3
+gdbus call --system -d $LOGIND -o $L1 -m org.freedesktop.DBus.Mock.AddMethod \
+	org.freedesktop.login1.Manager GetUser u o \
+	"ret = dbus.ObjectPath('$L1/user/' + str(args[0]))" >/dev/null
+logind_display c2
 check "session replaced: the display session c2 followed" -- \
 	wait_status "^presence: here (logind session c2" 3
 logind_lock c2 true
@@ -241,7 +250,11 @@ check "stats: a bad period is a usage error" -- \
 rm -f "$T/state/backcoach/day.log"
 mkdir "$T/state/backcoach/day.log"
 rec_start
+# Started inside a session this time: XDG_SESSION_ID names it.
+export XDG_SESSION_ID=c3
 daemon_start "$TEST_DATA/daemon-presence.ini" || exit 1
+unset XDG_SESSION_ID
+check "XDG_SESSION_ID: that session" -- wait_log "logind session c3 (XDG_SESSION_ID)" 3
 check "unwritable record: presence still followed" -- wait_status "^presence: here (logind session" 3
 sleep 1.5 # a stretch of sitting worth recording
 logind_lock c3 true
