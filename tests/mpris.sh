@@ -281,6 +281,39 @@ sleep 0.3
 check "SIGRTMIN+3: back at the start of the step" -- eval 'fcmp "$(position)" "<" 800000'
 check "SIGRTMIN+3: logged" -- grep -q "SIGRTMIN+3: again from the start of the step" "$T/daemon.log"
 
+# ---- a second daemon on the same bus (its own runtime dir): the spec's
+# instance name, and both answer ----
+"$BACKCOACH" stop >/dev/null
+wait_status "^state: idle" 2
+mkdir -p "$T/run2"
+chmod 700 "$T/run2"
+XDG_RUNTIME_DIR="$T/run2" "$BACKCOACH" -v --config "$T/cfg.ini" run >>"$T/daemon2.log" 2>&1 &
+D2=$!
+_i=0
+until XDG_RUNTIME_DIR="$T/run2" "$BACKCOACH" status >/dev/null 2>&1 || [ $_i -gt 200 ]; do
+	_i=$((_i + 1))
+	sleep 0.05
+done
+"$BACKCOACH" start >/dev/null
+wait_listed 2
+XDG_RUNTIME_DIR="$T/run2" "$BACKCOACH" start >/dev/null
+_i=0
+until playerctl -l 2>/dev/null | grep -qx "backcoach.instance$D2" || [ $_i -gt 60 ]; do
+	_i=$((_i + 1))
+	sleep 0.05
+done
+check "a second daemon: listed as backcoach.instance$D2" -- \
+	eval 'playerctl -l 2>/dev/null | grep -qx "backcoach.instance$D2"'
+check "a second daemon: the first keeps its name" -- listed
+check "a second daemon: answers on its own name" -- \
+	eval 'playerctl -p "backcoach.instance$D2" pause && XDG_RUNTIME_DIR="$T/run2" "$BACKCOACH" status | grep -q "^state: paused"'
+check "a second daemon: the first still plays" -- wait_status "^state: playing" 1
+kill -TERM "$D2"
+wait "$D2"
+check "a second daemon: exits cleanly" -- test $? -eq 0
+check "a second daemon: its name is gone" -- \
+	eval '! playerctl -l 2>/dev/null | grep -q "instance$D2"'
+
 # ---- the bus goes away mid-session, and comes back ----
 bus_kill session
 sleep 0.3
