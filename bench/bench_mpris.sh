@@ -112,3 +112,4 @@ for t in /proc/"$DPID"/task/*; do
 	w1=$((w1 + $(awk '/ctxt_switches/ { s += $2 } END { print s }' "$t/status")))
 done
 echo "wakeups of the daemon's threads in ${IDLE_S} s: $((w1 - w0))"
+echo "RSS idle: daemon $(awk '/VmRSS/ { print $2 }' /proc/"$DPID"/status) kB"
