@@ -132,7 +132,8 @@ static int null_write(struct sink *s, const float *buf, size_t frames)
 	if (n->head > 0 && n->head == n->len)
 		n->head = n->len = 0;
 	if (n->len + frames > n->cap) {
-		memmove(n->q, n->q + n->head, queued(n) * sizeof(float));
+		if (n->head > 0) /* never memmove(NULL, ...) on the first write */
+			memmove(n->q, n->q + n->head, queued(n) * sizeof(float));
 		n->len -= n->head;
 		n->head = 0;
 		if (n->len + frames > n->cap) {
