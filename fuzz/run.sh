@@ -7,6 +7,9 @@
 # config/ and fuzz/seeds); a crash leaves its input in $BUILDDIR/fuzz/build/ as
 # crash-*, and the run exits 1. One summary line per harness: executions per
 # second and coverage (libFuzzer's "cov" edges and "ft" features).
+# FUZZ_COVERAGE=1: then also the source coverage (llvm-cov: lines and
+# branches) that each harness's corpus reaches in the files it is about.
+# FUZZ_CORPUS_DIR=DIR: corpora in DIR/NAME instead of the build's.
 set -eu
 : "${TOP_SRCDIR:?}" "${BUILDDIR:?}"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
@@ -60,7 +63,8 @@ for t in $FUZZ_TARGETS; do
 	speech_req) seeds="$out/seeds/speech_req"; dict= ;;
 	*) echo "fuzz: no harness $t" >&2; exit 1 ;;
 	esac
-	mkdir -p "$out/corpus/$t"
+	corpus=${FUZZ_CORPUS_DIR:-$out/corpus}/$t
+	mkdir -p "$corpus"
 	echo "== fuzz_$t for ${FUZZ_SECONDS}s"
 	log=$out/fuzz_$t.log
 	# -timeout: an input taking longer is a finding (a hang), as is one
@@ -71,7 +75,7 @@ for t in $FUZZ_TARGETS; do
 		$NICE "./fuzz_$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
 		-rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
 		-artifact_prefix="$out/crash-$t-" $dict \
-		"$out/corpus/$t" "$seeds") >"$log" 2>&1; then
+		"$corpus" "$seeds") >"$log" 2>&1; then
 		status=1
 		echo "fuzz_$t: FAILED; see $log and $out/crash-$t-*" >&2
 		grep -E "ERROR|SUMMARY|runtime error" "$log" | head -5 >&2
@@ -85,4 +89,37 @@ for t in $FUZZ_TARGETS; do
 "
 done
 printf '== fuzz summary\n%s' "$summary"
+
+# Source coverage of the corpora: the harnesses rebuilt with clang's
+# coverage mapping, each run once over its corpus and seeds.
+if [ "${FUZZ_COVERAGE:-}" = 1 ]; then
+	cov=$out/cov
+	mkdir -p "$cov"
+	COVFLAGS="-g -O0 -std=c11 $DEFS -I$TOP_SRCDIR/src -I$BUILDDIR/src $DEP_CFLAGS \
+		-fprofile-instr-generate -fcoverage-mapping"
+	for t in $FUZZ_TARGETS; do
+		case $t in
+		# The files a harness is about, or (funcs) the functions in them.
+		config) files="config.c routine.c" funcs= seeds="$out/seeds/config" ;;
+		control) files="control.c" funcs="control_parse"
+			seeds="$TOP_SRCDIR/fuzz/seeds/control" ;;
+		speech_req) files="speech_worker.c" funcs="speech_req|name_ok"
+			seeds="$out/seeds/speech_req" ;;
+		esac
+		# shellcheck disable=SC2086
+		$CC $COVFLAGS -fsanitize=fuzzer "$TOP_SRCDIR/fuzz/fuzz_$t.c" $srcs $DEP_LIBS \
+			-o "$cov/fuzz_$t"
+		(cd "$cov" && BACKCOACH_VOICE_PATH="$TOP_SRCDIR/voices" \
+			LLVM_PROFILE_FILE="$cov/$t.profraw" "./fuzz_$t" -runs=0 \
+			"${FUZZ_CORPUS_DIR:-$out/corpus}/$t" "$seeds" >"$cov/$t.log" 2>&1)
+		llvm-profdata merge -sparse "$cov/$t.profraw" -o "$cov/$t.profdata"
+		echo "== source coverage of fuzz_$t's corpus"
+		# shellcheck disable=SC2046
+		llvm-cov report "$cov/fuzz_$t" -instr-profile="$cov/$t.profdata" \
+			${funcs:+-show-functions} \
+			$(for f in $files; do echo "$TOP_SRCDIR/src/$f"; done) |
+			grep -E "${funcs:+^(Name|([a-z_]+\.c:)?($funcs))}" |
+			sed "s|$TOP_SRCDIR/src/||" | awk '{ print "  " $0 }'
+	done
+fi
 exit $status
