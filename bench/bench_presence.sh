@@ -144,4 +144,14 @@ done
 echo "call end -> state change: median $(median <"$T/callend") ms ($(tr '\n' ' ' <"$T/callend"))"
 echo "  (from just before parecord is killed)"
 kill "$DPID" 2>/dev/null
-sleep 0.5
+sleep 1
+
+echo "== 4. the same daemon without presence watching, for comparison"
+printf 'presence = no\nduring_calls = remind\n' >>"$T/bench.ini"
+"$BACKCOACH" --config "$T/bench.ini" run >>"$T/daemon-off.log" 2>&1 &
+DPID=$!
+wait_status "^state: idle" 5
+sleep 3
+echo "threads: $(ps -L -o comm= -p "$DPID" | tr '\n' ' ')"
+echo "RSS idle, presence = no, during_calls = remind: daemon $(rss_kb "$DPID") kB"
+daemon_stop
