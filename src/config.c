@@ -1028,7 +1028,10 @@ static bool ref_item(void *ctx, const char *t)
 		bad(l->c, "there is no [%s:%s]", sections[l->target].name, t);
 		return false;
 	}
-	l->idx = xrealloc(l->idx, (l->n + 1) * sizeof(*l->idx));
+	/* Doubling (n is a power of two when full): a list of thousands of
+	 * names is joined in linear time. */
+	if ((l->n & (l->n - 1)) == 0)
+		l->idx = xrealloc(l->idx, (l->n ? 2 * l->n : 8) * sizeof(*l->idx));
 	l->idx[l->n++] = i;
 	return true;
 }

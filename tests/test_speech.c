@@ -378,7 +378,8 @@ START_TEST(test_variant_user_files)
 
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_ge(getdelim(&out, &len, '\0', f), -1);
+	if (getdelim(&out, &len, '\0', f) < 0 && out)
+		out[0] = '\0'; /* nothing was printed */
 	fclose(f);
 	ck_assert_msg(!out || !strstr(out, "SECRET"), "eSpeak NG printed: %s", out);
 	free(out);
