@@ -94,7 +94,7 @@ static void check_routine(struct speaker *k, const struct config *cfg, int r)
 	struct timeline tl;
 	char err[512];
 
-	routine_voice(cfg, r, &k->voice);
+	speech_voice_for(cfg, r, &k->voice);
 	if (routine_compile(cfg, r, &opts, speak, k, &tl, err, sizeof(err)) < 0) {
 		const struct routine *ro = &cfg->routines[r];
 
@@ -141,7 +141,7 @@ int check_speech(const struct config *cfg, struct speech *sp, FILE *errf,
 			 (long long)(cfg->reminders.interval_ms / 60000));
 		msg = util_replace(cfg->reminders.message, "{minutes}", num);
 		k.what = "the reminder";
-		routine_voice(cfg, voice, &k.voice);
+		speech_voice_for(cfg, voice, &k.voice);
 		if (reminder_timeline(&cfg->languages[cfg->routines[voice].language], voice,
 				      msg, cfg->reminders.routine_idx >= 0 ? &empty : NULL,
 				      cfg->reminders.countdown_ms, speak, &k, &tl, &body_at,

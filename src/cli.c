@@ -234,7 +234,7 @@ static int cmd_list(const struct cli *cli, int argc, char **argv)
 		struct timeline tl;
 		unsigned need = 0;
 
-		routine_voice(&cfg, (int)r, &vs.voice);
+		speech_voice_for(&cfg, (int)r, &vs.voice);
 		if (routine_compile(&cfg, (int)r, &copts, voice_speech_measure, &vs,
 				    &tl, err, sizeof(err)) < 0) {
 			/* Listed all the same, with the reason it cannot play. */

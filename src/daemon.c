@@ -220,7 +220,7 @@ static size_t warm_start(struct speech *sp, const struct config *cfg,
 	char err[256];
 	size_t last = 0, bytes = 0;
 
-	routine_voice(cfg, tl->routine, &vs.voice);
+	speech_voice_for(cfg, tl->routine, &vs.voice);
 	while (last < tl->n_cues && tl->cues[last].at < BC_MS_TO_SAMPLES(WARM_MS))
 		last++;
 	for (size_t i = last; i-- > 0;) {
@@ -249,7 +249,7 @@ static int prepare(struct prepared *p, struct cfgref *cfg, int routine,
 	if (p->cfg == cfg && p->routine == routine && p->notice == notice)
 		return 0;
 	prepared_clear(p);
-	routine_voice(&cfg->c, routine, &vs.voice);
+	speech_voice_for(&cfg->c, routine, &vs.voice);
 	if (routine_compile(&cfg->c, routine, &opts, measure, &vs, &tl, err,
 			    errlen) < 0)
 		return -1;
@@ -504,7 +504,7 @@ static int session_begin(struct daemon *d, enum play_kind kind,
 		.opener = d->opener,
 	};
 
-	routine_voice(&cfg->c, tl->routine, &spec.vs.voice);
+	speech_voice_for(&cfg->c, tl->routine, &spec.vs.voice);
 	d->sess = session_start(&spec, d->efd, err, errlen);
 	if (!d->sess)
 		return -1;
@@ -641,7 +641,7 @@ static void reminder_fire(struct daemon *d)
 	}
 	/* Room for the message beside the routine's beginning, kept warm. */
 	speech_set_cache_budget(d->sp, CACHE_BUDGET);
-	routine_voice(c, voice, &vs.voice);
+	speech_voice_for(c, voice, &vs.voice);
 	if (reminder_timeline(&c->languages[c->routines[voice].language], voice,
 			      msg, body, c->reminders.countdown_ms, measure, &vs,
 			      &d->sess_tl, &d->sess_body_at, err, sizeof(err)) < 0) {

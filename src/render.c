@@ -75,7 +75,7 @@ int render_routine(const struct config *cfg, struct speech *sp, int routine,
 	int ret = -1;
 
 	memset(st, 0, sizeof(*st));
-	routine_voice(cfg, routine, &vs.voice);
+	speech_voice_for(cfg, routine, &vs.voice);
 	speech_set_cache_budget(sp, 0);
 	if (routine_compile(cfg, routine, opts, voice_speech_measure, &vs, &tl,
 			    err, errlen) < 0)

@@ -8,7 +8,6 @@
 
 #include "audio.h"
 #include "config.h"
-#include "speech.h"
 
 enum cue_kind {
 	CUE_SPEECH, /* text spoken by the coach voice */
@@ -100,10 +99,5 @@ void timeline_free(struct timeline *tl);
 
 /* Step index playing at sample pos (last step with at <= pos). */
 int timeline_step_at(const struct timeline *tl, int64_t pos);
-
-/* The voice a routine speaks with: its language's eSpeak NG voice, with
- * [coach] variant, rate, pitch, range and volume. Strings point into cfg. */
-void routine_voice(const struct config *cfg, int routine,
-		   struct speech_voice *v);
 
 #endif

@@ -68,6 +68,11 @@ bool speech_language_exists(const char *name);
  * installed voices/), then ../voices next to the running executable (an
  * uninstalled build tree). */
 bool speech_variant_exists(const char *name);
+/* The voice routine number `routine` of cfg speaks with: its language's
+ * eSpeak NG voice, with [coach] variant, rate, pitch, range and volume.
+ * Strings point into cfg. */
+void speech_voice_for(const struct config *cfg, int routine,
+		      struct speech_voice *v);
 /* The two checks above, for config_load. */
 extern const struct config_voices speech_config_voices;
 /* Print the installed language voices and the available variants. */

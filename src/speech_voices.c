@@ -637,3 +637,21 @@ const struct config_voices speech_config_voices = {
 	.language_exists = speech_language_exists,
 	.variant_exists = speech_variant_exists,
 };
+
+void speech_voice_for(const struct config *cfg, int routine,
+		      struct speech_voice *v)
+{
+	const struct routine *r;
+
+	memset(v, 0, sizeof(*v));
+	if (routine < 0 || (size_t)routine >= cfg->n_routines)
+		return;
+	r = &cfg->routines[routine];
+	if (r->language >= 0 && (size_t)r->language < cfg->n_languages)
+		v->language = cfg->languages[r->language].voice;
+	v->variant = cfg->coach.voice;
+	v->rate = cfg->coach.rate;
+	v->pitch = cfg->coach.pitch;
+	v->range = cfg->coach.range;
+	v->volume = cfg->coach.volume;
+}

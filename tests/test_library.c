@@ -291,7 +291,7 @@ static void compile(struct heard *h, const struct config *cfg, int r,
 	h->cfg = cfg;
 	h->r = r;
 	snprintf(h->label, sizeof(h->label), "%s (%s)", cfg->routines[r].name, what);
-	routine_voice(cfg, r, &vs.voice);
+	speech_voice_for(cfg, r, &vs.voice);
 	ck_assert_msg(routine_compile(cfg, r, &o, voice_speech_measure, &vs, &h->tl,
 				      err, sizeof(err)) == 0, "%s: %s", h->label, err);
 }
@@ -832,7 +832,7 @@ START_TEST(german_desk_break)
 
 	intro = cue_in(&h, 0, ROLE_INTRO);
 	ck_assert_ptr_nonnull(intro);
-	routine_voice(&cfg, r, &de);
+	speech_voice_for(&cfg, r, &de);
 	en = de;
 	en.language = "en-us";
 	ck_assert_msg(speech_synth(sp, &de, intro->text, &cde, err, sizeof(err)) == 0, "%s", err);

@@ -66,7 +66,7 @@ static void compile(int r, struct timeline *tl)
 	struct compile_opts o = { .notice = false };
 	char err[256];
 
-	routine_voice(&cfg, r, &vs.voice);
+	speech_voice_for(&cfg, r, &vs.voice);
 	ck_assert_msg(routine_compile(&cfg, r, &o, voice_speech_measure, &vs, tl,
 				      err, sizeof(err)) == 0, "%s", err);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "routine.h"
+#include "speech.h"
 #include "testlib.h"
 
 #define MS(x) BC_MS_TO_SAMPLES(x)
@@ -824,7 +825,7 @@ START_TEST(voice)
 	struct speech_voice v;
 
 	fix_init(&f);
-	routine_voice(&f.cfg, 0, &v);
+	speech_voice_for(&f.cfg, 0, &v);
 	ck_assert_str_eq(v.language, "en-us");
 	ck_assert_str_eq(v.variant, "calm");
 	ck_assert_int_eq(v.rate, 150);
