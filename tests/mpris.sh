@@ -133,6 +133,8 @@ check "session: title is the step (Intro)" -- test "$(title)" = Intro
 check "session: album is the routine" -- \
 	test "$(pc metadata --format '{{album}}')" = mpris
 check "session: artist" -- test "$(pc metadata --format '{{artist}}')" = backcoach
+check "our stream carries media.role (PULSE_PROP)" -- \
+	eval 'pactl list sink-inputs | grep -Eq "media.role = \"(event|Notification)\""'
 kill "$MOCK_gone"
 wait "$MOCK_gone" 2>/dev/null
 
