@@ -24,7 +24,7 @@ TRIALS=${BENCH_TRIALS:-5}
 
 daemon_setup
 bus_setup
-pactl load-module module-null-source source_name=bc_mic >/dev/null
+mic_load
 bus_start system || exit 1
 bus_start session || exit 1
 # logind with a method log (dbusmock -l: "TIME METHOD ARGS" per call).

@@ -91,7 +91,6 @@ static void on_output(pa_context *c, const pa_source_output_info *i, int eol,
 
 	if (eol) {
 		w->counting = false;
-		log_debug("calls: %d recording%s (eol %d)", w->n, w->n == 1 ? "" : "s", eol);
 		if (eol > 0)
 			publish(w, w->n, true, w->who);
 		if (w->again)
@@ -147,7 +146,8 @@ static void on_event(pa_context *c, pa_subscription_event_type_t t, uint32_t idx
 		     void *data)
 {
 	(void)c;
-	log_debug("calls: event %#x on %u", (unsigned)t, idx);
+	(void)t;
+	(void)idx;
 	recount(data);
 }
 

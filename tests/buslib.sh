@@ -15,6 +15,7 @@
 #   mutter_fire ID            # WatchFired(ID): 1 = idle, 2 = active again
 #   kde_start; kde_lock true|false  # org.freedesktop.ScreenSaver (KDE)
 #   kde_idle MS               # what its GetSessionIdleTime answers
+#   mic_load                  # a microphone, bc_mic, on the test server
 # Everything started here is stopped by bus_stop (from the EXIT trap).
 
 BUS_PIDS=
@@ -152,6 +153,14 @@ kde_idle() {
 	gdbus call --session -d org.freedesktop.ScreenSaver -o /ScreenSaver \
 		-m org.freedesktop.DBus.Mock.UpdateProperties org.freedesktop.ScreenSaver \
 		"{'IdleMs': <uint32 $1>}" >/dev/null
+}
+
+# A microphone on the test server: a null source (PulseAudio), or a virtual
+# source (pipewire-pulse has no module-null-source).
+mic_load() {
+	pactl load-module module-null-source source_name=bc_mic >/dev/null 2>&1 ||
+		pactl load-module module-null-sink media.class=Audio/Source/Virtual \
+			sink_name=bc_mic channel_map=mono >/dev/null
 }
 
 bus_stop() {

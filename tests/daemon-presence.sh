@@ -13,7 +13,7 @@ daemon_setup
 bus_setup
 # A microphone for the call, loaded first: it becomes the default source,
 # which would move a recording started earlier (ours, of the monitor) to it.
-pactl load-module module-null-source source_name=bc_mic >/dev/null
+mic_load
 
 # Reminders heard so far (the daemon logs each one's end).
 reminders_done() { grep -c "reminder finished" "$T/daemon.log"; }
