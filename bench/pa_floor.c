@@ -107,8 +107,9 @@ static void quiet_end(int saved)
 static void usage(FILE *f)
 {
 	fputs("usage: pa_floor [--latency MS] [--preopen] [--freq HZ] [--amp A]\n"
-	      "                [--seconds S] [--rate HZ] [--verbose]\n"
+	      "                [--seconds S] [--rate HZ] [--device NAME] [--verbose]\n"
 	      "Waits for SIGUSR1, then plays a tone on PortAudio's default output.\n"
+	      "  --device NAME PortAudio output device of that exact name instead\n"
 	      "  --latency MS  suggested output latency (default: the device's low latency)\n"
 	      "  --preopen     open and start the stream before the signal\n",
 	      f);
@@ -124,11 +125,13 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "device", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	double latency_ms = -1, freq = 1000, seconds = 1, rate = BC_RATE, t_sig = 0, t_started = 0;
 	bool preopen = false, verbose = false;
+	const char *device = NULL;
 	struct tone tone = { .amp = 0.5f };
 	PaStreamParameters par = { 0 };
 	PaStream *stream = NULL;
@@ -138,7 +141,7 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int c, sfd, q, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "l:pf:a:s:r:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:pf:a:s:r:vhd:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'l': latency_ms = atof(optarg); break;
 		case 'p': preopen = true; break;
@@ -147,6 +150,7 @@ int main(int argc, char **argv)
 		case 's': seconds = atof(optarg); break;
 		case 'r': rate = atof(optarg); break;
 		case 'v': verbose = true; break;
+		case 'd': device = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -174,7 +178,10 @@ int main(int argc, char **argv)
 	if (err != paNoError)
 		goto error;
 	par.device = Pa_GetDefaultOutputDevice();
-	if (par.device == paNoDevice) {
+	for (PaDeviceIndex i = 0; device && i < Pa_GetDeviceCount(); i++)
+		if (!strcmp(Pa_GetDeviceInfo(i)->name, device))
+			par.device = i;
+	if (par.device == paNoDevice || (device && strcmp(Pa_GetDeviceInfo(par.device)->name, device))) {
 		fputs("pa_floor: no default output device\n", stderr);
 		goto done;
 	}

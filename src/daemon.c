@@ -908,8 +908,11 @@ static void status_session(struct daemon *d, FILE *f)
 		util_format_duration(BC_SAMPLES_TO_MS(si.pos), a, sizeof(a)),
 		util_format_duration(BC_SAMPLES_TO_MS(tl->length), b, sizeof(b)));
 	fprintf(f, "device: %s\n", si.device[0] ? si.device : "(opening)");
+	fprintf(f, "output: %s\n", si.output[0] ? si.output : "(opening)");
 	fprintf(f, "latency: %.0f ms\n", si.latency_s * 1000);
 	fprintf(f, "underflows: %u\n", si.underflows);
+	fprintf(f, "dropouts: %s\n", si.dropouts[0] ? si.dropouts : "(opening)");
+	fprintf(f, "realtime: %s\n", si.realtime);
 }
 
 void daemon_status(struct daemon *d, FILE *f)

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "mixer.h"
+#include "rt.h"
 #include "sink_pa.h"
 #include "util.h"
 
@@ -186,8 +187,12 @@ static int open_sink(struct session *s, struct work *w, char *err,
 	s->base_played = sink_played(w->sink);
 	s->state = SESSION_PLAYING;
 	pthread_mutex_unlock(&s->lock);
-	log_info("playing %s on %s (latency %.0f ms)", s->spec.name, s->device,
-		 s->latency_s * 1000);
+	{
+		char out[300];
+
+		sink_describe(w->sink, out, sizeof(out));
+		log_info("playing %s on %s (%s)", s->spec.name, s->device, out);
+	}
 	return 0;
 }
 
@@ -405,8 +410,17 @@ static enum session_result close_sink(struct session *s, struct work *w,
 	heard_pos(s);
 	s->sink = NULL;
 	pthread_mutex_unlock(&s->lock);
-	log_info("%s on %s: %u output underflows", s->spec.name, s->device,
-		 sink_underflows(w->sink));
+	/* What was heard wrong, by every measure the path has (sink.h): the
+	 * underflow flags and queue underruns, and the dropouts. */
+	{
+		char out[300], drops[100], rt[200];
+
+		sink_describe(w->sink, out, sizeof(out));
+		sink_describe_dropouts(w->sink, drops, sizeof(drops));
+		rt_describe(rt, sizeof(rt));
+		log_info("%s on %s: %u output underflows, dropouts: %s; output: %s; realtime: %s",
+			 s->spec.name, s->device, sink_underflows(w->sink), drops, out, rt);
+	}
 	sink_idle(w->sink);
 	if (sink_close(w->sink, ok, cerr, sizeof(cerr)) < 0 && ok &&
 	    res != SESSION_STOPPED) {
@@ -564,6 +578,11 @@ void session_info(const struct session *cs, struct session_info *info)
 	snprintf(info->device, sizeof(info->device), "%s", s->device);
 	info->latency_s = s->latency_s;
 	info->underflows = s->sink ? sink_underflows(s->sink) : 0;
+	if (s->sink) {
+		sink_describe(s->sink, info->output, sizeof(info->output));
+		sink_describe_dropouts(s->sink, info->dropouts, sizeof(info->dropouts));
+	}
+	rt_describe(info->realtime, sizeof(info->realtime));
 	pthread_mutex_unlock(&s->lock);
 }
 

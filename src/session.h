@@ -49,6 +49,9 @@ struct session_info {
 	char device[128];      /* device in use, "" until open */
 	double latency_s;      /* its output latency */
 	unsigned underflows;
+	char output[300];      /* sink_describe: server, path, latency */
+	char dropouts[100];    /* sink_describe_dropouts */
+	char realtime[200];    /* rt_describe */
 };
 
 /* Start playing: returns at once; the worker opens the device, mixes the

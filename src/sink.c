@@ -71,3 +71,22 @@ double sink_latency_ms(const struct sink *s)
 {
 	return s->ops->latency_ms ? s->ops->latency_ms(s) : 0;
 }
+
+void sink_describe(const struct sink *s, char *buf, size_t len)
+{
+	if (s->ops->describe)
+		s->ops->describe(s, buf, len);
+	else
+		snprintf(buf, len, "%s, %.0f ms", sink_device(s), sink_latency_ms(s));
+}
+
+void sink_describe_dropouts(const struct sink *s, char *buf, size_t len)
+{
+	unsigned n = 0;
+	double ms = 0;
+
+	if (!s->ops->dropouts || !s->ops->dropouts(s, &n, &ms))
+		snprintf(buf, len, "not observable on this path (no stream timing)");
+	else
+		snprintf(buf, len, "%u (%.0f ms)", n, ms);
+}

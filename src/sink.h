@@ -59,6 +59,13 @@ struct sink_ops {
 	/* For `status`: what it plays on, and the output latency. */
 	const char *(*device)(const struct sink *s);
 	double (*latency_ms)(const struct sink *s);
+	/* For `status` (output:): what it plays on, in words ("PipeWire
+	 * 0.3.65 through pulse, 100 ms"). NULL: device and latency. */
+	void (*describe)(const struct sink *s, char *buf, size_t len);
+	/* Gaps heard although the queue was not empty (dropouts: the device
+	 * or server played something else): count and total length. false:
+	 * the sink cannot observe them. NULL: cannot observe them. */
+	bool (*dropouts)(const struct sink *s, unsigned *count, double *ms);
 };
 
 struct sink {
@@ -93,6 +100,9 @@ void sink_set_queue(struct sink *s, int64_t queue_ms);
 unsigned sink_underflows(const struct sink *s); /* default: 0 */
 const char *sink_device(const struct sink *s);  /* default: the op's name */
 double sink_latency_ms(const struct sink *s);   /* default: 0 */
+void sink_describe(const struct sink *s, char *buf, size_t len);
+/* "2 (310 ms)", or "not observable on this path (...)". */
+void sink_describe_dropouts(const struct sink *s, char *buf, size_t len);
 
 /* How a session gets its live sink: open(ctx, device, latency_ms) for the
  * config's [audio] device ("" or NULL: the default output) and latency.

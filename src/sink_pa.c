@@ -1,6 +1,7 @@
 /* sink_pa.c: live output through PortAudio, fed by a lock-free ring. */
 #include "sink_pa.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
@@ -15,10 +16,15 @@
 #include <pa_linux_alsa.h>
 #include <portaudio.h>
 #include <samplerate.h>
+#ifdef HAVE_ALSA
+#include <alsa/asoundlib.h>
+#endif
 
 #include "audio.h"
 #include "log.h"
+#include "pulse_server.h"
 #include "ring.h"
+#include "rt.h"
 #include "util.h"
 
 /*
@@ -60,6 +66,7 @@
 
 #define WRITE_SLEEP_NS 2000000L /* worker's nap while the ring is full */
 #define DRAIN_MARGIN_MS 50      /* silence after the last sample on drain */
+#define SERVER_QUERY_MS 500     /* how long the sound server may take to answer */
 
 struct sink_pa {
 	struct sink base;
@@ -73,6 +80,10 @@ struct sink_pa {
 	size_t fade_len;          /* frames of the fade-out */
 	char device[160];
 	char error[512];
+	/* For status: the pulse-protocol server that answered when the stream
+	 * opened ("" if none, or not the path), and the path to it. */
+	char server[64];
+	char path[200];
 
 	/* Resampling when the device refused BC_RATE. */
 	SRC_STATE *src;
@@ -92,12 +103,26 @@ struct sink_pa {
 	atomic_size_t fade_pos;   /* ring write position at the fade request */
 	atomic_llong played, clock;
 	atomic_uint xruns, underruns;
+	/* Dropouts by the stream's timing (watch_timing); timed: the host API
+	 * reports output times at all. */
+	atomic_uint drops;
+	atomic_llong drop_us;
+	atomic_bool timed;
+	atomic_int cb_tid;        /* the callback's thread, once it ran */
 
 	/* The callback's own. */
 	unsigned fade_seen;
 	size_t fade_target, fade_left;
 	bool fading;
 	bool dry_ok; /* running dry is expected (filling after idle, flush...) */
+	bool tid_seen;
+	bool slip_set, settled, dry; /* watch_timing's */
+	double t_first, slip0, slip_mark;
+
+	/* The writing thread's: realtime asked for the audio threads of this
+	 * stream (the callback's is known after its first call). */
+	bool rt_pending;
+	bool rt_writer;
 
 	/* sink_pa_alive()'s heartbeat: the clock and when it last moved. */
 	pthread_mutex_t hb_lock;
@@ -180,6 +205,67 @@ static inline bool before(size_t a, size_t b)
 	return b - a - 1 < SIZE_MAX / 2;
 }
 
+/* Dropouts as the stream's timing shows them. PortAudio gives each buffer
+ * the time its first sample reaches the DAC (outputBufferDacTime; through
+ * ALSA: now plus the PCM's delay, which the pulse plugin takes from the
+ * server's timing). Two signs of a gap the device or server played instead
+ * of our samples (an underrun there, a stalled server, our threads late
+ * under load), whether or not the host API flags it:
+ * - the device queue ran dry: the buffer is due at the DAC now (ahead of
+ *   the callback by less than DRY_S; a running stream keeps ~its latency
+ *   queued). One dropout per dry spell;
+ * - slip: had playback been continuous since the stream settled, this
+ *   buffer would be due at the settled time plus what the callback produced
+ *   since (clock) at the device rate; it is due later by the length of the
+ *   gaps since. A rise above its highest value so far by GAP_S counts too
+ *   (a gap the queue did not show), and the rises during and right after a
+ *   dry spell are the dropouts' length. Smaller rises are clock drift and
+ *   the plugin's timing corrections (PipeWire: ~1 ms per 100 ms against a
+ *   timer-driven null sink, steps of up to 6 ms), not counted.
+ * The stream settles after its priming burst (the callbacks at the start,
+ * all within a few ms; PulseAudio then starts playing ~50 ms after its
+ * estimate). A host API that reports no times leaves dropouts unobservable
+ * (timed false). */
+#define DRY_S 0.002
+#define GAP_S 0.020
+
+static inline void watch_timing(struct sink_pa *p, const PaStreamCallbackTimeInfo *ti)
+{
+	double slip, rise;
+	bool dry;
+
+	if (!ti || ti->outputBufferDacTime <= 0 || ti->currentTime <= 0)
+		return;
+	slip = ti->outputBufferDacTime -
+	       (double)atomic_load_explicit(&p->clock, memory_order_relaxed) / p->rate;
+	if (!p->slip_set) { /* the priming burst */
+		p->slip_set = true;
+		p->settled = false;
+		p->t_first = ti->currentTime;
+		return;
+	}
+	if (!p->settled) {
+		if (ti->currentTime - p->t_first < 0.010)
+			return;
+		p->settled = true;
+		p->slip0 = slip;
+		p->slip_mark = 0;
+		p->dry = false;
+		atomic_store_explicit(&p->timed, true, memory_order_relaxed);
+		return;
+	}
+	slip -= p->slip0;
+	rise = slip - p->slip_mark;
+	dry = ti->outputBufferDacTime - ti->currentTime < DRY_S;
+	if ((dry && !p->dry) || (!dry && !p->dry && rise > GAP_S))
+		atomic_fetch_add_explicit(&p->drops, 1, memory_order_relaxed);
+	if (rise > 0 && (dry || p->dry || rise > GAP_S))
+		atomic_fetch_add_explicit(&p->drop_us, (long long)(rise * 1e6), memory_order_relaxed);
+	if (rise > 0)
+		p->slip_mark = slip;
+	p->dry = dry;
+}
+
 static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 		      const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *data)
 {
@@ -191,7 +277,11 @@ static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 	unsigned req;
 
 	(void)in;
-	(void)ti;
+	if (!p->tid_seen) { /* once per stream start: for rt_thread */
+		p->tid_seen = true;
+		atomic_store_explicit(&p->cb_tid, (int)gettid(), memory_order_relaxed);
+	}
+	watch_timing(p, ti);
 	if (flags & paOutputUnderflow)
 		atomic_fetch_add_explicit(&p->xruns, 1, memory_order_relaxed);
 	req = atomic_load_explicit(&p->fade_req, memory_order_acquire);
@@ -346,10 +436,10 @@ int sink_pa_init(char *err, size_t errlen)
 
 /* Stream parameters for ALSA "default" by name (lean): ALSA resolves it
  * through its real config when the stream is opened. */
-static void by_name(PaStreamParameters *par, PaAlsaStreamInfo *ai)
+static void by_name(PaStreamParameters *par, PaAlsaStreamInfo *ai, const char *pcm)
 {
 	PaAlsa_InitializeStreamInfo(ai);
-	ai->deviceString = "default";
+	ai->deviceString = pcm;
 	par->device = paUseHostApiSpecificDeviceSpecification;
 	par->hostApiSpecificStreamInfo = ai;
 }
@@ -376,7 +466,7 @@ static void lean_warm_locked(void)
 	PaStream *s;
 	struct quiet q;
 
-	by_name(&par, &ai);
+	by_name(&par, &ai, "default");
 	quiet_begin(&q);
 	if (Pa_OpenStream(&s, NULL, &par, BC_RATE, paFramesPerBufferUnspecified, paNoFlag,
 			  warm_cb, NULL) == paNoError)
@@ -447,6 +537,92 @@ void sink_pa_terminate(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/* --- which path: the fast one by default --- */
+
+#ifdef HAVE_ALSA
+/* Does ALSA's config define pcm.NAME (libasound2-plugins' "pulse")? Under
+ * lock (ALSA prints its config's errors on fd 2). */
+static bool alsa_has_pcm(const char *name)
+{
+	snd_config_t *top = NULL, *n;
+	struct quiet q;
+	char key[64];
+	bool ok = false;
+
+	quiet_begin(&q);
+	if (snd_config_update_ref(&top) >= 0) {
+		snprintf(key, sizeof(key), "pcm.%s", name);
+		ok = snd_config_search(top, key, &n) == 0;
+		snd_config_unref(top);
+	}
+	quiet_end(&q, "reading ALSA's config");
+	return ok;
+}
+
+/* The type of ALSA's "default" PCM: "pulse" (the pulse plugin), "pipewire"
+ * (pipewire-alsa), "hw", "plug"...; "" when unknown. */
+static void alsa_default_type(char *buf, size_t len)
+{
+	snd_config_t *top = NULL, *conf = NULL, *t;
+	struct quiet q;
+	const char *v;
+
+	buf[0] = 0;
+	quiet_begin(&q);
+	if (snd_config_update_ref(&top) >= 0) {
+		if (snd_config_search_definition(top, "pcm", "default", &conf) >= 0) {
+			if (snd_config_search(conf, "type", &t) == 0 &&
+			    snd_config_get_string(t, &v) == 0)
+				snprintf(buf, len, "%s", v);
+			snd_config_delete(conf);
+		}
+		snd_config_unref(top);
+	}
+	quiet_end(&q, "reading ALSA's config");
+}
+#else
+static bool alsa_has_pcm(const char *name)
+{
+	(void)name;
+	return false;
+}
+
+static void alsa_default_type(char *buf, size_t len)
+{
+	if (len)
+		buf[0] = 0;
+}
+#endif
+
+/* The default output: ALSA's "pulse" device when a pulse-protocol server
+ * (PulseAudio, or PipeWire's pipewire-pulse) answers and ALSA has that
+ * device, else ALSA's "default". pipewire-alsa, ALSA's default wherever it is
+ * installed (every Debian 12 GNOME desktop), adds ~120 ms to the first
+ * sound against the pulse plugin into pipewire-pulse on the same server
+ * (bench/latency.sh). answered: pulse_server_query succeeded (asked before,
+ * outside the lock). Returns the ALSA PCM to open. Under lock. */
+static const char *default_route(bool answered)
+{
+	return answered && alsa_has_pcm("pulse") ? "pulse" : "default";
+}
+
+/* For status: "pulse", "ALSA default (pipewire)", or the device's name.
+ * Under lock. */
+static void describe_path(char *buf, size_t len, const char *pcm)
+{
+	char type[32];
+
+	if (strcmp(pcm, "default")) {
+		snprintf(buf, len, "%s", pcm);
+		return;
+	}
+	alsa_default_type(type, sizeof(type));
+	if (type[0])
+		snprintf(buf, len, "ALSA default (%s)", type);
+	else
+		snprintf(buf, len, "ALSA default");
+}
+
 static bool output_device(PaDeviceIndex i)
 {
 	const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
@@ -476,7 +652,16 @@ static void list_locked(FILE *f)
 
 void sink_pa_list(FILE *f)
 {
-	char err[256];
+	char err[256], server[64], path[200];
+	bool answered = pulse_server_query(server, sizeof(server), SERVER_QUERY_MS) == 0;
+
+	pthread_mutex_lock(&lock);
+	describe_path(path, sizeof(path), default_route(answered));
+	pthread_mutex_unlock(&lock);
+	if (!answered)
+		fprintf(f, "default output: %s (no pulse-protocol sound server answers)\n", path);
+	else
+		fprintf(f, "default output: %s through %s\n", server, path);
 
 	pthread_mutex_lock(&lock);
 	/* The list as of now, not as of Pa_Initialize, unless a stream is
@@ -572,31 +757,64 @@ static int lost(struct sink_pa *p)
 	return -1;
 }
 
-/* Realtime scheduling for the two threads that carry our samples to the
- * server, as desktop audio threads have it (rtkit) and JACK clients do: with
- * the CPU busy (stress-ng --cpu 2 on two cores) they are otherwise late now
- * and then and the device underflows although the ring is full. PortAudio's
- * ALSA callback thread gets it through PaAlsa_EnableRealtimeScheduling; the
- * thread ALSA's pulse plugin starts when the PCM is opened (libpulse's
- * "threaded-ml", which sends the samples to the server) inherits it from
- * the thread opening the stream, raised to SCHED_FIFO 1 just around
- * Pa_OpenStream. Where the process may not (no CAP_SYS_NICE, RLIMIT_RTPRIO
- * 0) both stay at normal priority, as before. */
-static PaError open_rt(struct sink_pa *p, const PaStreamParameters *par)
+static PaError open_pa(struct sink_pa *p, const PaStreamParameters *par)
 {
-	struct sched_param was, rt = { .sched_priority = 1 };
-	int policy;
-	bool raised = pthread_getschedparam(pthread_self(), &policy, &was) == 0 &&
-		      policy == SCHED_OTHER &&
-		      pthread_setschedparam(pthread_self(), SCHED_FIFO, &rt) == 0;
-	PaError e = Pa_OpenStream(&p->stream, NULL, par, p->rate, paFramesPerBufferUnspecified,
-				  paNoFlag, sink_pa_cb, p);
+	return Pa_OpenStream(&p->stream, NULL, par, p->rate, paFramesPerBufferUnspecified,
+			     paNoFlag, sink_pa_cb, p);
+}
 
-	if (raised)
-		pthread_setschedparam(pthread_self(), policy, &was);
-	if (e == paNoError && Pa_GetStreamHostApiType(p->stream) == paALSA)
-		PaAlsa_EnableRealtimeScheduling(p->stream, 1);
-	return e;
+/* Realtime scheduling for the threads that carry our samples to the server,
+ * as desktop audio threads have it (PipeWire's own clients ask rtkit) and
+ * JACK clients do: with the CPU busy (stress-ng --cpu 2 on two cores) they
+ * are otherwise late now and then, and the server plays a gap although our
+ * queue is full. The threads: the one writing to the sink (it fills the
+ * ring), PortAudio's callback thread, and the thread ALSA's pulse plugin
+ * starts when the PCM is opened (libpulse's "threaded-ml", which sends the
+ * samples to the server). Each stream start has a new callback thread (the
+ * stream is opened afresh) and a new plugin thread, so this runs after each
+ * start, from the writing thread (rtkit is a D-Bus round trip): once the
+ * callback has run, or at the next write. SCHED_RESET_ON_FORK keeps the
+ * speech worker processes and other new threads at normal priority. */
+
+/* Threads of this process named name (comm), to rt_thread. */
+static void raise_named(const char *name, const char *what)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300], comm[32] = "";
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		if (!(f = fopen(path, "re")))
+			continue;
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+		if (!strcmp(comm, name))
+			rt_thread((pid_t)atol(e->d_name), what);
+	}
+	closedir(d);
+}
+
+static void raise_threads(struct sink_pa *p)
+{
+	pid_t cb = atomic_load_explicit(&p->cb_tid, memory_order_relaxed);
+
+	if (!p->rt_writer) {
+		p->rt_writer = true;
+		rt_thread(gettid(), "feeding");
+	}
+	if (!cb)
+		return; /* no callback yet: at the next write */
+	p->rt_pending = false;
+	rt_thread(cb, "audio callback");
+	raise_named("threaded-ml", "pulse client");
 }
 
 /* Start the stopped stream (writing thread). PortAudio primes the whole
@@ -612,6 +830,9 @@ static int start(struct sink_pa *p)
 	p->fade_seen = atomic_load(&p->fade_req);
 	p->fading = false;
 	p->dry_ok = true;
+	p->tid_seen = false;
+	p->slip_set = false;
+	atomic_store(&p->cb_tid, 0);
 	atomic_store(&p->finished, false);
 	pthread_mutex_lock(&lock);
 	quiet_begin(&q);
@@ -626,7 +847,7 @@ static int start(struct sink_pa *p)
 	}
 	if (!p->stream) {
 		what = "cannot open audio output again";
-		e = open_rt(p, &p->par);
+		e = open_pa(p, &p->par);
 		if (e == paNoError) {
 			p->opened_at = util_now();
 			Pa_SetStreamFinishedCallback(p->stream, sink_pa_finished);
@@ -653,6 +874,8 @@ static int start(struct sink_pa *p)
 	p->hb_time = util_now();
 	pthread_mutex_unlock(&p->hb_lock);
 	atomic_store_explicit(&p->running, true, memory_order_release);
+	p->rt_pending = true;
+	raise_threads(p);
 	return 0;
 }
 
@@ -689,6 +912,8 @@ static int push(struct sink_pa *p, const float *buf, size_t n)
 	long long c0 = -1;
 	double t0 = 0;
 
+	if (p->rt_pending && running(p))
+		raise_threads(p);
 	while (n) {
 		size_t q = queued(p);
 		size_t room = q < p->high_water ? p->high_water - q : 0;
@@ -858,6 +1083,8 @@ static const struct sink_ops sink_pa_ops = {
 	.underflows = sink_pa_underflows,
 	.device = sink_pa_device,
 	.latency_ms = sink_pa_latency_ms,
+	.describe = sink_pa_describe,
+	.dropouts = sink_pa_dropouts,
 };
 
 /* Open at BC_RATE; if the device refuses it, at its own rate, 48000 or
@@ -875,7 +1102,7 @@ static PaError open_stream(struct sink_pa *p, const PaStreamParameters *par)
 		if (i > 0 && rates[i] == rates[0])
 			continue;
 		p->rate = rates[i];
-		e = open_rt(p, par);
+		e = open_pa(p, par);
 	}
 	return e;
 }
@@ -886,7 +1113,8 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	PaStreamParameters par = { 0 };
 	const PaStreamInfo *info;
 	struct quiet q;
-	bool fresh = false, named;
+	bool fresh = false, named, dflt = !device || !*device, answered = false;
+	const char *pcm = "default"; /* ALSA PCM for the default output */
 	PaError e;
 	size_t cap;
 
@@ -902,15 +1130,24 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	atomic_init(&p->clock, 0);
 	atomic_init(&p->xruns, 0);
 	atomic_init(&p->underruns, 0);
+	atomic_init(&p->drops, 0);
+	atomic_init(&p->drop_us, 0);
+	atomic_init(&p->timed, false);
+	atomic_init(&p->cb_tid, 0);
 	pthread_mutex_init(&p->hb_lock, NULL);
 	if (latency_ms <= 0)
 		latency_ms = SINK_PA_LATENCY_MS;
+	/* Before the lock: the server may take a moment to answer. */
+	if (dflt || !strcasecmp(device, "pulse") || !strcasecmp(device, "default"))
+		answered = pulse_server_query(p->server, sizeof(p->server), SERVER_QUERY_MS) == 0;
 
 	pthread_mutex_lock(&lock);
-	/* Lean (sink_pa_init_lean): the default device is ALSA "default" by
+	if (dflt)
+		pcm = default_route(answered);
+	/* Lean (sink_pa_init_lean): the default device is an ALSA PCM by
 	 * name, which needs no device list and no reinitialisation after a
 	 * server restart; another device needs the real list. */
-	named = lean && (!device || !*device);
+	named = lean && dflt;
 	/* PortAudio only sees the devices found at Pa_Initialize: initialise
 	 * again when a stream died (the server may have restarted since), or
 	 * when the device is missing (it may have come up since), or after a
@@ -922,9 +1159,15 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 		named = false;
 	}
 	if (named) {
-		by_name(&par, &p->alsa);
+		by_name(&par, &p->alsa, pcm);
 	} else {
-		par.device = find_device(device, err, errlen);
+		/* The default output by its PortAudio name ("pulse"), when
+		 * listed; else PortAudio's default. */
+		par.device = strcmp(pcm, "default") ? find_device(pcm, err, errlen) : paNoDevice;
+		if (par.device == paNoDevice || strcasecmp(Pa_GetDeviceInfo(par.device)->name, pcm)) {
+			pcm = "default";
+			par.device = find_device(device, err, errlen);
+		}
 		if (par.device == paNoDevice && !open_count && !fresh) {
 			if (init_again(err, errlen) < 0)
 				goto fail;
@@ -939,6 +1182,12 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 
 	quiet_begin(&q);
 	e = open_stream(p, &par);
+	if (e != paNoError && named && strcmp(pcm, "default")) {
+		/* The pulse device would not open: ALSA's default, then. */
+		pcm = "default";
+		by_name(&par, &p->alsa, pcm);
+		e = open_stream(p, &par);
+	}
 	quiet_end(&q, "Pa_OpenStream");
 	if (e != paNoError) {
 		p->stream = NULL;
@@ -946,7 +1195,12 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 		goto fail;
 	}
 	snprintf(p->device, sizeof(p->device), "%s",
-		 named ? "default" : Pa_GetDeviceInfo(par.device)->name);
+		 named ? pcm : Pa_GetDeviceInfo(par.device)->name);
+	describe_path(p->path, sizeof(p->path), p->device);
+	/* The server is named when the path leads to it. */
+	if (strcmp(p->device, "pulse") && strcmp(p->path, "ALSA default (pulse)") &&
+	    !(dflt && !strcmp(p->path, "ALSA default (pipewire)") && strstr(p->server, "PipeWire")))
+		p->server[0] = 0;
 	info = Pa_GetStreamInfo(p->stream);
 	p->latency_ms = info ? info->outputLatency * 1000 : (double)latency_ms;
 	p->dead_after = fmax(2.0, 10 * p->latency_ms / 1000);
@@ -976,8 +1230,8 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	p->opened_at = util_now();
 	open_count++;
 	pthread_mutex_unlock(&lock);
-	log_debug("audio output \"%s\": %.0f Hz, latency %.0f ms", p->device, p->rate,
-		  p->latency_ms);
+	log_debug("audio output \"%s\"%s%s: %.0f Hz, latency %.0f ms", p->path,
+		  p->server[0] ? " to " : "", p->server, p->rate, p->latency_ms);
 	return &p->base;
 
 fail_stream:
@@ -1116,3 +1370,32 @@ static struct sink *opener_open(void *ctx, const char *device,
 }
 
 const struct sink_opener sink_pa_opener = { .open = opener_open };
+
+const char *sink_pa_server(const struct sink *s)
+{
+	return ((const struct sink_pa *)s)->server;
+}
+
+const char *sink_pa_path(const struct sink *s)
+{
+	return ((const struct sink_pa *)s)->path;
+}
+
+bool sink_pa_dropouts(const struct sink *s, unsigned *count, double *ms)
+{
+	const struct sink_pa *p = (const struct sink_pa *)s;
+
+	*count = atomic_load_explicit(&p->drops, memory_order_relaxed);
+	*ms = (double)atomic_load_explicit(&p->drop_us, memory_order_relaxed) / 1000;
+	return atomic_load_explicit(&p->timed, memory_order_relaxed);
+}
+
+void sink_pa_describe(const struct sink *s, char *buf, size_t len)
+{
+	const struct sink_pa *p = (const struct sink_pa *)s;
+
+	if (p->server[0])
+		snprintf(buf, len, "%s through %s, %.0f ms", p->server, p->path, p->latency_ms);
+	else
+		snprintf(buf, len, "%s, %.0f ms", p->path, p->latency_ms);
+}

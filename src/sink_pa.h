@@ -122,4 +122,27 @@ double sink_pa_rate(const struct sink *s);
  * sink_pa_open. */
 extern const struct sink_opener sink_pa_opener;
 
+/* The path, chosen at open: for the default output (device "" or NULL),
+ * ALSA's "pulse" device when a pulse-protocol server (PulseAudio, or
+ * PipeWire's pipewire-pulse) answers and ALSA has that device, else ALSA's
+ * "default"; a configured device is used as it is. sink_pa_server: that
+ * server's name and version ("PipeWire 0.3.65"), "" when none answered or
+ * the path does not lead to it; sink_pa_path: "pulse", "ALSA default
+ * (pipewire)", or the device's name. sink_pa_describe: both and the latency,
+ * "PipeWire 0.3.65 through pulse, 100 ms". The server is asked when the
+ * output opens, never while idle. */
+const char *sink_pa_server(const struct sink *s);
+const char *sink_pa_path(const struct sink *s);
+void sink_pa_describe(const struct sink *s, char *buf, size_t len);
+
+/* Dropouts: gaps the device or server played instead of our samples,
+ * measured by the stream's timing (the time each buffer reaches the DAC
+ * against the samples produced, see watch_timing in sink_pa.c), whatever
+ * caused them: a stalled server, or our threads late under load. Counts
+ * what the underflow flags miss (through pipewire-pulse the ALSA pulse
+ * plugin reports no underrun). Returns false when the path reports no
+ * timing (dropouts not observable); *count and *ms then stay 0. Also the
+ * sink's dropouts op (sink_describe_dropouts). */
+bool sink_pa_dropouts(const struct sink *s, unsigned *count, double *ms);
+
 #endif

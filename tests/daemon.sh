@@ -50,6 +50,18 @@ check "status while playing: state" -- grep -q "^state: playing" "$T/status"
 check "status while playing: routine" -- grep -q "^playing: short" "$T/status"
 check "status while playing: step" -- grep -q "^step: 1 of" "$T/status"
 check "status while playing: latency" -- grep -q "^latency: [0-9]" "$T/status"
+grep -E "^(output|dropouts|realtime):" "$T/status" | sed 's/^/  /'
+# The fast path by default: ALSA's pulse device into the server that answers.
+check "status while playing: the server, its version and the path" -- \
+	grep -q "^output: $PA_SERVER_NAME through pulse, [0-9]* ms\$" "$T/status"
+check "status while playing: dropouts counted" -- grep -q "^dropouts: [0-9]* ([0-9]* ms)\$" "$T/status"
+if [ "$(id -u)" -eq 0 ]; then
+	check "status while playing: realtime, directly (root)" -- \
+		grep -q "^realtime: SCHED_RR [0-9]* (directly)\$" "$T/status"
+else
+	check "status while playing: what realtime was granted" -- \
+		grep -q "^realtime: \(SCHED_RR [0-9]* \|not granted (\)" "$T/status"
+fi
 
 # ---- SIGUSR1 while playing: ignored ----
 kill -USR1 "$DPID"
@@ -201,6 +213,26 @@ check "its log line names the routine once" -- \
 check "no log line names it twice" -- test "$(grep -c "routine crash: routine crash" "$T/daemon.log")" -eq 0
 cp "$TEST_DATA/daemon-other.ini" "$T/cfg.ini"
 "$BACKCOACH" reload >/dev/null 2>&1
+
+# ---- the sound server stalls for 0.4 s mid-session: a dropout, reported ----
+"$BACKCOACH" start >/dev/null
+wait_status "^state: playing" 3
+sleep 1.5
+pa_freeze
+sleep 0.4
+pa_thaw
+sleep 1
+"$BACKCOACH" status >"$T/status" 2>&1
+"$BACKCOACH" stop >/dev/null
+wait_status "^state: idle" 3
+d=$(sed -n 's/^dropouts: \([0-9]*\) (\([0-9]*\) ms)$/\1 \2/p' "$T/status")
+echo "  server stalled 0.4 s: dropouts ${d:-?} (count, ms)"
+set -- ${d:-0 0}
+check "server stalled: status counts a dropout" -- test "$1" -ge 1
+# 0.4 s less the ~100 ms the server had queued.
+check "server stalled: of about its length (>= 150 ms)" -- test "$2" -ge 150
+check "server stalled: the session's log line counts it" -- \
+	grep -q "output underflows, dropouts: [1-9][0-9]* ([0-9]* ms)" "$T/daemon.log"
 
 # ---- the sound server dies mid-session ----
 "$BACKCOACH" start >/dev/null

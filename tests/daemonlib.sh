@@ -53,7 +53,8 @@ daemon_setup() {
 # tests can change it) and wait until it answers `status`.
 daemon_start() {
 	cp "$1" "$T/cfg.ini"
-	"$BACKCOACH" -v --config "$T/cfg.ini" run >>"$T/daemon.log" 2>&1 &
+	# DAEMON_WRAP: a command to run it under (tests/daemon-rt.sh: no privilege).
+	${DAEMON_WRAP:-} "$BACKCOACH" -v --config "$T/cfg.ini" run >>"$T/daemon.log" 2>&1 &
 	DPID=$!
 	_i=0
 	until "$BACKCOACH" status >/dev/null 2>&1; do

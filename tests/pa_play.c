@@ -25,7 +25,9 @@
  * the stream was stopped) is played again on a reopened sink.
  *
  * Prints "ready" (flushed) when the stream is open, and key=value lines at
- * the end: device rate latency_ms played clock underflows alive, and
+ * the end: device rate latency_ms played clock underflows alive, server
+ * (pulse-protocol server named, or empty) path output (status's line)
+ * dropouts dropout_ms (empty: not observable) realtime (rt_describe), and
  * alive_false (sink_pa_alive turned false), lost_after_s, reopen_ms, reopen,
  * and with --repeat: failed_tone (which tone failed), reopened.
  * --list prints sink_pa_list and exits. Exit status 0 unless something
@@ -45,6 +47,7 @@
 #include "audio.h"
 #include "log.h"
 #include "sink_pa.h"
+#include "rt.h"
 #include "util.h"
 
 #define BLOCK 220 /* 10 ms at BC_RATE */
@@ -149,6 +152,21 @@ static void report(struct sink *s)
 	printf("played=%lld\nclock=%lld\nunderflows=%u\nalive=%d\n",
 	       (long long)sink_pa_played(s), (long long)sink_pa_clock(s),
 	       sink_pa_underflows(s), sink_pa_alive(s));
+	{
+		char out[300], rt[200];
+		unsigned n;
+		double ms;
+		bool timed = sink_pa_dropouts(s, &n, &ms);
+
+		sink_pa_describe(s, out, sizeof(out));
+		rt_describe(rt, sizeof(rt));
+		printf("server=%s\npath=%s\noutput=%s\n", sink_pa_server(s), sink_pa_path(s), out);
+		if (timed)
+			printf("dropouts=%u\ndropout_ms=%.1f\n", n, ms);
+		else
+			printf("dropouts=\ndropout_ms=\n");
+		printf("realtime=%s\n", rt);
+	}
 }
 
 static void usage(FILE *f)

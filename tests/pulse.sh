@@ -1,4 +1,5 @@
-# pulse.sh: a private PulseAudio with a null sink, for tests (sourced, POSIX sh).
+# pulse.sh: a private sound server with a null sink, for tests (sourced,
+# POSIX sh): PulseAudio, or PipeWire + WirePlumber + pipewire-pulse.
 #
 #   . "$TOP_SRCDIR/tests/pulse.sh"
 #   pa_start                      # or exit 77 with the reason if it cannot run
@@ -6,13 +7,30 @@
 #   ... play through PortAudio "default" (ALSA -> pulse plugin -> bc_test) ...
 #   pa_record_stop
 #   pa_kill; pa_restart           # "sound server vanished mid-session"
+#   pa_freeze; pa_thaw            # the server stalls (SIGSTOP), then goes on
 #   (pa_stop runs from the EXIT trap)
 #
-# The server runs under a private directory: XDG_RUNTIME_DIR (socket, pid
+# Which server: BC_SERVER=pulseaudio or BC_SERVER=pipewire; unset, PulseAudio
+# where it is installed, else PipeWire. The generated tests/X.pw runs X.sh
+# with BC_SERVER=pipewire (Makefile.am), so a machine with both runs each live
+# suite on each, and one with a single server runs it once, on that one. PA_SERVER
+# is set to the one started, PA_SERVER_NAME to how it names itself ("PulseAudio
+# 16.1", "PipeWire 0.3.65").
+#
+# The server runs under a private directory: XDG_RUNTIME_DIR (sockets, pid
 # file) and HOME (cookie, state) for the daemon; clients find it through
 # PULSE_SERVER, so pactl, parecord, libpulse and ALSA's pulse plugin all reach
 # this server and never the user's. The null sink bc_test is the default sink,
 # so ALSA's "default" device plays into it and bc_test.monitor records it.
+#
+# PipeWire runs headless: pipewire, wireplumber and pipewire-pulse on their
+# own session bus (a private dbus-daemon), with their own runtime, config and
+# state directories (PIPEWIRE_RUNTIME_DIR, so pw-cli and pw-metadata reach it
+# too). They run as root (CI) as well as as a user. Its null sink is mono:
+# PipeWire upmixes a mono stream to stereo at -3 dB, and the monitor's
+# downmix would not give it back. Its ALSA path (pipewire-alsa, which cannot
+# be installed beside PulseAudio) is not used: ALSA "default" reaches it
+# through the pulse plugin, as with PulseAudio.
 #
 # ALSA "default" goes to pulse through the conf hook of Debian's pulseaudio
 # package (/etc/alsa/conf.d/99-pulse.conf, "load if running"), checked with
@@ -21,7 +39,9 @@
 # never touched.
 #
 # Variables: PA_SINK (bc_test), PA_MONITOR, PA_RATE (null sink rate, 48000),
-# PA_DIR (private dir), PA_LOG (server log), PA_PID.
+# PA_DIR (private dir), PA_LOG (server log), PA_PID (the process serving the
+# pulse protocol: pulseaudio or pipewire-pulse), PA_PIDS (all server
+# processes).
 
 PA_SINK=bc_test
 PA_MONITOR=bc_test.monitor
@@ -29,19 +49,51 @@ PA_RATE=${PA_RATE:-48000}
 PA_DIR=
 PA_LOG=
 PA_PID=
+PA_PIDS=
 PA_REC_PID=
+PA_BUS_PID=
+PA_SERVER=
+PA_SERVER_NAME=
 
 pa_skip() {
 	echo "SKIP: $*" >&2
 	exit 77
 }
 
+# Which server this run uses (see the top).
+_pa_pick() {
+	# The generated PipeWire run (tests/X.pw) where PulseAudio is missing:
+	# tests/X.sh ran on PipeWire already.
+	if [ -n "${BC_SERVER_SECOND:-}" ] && ! command -v pulseaudio >/dev/null 2>&1; then
+		pa_skip "PulseAudio not installed: this suite ran on PipeWire as its .sh"
+	fi
+	case ${BC_SERVER:-} in
+	pulseaudio | pipewire) PA_SERVER=$BC_SERVER ;;
+	'')
+		if command -v pulseaudio >/dev/null 2>&1; then
+			PA_SERVER=pulseaudio
+		else
+			PA_SERVER=pipewire
+		fi
+		;;
+	*) echo "pulse.sh: BC_SERVER=$BC_SERVER: pulseaudio or pipewire" >&2; exit 99 ;;
+	esac
+}
+
 # Start the server (or skip the test): dir, env, daemon, wait for pactl.
 pa_start() {
-	command -v pulseaudio >/dev/null 2>&1 ||
-		pa_skip "pulseaudio not installed (apt-get install pulseaudio pulseaudio-utils)"
+	_pa_pick
 	command -v pactl >/dev/null 2>&1 ||
 		pa_skip "pactl not installed (apt-get install pulseaudio-utils)"
+	if [ "$PA_SERVER" = pulseaudio ]; then
+		command -v pulseaudio >/dev/null 2>&1 ||
+			pa_skip "pulseaudio not installed (apt-get install pulseaudio)"
+	else
+		for _c in pipewire wireplumber pipewire-pulse dbus-daemon; do
+			command -v $_c >/dev/null 2>&1 ||
+				pa_skip "$_c not installed (apt-get install pipewire wireplumber pipewire-pulse dbus)"
+		done
+	fi
 	if [ -z "$PA_DIR" ]; then
 		PA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/bc-pulse.XXXXXX") ||
 			pa_skip "cannot create a temporary directory"
@@ -50,16 +102,94 @@ pa_start() {
 		trap pa_stop EXIT
 		trap 'exit 130' INT TERM
 	fi
-	PA_LOG=$PA_DIR/pulseaudio.log
+	PA_LOG=$PA_DIR/$PA_SERVER.log
 	export XDG_RUNTIME_DIR="$PA_DIR/run"
 	export PULSE_RUNTIME_PATH="$PA_DIR/run/pulse"
 	export PULSE_SERVER="unix:$PA_DIR/run/pulse/native"
+	# PipeWire's own clients (pw-cli, pw-metadata; libpipewire) go to
+	# pipewire-0 under XDG_RUNTIME_DIR: this server, never the user's.
+	export PIPEWIRE_RUNTIME_DIR="$PA_DIR/run"
 	# Clients must not read or write the user's cookie; the socket is
 	# private (0700 directory), so it allows anonymous clients.
 	export PULSE_COOKIE="$PA_DIR/home/cookie"
-	unset PULSE_SINK PULSE_SOURCE PULSE_PROP 2>/dev/null || :
-	_pa_launch || return 1
+	unset PULSE_SINK PULSE_SOURCE PULSE_PROP PIPEWIRE_REMOTE 2>/dev/null || :
+	if [ "$PA_SERVER" = pulseaudio ]; then
+		_pa_launch || return 1
+	else
+		_pw_launch || return 1
+	fi
 	_pa_alsa_route
+	PA_SERVER_NAME=$(pactl info 2>/dev/null | sed -n \
+		-e 's/^Server Name: PulseAudio (on PipeWire \(.*\))$/PipeWire \1/p' \
+		-e 's/^Server Name: pulseaudio$/PulseAudio/p' | head -n 1)
+	[ "$PA_SERVER_NAME" = PulseAudio ] &&
+		PA_SERVER_NAME="PulseAudio $(pactl info | sed -n 's/^Server Version: \([0-9.]*\).*/\1/p')"
+	echo "pulse.sh: $PA_SERVER_NAME in $PA_DIR" >&2
+}
+
+# Wait until pactl answers (10 s), or skip with the log.
+_pa_wait() {
+	_i=0
+	until pactl info >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		if [ $_i -gt 100 ]; then # 10 s
+			echo "$PA_SERVER started but does not answer:" >&2
+			tail -n 20 "$PA_LOG" >&2 2>/dev/null
+			pa_skip "$PA_SERVER does not answer on $PULSE_SERVER"
+		fi
+		sleep 0.1
+	done
+}
+
+# The null sink, default, at full volume.
+_pa_sink_setup() {
+	pactl set-default-sink "$PA_SINK" || return 1
+	pactl set-sink-volume "$PA_SINK" 100% || return 1
+}
+
+# PipeWire: the session bus once, then the three servers (again after
+# pa_kill), then the null sink through pipewire-pulse.
+_pw_launch() {
+	_pwenv="HOME=$PA_DIR/home XDG_CONFIG_HOME=$PA_DIR/home/.config XDG_STATE_HOME=$PA_DIR/home/.state XDG_DATA_HOME=$PA_DIR/home/.data"
+	if [ -z "$PA_BUS_PID" ]; then
+		dbus-daemon --session --fork --nosyslog --print-address=3 --print-pid=4 \
+			3>"$PA_DIR/bus.addr" 4>"$PA_DIR/bus.pid" 2>>"$PA_DIR/dbus.log" ||
+			pa_skip "dbus-daemon cannot start a session bus here"
+		PA_BUS_PID=$(cat "$PA_DIR/bus.pid")
+	fi
+	_bus=$(cat "$PA_DIR/bus.addr")
+	# shellcheck disable=SC2086
+	env $_pwenv DBUS_SESSION_BUS_ADDRESS="$_bus" pipewire >>"$PA_LOG" 2>&1 &
+	_p1=$!
+	_i=0
+	until [ -S "$PA_DIR/run/pipewire-0" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 100 ] || ! kill -0 $_p1 2>/dev/null; then
+			tail -n 20 "$PA_LOG" >&2
+			pa_skip "PipeWire cannot start here"
+		fi
+		sleep 0.05
+	done
+	# shellcheck disable=SC2086
+	env $_pwenv DBUS_SESSION_BUS_ADDRESS="$_bus" wireplumber >>"$PA_DIR/wireplumber.log" 2>&1 &
+	_p2=$!
+	# shellcheck disable=SC2086
+	env $_pwenv DBUS_SESSION_BUS_ADDRESS="$_bus" pipewire-pulse >>"$PA_DIR/pipewire-pulse.log" 2>&1 &
+	PA_PID=$!
+	PA_PIDS="$PA_PID $_p2 $_p1"
+	_pa_wait
+	# The sink belongs to pipewire-pulse's module: loaded again after a
+	# restart. WirePlumber links streams to it once it is the default.
+	pactl load-module module-null-sink sink_name="$PA_SINK" rate="$PA_RATE" \
+		channels=1 channel_map=mono sink_properties=device.description=bc_test \
+		>/dev/null || return 1
+	_i=0
+	until pactl list short sinks 2>/dev/null | grep -q "	$PA_SINK	"; do
+		_i=$((_i + 1))
+		[ $_i -gt 50 ] && break
+		sleep 0.05
+	done
+	_pa_sink_setup
 }
 
 _pa_launch() {
@@ -88,19 +218,10 @@ _pa_launch() {
 		cat "$PA_DIR/start.out" "$PA_LOG" 2>/dev/null | tail -n 20 >&2
 		pa_skip "PulseAudio cannot start here"
 	fi
-	_i=0
-	until pactl info >/dev/null 2>&1; do
-		_i=$((_i + 1))
-		if [ $_i -gt 100 ]; then # 10 s
-			echo "pulseaudio started but does not answer:" >&2
-			tail -n 20 "$PA_LOG" >&2 2>/dev/null
-			pa_skip "PulseAudio does not answer on $PULSE_SERVER"
-		fi
-		sleep 0.1
-	done
+	_pa_wait
 	PA_PID=$(cat "$PULSE_RUNTIME_PATH/pid" 2>/dev/null)
-	pactl set-default-sink "$PA_SINK" || return 1
-	pactl set-sink-volume "$PA_SINK" 100% || return 1
+	PA_PIDS=$PA_PID
+	_pa_sink_setup
 }
 
 # ALSA's "default" must reach this server: trust Debian's hook when present,
@@ -127,20 +248,44 @@ pa_alive() {
 
 # The sound server vanishes: SIGKILL, as a crash would.
 pa_kill() {
-	[ -n "$PA_PID" ] || return 0
-	kill -9 "$PA_PID" 2>/dev/null
-	_i=0
-	while kill -0 "$PA_PID" 2>/dev/null && [ $_i -lt 50 ]; do
-		_i=$((_i + 1))
-		sleep 0.1
+	[ -n "$PA_PIDS" ] || return 0
+	for _pa_pid in $PA_PIDS; do
+		kill -9 "$_pa_pid" 2>/dev/null
 	done
-	PA_PID=
-	rm -f "$PA_DIR/run/pulse/native" "$PA_DIR/run/pulse/pid"
+	for _pa_pid in $PA_PIDS; do
+		_i=0
+		while kill -0 "$_pa_pid" 2>/dev/null && [ $_i -lt 50 ]; do
+			_i=$((_i + 1))
+			sleep 0.1
+		done
+		wait "$_pa_pid" 2>/dev/null
+	done
+	PA_PID= PA_PIDS=
+	rm -f "$PA_DIR/run/pulse/native" "$PA_DIR/run/pulse/pid" \
+		"$PA_DIR/run/pipewire-0" "$PA_DIR/run/pipewire-0.lock" \
+		"$PA_DIR/run/pipewire-0-manager" "$PA_DIR/run/pipewire-0-manager.lock"
+}
+
+# The server stalls (all its processes stopped), as under a heavy load or
+# a debugger; pa_thaw lets it go on.
+pa_freeze() {
+	for _pa_pid in $PA_PIDS; do
+		kill -STOP "$_pa_pid" 2>/dev/null
+	done
+}
+pa_thaw() {
+	for _pa_pid in $PA_PIDS; do
+		kill -CONT "$_pa_pid" 2>/dev/null
+	done
 }
 
 pa_restart() {
 	pa_kill
-	_pa_launch
+	if [ "$PA_SERVER" = pulseaudio ]; then
+		_pa_launch
+	else
+		_pw_launch
+	fi
 }
 
 # Record the null sink's monitor to a WAV (float, mono, PA_RATE) in the
@@ -169,15 +314,25 @@ pa_record_stop() {
 # Set PA_KEEP=1 to keep it (logs) after a failure.
 pa_stop() {
 	pa_record_stop
-	if [ -n "$PA_PID" ]; then
+	pa_thaw
+	if [ "$PA_SERVER" = pulseaudio ] && [ -n "$PA_PID" ]; then
 		pactl exit >/dev/null 2>&1 || kill "$PA_PID" 2>/dev/null
+	fi
+	for _pa_pid in $PA_PIDS; do
+		kill "$_pa_pid" 2>/dev/null
+	done
+	for _pa_pid in $PA_PIDS; do
 		_i=0
-		while kill -0 "$PA_PID" 2>/dev/null && [ $_i -lt 30 ]; do
+		while kill -0 "$_pa_pid" 2>/dev/null && [ $_i -lt 30 ]; do
 			_i=$((_i + 1))
 			sleep 0.1
 		done
-		kill -9 "$PA_PID" 2>/dev/null
-		PA_PID=
+		kill -9 "$_pa_pid" 2>/dev/null
+	done
+	PA_PID= PA_PIDS=
+	if [ -n "$PA_BUS_PID" ]; then
+		kill "$PA_BUS_PID" 2>/dev/null
+		PA_BUS_PID=
 	fi
 	if [ -n "$PA_DIR" ] && [ -z "${PA_KEEP:-}" ]; then
 		rm -rf "$PA_DIR"
