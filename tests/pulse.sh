@@ -26,7 +26,8 @@
 # PipeWire runs headless: pipewire, wireplumber and pipewire-pulse on their
 # own session bus (a private dbus-daemon), with their own runtime, config and
 # state directories (PIPEWIRE_RUNTIME_DIR, so pw-cli and pw-metadata reach it
-# too). They run as root (CI) as well as as a user. Its null sink is mono:
+# too). They run as root (CI) as well as as a user. Its null sink (a private
+# config drop-in, support.null-audio-sink) is mono:
 # PipeWire upmixes a mono stream to stereo at -3 dB, and the monitor's
 # downmix would not give it back. Its ALSA path (pipewire-alsa, which cannot
 # be installed beside PulseAudio) is not used: ALSA "default" reaches it
@@ -148,9 +149,29 @@ _pa_sink_setup() {
 }
 
 # PipeWire: the session bus once, then the three servers (again after
-# pa_kill), then the null sink through pipewire-pulse.
+# pa_kill) in a desktop's order: pipewire with the null sink (from a private
+# config drop-in, so it is there before any client), WirePlumber, and once
+# WirePlumber has chosen the default sink, pipewire-pulse. A client that
+# connects as soon as the pulse socket answers (a sink reopened after a
+# restart) thus finds the sink and a session manager to link it.
 _pw_launch() {
 	_pwenv="HOME=$PA_DIR/home XDG_CONFIG_HOME=$PA_DIR/home/.config XDG_STATE_HOME=$PA_DIR/home/.state XDG_DATA_HOME=$PA_DIR/home/.data"
+	mkdir -p "$PA_DIR/home/.config/pipewire/pipewire.conf.d"
+	cat >"$PA_DIR/home/.config/pipewire/pipewire.conf.d/bc-test.conf" <<-EOF
+		context.objects = [
+		    { factory = adapter
+		      args = {
+		          factory.name = support.null-audio-sink
+		          node.name = $PA_SINK
+		          node.description = $PA_SINK
+		          media.class = Audio/Sink
+		          audio.position = [ MONO ]
+		          audio.rate = $PA_RATE
+		          object.linger = true
+		      }
+		    }
+		]
+	EOF
 	if [ -z "$PA_BUS_PID" ]; then
 		dbus-daemon --session --fork --nosyslog --print-address=3 --print-pid=4 \
 			3>"$PA_DIR/bus.addr" 4>"$PA_DIR/bus.pid" 2>>"$PA_DIR/dbus.log" ||
@@ -173,22 +194,21 @@ _pw_launch() {
 	# shellcheck disable=SC2086
 	env $_pwenv DBUS_SESSION_BUS_ADDRESS="$_bus" wireplumber >>"$PA_DIR/wireplumber.log" 2>&1 &
 	_p2=$!
+	PA_PIDS="$_p2 $_p1"
+	_i=0
+	until pw-metadata -n default 0 2>/dev/null | grep -q "default.audio.sink.*$PA_SINK"; do
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ] || ! kill -0 $_p2 2>/dev/null; then
+			tail -n 20 "$PA_DIR/wireplumber.log" >&2
+			pa_skip "WirePlumber does not choose the null sink here"
+		fi
+		sleep 0.05
+	done
 	# shellcheck disable=SC2086
 	env $_pwenv DBUS_SESSION_BUS_ADDRESS="$_bus" pipewire-pulse >>"$PA_DIR/pipewire-pulse.log" 2>&1 &
 	PA_PID=$!
 	PA_PIDS="$PA_PID $_p2 $_p1"
 	_pa_wait
-	# The sink belongs to pipewire-pulse's module: loaded again after a
-	# restart. WirePlumber links streams to it once it is the default.
-	pactl load-module module-null-sink sink_name="$PA_SINK" rate="$PA_RATE" \
-		channels=1 channel_map=mono sink_properties=device.description=bc_test \
-		>/dev/null || return 1
-	_i=0
-	until pactl list short sinks 2>/dev/null | grep -q "	$PA_SINK	"; do
-		_i=$((_i + 1))
-		[ $_i -gt 50 ] && break
-		sleep 0.05
-	done
 	_pa_sink_setup
 }
 
