@@ -65,9 +65,11 @@ figures() {
 fired() { grep -c "ms after it was due" "$T/daemon.log"; }
 
 daemon_start "$T/soak.ini" || exit 1
-# The start: after the first reminder (the speech worker and the caches warm).
+# The start: idle after the first reminder (the speech worker and the caches
+# warm), as the end is idle after the last.
 i=0
 while [ "$(fired)" -lt 1 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+wait_status "^state: idle" 30 >/dev/null
 start=$(figures)
 t0=$(now)
 last=0 stuck=0
