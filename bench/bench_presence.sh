@@ -74,7 +74,7 @@ rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null; }
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'; }
 
 echo "== 1. idle over ${IDLE_S} s with presence watching on (logind, GNOME idle monitor, call detection)"
-sleep 3
+sleep "${BENCH_SETTLE_S:-10}" # settle: servers suspend idle nodes after 5 s (events)
 echo "threads: $(ps -L -o comm= -p "$DPID" | tr '\n' ' ')"
 per_task() {
 	for t in $(tasks); do
@@ -151,7 +151,7 @@ printf 'presence = no\nduring_calls = remind\n' >>"$T/bench.ini"
 "$BACKCOACH" --config "$T/bench.ini" run >>"$T/daemon-off.log" 2>&1 &
 DPID=$!
 wait_status "^state: idle" 5
-sleep 3
+sleep "${BENCH_SETTLE_S:-10}" # settle: servers suspend idle nodes after 5 s (events)
 echo "threads: $(ps -L -o comm= -p "$DPID" | tr '\n' ' ')"
 echo "RSS idle, presence = no, during_calls = remind: daemon $(rss_kb "$DPID") kB"
 daemon_stop

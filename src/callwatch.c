@@ -146,8 +146,12 @@ static void on_event(pa_context *c, pa_subscription_event_type_t t, uint32_t idx
 		     void *data)
 {
 	(void)c;
-	(void)t;
 	(void)idx;
+	/* A source changing (volume, suspended, ...) stays a monitor or not:
+	 * only sources coming and going, and any recording's change, count. */
+	if ((t & PA_SUBSCRIPTION_EVENT_FACILITY_MASK) == PA_SUBSCRIPTION_EVENT_SOURCE &&
+	    (t & PA_SUBSCRIPTION_EVENT_TYPE_MASK) == PA_SUBSCRIPTION_EVENT_CHANGE)
+		return;
 	recount(data);
 }
 
