@@ -261,6 +261,12 @@ logind_lock c3 true
 check "unwritable record: logged once" -- wait_log "record of the day: cannot open" 3
 logind_lock c3 false
 check "unwritable record: the daemon carries on" -- wait_status "^presence: here" 2
+
+# ---- reload: presence and call detection off ----
+sed -i 's/^presence = yes/presence = no/; s/^during_calls = wait/during_calls = remind/' "$T/cfg.ini"
+"$BACKCOACH" reload >/dev/null
+check "presence = no: wall time" -- wait_status "^presence: unknown (counting wall time)" 2
+check "during_calls = remind: calls not watched" -- wait_status "^calls: not watched" 2
 rec_stop
 daemon_stop
 
