@@ -127,7 +127,7 @@ extern bool sink_file_named_temp;
 /* The clocked null sink: a device that is not there. It consumes what is
  * written at speed times real time (0: at once, as fast as it is written),
  * behind a queue (set_queue, default 2 s), and records every sample it
- * consumed, every call, and the time it was paused, for tests to check.
+ * consumed and counts every call, for tests to check.
  * Pause, resume, flush, fade, drain, played, idle, alive behave as the
  * PortAudio sink's do, without a sound server. */
 struct sink_null_opts {
@@ -145,17 +145,16 @@ struct sink_null_record {
 	bool closed_ok;        /* close(ok) was called with ok = true */
 	unsigned opens, closes;
 };
-/* A record shared by the sinks an opener opens (NULL: none kept). */
+/* Open one; it records into rec (NULL: a record of its own, dropped at
+ * close). NULL with err filled when o->open_error is set. */
 struct sink *sink_null_open(const struct sink_null_opts *o,
 			    struct sink_null_record *rec, char *err,
 			    size_t errlen);
-/* Lose the device now, as a sound server that dies. */
-void sink_null_lose(struct sink *s);
-/* An opener of null sinks for a session; ctx is a struct sink_null_ctx. */
+/* An opener of null sinks for a session: every sink it opens has opts
+ * and records into rec (free it with sink_null_record_free). */
 struct sink_null_ctx {
 	struct sink_null_opts opts;
 	struct sink_null_record rec;
-	struct sink *last;     /* the sink opened last (until it closes) */
 };
 struct sink_opener sink_null_opener(struct sink_null_ctx *ctx);
 void sink_null_record_free(struct sink_null_record *rec);

@@ -25,7 +25,6 @@ struct null_sink {
 	struct sink_null_opts o;
 	struct sink_null_record *rec;
 	struct sink_null_record own;  /* when the caller keeps none */
-	struct sink_null_ctx *ctx;    /* the opener's, or NULL */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	float *q;                     /* queued: q[head..len) */
@@ -355,8 +354,6 @@ static int null_close(struct sink *s, bool ok, char *err, size_t errlen)
 	n->rec->closed_ok = ok;
 	n->rec->closes++;
 	pthread_mutex_unlock(&n->lock);
-	if (n->ctx && n->ctx->last == s)
-		n->ctx->last = NULL;
 	if (n->rec == &n->own)
 		sink_null_record_free(&n->own);
 	pthread_cond_destroy(&n->cond);
@@ -413,22 +410,10 @@ struct sink *sink_null_open(const struct sink_null_opts *o,
 	return &n->base;
 }
 
-void sink_null_lose(struct sink *s)
-{
-	struct null_sink *n = ns_of(s);
-
-	pthread_mutex_lock(&n->lock);
-	consume(n);
-	n->lost = true;
-	pthread_cond_broadcast(&n->cond);
-	pthread_mutex_unlock(&n->lock);
-}
-
 static struct sink *opener_open(void *ctx, const char *device,
 				int64_t latency_ms, char *err, size_t errlen)
 {
 	struct sink_null_ctx *c = ctx;
-	struct sink *s;
 
 	(void)device;
 	(void)latency_ms;
@@ -437,10 +422,7 @@ static struct sink *opener_open(void *ctx, const char *device,
 		snprintf(err, errlen, "%s", c->opts.open_error);
 		return NULL;
 	}
-	s = sink_null_open(&c->opts, &c->rec, err, errlen);
-	ns_of(s)->ctx = c;
-	c->last = s;
-	return s;
+	return sink_null_open(&c->opts, &c->rec, err, errlen);
 }
 
 struct sink_opener sink_null_opener(struct sink_null_ctx *ctx)
