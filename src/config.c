@@ -307,9 +307,11 @@ static struct item *item_find(struct loader *ld, enum section sec, const char *n
 
 	if (!ld->n_index)
 		return NULL;
-	for (size_t i = item_hash(sec, name) & mask; ld->index[i]; i = (i + 1) & mask)
+	for (size_t i = item_hash(sec, name) & mask; ld->index[i]; i = (i + 1) & mask) {
+		config_work.section_probes++;
 		if (item_is(ld->index[i], sec, name))
 			return ld->index[i];
+	}
 	return NULL;
 }
 
@@ -582,9 +584,9 @@ static void continue_value(struct parse *ps, const char *value)
 {
 	struct origin at = { ps->file, ps->line };
 	const struct setting *s;
+	const char *end;
 	struct raw *r;
 	size_t n;
-	char *v;
 
 	if (ps->last < 0 || !ps->item)
 		return; /* the key line was rejected */
@@ -595,11 +597,15 @@ static void continue_value(struct parse *ps, const char *value)
 		ps->last = -1;
 		return;
 	}
-	/* inih 55 keeps inline comments in continuation lines: drop them. */
-	v = xstrndup(value, (size_t)(find_chars_or_comment(value, NULL) - value));
-	util_strip(v);
+	/* inih 55 keeps inline comments in continuation lines: drop them.
+	 * The rest, stripped, is appended where it is (no copy per line). */
+	end = find_chars_or_comment(value, NULL);
+	while (value < end && isspace((unsigned char)*value))
+		value++;
+	while (end > value && isspace((unsigned char)end[-1]))
+		end--;
 	r = &ps->item->raw[ps->last];
-	n = strlen(v);
+	n = (size_t)(end - value);
 	if (n) {
 		/* Appended in place, the buffer doubling as it grows: joining
 		 * is linear in the value's length, however many lines it has. */
@@ -608,13 +614,15 @@ static void continue_value(struct parse *ps, const char *value)
 		if (need > r->cap) {
 			r->cap = need > 2 * r->cap ? need : 2 * r->cap;
 			r->value = xrealloc(r->value, r->cap);
+			config_work.join_bytes += r->len; /* at most, moving it */
 		}
+		config_work.join_bytes += n + 1;
 		if (r->len)
 			r->value[r->len++] = ' ';
-		memcpy(r->value + r->len, v, n + 1);
+		memcpy(r->value + r->len, value, n);
 		r->len += n;
+		r->value[r->len] = '\0';
 	}
-	free(v);
 }
 
 static int on_value(void *user, const char *section, const char *name,
@@ -1550,6 +1558,8 @@ static void build(struct loader *ld)
 
 /* Loads the built-in default, then either the file at path, or (text not
  * NULL) len bytes of text under the name path. */
+struct config_work config_work;
+
 static int load(struct config *cfg, const char *path, const char *text, size_t len,
 		const struct config_voices *voices, FILE *errf)
 {
@@ -1559,6 +1569,7 @@ static int load(struct config *cfg, const char *path, const char *text, size_t l
 	int ret = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
+	memset(&config_work, 0, sizeof(config_work));
 	c.files = xcalloc(2, sizeof(*c.files));
 	c.files[c.n_files++] = xstrdup(BUILTIN);
 	/* The sections without a NAME always exist. */

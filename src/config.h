@@ -198,6 +198,15 @@ int config_load(struct config *cfg, const char *path,
 int config_load_text(struct config *cfg, const char *name, const char *text,
 		     size_t len, const struct config_voices *voices, FILE *errf);
 
+/* For tests: the work the last load did, to show it is linear in the
+ * file's size: slots looked at finding sections by name, and bytes copied
+ * joining continuation lines (growing buffers included). */
+struct config_work {
+	unsigned long section_probes;
+	unsigned long join_bytes;
+};
+extern struct config_work config_work;
+
 /* Find the user's config: explicit (from --config) if given, else
  * $XDG_CONFIG_HOME/backcoach/backcoach.ini (~/.config fallback), else
  * BC_SYSCONFDIR/backcoach/backcoach.ini; the first that exists. Returns a
