@@ -3,27 +3,26 @@
  *
  *   dropcount RECORDING RENDER
  *
- * A dropout is a run of exact zeros (at least 1 ms) inside the recording's
- * sound where the render has sound: the server played silence instead of
- * our samples. The render is resampled to the recording's rate and aligned
- * at the first sound; a dropout delays what follows by its length, so the
- * alignment moves by it, and it is checked again at each sound that follows
- * a real pause (the nearest onset in the render within 300 ms). Silence in
- * the render (pauses between words, between metronome ticks) is ignored,
- * and so is a dropout that falls inside one (inaudible). Prints
- * key=value lines: dropouts, dropout_ms, longest_ms, runs (zero runs
- * looked at), recording_s, render_s. Figures for bench/dropouts.sh. */
+ * A hole is a run of exact zeros (at least 1 ms) inside sound: sound above
+ * -40 dBFS within 2 ms before it and within 2 ms after it. A gap the server
+ * plays instead of our samples cuts the sound like that; the routine's own
+ * pauses do not (speech and ticks fade, or start from, sound well below
+ * that). Holes are found in the recording and in the render (at its own
+ * rate), timed from each one's first sound. A recording hole that matches
+ * the next render hole of about its length (3 ms + 10%) at about its time
+ * (0.3 s, plus the dropouts so far, which delay what follows) is the
+ * routine's own pause; the others are dropouts (DROPCOUNT_VERBOSE=1 lists
+ * them). Prints key=value lines: dropouts, dropout_ms, longest_ms,
+ * holes_recording, holes_render, recording_s, render_s. Figures for
+ * bench/dropouts.sh. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <samplerate.h>
 #include <sndfile.h>
 
-#define SOUND 1e-3f      /* above: sound (-60 dBFS) */
-#define QUIET 2e-3f      /* the render counts as silent below this */
 
 static float *load(const char *path, double *rate, size_t *n)
 {
@@ -53,119 +52,94 @@ static float *load(const char *path, double *rate, size_t *n)
 	return mono;
 }
 
-static size_t onset(const float *x, size_t n, size_t from)
+#define LOUD 0.01f /* -40 dBFS */
+#define MAX_HOLES 100000
+
+struct hole {
+	double t, ms; /* start, seconds after the first sound; length */
+};
+
+/* Holes in x (see the top), into h (at most MAX_HOLES); their count. */
+static size_t holes(const float *x, size_t n, double rate, struct hole *h)
 {
-	while (from < n && fabsf(x[from]) <= SOUND)
-		from++;
-	return from;
+	size_t min_run = (size_t)(rate / 1000), edge = (size_t)(rate / 500), k = 0, first = 0;
+
+	while (first < n && fabsf(x[first]) <= LOUD)
+		first++;
+	for (size_t i = first; i < n && k < MAX_HOLES;) {
+		size_t a, b;
+		bool before = false, after = false;
+
+		if (x[i] != 0.0f) {
+			i++;
+			continue;
+		}
+		a = i;
+		while (i < n && x[i] == 0.0f)
+			i++;
+		b = i;
+		if (b - a < min_run || a < edge || b + edge > n)
+			continue;
+		for (size_t j = a - edge; j < a && !before; j++)
+			before = fabsf(x[j]) > LOUD;
+		for (size_t j = b; j < b + edge && !after; j++)
+			after = fabsf(x[j]) > LOUD;
+		if (before && after) {
+			h[k].t = (double)(a - first) / rate;
+			h[k].ms = (double)(b - a) * 1000 / rate;
+			k++;
+		}
+	}
+	return k;
 }
 
 int main(int argc, char **argv)
 {
 	double mrate, rrate;
-	size_t mn, rn0, rn, first_m, first_r, last_m, runs = 0;
-	float *m, *r0, *r;
-	long long o; /* recording index - render index */
-	unsigned drops = 0;
-	double total = 0, longest = 0;
+	size_t mn, rn;
+	float *m, *r;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: dropcount RECORDING RENDER\n");
 		return 2;
 	}
 	m = load(argv[1], &mrate, &mn);
-	r0 = load(argv[2], &rrate, &rn0);
-	if (rrate != mrate) {
-		SRC_DATA d = { 0 };
-		int e;
+	r = load(argv[2], &rrate, &rn);
+	{
+		struct hole *hm = calloc(MAX_HOLES, sizeof(*hm)), *hr = calloc(MAX_HOLES, sizeof(*hr));
+		size_t nm = holes(m, mn, mrate, hm), nr = holes(r, rn, rrate, hr), j = 0;
+		unsigned drops = 0;
+		double total = 0, longest = 0;
 
-		rn = (size_t)((double)rn0 * mrate / rrate) + 16;
-		r = calloc(rn, sizeof(float));
-		d.data_in = r0;
-		d.input_frames = (long)rn0;
-		d.data_out = r;
-		d.output_frames = (long)rn;
-		d.src_ratio = mrate / rrate;
-		e = src_simple(&d, SRC_SINC_MEDIUM_QUALITY, 1);
-		if (e) {
-			fprintf(stderr, "dropcount: resampling: %s\n", src_strerror(e));
-			return 2;
-		}
-		rn = (size_t)d.output_frames_gen;
-		free(r0);
-	} else {
-		r = r0;
-		rn = rn0;
-	}
-	first_m = onset(m, mn, 0);
-	first_r = onset(r, rn, 0);
-	if (first_m >= mn || first_r >= rn) {
-		fprintf(stderr, "dropcount: no sound in %s\n", first_m >= mn ? argv[1] : argv[2]);
-		return 2;
-	}
-	last_m = mn;
-	while (last_m > first_m && fabsf(m[last_m - 1]) <= SOUND)
-		last_m--;
-	o = (long long)first_m - (long long)first_r;
+		/* In order: a recording hole matches the next render hole of
+		 * about its length at about its time (later by at most the
+		 * dropouts so far, which delay what follows); else it is a
+		 * dropout. */
+		for (size_t k = 0; k < nm; k++) {
+			size_t f = j;
 
-	size_t min_run = (size_t)(mrate / 1000);   /* 1 ms */
-	size_t margin = (size_t)(mrate / 1000);    /* render edges: resampler ringing */
-	size_t pause = (size_t)(mrate * 0.05);     /* a real pause: re-align after it */
-	long long search = (long long)(mrate * 0.3);
-
-	for (size_t i = first_m; i < last_m;) {
-		size_t a, b;
-
-		if (m[i] != 0.0f) {
-			i++;
-			continue;
-		}
-		a = i;
-		while (i < last_m && m[i] == 0.0f)
-			i++;
-		b = i;
-		if (b - a < min_run)
-			continue;
-		runs++;
-		/* The render over the run's interior. */
-		long long ra = (long long)a - o + (long long)margin;
-		long long rb = (long long)b - o - (long long)margin;
-		bool silent = true;
-
-		for (long long k = ra < 0 ? 0 : ra; k < rb && k < (long long)rn; k++) {
-			if (fabsf(r[k]) > QUIET) {
-				silent = false;
-				break;
+			while (f < nr && hr[f].t < hm[k].t - total / 1000 - 0.3)
+				f++;
+			for (; f < nr && hr[f].t <= hm[k].t + 0.3; f++)
+				if (fabs(hr[f].ms - hm[k].ms) <= 3 + 0.1 * hr[f].ms)
+					break;
+			if (f < nr && hr[f].t <= hm[k].t + 0.3) {
+				j = f + 1;
+				continue;
 			}
-		}
-		if (!silent) {
-			double ms = (double)(b - a) * 1000 / mrate;
-
 			drops++;
-			total += ms;
-			if (ms > longest)
-				longest = ms;
-			o += (long long)(b - a);
-			continue;
+			total += hm[k].ms;
+			if (hm[k].ms > longest)
+				longest = hm[k].ms;
+			if (getenv("DROPCOUNT_VERBOSE"))
+				fprintf(stderr, "dropout at %.3f s: %.1f ms\n", hm[k].t, hm[k].ms);
 		}
-		if (b - a >= pause && b < last_m) {
-			/* Sound again: the render's onset nearest to where it
-			 * should be. */
-			long long want = (long long)b - o, best = -1;
-
-			for (long long k = want - search < 0 ? 0 : want - search;
-			     k < want + search && k < (long long)rn; k++) {
-				if (fabsf(r[k]) > SOUND && (k == 0 || fabsf(r[k - 1]) <= SOUND)) {
-					if (best < 0 || llabs(k - want) < llabs(best - want))
-						best = k;
-				}
-			}
-			if (best >= 0)
-				o = (long long)onset(m, mn, b) - best;
-		}
+		printf("dropouts=%u\ndropout_ms=%.1f\nlongest_ms=%.1f\nholes_recording=%zu\n"
+		       "holes_render=%zu\nrecording_s=%.1f\nrender_s=%.1f\n",
+		       drops, total, longest, nm, nr, (double)mn / mrate, (double)rn / rrate);
+		free(hm);
+		free(hr);
 	}
-	printf("dropouts=%u\ndropout_ms=%.1f\nlongest_ms=%.1f\nruns=%zu\nrecording_s=%.1f\nrender_s=%.1f\n",
-	       drops, total, longest, runs, (double)mn / mrate, (double)rn / mrate);
 	free(m);
 	free(r);
 	return 0;
