@@ -724,6 +724,7 @@ static void daemon_ended(struct daemon *d, enum session_result res,
 	} else {
 		pwatch_reset(d->pw);
 		d->snooze_mono = 0;
+		d->held_since = 0; /* a reminder held by a call is not due now */
 	}
 }
 
@@ -840,6 +841,7 @@ int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen)
 					 : d->rules.interval_ms;
 	d->snooze_mono = clock_ms(CLOCK_MONOTONIC) + *ms;
 	record_reminder(d, SLOG_SNOOZED);
+	d->held_since = 0;
 	if (d->sess && d->kind == PLAY_REMINDER)
 		session_stop(d->sess, true);
 	reminders_arm(d);
