@@ -14,6 +14,8 @@
 #      the daemon's "N output underflows" log line) over one full default
 #      session while `stress-ng --cpu 2` runs (target 0); RSS while playing;
 #      BENCH_QUICK=1 plays a 25 s routine instead;
+#      BENCH_BUS=1 gives the daemon a private session bus, so its MPRIS
+#      player joins the bus during that session (and leaves it after);
 #   3. after that session, BENCH_IDLE_S (60) s idle between reminders:
 #      wakeups (voluntary + involuntary context switches of every thread in
 #      /proc/PID/task and of the speech worker child), CPU time (targets
@@ -49,6 +51,11 @@ need stress-ng stress-ng
 need spd-say speech-dispatcher speech-dispatcher-espeak-ng
 
 daemon_setup
+if [ -n "${BENCH_BUS:-}" ]; then
+	. "$TOP_SRCDIR/tests/buslib.sh"
+	bus_setup
+	bus_start session || exit 1
+fi
 
 # Every thread of the daemon and of its children (the speech worker).
 tasks() {
@@ -251,4 +258,9 @@ echo "CPU: $(awk "BEGIN { printf \"%.1f\", ($c1 - $c0) * 1000 / $hz * 60 / $IDLE
 r=$(rss_kb "$DPID")
 c=$(child_rss_kb)
 echo "RSS idle: daemon $r kB (target <= 15360 kB), speech worker $c kB, total $((r + c)) kB"
+if [ -n "${BENCH_BUS:-}" ]; then
+	echo "MPRIS name held while idle: $(dbus-send --print-reply --dest=org.freedesktop.DBus \
+		/org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
+		string:org.mpris.MediaPlayer2.backcoach | awk '/boolean/ { print $2 }')"
+fi
 daemon_stop

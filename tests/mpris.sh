@@ -330,6 +330,18 @@ check "bus back: listed again at the next session" -- wait_listed 2
 "$BACKCOACH" stop >/dev/null
 check "bus back: gone after the session" -- wait_listed 2 not
 
+# ---- [audio] other_players = keep: other players are left playing ----
+mock music2 Playing || exit 1
+sed 's/^latency = 50ms$/&\nother_players = keep/' "$TEST_DATA/daemon-mpris.ini" >"$T/cfg.ini"
+"$BACKCOACH" reload >/dev/null
+"$BACKCOACH" start >/dev/null
+wait_listed 2
+sleep 1
+"$BACKCOACH" stop >/dev/null
+wait_listed 2 not
+check "other_players = keep: a playing player gets no Pause" -- test "$(calls music2 Pause)" -eq 0
+check "other_players = keep: nor Play" -- test "$(calls music2 Play)" -eq 0
+
 # ---- a reminder's countdown: Play starts the routine, Stop snoozes ----
 # daemon-countdown.ini: a reminder after 3 s of sitting, a 4 s countdown.
 cp "$TEST_DATA/daemon-countdown.ini" "$T/cfg.ini"
