@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 			return 1;
 		}
-		if (render_routine(&cfg, sp, cfg.general.routine_idx, &opts, out, false,
+		if (render_routine(&cfg, sp, cfg.general.routine_idx, &opts, out, NULL, false,
 				   &st, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s\n", err);
 			return 1;

@@ -22,7 +22,41 @@ struct speaker {
 	char **failed;    /* "voice|text" of each text that failed (the rest are
 	                     in the speech cache) */
 	size_t n_failed;
+	struct misfit_msg {  /* breath cues that do not fit their phase */
+		size_t file; /* index into cfg->files */
+		int line;
+		char *msg;
+	} *misfits;
+	size_t n_misfits;
 };
+
+/* A breath cue that cannot be said within its phase at this voice: kept
+ * (once) to be reported in file and line order. */
+static void on_misfit(void *ctx, const struct misfit *m)
+{
+	struct speaker *k = ctx;
+	char buf[1024];
+	size_t file = 0;
+
+	routine_misfit_message(m, buf, sizeof(buf));
+	for (size_t i = 0; i < k->n_misfits; i++)
+		if (strcmp(k->misfits[i].msg, buf) == 0)
+			return;
+	for (size_t i = 0; i < k->cfg->n_files; i++)
+		if (k->cfg->files[i] == m->at.file)
+			file = i;
+	k->misfits = xrealloc(k->misfits, (k->n_misfits + 1) * sizeof(*k->misfits));
+	k->misfits[k->n_misfits++] = (struct misfit_msg){ file, m->at.line, xstrdup(buf) };
+}
+
+static int cmp_misfit(const void *a, const void *b)
+{
+	const struct misfit_msg *x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return (x->line > y->line) - (x->line < y->line);
+}
 
 /* Bytes of s in its first max characters (UTF-8: whole characters). */
 static size_t excerpt(const char *s, size_t max)
@@ -90,11 +124,16 @@ static int64_t speak(void *ctx, const char *text, char *err, size_t errlen)
 
 static void check_routine(struct speaker *k, const struct config *cfg, int r)
 {
-	struct compile_opts opts = { .notice = true };
+	struct compile_opts opts = { .notice = true, .tones = true,
+				     .misfit = on_misfit, .misfit_ctx = k };
+	const char *stopped = cfg->languages[cfg->routines[r].language].phrase[PH_STOPPED];
 	struct timeline tl;
 	char err[512];
 
 	speech_voice_for(cfg, r, &k->voice);
+	/* The line said when a session is stopped during an exercise. */
+	if (stopped)
+		speak(k, stopped, err, sizeof(err));
 	if (routine_compile(cfg, r, &opts, speak, k, &tl, err, sizeof(err)) < 0) {
 		const struct routine *ro = &cfg->routines[r];
 
@@ -157,5 +196,14 @@ int check_speech(const struct config *cfg, struct speech *sp, FILE *errf,
 	for (size_t i = 0; i < k.n_failed; i++)
 		free(k.failed[i]);
 	free(k.failed);
+	/* Every breath cue that cannot fit its phase, by FILE:LINE. */
+	if (k.n_misfits)
+		qsort(k.misfits, k.n_misfits, sizeof(*k.misfits), cmp_misfit);
+	for (size_t i = 0; i < k.n_misfits; i++) {
+		fprintf(errf, "%s\n", k.misfits[i].msg);
+		free(k.misfits[i].msg);
+	}
+	free(k.misfits);
+	st->failures += (int)k.n_misfits;
 	return st->failures;
 }

@@ -19,7 +19,9 @@ struct check_stats {
  * exercise is heard; and the reminder with its countdown. Every text is
  * synthesised through sp (the isolated worker, with its cache). Each text
  * that fails is reported once to errf as "FILE:LINE: ..." (the setting it
- * came from). Returns the number of failures. */
+ * came from); so is, after them, every breath cue that cannot be said within
+ * its phase at the configured voice (see routine_misfit_message), in file
+ * and line order. Returns the number of failures. */
 int check_speech(const struct config *cfg, struct speech *sp, FILE *errf,
 		 struct check_stats *st);
 

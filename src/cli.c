@@ -18,6 +18,7 @@
 #include "render.h"
 #include "voice_speech.h"
 #include "routine.h"
+#include "script.h"
 #include "speech.h"
 #include "statelog.h"
 #include "util.h"
@@ -35,7 +36,10 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  play [ROUTINE]          play a routine now (default: [general] routine)\n"
-	      "  render [ROUTINE] -o FILE  render a routine to FILE (.wav, .flac, .ogg)\n"
+	      "  render [ROUTINE] -o FILE [--subtitles FILE.vtt]\n"
+	      "                          render a routine to FILE (.wav, .flac, .ogg)\n"
+	      "  script [ROUTINE] [--samples]\n"
+	      "                          print a routine's timeline, one line per cue\n"
 	      "  check [FILE]            validate a config file\n"
 	      "  list                    list routines and exercises with durations\n"
 	      "  voices                  list eSpeak NG languages and voice variants\n"
@@ -123,10 +127,11 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "notice", no_argument, NULL, 'n' },
+		{ "subtitles", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct compile_opts copts = { .notice = false };
-	const char *out = NULL, *name = NULL;
+	const char *out = NULL, *name = NULL, *subtitles = NULL;
 	struct render_stats st;
 	struct config cfg;
 	struct speech *sp;
@@ -134,13 +139,16 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 	int c, r, ret;
 
 	optind = 0; /* GNU getopt: 0 re-initialises its state */
-	while ((c = getopt_long(argc, argv, "o:n", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:ns:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
 			break;
 		case 'n':
-			copts.notice = true;
+			copts.notice = copts.tones = true;
+			break;
+		case 's':
+			subtitles = optarg;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -149,7 +157,8 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 	if (optind < argc)
 		name = argv[optind++];
 	if (optind < argc || !out) {
-		fputs("Usage: backcoach render [ROUTINE] -o FILE [--notice]\n", stderr);
+		fputs("Usage: backcoach render [ROUTINE] -o FILE [--notice] "
+		      "[--subtitles FILE.vtt]\n", stderr);
 		return EXIT_USAGE;
 	}
 	if ((ret = load_config(cli, &cfg)) != EXIT_OK)
@@ -169,8 +178,8 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 	sigset_t stop, old;
 	render_stop_signals(&stop);
 	sigprocmask(SIG_BLOCK, &stop, &old);
-	ret = render_routine(&cfg, sp, r, &copts, out, isatty(STDERR_FILENO), &st,
-			     err, sizeof(err));
+	ret = render_routine(&cfg, sp, r, &copts, out, subtitles,
+			     isatty(STDERR_FILENO), &st, err, sizeof(err));
 	if (ret < 0) {
 		int sig = render_pending_signal();
 
@@ -200,6 +209,67 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 		ret = EXIT_OK;
 	}
 	speech_close(sp);
+	config_free(&cfg);
+	return ret;
+}
+
+/* The compiled timeline as text, one line per cue. */
+static int cmd_script(const struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "samples", no_argument, NULL, 'S' },
+		{ "notice", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct compile_opts copts = { .notice = false };
+	struct voice_speech vs = { 0 };
+	const char *name = NULL;
+	bool samples = false;
+	struct timeline tl;
+	struct config cfg;
+	char err[1024];
+	int c, r, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "Sn", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S':
+			samples = true;
+			break;
+		case 'n':
+			copts.notice = copts.tones = true;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		name = argv[optind++];
+	if (optind < argc) {
+		fputs("Usage: backcoach script [ROUTINE] [--samples] [--notice]\n", stderr);
+		return EXIT_USAGE;
+	}
+	if ((ret = load_config(cli, &cfg)) != EXIT_OK)
+		return ret;
+	if ((r = find_routine(&cfg, name)) < 0) {
+		config_free(&cfg);
+		return EXIT_NOINPUT;
+	}
+	if (!(vs.sp = speech_open(err, sizeof(err)))) {
+		log_err("%s", err);
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	speech_voice_for(&cfg, r, &vs.voice);
+	if (routine_compile(&cfg, r, &copts, voice_speech_measure, &vs, &tl, err,
+			    sizeof(err)) < 0) {
+		log_err("%s", err);
+		ret = EXIT_FAIL;
+	} else {
+		ret = script_write(stdout, &cfg, &tl, samples) < 0 ? EXIT_FAIL : EXIT_OK;
+		timeline_free(&tl);
+	}
+	speech_close(vs.sp);
 	config_free(&cfg);
 	return ret;
 }
@@ -399,6 +469,7 @@ static const struct command {
 	int (*fn)(const struct cli *cli, int argc, char **argv);
 } commands[] = {
 	{ "play", cmd_play },       { "render", cmd_render },
+	{ "script", cmd_script },
 	{ "check", cmd_check },     { "list", cmd_list },
 	{ "voices", cmd_voices },   { "devices", cmd_devices },
 	{ "run", cmd_run },         { "start", cmd_control },

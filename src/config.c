@@ -27,7 +27,7 @@ const char *const equipment_names[EQ_COUNT] = {
 	"chair", "floor", "mat", "wall", "towel", "foam-roller", "ball",
 };
 
-#define PHRASE_KEY(id, key, places, help) [id] = key,
+#define PHRASE_KEY(id, key, places, flags, help) [id] = key,
 const char *const phrase_keys[PH_COUNT] = { BC_PHRASES(PHRASE_KEY) };
 
 /* ---- The settings table ---- */
@@ -69,8 +69,8 @@ struct setting {
 #define SETTING(sec, key, type, def, min, max, flags, extra, field, help) \
 	{ SEC_##sec, key, T_##type, def, min, max, flags, extra,           \
 	  offsetof(BC_TYPE_##sec, field), help },
-#define PHRASE(id, key, places, help) \
-	SETTING(LANGUAGE, key, TEXT, NULL, 0, 0, F_REQ | F_PLACE, places, phrase[id], help)
+#define PHRASE(id, key, places, flags, help) \
+	SETTING(LANGUAGE, key, TEXT, NULL, 0, 0, (flags) | F_PLACE, places, phrase[id], help)
 
 static const struct setting settings[] = {
 	BC_SETTINGS(SETTING)
@@ -1468,6 +1468,15 @@ static void convert_item(struct loader *ld, struct item *it, void *base)
 	}
 }
 
+/* Where key of it was set: its line, or the section's header when the
+ * value is a default. */
+static struct origin key_at(const struct item *it, const char *key)
+{
+	int id = setting_find(it->sec, key);
+
+	return id >= 0 && it->raw[id].at.file ? it->raw[id].at : it->last_at;
+}
+
 /* Fills cfg from the items; checks what involves more than one key. */
 static void build(struct loader *ld)
 {
@@ -1496,6 +1505,8 @@ static void build(struct loader *ld)
 			l->name = xstrdup(it->name);
 			l->at = it->at;
 			convert_item(ld, it, l);
+			for (int p = 0; p < PH_COUNT; p++)
+				l->phrase_at[p] = key_at(it, phrase_keys[p]);
 			break;
 		}
 		case SEC_BREATH: {
@@ -1528,6 +1539,16 @@ static void build(struct loader *ld)
 				problem(ld, it->last_at, "[%s]: hold = 0s (one breath "
 					"per rep) needs a breath pattern: set breath or hold",
 					it->label);
+			if (e->metronome == METRO_BREATH && e->breath < 0 &&
+			    is_none(value_of(it, (size_t)setting_find(SEC_EXERCISE, "breath"),
+					     &at, &quiet)))
+				problem(ld, key_at(it, "metronome"), "[%s]: metronome = "
+					"breath needs a breath pattern: set breath", it->label);
+			e->rep_cue_at = key_at(it, "rep_cue");
+			e->say_at[BP_INHALE] = key_at(it, "say_inhale");
+			e->say_at[BP_HOLD] = key_at(it, "say_hold");
+			e->say_at[BP_EXHALE] = key_at(it, "say_exhale");
+			e->say_at[BP_HOLD_AFTER] = key_at(it, "say_hold_after");
 			break;
 		}
 		case SEC_ROUTINE: {

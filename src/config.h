@@ -47,6 +47,9 @@ enum phrase {
 	PH_REST,         /* "Rest." */
 	PH_SKIPPED,      /* "Skipping {list}: you have not got the equipment." */
 	PH_NOTICE,       /* safety notice, spoken before the first session */
+	PH_TONES,        /* what the tones and clicks mean (first session) */
+	PH_WITHIN_REACH, /* "Keep {list} within reach." */
+	PH_STOPPED,      /* said when a session is stopped during an exercise */
 	PH_COUNT
 };
 extern const char *const phrase_keys[PH_COUNT]; /* INI key of each phrase */
@@ -61,7 +64,8 @@ struct language {
 	char *name; /* section name after "language:" */
 	struct origin at;
 	char *voice; /* eSpeak NG language voice */
-	char *phrase[PH_COUNT];
+	char *phrase[PH_COUNT];         /* NULL: an optional phrase not set */
+	struct origin phrase_at[PH_COUNT]; /* where each was set */
 };
 
 struct breath {
@@ -70,6 +74,10 @@ struct breath {
 	int64_t ms[BP_COUNT];          /* phase lengths; 0 = phase skipped */
 	enum cue_via via[BP_COUNT];    /* how each phase is cued */
 };
+
+/* An exercise's metronome: [metronome] bpm (or the exercise's bpm), none,
+ * or beats that subdivide each breath phase. */
+enum ex_metronome { METRO_DEFAULT, METRO_OFF, METRO_BREATH };
 
 struct exercise {
 	char *name;
@@ -87,6 +95,14 @@ struct exercise {
 	int64_t switch_ms;    /* time given to change sides */
 	unsigned equipment;   /* mask of enum equipment needed */
 	int bpm;              /* metronome tempo for this exercise, 0 = [metronome] bpm */
+	int metronome;        /* enum ex_metronome */
+	char *first_side;     /* words before the first side, NULL = language's */
+	char *switch_text;    /* words for the second side, NULL = language's */
+	char *release;        /* words for the exit, NULL = language's */
+	char *prepare;        /* said in the rest before it: what to do or fetch */
+	char *bring;          /* what to keep within reach ("your foam roller") */
+	/* Where texts were set, for messages about them. */
+	struct origin rep_cue_at, say_at[BP_COUNT];
 };
 
 struct routine {

@@ -1,11 +1,15 @@
 /* render.c: the offline path: routine -> timeline -> speech -> mixer -> file. */
 #include "render.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "script.h"
 #include "voice_speech.h"
 #include "util.h"
 
@@ -59,10 +63,35 @@ int render_pending_signal(void)
 	return 0;
 }
 
+/* The timeline's speech as WebVTT at path, written whole or not at all. */
+static int write_subtitles(const struct timeline *tl, const char *path,
+			   char *err, size_t errlen)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	int ret = -1;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (script_write_vtt(f, tl) < 0 || fclose(f) != 0)
+		snprintf(err, errlen, "%s: write error", tmp);
+	else if (rename(tmp, path) < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else
+		ret = 0;
+	if (ret < 0)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
 int render_routine(const struct config *cfg, struct speech *sp, int routine,
 		   const struct compile_opts *opts, const char *out_path,
-		   bool progress, struct render_stats *st, char *err,
-		   size_t errlen)
+		   const char *subtitles, bool progress, struct render_stats *st,
+		   char *err, size_t errlen)
 {
 	enum { BLOCK = 4096 };
 	struct voice_speech vs = { .sp = sp };
@@ -118,9 +147,13 @@ int render_routine(const struct config *cfg, struct speech *sp, int routine,
 			goto out;
 		}
 	}
+	if (subtitles && write_subtitles(&tl, subtitles, err, errlen) < 0)
+		goto out;
 	t = util_now();
 	ret = sink->ops->close(sink, true, err, errlen);
 	sink = NULL;
+	if (ret < 0 && subtitles)
+		unlink(subtitles);
 	st->encode_s += util_now() - t;
 	st->samples = done;
 out:

@@ -26,11 +26,12 @@ void render_stop_signals(sigset_t *set);
 /* The first of those signals pending, or 0. */
 int render_pending_signal(void);
 
-/* Render routine number `routine` of cfg to out_path. progress: draw a
+/* Render routine number `routine` of cfg to out_path, and (subtitles not
+ * NULL) its speech as WebVTT subtitles to that path. progress: draw a
  * progress bar on stderr. Returns 0, or -1 with err filled (no file left). */
 int render_routine(const struct config *cfg, struct speech *sp, int routine,
 		   const struct compile_opts *opts, const char *out_path,
-		   bool progress, struct render_stats *st, char *err,
-		   size_t errlen);
+		   const char *subtitles, bool progress, struct render_stats *st,
+		   char *err, size_t errlen);
 
 #endif

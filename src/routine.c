@@ -1,26 +1,32 @@
 /* routine.c: compile a routine into a timeline of cues at sample positions.
  *
  * The compiler walks the routine once, keeping a cursor and the end of the
- * latest speech cue. Every speech cue is measured before it is placed, so a
- * phase or wait that is shorter than the speech it carries is lengthened and
- * speech never overlaps speech. Before each speech cue, the silent gap since
- * the previous one is filled with "N seconds left" callouts (and a pending
- * "halfway" of a long hold) so that no gap exceeds SPEECH_GAP_MAX.
+ * latest speech cue. Every speech cue is measured before it is placed, so
+ * speech never overlaps speech: waits (setup_ms, switch_ms, rest_ms) run
+ * from the end of the speech before them, and a rep with no breath pattern
+ * lasts at least as long as what is said at its start.
  *
- * Texts that start at the same instant are joined into one utterance ("Begin.
- * 1. Breathe in.") carried by one cue whose role is that of the first text;
- * its phase is set when it carries a breath word. So the first rep of a side
- * is a ROLE_BEGIN cue ("Begin." + count + rep cue + breath word), and the
- * side begins (first beat) with it. At the middle rep of four or more,
- * "Halfway." replaces the count, as "Last one." does at the last.
+ * A breath pattern is a promise: every phase lasts exactly what the pattern
+ * says, and what is said at a phase's start (its breath word, with the rep
+ * cue, and "Begin." or the count where they fit) ends MIN_GAP_MS before the
+ * phase does. Words that cannot fit are a misfit (see compile_opts): the
+ * compile fails, or `backcoach check` lists them all. A rep paced by breath
+ * is one breath cycle; a hold paced by breath is whole cycles.
  *
- * Waits (setup_ms, switch_ms, rest_ms) run from the end of the speech before
- * them. A rep lasts hold_ms, or one breath cycle, or DEFAULT_REP_MS with
- * neither; breath cycles repeat through a hold, the last cut at its end (a
- * phase whose word would not fit is left out). Holds of LONG_HOLD_MS or more
- * get "Halfway." at the midpoint (or the first silence after it that fits).
- * Time-left callouts are placed where exactly 5k seconds are left of the
- * hold, or of the wait, they are in. */
+ * Texts that start at the same instant are joined into one utterance
+ * ("Begin. Breathe in and sit tall.") carried by one cue whose role is that
+ * of the first text; its phase is set when it carries a breath word. The
+ * first rep of a side starts with "Begin."; later reps with their number, or
+ * "Halfway." at the middle rep of four or more, or "Last one." at the last.
+ *
+ * Time in holds is marked one way only: "N seconds left", where the silence
+ * would otherwise exceed SPEECH_GAP_MAX_MS. Outside breath-paced parts a
+ * callout goes where exactly 5k seconds are left of the hold or wait it is
+ * in; within them, at a phase start (or inside a phase) where it fits.
+ *
+ * Between exercises, the rest begins with "Rest." and what comes next
+ * (with the next exercise's `prepare` words: what to do, what to fetch), so
+ * the rest is the time to move. */
 #include "routine.h"
 
 #include <stdarg.h>
@@ -35,16 +41,16 @@
 enum {
 	PAUSE_MS = 600,          /* between instructions spoken in a row */
 	NOTICE_PAUSE_MS = 1500,  /* after the safety notice */
-	MIN_GAP_MS = 300,        /* least silence after speech in a paced phase */
+	MIN_GAP_MS = ROUTINE_MIN_GAP_MS, /* least silence after speech in a phase */
 	COUNTDOWN_MS = 1000,     /* "3", "2", "1" spacing */
 	COUNTIN_PAUSE_MS = 400,  /* "Get ready." -> "3" */
 	SPEECH_GAP_MAX_MS = 15000, /* longest silence between speech cues */
 	TIME_LEFT_STEP_MS = 5000,  /* "N seconds left" in multiples of this */
-	LONG_HOLD_MS = 20000,    /* holds this long get a "halfway" */
 	DEFAULT_REP_MS = 3000,   /* a rep with no hold and no breath pattern */
 	TONE_GAP_MS = 100,       /* breath tone stops this much before the phase */
 	MIN_TONE_MS = 300,       /* shorter truncated tones are left out */
 	CLICK_MS = 30,           /* nominal length of a metronome cue */
+	BREATH_BEAT_MS = 1000,   /* metronome = breath: about one beat a second */
 	TAIL_MS = 1000,          /* silence after the last cue */
 };
 
@@ -111,12 +117,16 @@ struct comp {
 	char *pool;
 	size_t pool_len, pool_cap;
 
+	const struct compile_opts *opts;
+	struct phase *phases;
+	size_t n_phases, cap_phases;
+
 	int step;          /* current step index */
 	int64_t last_end;  /* end of the latest speech cue, -1 before any */
 	int64_t cd_end;    /* what time-left callouts count down to (0: the
 	                      next speech cue) */
-	bool hw_pending;   /* a long hold's "halfway" still to be said */
-	int64_t hw_at, hw_until;
+	bool in_breath;    /* placing a breath-paced part: no callouts from
+	                      fill_gaps (the part places its own) */
 };
 
 static int fail(struct comp *c, const char *fmt, ...)
@@ -432,42 +442,11 @@ static int fill_gaps(struct comp *c, int64_t until)
 	return 0;
 }
 
-/* Before speech at `until`: say a pending "halfway" if it fits in the
- * silence at or after its instant, then fill the remaining gaps. */
+/* Before speech at `until`: fill the silence since the latest speech,
+ * unless a breath-paced part is being placed (it marks its own time). */
 static int fill(struct comp *c, int64_t until)
 {
-	const int64_t min_gap = MS(MIN_GAP_MS);
-
-	if (c->hw_pending && c->hw_at < until) {
-		int64_t f = c->hw_at;
-		struct utt u;
-
-		if (f < c->last_end + min_gap)
-			f = c->last_end + min_gap;
-		if (utter1(c, phrase(c, PH_HALFWAY, 0, NULL, NULL), ROLE_HALFWAY, &u) < 0)
-			return -1;
-		if (!u.text) {
-			c->hw_pending = false;
-		} else if (f + u.len + min_gap <= until && f + u.len <= c->hw_until) {
-			c->hw_pending = false;
-			if (fill_gaps(c, f) < 0) {
-				free(u.text);
-				return -1;
-			}
-			if (f < c->last_end + min_gap) /* a callout went first */
-				f = c->last_end + min_gap;
-			if (f + u.len + min_gap <= until) {
-				add_cue(c, f, u.len, CUE_SPEECH, ROLE_HALFWAY, u.text);
-				c->last_end = f + u.len;
-			}
-			free(u.text);
-		} else {
-			free(u.text);
-			if (until >= c->hw_until)
-				c->hw_pending = false;
-		}
-	}
-	return fill_gaps(c, until);
+	return c->in_breath ? 0 : fill_gaps(c, until);
 }
 
 static void add_tone(struct comp *c, int64_t at, int64_t len, float f0,
@@ -562,42 +541,177 @@ static int64_t max64(int64_t a, int64_t b)
 	return a > b ? a : b;
 }
 
+/* Where the words of a phase start come from, for a misfit message: the
+ * rep cue (said at a rep's start), or the exercise's say_* words, or the
+ * language's. */
+static struct origin words_at(const struct comp *c, const struct exercise *ex,
+			      int k, bool rep_start)
+{
+	if (rep_start && ex->rep_cue && *ex->rep_cue)
+		return ex->rep_cue_at;
+	if (ex->say[k] && *ex->say[k])
+		return ex->say_at[k];
+	return c->lang->phrase_at[breath_phrase[k]];
+}
+
+static void add_phase(struct comp *c, int64_t at, int64_t len, int k, int breath)
+{
+	if (c->n_phases == c->cap_phases) {
+		c->cap_phases = c->cap_phases ? c->cap_phases * 2 : 32;
+		c->phases = xrealloc(c->phases, c->cap_phases * sizeof(*c->phases));
+	}
+	c->phases[c->n_phases++] = (struct phase){
+		.at = at, .len = len, .phase = k, .breath = breath, .step = c->step
+	};
+}
+
+/* Measure and place what is said at the start of the phase [p, pend):
+ * the optional parts (first np_opt of parts) where they fit with the
+ * required ones, the required ones or a misfit. Frees every part. */
+static int phase_words(struct comp *c, const struct exercise *ex, int k,
+		       bool rep_start, struct part *parts, size_t np_opt,
+		       size_t np, int64_t p, int64_t pend, int64_t cd_end)
+{
+	const int64_t room = pend - p - MS(MIN_GAP_MS);
+	struct utt u;
+	size_t first = 0;
+
+	/* All parts first; then without the optional ones, one by one. */
+	for (;;) {
+		struct part tmp[8];
+
+		for (size_t j = first; j < np; j++)
+			tmp[j - first] = (struct part){
+				parts[j].text ? xstrdup(parts[j].text) : NULL,
+				parts[j].role, parts[j].phase };
+		if (utter(c, tmp, np - first, &u) < 0)
+			goto fail;
+		if (!u.text || u.len <= room || first == np_opt)
+			break;
+		free(u.text);
+		first++;
+	}
+	for (size_t j = 0; j < np; j++) {
+		free(parts[j].text);
+		parts[j].text = NULL;
+	}
+	if (u.text && u.len > room) {
+		struct misfit m = {
+			.at = words_at(c, ex, k, rep_start), .exercise = ex->name, .phase = k,
+			.text = u.text, .cue_len = u.len, .phase_len = pend - p,
+		};
+		if (!c->opts || !c->opts->misfit) {
+			routine_misfit_message(&m, c->err, c->errlen);
+			free(u.text);
+			return -1;
+		}
+		c->opts->misfit(c->opts->misfit_ctx, &m);
+		free(u.text);
+		return 0;
+	}
+	return place(c, p, &u, cd_end);
+fail:
+	for (size_t j = 0; j < np; j++) {
+		free(parts[j].text);
+		parts[j].text = NULL;
+	}
+	return -1;
+}
+
+/* In the phase [p, pend) of a breath-paced part that ends at `end`: keep
+ * the silence short with "N seconds left" callouts that fit inside the
+ * phase: at its start when the silence would be too long by the next
+ * phase start, and inside it when the phase alone is too long. */
+static int phase_callouts(struct comp *c, int64_t p, int64_t pend, int64_t end)
+{
+	const int64_t max_gap = MS(SPEECH_GAP_MAX_MS), min_gap = MS(MIN_GAP_MS);
+
+	while (c->last_end >= 0 && pend - c->last_end > max_gap) {
+		int64_t t = max64(p, c->last_end + min_gap), left;
+		struct utt u;
+
+		if (t > p) /* words were said at the start: about the middle */
+			t += max64(0, (pend - t) / 2 - MS(700));
+		/* Where a whole number of seconds is left. */
+		left = (end - t) / BC_RATE;
+		if (left < 1)
+			return 0;
+		t = end - left * BC_RATE;
+		if (utter1(c, phrase(c, PH_SECONDS_LEFT, (long)left, NULL, NULL),
+			   ROLE_TIME_LEFT, &u) < 0)
+			return -1;
+		if (!u.text)
+			return 0;
+		if (t + u.len + min_gap > pend) {
+			free(u.text);
+			return 0; /* no room in this phase */
+		}
+		if (place(c, t, &u, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Beats subdividing the phase [p, p + len): n about a second apart, the
+ * first (on the phase start) accented. Beat j at p + j * len / n. */
+static void add_phase_beats(struct comp *c, int64_t p, int64_t len)
+{
+	int64_t n = (len + MS(BREATH_BEAT_MS) / 2) / MS(BREATH_BEAT_MS);
+
+	if (n < 1)
+		n = 1;
+	for (int64_t j = 0; j < n; j++) {
+		struct cue *q = add_cue(c, p + j * len / n, MS(CLICK_MS), CUE_CLICK,
+					ROLE_BEAT, NULL);
+		q->gain = CLICK_GAIN;
+		q->accent = j == 0;
+	}
+}
+
+/* The optional words at a rep's start: "Begin." (first rep), else the
+ * count, "Halfway." or "Last one.". Returns how many parts it added. */
+static size_t rep_opening(struct comp *c, const struct exercise *ex, int i,
+			  struct part *parts)
+{
+	if (i == 0) {
+		parts[0] = (struct part){ phrase(c, PH_BEGIN, 0, NULL, NULL), ROLE_BEGIN, -1 };
+		return 1;
+	}
+	if (i == ex->reps - 1)
+		parts[0] = (struct part){ phrase(c, PH_LAST, 0, NULL, NULL), ROLE_LAST, -1 };
+	else if (ex->reps >= 4 && i == ex->reps / 2)
+		parts[0] = (struct part){ phrase(c, PH_HALFWAY, 0, NULL, NULL), ROLE_HALFWAY, -1 };
+	else
+		parts[0] = (struct part){ phrase(c, PH_COUNT_REP, i + 1, NULL, NULL),
+					  ROLE_COUNT, -1 };
+	return 1;
+}
+
 /* One rep starting at R (i: its index in the side); its end in *end. */
 static int rep(struct comp *c, const struct exercise *ex, int i, int64_t R,
 	       int64_t *end)
 {
 	const struct breath *b = ex->breath >= 0 ? &c->cfg->breaths[ex->breath] : NULL;
 	const int64_t min_gap = MS(MIN_GAP_MS);
-	struct part parts[5];
+	struct part parts[4];
 	int phases[BP_COUNT], n_phases = 0;
-	size_t np = 0;
+	size_t np, nopt;
+	int64_t cycle = 0, n, p = R, E;
 	struct utt u;
 
 	if (b)
 		for (int k = 0; k < BP_COUNT; k++)
-			if (b->ms[k] > 0)
+			if (b->ms[k] > 0) {
 				phases[n_phases++] = k;
-
-	/* What is said as the rep starts, in this order. */
-	if (i == 0)
-		parts[np++] = (struct part){ phrase(c, PH_BEGIN, 0, NULL, NULL),
-					     ROLE_BEGIN, -1 };
-	if (ex->reps > 1) {
-		if (i == ex->reps - 1)
-			parts[np++] = (struct part){ phrase(c, PH_LAST, 0, NULL, NULL),
-						     ROLE_LAST, -1 };
-		else if (ex->reps >= 4 && i == ex->reps / 2)
-			parts[np++] = (struct part){ phrase(c, PH_HALFWAY, 0, NULL, NULL),
-						     ROLE_HALFWAY, -1 };
-		else
-			parts[np++] = (struct part){ phrase(c, PH_COUNT_REP, i + 1, NULL, NULL),
-						     ROLE_COUNT, -1 };
-	}
+				cycle += MS(b->ms[k]);
+			}
+	np = nopt = rep_opening(c, ex, i, parts);
 	if (ex->rep_cue && *ex->rep_cue)
 		parts[np++] = (struct part){ xstrdup(ex->rep_cue), ROLE_REP_CUE, -1 };
 
 	if (!n_phases) {
-		/* No breath pattern: one hold (or a default length). */
+		/* No breath pattern: one hold (or a default length), at least
+		 * as long as what is said. */
 		int64_t len = MS(ex->hold_ms > 0 ? ex->hold_ms : DEFAULT_REP_MS);
 
 		if (utter(c, parts, np, &u) < 0)
@@ -606,56 +720,38 @@ static int rep(struct comp *c, const struct exercise *ex, int i, int64_t R,
 			len = max64(len, u.len + min_gap);
 		if (place(c, R, &u, R + len) < 0)
 			return -1;
-		if (ex->hold_ms >= LONG_HOLD_MS) {
-			c->hw_pending = true;
-			c->hw_at = R + len / 2;
-			c->hw_until = R + len;
-		}
 		*end = R + len;
 		return 0;
 	}
 
-	/* Breath phases from the first: one cycle, or cycles repeated through
-	 * the hold, the last one cut off at its end. */
-	bool hold = ex->hold_ms > 0;
-	int64_t H = R + MS(ex->hold_ms), p = R;
-
-	for (int j = 0;; j++) {
-		int k = phases[j % n_phases];
-		int64_t len = MS(b->ms[k]), pend;
-
-		if (!hold && j == n_phases)
-			break;
-		if (hold && j > 0 && p >= H)
-			break;
-		parts[np++] = (struct part){ breath_word(c, ex, b, k), ROLE_BREATH, k };
-		if (utter(c, parts, np, &u) < 0)
-			return -1;
-		np = 0;
-		if (hold && j > 0) {
-			if (u.text && p + u.len + min_gap > H) {
-				free(u.text); /* no time left to say it */
-				break;
-			}
-			if (!u.text && H - p < MS(MIN_TONE_MS))
-				break;
-		}
-		if (u.text)
-			len = max64(len, u.len + min_gap);
-		if (hold && j == 0 && u.text)
-			H = max64(H, p + u.len + min_gap);
-		pend = hold && p + len > H ? H : p + len;
-		if (place(c, p, &u, hold ? H : pend) < 0)
-			return -1;
-		if (hold && j == 0 && H - R >= MS(LONG_HOLD_MS)) {
-			c->hw_pending = true;
-			c->hw_at = R + (H - R) / 2;
-			c->hw_until = H;
-		}
-		breath_tone(c, b, k, p, pend);
-		p = pend;
+	/* One breath cycle, or whole cycles through the hold. */
+	n = 1;
+	if (ex->hold_ms > 0) {
+		n = (MS(ex->hold_ms) + cycle / 2) / cycle;
+		if (n < 1)
+			n = 1;
 	}
-	*end = hold ? H : p;
+	E = R + n * cycle;
+	c->in_breath = true;
+	for (int64_t j = 0; j < n * n_phases; j++) {
+		int k = phases[j % n_phases];
+		int64_t len = MS(b->ms[k]);
+
+		add_phase(c, p, len, k, ex->breath);
+		if (j > 0)
+			np = nopt = 0;
+		parts[np++] = (struct part){ breath_word(c, ex, b, k), ROLE_BREATH, k };
+		if (phase_words(c, ex, k, j == 0, parts, nopt, np, p, p + len, E) < 0 ||
+		    phase_callouts(c, p, p + len, E) < 0)
+			return -1;
+		breath_tone(c, b, k, p, p + len);
+		if (ex->metronome == METRO_BREATH)
+			add_phase_beats(c, p, len);
+		p += len;
+	}
+	c->in_breath = false;
+	c->cd_end = 0;
+	*end = p;
 	return 0;
 }
 
@@ -675,13 +771,27 @@ static int say(struct comp *c, int64_t *t, char *text, enum cue_role role,
 	return 0;
 }
 
+/* The exercise's own words, else the language's phrase. */
+static char *own_or(const struct comp *c, const char *own, enum phrase ph,
+		    const char *title)
+{
+	return own && *own ? xstrdup(own) : phrase(c, ph, 0, title, NULL);
+}
+
+/* The metronome tempo of a tempo-paced exercise, 0 for none. */
+static int tempo(const struct comp *c, const struct exercise *ex)
+{
+	if (ex->metronome != METRO_DEFAULT)
+		return 0;
+	return ex->bpm > 0 ? ex->bpm : c->cfg->metronome.bpm;
+}
+
 /* Exercise number xi from *t; *t is moved past its end. */
 static int exercise(struct comp *c, int xi, int64_t *t)
 {
 	const struct exercise *ex = &c->cfg->exercises[xi];
 	const char *title = ex_title(ex);
 	int sides = ex->both_sides ? 2 : 1;
-	int bpm = ex->bpm > 0 ? ex->bpm : c->cfg->metronome.bpm;
 	int64_t at = *t;
 
 	c->where = ex->name;
@@ -694,19 +804,18 @@ static int exercise(struct comp *c, int xi, int64_t *t)
 		add_step(c, at, name, xi);
 		free(name);
 		if (side == 0) {
-			if (say(c, &at, phrase(c, PH_NEXT, 0, title, NULL),
-				ROLE_ANNOUNCE, MS(PAUSE_MS)) < 0 ||
+			if (say(c, &at, xstrdup(title), ROLE_ANNOUNCE, MS(PAUSE_MS)) < 0 ||
 			    say(c, &at, ex->setup ? xstrdup(ex->setup) : NULL,
 				ROLE_SETUP, MS(PAUSE_MS)) < 0 ||
 			    say(c, &at, ex->caution ? xstrdup(ex->caution) : NULL,
 				ROLE_CAUTION, MS(PAUSE_MS)) < 0 ||
 			    (sides == 2 &&
-			     say(c, &at, phrase(c, PH_FIRST_SIDE, 0, title, NULL),
+			     say(c, &at, own_or(c, ex->first_side, PH_FIRST_SIDE, title),
 				 ROLE_FIRST_SIDE, MS(PAUSE_MS)) < 0))
 				return -1;
 			wait = MS(ex->setup_ms);
 		} else {
-			if (say(c, &at, phrase(c, PH_SWITCH, 0, title, NULL),
+			if (say(c, &at, own_or(c, ex->switch_text, PH_SWITCH, title),
 				ROLE_SWITCH, MS(PAUSE_MS)) < 0)
 				return -1;
 			wait = MS(ex->switch_ms);
@@ -714,8 +823,8 @@ static int exercise(struct comp *c, int xi, int64_t *t)
 		/* The wait runs from the end of the speech before it. */
 		at = max64(at, c->last_end + wait);
 
-		/* Count-in: "Get ready." "3" "2" "1", then "Begin." with the
-		 * first rep, at 1 s spacing (more if a number takes longer). */
+		/* Count-in: "Get ready." "3" "2" "1", then the first rep at
+		 * 1 s spacing (more if a number takes longer). */
 		if (say(c, &at, phrase(c, PH_GET_READY, 0, title, NULL),
 			ROLE_GET_READY, MS(COUNTIN_PAUSE_MS)) < 0)
 			return -1;
@@ -731,14 +840,38 @@ static int exercise(struct comp *c, int xi, int64_t *t)
 		for (int i = 0; i < ex->reps; i++)
 			if (rep(c, ex, i, R, &R) < 0)
 				return -1;
-		add_beats(c, S, R, bpm, c->cfg->metronome.accent);
+		add_beats(c, S, R, tempo(c, ex), c->cfg->metronome.accent);
 		at = R;
 	}
-	if (say(c, &at, phrase(c, PH_RELEASE, 0, title, NULL), ROLE_RELEASE,
+	if (say(c, &at, own_or(c, ex->release, PH_RELEASE, title), ROLE_RELEASE,
 		MS(PAUSE_MS)) < 0)
 		return -1;
 	c->where = NULL;
 	*t = at;
+	return 0;
+}
+
+/* The rest before exercise xi: "Rest.", then what comes next and what to
+ * do or fetch; the rest time runs from the end of that. */
+static int rest(struct comp *c, int xi, int64_t *t)
+{
+	const struct exercise *ex = &c->cfg->exercises[xi];
+	struct part parts[2] = {
+		{ phrase(c, PH_NEXT, 0, ex_title(ex), NULL), ROLE_NEXT, -1 },
+		{ ex->prepare ? xstrdup(ex->prepare) : NULL, ROLE_NEXT, -1 },
+	};
+	struct utt u;
+
+	add_step(c, *t, "Rest", -1);
+	if (say(c, t, phrase(c, PH_REST, 0, NULL, NULL), ROLE_REST, MS(PAUSE_MS)) < 0)
+		return -1;
+	if (utter(c, parts, 2, &u) < 0)
+		return -1;
+	if (u.text) {
+		if (place(c, *t, &u, 0) < 0)
+			return -1;
+	}
+	*t = max64(*t, c->last_end + MS(c->r->rest_ms));
 	return 0;
 }
 
@@ -780,35 +913,32 @@ static int validate(struct comp *c)
 	return 0;
 }
 
-/* "a", "a and b", "a, b and c" from the titles of the exercises needing
- * equipment the user does not own (each once). */
-static char *skipped_list(const struct comp *c, unsigned owned)
+/* "a", "a and b", "a, b and c": the titles of the exercises needing
+ * equipment the user does not own, or (bring) the distinct `bring` words of
+ * those the user can do; each once. NULL for none. */
+static char *title_list(const struct comp *c, unsigned owned, bool bring)
 {
 	const struct routine *r = c->r;
+	const char *item[64];
 	struct str b = { 0 };
-	size_t n = 0, total = 0;
+	size_t n = 0;
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < r->n_exercises; i++) {
-			const struct exercise *ex = &c->cfg->exercises[r->exercises[i]];
-			bool dup = false;
+	for (size_t i = 0; i < r->n_exercises && n < 64; i++) {
+		const struct exercise *ex = &c->cfg->exercises[r->exercises[i]];
+		const char *s = bring ? ex->bring : ex_title(ex);
+		bool dup = false;
 
-			if (!(ex->equipment & ~owned))
-				continue;
-			for (size_t j = 0; j < i; j++)
-				if (r->exercises[j] == r->exercises[i])
-					dup = true;
-			if (dup)
-				continue;
-			if (pass == 0) {
-				total++;
-				continue;
-			}
-			if (n)
-				str_add(&b, n + 1 == total ? " and " : ", ");
-			str_add(&b, ex_title(ex));
-			n++;
-		}
+		if (!s || !*s || !(ex->equipment & ~owned) == !bring)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			dup |= strcmp(item[j], s) == 0;
+		if (!dup)
+			item[n++] = s;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			str_add(&b, i + 1 == n ? " and " : ", ");
+		str_add(&b, item[i]);
 	}
 	return b.s;
 }
@@ -828,11 +958,12 @@ int routine_compile(const struct config *cfg, int routine,
 {
 	struct comp c = {
 		.cfg = cfg, .measure = measure, .ctx = ctx, .err = err,
-		.errlen = errlen, .last_end = -1,
+		.errlen = errlen, .last_end = -1, .opts = opts,
 	};
 	unsigned owned = cfg->general.equipment;
 	int64_t t = 0, end = 0;
 	size_t kept = 0;
+	bool toned = false;
 	char *list;
 
 	memset(tl, 0, sizeof(*tl));
@@ -857,14 +988,22 @@ int routine_compile(const struct config *cfg, int routine,
 		goto fail;
 
 	for (size_t i = 0; i < c.r->n_exercises; i++) {
-		unsigned missing = cfg->exercises[c.r->exercises[i]].equipment & ~owned;
+		const struct exercise *ex = &cfg->exercises[c.r->exercises[i]];
+		unsigned missing = ex->equipment & ~owned;
 
 		tl->skipped_equipment |= missing;
-		if (!missing)
-			kept++;
+		if (missing)
+			continue;
+		kept++;
+		if (ex->metronome == METRO_BREATH || tempo(&c, ex) > 0)
+			toned = true;
+		for (int k = 0; ex->breath >= 0 && k < BP_COUNT; k++)
+			if (cfg->breaths[ex->breath].ms[k] > 0 &&
+			    (cfg->breaths[ex->breath].via[k] & VIA_TONE))
+				toned = true;
 	}
 	if (tl->skipped_equipment) {
-		list = skipped_list(&c, owned);
+		list = title_list(&c, owned, false);
 		if (say(&c, &t, phrase(&c, PH_SKIPPED, 0, NULL, list), ROLE_SKIPPED,
 			MS(PAUSE_MS)) < 0) {
 			free(list);
@@ -872,6 +1011,17 @@ int routine_compile(const struct config *cfg, int routine,
 		}
 		free(list);
 	}
+	list = title_list(&c, owned, true);
+	if (list && say(&c, &t, phrase(&c, PH_WITHIN_REACH, 0, NULL, list),
+			ROLE_WITHIN_REACH, MS(PAUSE_MS)) < 0) {
+		free(list);
+		goto fail;
+	}
+	free(list);
+	if (opts && opts->tones && toned &&
+	    say(&c, &t, phrase(&c, PH_TONES, 0, NULL, NULL), ROLE_TONES,
+		MS(PAUSE_MS)) < 0)
+		goto fail;
 
 	for (size_t i = 0, done = 0; i < c.r->n_exercises; i++) {
 		int xi = c.r->exercises[i];
@@ -881,11 +1031,12 @@ int routine_compile(const struct config *cfg, int routine,
 		if (exercise(&c, xi, &t) < 0)
 			goto fail;
 		if (++done < kept) {
-			add_step(&c, t, "Rest", -1);
-			if (say(&c, &t, phrase(&c, PH_REST, 0, NULL, NULL), ROLE_REST,
-				MS(PAUSE_MS)) < 0)
+			size_t j = i + 1;
+
+			while (cfg->exercises[c.r->exercises[j]].equipment & ~owned)
+				j++;
+			if (rest(&c, c.r->exercises[j], &t) < 0)
 				goto fail;
-			t = max64(t, c.last_end + MS(c.r->rest_ms));
 		}
 	}
 
@@ -906,6 +1057,8 @@ int routine_compile(const struct config *cfg, int routine,
 					   ? NULL : c.pool + c.cues[i].text_off;
 		end = max64(end, tl->cues[i].at + tl->cues[i].len);
 	}
+	tl->phases = c.phases; /* placed in time order */
+	tl->n_phases = c.n_phases;
 	tl->steps = xcalloc(c.n_steps, sizeof(*tl->steps));
 	tl->n_steps = c.n_steps;
 	for (size_t i = 0; i < c.n_steps; i++)
@@ -925,6 +1078,7 @@ int routine_compile(const struct config *cfg, int routine,
 fail:
 	free(c.cues);
 	free(c.steps);
+	free(c.phases);
 	free(c.pool);
 	memset(tl, 0, sizeof(*tl));
 	return -1;
@@ -935,6 +1089,7 @@ void timeline_free(struct timeline *tl)
 	if (!tl)
 		return;
 	free(tl->cues);
+	free(tl->phases);
 	free(tl->steps);
 	free(tl->language_voice);
 	free(tl->pool);
@@ -957,4 +1112,47 @@ int timeline_step_at(const struct timeline *tl, int64_t pos)
 			hi = mid;
 	}
 	return lo ? (int)lo - 1 : 0;
+}
+
+static const char *const role_names[ROLE_COUNT_OF] = {
+	[ROLE_NOTICE] = "notice", [ROLE_CHIME_START] = "start",
+	[ROLE_INTRO] = "intro", [ROLE_SKIPPED] = "skipped",
+	[ROLE_WITHIN_REACH] = "within-reach", [ROLE_TONES] = "tones",
+	[ROLE_ANNOUNCE] = "title", [ROLE_SETUP] = "setup",
+	[ROLE_CAUTION] = "caution", [ROLE_GET_READY] = "get-ready",
+	[ROLE_COUNTDOWN] = "countdown", [ROLE_BEGIN] = "begin",
+	[ROLE_REP_CUE] = "rep-cue", [ROLE_COUNT] = "count",
+	[ROLE_BREATH] = "breath", [ROLE_HALFWAY] = "halfway",
+	[ROLE_LAST] = "last", [ROLE_TIME_LEFT] = "time-left",
+	[ROLE_FIRST_SIDE] = "first-side", [ROLE_SWITCH] = "switch",
+	[ROLE_RELEASE] = "release", [ROLE_REST] = "rest", [ROLE_NEXT] = "next",
+	[ROLE_OUTRO] = "outro", [ROLE_CHIME_END] = "end", [ROLE_BEAT] = "beat",
+	[ROLE_STOPPED] = "stopped",
+};
+
+const char *routine_role_name(enum cue_role role)
+{
+	return role >= 0 && role < ROLE_COUNT_OF && role_names[role] ? role_names[role]
+								       : "?";
+}
+
+const char *routine_phase_name(int phase)
+{
+	static const char *const names[BP_COUNT] = {
+		[BP_INHALE] = "inhale", [BP_HOLD] = "hold",
+		[BP_EXHALE] = "exhale", [BP_HOLD_AFTER] = "hold_after",
+	};
+
+	return phase >= 0 && phase < BP_COUNT ? names[phase] : "?";
+}
+
+void routine_misfit_message(const struct misfit *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%d: exercise %s, %s: \"%s\" takes %.2f s to say, "
+		 "and the phase lasts %.2f s with %.2f s of quiet after the words: "
+		 "shorten them, or speak faster ([coach] rate)",
+		 m->at.file ? m->at.file : "?", m->at.line, m->exercise,
+		 routine_phase_name(m->phase), m->text,
+		 (double)m->cue_len / BC_RATE, (double)m->phase_len / BC_RATE,
+		 MIN_GAP_MS / 1000.0);
 }

@@ -21,7 +21,9 @@ enum cue_role {
 	ROLE_CHIME_START, /* start-of-break sound */
 	ROLE_INTRO,
 	ROLE_SKIPPED,     /* "skipping ... (equipment)" */
-	ROLE_ANNOUNCE,    /* "Next: title." */
+	ROLE_WITHIN_REACH, /* "Keep your foam roller within reach." */
+	ROLE_TONES,       /* what the tones mean (first session) */
+	ROLE_ANNOUNCE,    /* the exercise's title, as it begins */
 	ROLE_SETUP,       /* how to get into position */
 	ROLE_CAUTION,
 	ROLE_GET_READY,
@@ -30,17 +32,25 @@ enum cue_role {
 	ROLE_REP_CUE,     /* exercise's rep_cue */
 	ROLE_COUNT,       /* rep number */
 	ROLE_BREATH,      /* breath phase word or tone; see cue.phase */
-	ROLE_HALFWAY,
+	ROLE_HALFWAY,     /* instead of the count at the middle rep */
 	ROLE_LAST,
 	ROLE_TIME_LEFT,
 	ROLE_FIRST_SIDE,
 	ROLE_SWITCH,
 	ROLE_RELEASE,
 	ROLE_REST,
+	ROLE_NEXT,        /* in the rest: "Next: title." and what to do or fetch */
 	ROLE_OUTRO,
 	ROLE_CHIME_END,   /* end-of-break sound, different from the start */
 	ROLE_BEAT,        /* metronome */
+	ROLE_STOPPED,     /* said when a session is stopped during an exercise */
+	ROLE_COUNT_OF
 };
+
+/* Short names for scripts and messages: "next", "breath", "beat", ... */
+const char *routine_role_name(enum cue_role role);
+/* "inhale", "hold", "exhale", "hold_after" (the config's keys). */
+const char *routine_phase_name(int phase);
 
 struct cue {
 	int64_t at;           /* first sample */
@@ -65,9 +75,20 @@ struct step {
 	int exercise;         /* index into config->exercises, -1 for others */
 };
 
+/* A breath phase as paced: every phase of a pattern lasts exactly what the
+ * pattern says (never stretched, never cut). */
+struct phase {
+	int64_t at, len;
+	int phase;            /* enum breath_phase */
+	int breath;           /* index into config->breaths */
+	int step;
+};
+
 struct timeline {
 	struct cue *cues;     /* sorted by at, then by order of creation */
 	size_t n_cues;
+	struct phase *phases; /* sorted by at; may be NULL (no breath paced) */
+	size_t n_phases;
 	struct step *steps;
 	size_t n_steps;
 	int64_t length;       /* total samples, >= end of the last cue */
@@ -84,11 +105,34 @@ struct timeline {
 typedef int64_t (*speech_measure_fn)(void *ctx, const char *text, char *err,
 				     size_t errlen);
 
-struct compile_opts {
-	bool notice;          /* begin with the safety notice */
+/* A breath cue that cannot be said within its phase. */
+struct misfit {
+	struct origin at;     /* where the words that do not fit are set */
+	const char *exercise; /* its name */
+	int phase;            /* enum breath_phase */
+	const char *text;     /* the words */
+	int64_t cue_len, phase_len; /* samples */
 };
 
-/* Compile routine number `routine` of cfg. Pure: same config, options and
+struct compile_opts {
+	bool notice;          /* begin with the safety notice */
+	bool tones;           /* explain the tones (a user's first session) */
+	/* Called for every breath cue that cannot fit its phase; the
+	 * compile goes on without it. NULL: the compile fails at the first,
+	 * with the message of routine_misfit_message. */
+	void (*misfit)(void *ctx, const struct misfit *m);
+	void *misfit_ctx;
+};
+
+/* "FILE:LINE: exercise x, inhale: \"...\" takes 4.32 s to say; ..." */
+void routine_misfit_message(const struct misfit *m, char *buf, size_t len);
+
+/* The compiler's least silence after speech in a breath phase, ms. */
+#define ROUTINE_MIN_GAP_MS 300
+
+/* Compile routine number `routine` of cfg. Breath phases last exactly what
+ * their pattern says; a hold paced by a breath pattern lasts whole breath
+ * cycles (its hold rounded to the nearest, at least one). Pure: same config, options and
  * measurements give the same timeline; touches no device, file or clock.
  * Returns 0, or -1 with err filled ("routine desk-break, exercise x: ..."). */
 int routine_compile(const struct config *cfg, int routine,

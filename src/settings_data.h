@@ -170,6 +170,18 @@
 	  "Equipment needed") \
 	X(EXERCISE, "bpm", INT, "0", 20, 240, F_ZERO, NULL, bpm, \
 	  "Metronome tempo, 0 = [metronome] bpm") \
+	X(EXERCISE, "metronome", ENUM, "default", 0, 0, 0, "default|off|breath", metronome, \
+	  "default (bpm, or [metronome] bpm), off, or breath: beats subdivide each breath phase") \
+	X(EXERCISE, "first_side", TEXT, NULL, 0, 0, 0, "", first_side, \
+	  "Said before the first side, instead of the language's first_side") \
+	X(EXERCISE, "switch", TEXT, NULL, 0, 0, 0, "", switch_text, \
+	  "How to get into the second side, instead of the language's switch") \
+	X(EXERCISE, "release", TEXT, NULL, 0, 0, 0, "", release, \
+	  "How to come out of the exercise, instead of the language's release") \
+	X(EXERCISE, "prepare", TEXT, NULL, 0, 0, 0, "", prepare, \
+	  "Said in the rest before the exercise: where to go, what to fetch") \
+	X(EXERCISE, "bring", TEXT, NULL, 0, 0, 0, "", bring, \
+	  "What to keep within reach, named in the routine's introduction") \
 	X(ROUTINE, "title", TEXT, NULL, 0, 0, F_REQ, "", title, \
 	  "Name of the routine") \
 	X(ROUTINE, "language", REF, "en", 0, 0, 0, "language", language, \
@@ -184,25 +196,28 @@
 	  "Rest between exercises")
 
 /* Stock phrases of [language:NAME], in enum phrase order:
- * P(ID, key, placeholders, help). Each is a TEXT setting of [language:NAME]
- * (after those above), required, and must contain each of its
- * placeholders. */
+ * P(ID, key, placeholders, flags, help). Each is a TEXT setting of
+ * [language:NAME] (after those above) and must contain each of its
+ * placeholders; F_REQ: required, else optional (not said when unset). */
 #define BC_PHRASES(P) \
-	P(PH_GET_READY, "get_ready", "", "Said before the countdown to an exercise") \
-	P(PH_BEGIN, "begin", "", "Said when an exercise starts") \
-	P(PH_NEXT, "next", "title", "Announces the next exercise") \
-	P(PH_INHALE, "inhale", "", "Breathe in") \
-	P(PH_HOLD, "hold", "", "Hold the breath") \
-	P(PH_EXHALE, "exhale", "", "Breathe out") \
-	P(PH_COUNT_REP, "count", "n", "Rep count") \
-	P(PH_HALFWAY, "halfway", "", "Halfway through the reps or the hold") \
-	P(PH_LAST, "last", "", "Before the last rep") \
-	P(PH_SECONDS_LEFT, "seconds_left", "n", "Time left in a long hold") \
-	P(PH_FIRST_SIDE, "first_side", "", "Before the first side") \
-	P(PH_SWITCH, "switch", "", "Change to the other side") \
-	P(PH_RELEASE, "release", "", "End of an exercise") \
-	P(PH_REST, "rest", "", "Rest between exercises") \
-	P(PH_SKIPPED, "skipped", "list", "Exercises left out for lack of equipment") \
-	P(PH_NOTICE, "notice", "", "Safety notice, spoken before the first session")
+	P(PH_GET_READY, "get_ready", "", F_REQ, "Said before the countdown to an exercise") \
+	P(PH_BEGIN, "begin", "", F_REQ, "Said when an exercise starts") \
+	P(PH_NEXT, "next", "title", F_REQ, "Announces the next exercise") \
+	P(PH_INHALE, "inhale", "", F_REQ, "Breathe in") \
+	P(PH_HOLD, "hold", "", F_REQ, "Hold the breath") \
+	P(PH_EXHALE, "exhale", "", F_REQ, "Breathe out") \
+	P(PH_COUNT_REP, "count", "n", F_REQ, "Rep count") \
+	P(PH_HALFWAY, "halfway", "", F_REQ, "Said instead of the count at the middle rep") \
+	P(PH_LAST, "last", "", F_REQ, "Before the last rep") \
+	P(PH_SECONDS_LEFT, "seconds_left", "n", F_REQ, "Time left in a hold") \
+	P(PH_FIRST_SIDE, "first_side", "", F_REQ, "Before the first side") \
+	P(PH_SWITCH, "switch", "", F_REQ, "Change to the other side") \
+	P(PH_RELEASE, "release", "", F_REQ, "End of an exercise") \
+	P(PH_REST, "rest", "", F_REQ, "Rest between exercises") \
+	P(PH_SKIPPED, "skipped", "list", F_REQ, "Exercises left out for lack of equipment") \
+	P(PH_NOTICE, "notice", "", F_REQ, "Safety notice, spoken before the first session with a routine or equipment") \
+	P(PH_TONES, "tones", "", 0, "What the breath tones and clicks mean, said in the first session") \
+	P(PH_WITHIN_REACH, "within_reach", "list", 0, "Names the equipment to keep within reach") \
+	P(PH_STOPPED, "stopped", "", 0, "Said when a session is stopped during an exercise")
 
 #endif

@@ -57,6 +57,68 @@ count=$((count + 1))
 if [ "$(wc -l <"$tmp/err")" -eq 1 ]; then echo "ok: missing file is one line"; else
 	echo "FAIL: missing file gives $(wc -l <"$tmp/err") lines"; failures=$((failures + 1)); fi
 expect 78 "a bad config stops render too" -- "$BACKCOACH" --config "$tmp/bad.ini" render -o "$tmp/x.wav"
+
+# Breath words that cannot fit their phase: check compiles every routine at
+# the configured voice and names FILE:LINE, exercise, phase and lengths.
+expect 78 "check: breath words too long for their phase" -- \
+	sh -c 'cd "$TEST_DATA" && exec "$BACKCOACH" check misfit-cue.ini'
+count=$((count + 1))
+if cmp -s "$tmp/err" "$TEST_DATA/misfit-cue.expected"; then
+	echo "ok: check names each misfit as in misfit-cue.expected"
+else
+	echo "FAIL: check's misfit messages differ from misfit-cue.expected:"
+	diff "$TEST_DATA/misfit-cue.expected" "$tmp/err" | sed 's/^/  /' | head -10
+	failures=$((failures + 1))
+fi
+expect 1 "render fails on words that cannot fit" -- \
+	"$BACKCOACH" --config "$TEST_DATA/misfit-cue.ini" render shrugs -o "$tmp/x.wav"
+contains "$tmp/err" "misfit-cue.ini:15: exercise shrug, exhale: " "render names the misfit"
+count=$((count + 1))
+if [ ! -e "$tmp/x.wav" ]; then echo "ok: no file from a failed render"; else
+	echo "FAIL: a failed render left $tmp/x.wav"; failures=$((failures + 1)); fi
+
+# The script: one line per cue; --samples gives sample numbers.
+expect 0 "script the default routine" -- "$BACKCOACH" script
+contains "$tmp/out" "^# desk-break: Desk break; " "script names the routine"
+contains "$tmp/out" "^0:00.000 .* chime   start " "script starts with the chime"
+contains "$tmp/out" " speech  next  *Next: Chair backrest stretch\\. " "script has the next announcement"
+contains "$tmp/out" " breath  inhale  *calm$" "script has breath phases"
+contains "$tmp/out" " beat    accent" "script has beats"
+expect 0 "script --samples" -- "$BACKCOACH" script desk-break --samples
+contains "$tmp/out" "^0          [0-9]* *step" "script --samples counts samples"
+expect 66 "script of an unknown routine" -- "$BACKCOACH" script no-such-routine
+expect 64 "script with two routines" -- "$BACKCOACH" script desk-break floor
+
+# Subtitles beside the audio: WebVTT, one cue per speech line of the script.
+expect 0 "render --subtitles" -- "$BACKCOACH" --config "$TEST_DATA/render-small.ini" \
+	render -o "$tmp/s.wav" --subtitles "$tmp/s.vtt"
+"$BACKCOACH" --config "$TEST_DATA/render-small.ini" script >"$tmp/script" 2>&1
+count=$((count + 1))
+if head -1 "$tmp/s.vtt" | grep -qx WEBVTT &&
+	[ "$(grep -c -- ' --> ' "$tmp/s.vtt")" -eq "$(grep -c ' speech ' "$tmp/script")" ] &&
+	grep -q '^00:00:0[0-9]\.[0-9][0-9][0-9] --> 00:00:0[0-9]\.[0-9][0-9][0-9]$' "$tmp/s.vtt" &&
+	grep -qx 'A short test\.' "$tmp/s.vtt"; then
+	echo "ok: subtitles: WebVTT, a cue per speech line"
+else
+	echo "FAIL: subtitles:"; head -12 "$tmp/s.vtt" | sed 's/^/  /'
+	failures=$((failures + 1))
+fi
+# Each subtitle at the script's times, with its words.
+awk '$3 == "speech" { print $1 }' "$tmp/script" | while read -r t; do
+	m=${t%%:*} rest=${t#*:}
+	printf '00:%02d:%s -->\n' "$m" "$rest"
+done >"$tmp/starts"
+count=$((count + 1))
+if [ -s "$tmp/starts" ] && [ "$(grep -cFf "$tmp/starts" "$tmp/s.vtt")" -eq "$(wc -l <"$tmp/starts")" ]; then
+	echo "ok: subtitles start where the script's speech starts"
+else
+	echo "FAIL: subtitles and script disagree"; failures=$((failures + 1))
+fi
+expect 1 "render --subtitles into a missing directory" -- "$BACKCOACH" \
+	--config "$TEST_DATA/render-small.ini" render -o "$tmp/t.wav" --subtitles "$tmp/no/s.vtt"
+count=$((count + 1))
+if [ ! -e "$tmp/t.wav" ]; then echo "ok: no audio without its subtitles"; else
+	echo "FAIL: audio left without subtitles"; failures=$((failures + 1)); fi
 mkdir -p "$XDG_CONFIG_HOME/backcoach"
 cp "$tmp/bad.ini" "$XDG_CONFIG_HOME/backcoach/backcoach.ini"
 expect 78 "the user's config is found in XDG_CONFIG_HOME" -- "$BACKCOACH" check

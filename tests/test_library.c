@@ -7,9 +7,18 @@
  * the two strongest spectral peaks are taken out. Breath tones and chimes
  * (one or two sines) leave almost nothing, clicks are too short, speech is
  * broadband and leaves a lot. What is heard is checked against the rules for
- * following a routine by ear alone, and cross-checked with the compiled
- * timeline (speech heard only where the timeline has speech, and all of
- * its speech heard). */
+ * following a routine by ear alone, and cross-checked with the routine's
+ * script as `backcoach script` prints it (speech heard only where the
+ * script has speech, and all of its speech heard; the script is the
+ * compiled timeline).
+ *
+ * The scripts of every routine, at the default rate and at rate 130 and
+ * 200, with the default equipment and with all of it, are checked for the
+ * promises of the coaching: every breath phase exactly as its pattern says
+ * (all in-breaths of a pattern equal, to the sample), no speech running
+ * past the end of its phase, metronome beats only on phase starts and their
+ * subdivisions, what comes next said at the start of every rest, and each
+ * exercise's own words at the switch and the release. */
 #include "testlib.h"
 
 #include <math.h>
@@ -44,6 +53,18 @@ enum {
 
 static char dir[] = "/tmp/bc-library-XXXXXX";
 static struct speech *sp;
+
+/* One line of `backcoach script --samples`. */
+struct sline {
+	int64_t at, end;
+	char kind[16], what[32];
+	char *words; /* "" if none */
+};
+
+struct script {
+	struct sline *l;
+	size_t n;
+};
 
 /* What one rendered routine sounds like, next to its timeline. */
 struct heard {
@@ -307,7 +328,7 @@ static void hear(struct heard *h, const struct config *cfg, int r,
 	compile(h, cfg, r, what, notice);
 	snprintf(file, sizeof(file), "%s-%s%s.wav", cfg->routines[r].name, what,
 		 notice ? "-notice" : "");
-	ck_assert_msg(render_routine(cfg, sp, r, &o, out_path(file), false, &st, err,
+	ck_assert_msg(render_routine(cfg, sp, r, &o, out_path(file), NULL, false, &st, err,
 				     sizeof(err)) == 0, "%s: %s", h->label, err);
 	h->s = read_wav(out_path(file), &h->n);
 	ck_assert_msg((int64_t)h->n == h->tl.length, "%s: %zu samples rendered, "
@@ -365,9 +386,9 @@ static size_t segments_in(const struct heard *h, int64_t from, int64_t to)
 	return n;
 }
 
-/* Speech is heard where the timeline has it, and only there; no silence
- * between spoken cues is longer than 15 s, in the timeline or the audio. */
-static void check_speech(const struct heard *h)
+/* Speech is heard where the script has it, and only there; no silence
+ * between spoken cues is longer than 15 s, in the script or the audio. */
+static void check_speech(const struct heard *h, const struct script *sc)
 {
 	int64_t prev_end = -1;
 
@@ -376,13 +397,13 @@ static void check_speech(const struct heard *h)
 		const struct seg *g = &h->segs[i];
 		bool in = false;
 
-		for (size_t j = 0; j < h->tl.n_cues && !in; j++) {
-			const struct cue *c = &h->tl.cues[j];
+		for (size_t j = 0; j < sc->n && !in; j++) {
+			const struct sline *c = &sc->l[j];
 
-			in = c->kind == CUE_SPEECH && g->from >= c->at - SEC(EDGE_S) &&
-			     g->to <= c->at + c->len + SEC(EDGE_S);
+			in = strcmp(c->kind, "speech") == 0 && g->from >= c->at - SEC(EDGE_S) &&
+			     g->to <= c->end + SEC(EDGE_S);
 		}
-		ck_assert_msg(in, "%s: speech heard at %.2f-%.2f s where the timeline "
+		ck_assert_msg(in, "%s: speech heard at %.2f-%.2f s where the script "
 			      "has none", h->label, AT(g->from), AT(g->to));
 		if (i > 0)
 			ck_assert_msg(g->from - h->segs[i - 1].to <= SEC(GAP_MAX_S),
@@ -390,20 +411,268 @@ static void check_speech(const struct heard *h)
 				      h->label, AT(g->from - h->segs[i - 1].to),
 				      AT(h->segs[i - 1].to));
 	}
-	for (size_t j = 0; j < h->tl.n_cues; j++) {
-		const struct cue *c = &h->tl.cues[j];
+	for (size_t j = 0; j < sc->n; j++) {
+		const struct sline *c = &sc->l[j];
 
-		if (c->kind != CUE_SPEECH)
+		if (strcmp(c->kind, "speech") != 0)
 			continue;
-		ck_assert_msg(voiced(h, c->at, c->at + c->len) >= 0.3,
-			      "%s: \"%s\" at %.2f s is not heard", h->label, c->text,
+		ck_assert_msg(voiced(h, c->at, c->end) >= 0.3,
+			      "%s: \"%s\" at %.2f s is not heard", h->label, c->words,
 			      AT(c->at));
 		if (prev_end >= 0)
 			ck_assert_msg(c->at - prev_end <= SEC(GAP_MAX_S),
-				      "%s: timeline is silent for %.1f s before \"%s\"",
-				      h->label, AT(c->at - prev_end), c->text);
-		prev_end = c->at + c->len;
+				      "%s: script is silent for %.1f s before \"%s\"",
+				      h->label, AT(c->at - prev_end), c->words);
+		prev_end = c->end;
 	}
+}
+
+/* ---- The script, as `backcoach script --samples` prints it ---- */
+
+static void script_free(struct script *sc)
+{
+	for (size_t i = 0; i < sc->n; i++)
+		free(sc->l[i].words);
+	free(sc->l);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/* Run `backcoach --config config script routine --samples` and parse it. */
+static void script_read(struct script *sc, const char *config, const char *routine)
+{
+	const char *bc = getenv("BACKCOACH");
+	char *cmd, line[4096];
+	size_t cap = 0;
+	FILE *p;
+	int rc;
+
+	memset(sc, 0, sizeof(*sc));
+	ck_assert_msg(bc != NULL, "BACKCOACH is not set");
+	cmd = xasprintf("'%s' --config '%s' script '%s' --samples", bc, config, routine);
+	p = popen(cmd, "r");
+	ck_assert_msg(p != NULL, "%s", cmd);
+	while (fgets(line, sizeof(line), p)) {
+		struct sline *l;
+		long long a, b;
+		int off = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#')
+			continue;
+		if (sc->n == cap)
+			sc->l = xrealloc(sc->l, (cap = cap ? cap * 2 : 256) * sizeof(*sc->l));
+		l = &sc->l[sc->n];
+		ck_assert_msg(sscanf(line, "%lld %lld %15s %31s %n", &a, &b, l->kind,
+				     l->what, &off) == 4, "%s: bad script line: %s",
+			      routine, line);
+		l->at = a;
+		l->end = b;
+		l->words = xstrdup(off ? line + off : "");
+		sc->n++;
+	}
+	rc = pclose(p);
+	ck_assert_msg(rc == 0, "%s: exit status %d", cmd, rc);
+	ck_assert_uint_gt(sc->n, 10);
+	free(cmd);
+}
+
+/* The script says what the compiled timeline says: its speech cues, at the
+ * same samples, with the same words. */
+static void script_is_timeline(const struct heard *h, const struct script *sc)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < h->tl.n_cues; i++) {
+		const struct cue *c = &h->tl.cues[i];
+
+		if (c->kind != CUE_SPEECH)
+			continue;
+		while (j < sc->n && strcmp(sc->l[j].kind, "speech") != 0)
+			j++;
+		ck_assert_msg(j < sc->n, "%s: \"%s\" is not in the script", h->label, c->text);
+		ck_assert_int_eq(sc->l[j].at, c->at);
+		ck_assert_int_eq(sc->l[j].end, c->at + c->len);
+		ck_assert_str_eq(sc->l[j].words, c->text);
+		j++;
+	}
+	for (; j < sc->n; j++)
+		ck_assert_msg(strcmp(sc->l[j].kind, "speech") != 0, "%s: script says "
+			      "\"%s\", the timeline does not", h->label, sc->l[j].words);
+}
+
+static int phase_index(const char *name)
+{
+	static const char *const names[BP_COUNT] = { "inhale", "hold", "exhale", "hold_after" };
+
+	for (int k = 0; k < BP_COUNT; k++)
+		if (strcmp(names[k], name) == 0)
+			return k;
+	ck_abort_msg("unknown phase %s", name);
+	return -1;
+}
+
+static const struct breath *breath_named(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_breaths; i++)
+		if (strcmp(cfg->breaths[i].name, name) == 0)
+			return &cfg->breaths[i];
+	ck_abort_msg("unknown breath pattern %s", name);
+	return NULL;
+}
+
+/* The breath phase line that sample at falls in, or NULL. */
+static const struct sline *phase_at(const struct script *sc, int64_t at)
+{
+	const struct sline *found = NULL;
+
+	for (size_t i = 0; i < sc->n; i++)
+		if (strcmp(sc->l[i].kind, "breath") == 0 && sc->l[i].at <= at &&
+		    at < sc->l[i].end)
+			found = &sc->l[i];
+	return found;
+}
+
+/* The text of phrase ph for title (its {title} replaced). */
+static char *phrase_for(const struct language *lang, enum phrase ph, const char *title)
+{
+	const char *p = lang->phrase[ph], *t = strstr(p, "{title}");
+
+	if (!t)
+		return xstrdup(p);
+	return xasprintf("%.*s%s%s", (int)(t - p), p, title, t + 7);
+}
+
+/* The promises of the coaching, checked on the script of routine r of cfg
+ * (label for messages). */
+static void check_script(const struct config *cfg, int r, const struct script *sc,
+			 const char *label)
+{
+	const struct language *lang = &cfg->languages[cfg->routines[r].language];
+	int64_t in_len[64] = { 0 }; /* per pattern: the first in-breath's length */
+	int64_t prev_speech_end = -1;
+	size_t phases = 0, rests = 0, releases = 0, switches = 0;
+
+	for (size_t i = 0; i < sc->n; i++) {
+		const struct sline *l = &sc->l[i];
+
+		if (strcmp(l->kind, "breath") == 0) {
+			const struct breath *b = breath_named(cfg, l->words);
+			int k = phase_index(l->what);
+			size_t bi = (size_t)(b - cfg->breaths);
+
+			/* Exactly the pattern's length: never stretched, never
+			 * cut; so every in-breath of a pattern is the same. */
+			ck_assert_msg(l->end - l->at == BC_MS_TO_SAMPLES(b->ms[k]),
+				      "%s: %s phase of %s at %.2f s lasts %lld samples, "
+				      "the pattern says %lld", label, l->what, l->words,
+				      AT(l->at), (long long)(l->end - l->at),
+				      (long long)BC_MS_TO_SAMPLES(b->ms[k]));
+			if (k == BP_INHALE && bi < 64) {
+				if (!in_len[bi])
+					in_len[bi] = l->end - l->at;
+				ck_assert_int_eq(l->end - l->at, in_len[bi]);
+			}
+			phases++;
+		} else if (strcmp(l->kind, "speech") == 0) {
+			const struct sline *ph = phase_at(sc, l->at);
+
+			ck_assert_msg(l->at >= prev_speech_end, "%s: \"%s\" overlaps speech",
+				      label, l->words);
+			prev_speech_end = l->end;
+			/* Speech in a breath phase ends inside it, with the
+			 * compiler's quiet after it. */
+			if (ph)
+				ck_assert_msg(l->end + BC_MS_TO_SAMPLES(ROUTINE_MIN_GAP_MS) <= ph->end,
+					      "%s: \"%s\" at %.2f s runs past the end of its "
+					      "%s phase at %.2f s", label, l->words, AT(l->at),
+					      ph->what, AT(ph->end));
+		} else if (strcmp(l->kind, "beat") == 0) {
+			/* On a phase start or one of its subdivisions (the
+			 * shipped exercises use metronome = breath or off). */
+			const struct sline *ph = phase_at(sc, l->at);
+			int64_t len, n;
+			bool on = false;
+
+			ck_assert_msg(ph, "%s: beat at %.2f s outside any breath phase", label,
+				      AT(l->at));
+			len = ph->end - ph->at;
+			n = (len + BC_MS_TO_SAMPLES(1000) / 2) / BC_MS_TO_SAMPLES(1000);
+			for (int64_t j = 0; j < (n < 1 ? 1 : n); j++)
+				if (l->at == ph->at + j * len / (n < 1 ? 1 : n)) {
+					on = true;
+					ck_assert_msg((strcmp(l->what, "accent") == 0) == (j == 0),
+						      "%s: beat at %.2f s: accent only on the "
+						      "phase start", label, AT(l->at));
+				}
+			ck_assert_msg(on, "%s: beat at %.2f s is not on a subdivision of its "
+				      "phase (%.2f s)", label, AT(l->at), AT(ph->at));
+		} else if (strcmp(l->kind, "step") == 0 && strcmp(l->words, "Rest") == 0) {
+			/* What comes next is said in the rest, so the rest is the
+			 * time to move; with the next exercise's prepare words. */
+			const struct sline *next_step = NULL, *next = NULL;
+			const struct exercise *ex;
+			char *want;
+
+			for (size_t j = i + 1; j < sc->n && !next_step; j++)
+				if (strcmp(sc->l[j].kind, "step") == 0)
+					next_step = &sc->l[j];
+			ck_assert_msg(next_step && config_exercise(cfg, next_step->what) >= 0,
+				      "%s: no exercise after the rest at %.2f s", label, AT(l->at));
+			ex = &cfg->exercises[config_exercise(cfg, next_step->what)];
+			for (size_t j = i + 1; j < sc->n && sc->l[j].at < l->end; j++)
+				if (strcmp(sc->l[j].kind, "speech") == 0 &&
+				    strcmp(sc->l[j].what, "next") == 0)
+					next = &sc->l[j];
+			ck_assert_msg(next, "%s: the rest at %.2f s does not say what comes next",
+				      label, AT(l->at));
+			want = phrase_for(lang, PH_NEXT, ex->title);
+			ck_assert_msg(strncmp(next->words, want, strlen(want)) == 0,
+				      "%s: \"%s\" in the rest before %s", label, next->words,
+				      ex->name);
+			if (ex->prepare)
+				ck_assert_msg(strstr(next->words, ex->prepare), "%s: the rest "
+					      "before %s does not say: %s", label, ex->name,
+					      ex->prepare);
+			/* ... and the rest lasts its time after those words. */
+			ck_assert_int_ge(l->end - next->end,
+					 BC_MS_TO_SAMPLES(cfg->routines[r].rest_ms));
+			free(want);
+			rests++;
+		} else if (strcmp(l->kind, "step") == 0 && strcmp(l->what, "-") != 0) {
+			/* An exercise side: the second side begins with its
+			 * switch words; the last side ends with its release. */
+			const struct exercise *ex = &cfg->exercises[config_exercise(cfg, l->what)];
+			const struct sline *first = NULL, *last = NULL;
+			bool second = strstr(l->words, "(right side)") != NULL;
+			bool final = !ex->both_sides || second;
+
+			for (size_t j = i + 1; j < sc->n && sc->l[j].at < l->end; j++)
+				if (strcmp(sc->l[j].kind, "speech") == 0) {
+					if (!first)
+						first = &sc->l[j];
+					last = &sc->l[j];
+				}
+			ck_assert_msg(first && last, "%s: %s says nothing", label, l->words);
+			if (second) {
+				ck_assert_msg(strcmp(first->what, "switch") == 0 && first->at == l->at,
+					      "%s: %s does not begin with the switch", label, l->words);
+				ck_assert_str_eq(first->words, ex->switch_text ? ex->switch_text
+									       : lang->phrase[PH_SWITCH]);
+				switches++;
+			}
+			if (final) {
+				ck_assert_msg(strcmp(last->what, "release") == 0, "%s: %s ends "
+					      "with \"%s\", not its release", label, l->words,
+					      last->words);
+				ck_assert_str_eq(last->words, ex->release ? ex->release
+									  : lang->phrase[PH_RELEASE]);
+				releases++;
+			}
+		}
+	}
+	ck_assert_msg(phases > 0 && rests > 0 && releases > 0, "%s: %zu phases, %zu rests, "
+		      "%zu releases", label, phases, rests, releases);
+	(void)switches;
 }
 
 /* Start and end of the break: two different chimes, the start one rising
@@ -500,13 +769,26 @@ static void check_side(const struct heard *h, size_t i, bool second)
 	const struct step *st = &h->tl.steps[i];
 	const struct exercise *ex = &h->cfg->exercises[st->exercise];
 	const struct cue *get_ready = cue_in(h, (int)i, ROLE_GET_READY);
-	const struct cue *begin = cue_in(h, (int)i, ROLE_BEGIN);
-	const struct cue *first;
+	const struct cue *begin = NULL, *first;
 	size_t tones = 0, tones_heard = 0, beats = 0, beats_heard = 0;
 	int64_t period = 0, prev_beat = -1;
-	int bpm = ex->bpm ? ex->bpm : h->cfg->metronome.bpm;
+	int bpm = ex->metronome != METRO_DEFAULT ? 0 : ex->bpm ? ex->bpm : h->cfg->metronome.bpm;
 
+	/* The start: the first speech after the count-in ("Begin." with the
+	 * first words, or the words alone where "Begin." does not fit). */
+	for (size_t j = 0; j < h->tl.n_cues; j++) {
+		const struct cue *c = &h->tl.cues[j];
+
+		if (c->step == (int)i && c->kind == CUE_SPEECH && c->role == ROLE_COUNTDOWN)
+			begin = NULL;
+		else if (c->step == (int)i && c->kind == CUE_SPEECH && !begin &&
+			 get_ready && c->at > get_ready->at)
+			begin = c;
+	}
 	ck_assert_msg(get_ready && begin, "%s: %s: no count-in or start", h->label, st->name);
+	ck_assert_msg(begin->role == ROLE_BEGIN || begin->role == ROLE_REP_CUE ||
+		      begin->role == ROLE_BREATH, "%s: %s: starts with \"%s\"", h->label,
+		      st->name, begin->text);
 	if (!second) {
 		const struct cue *ann = cue_in(h, (int)i, ROLE_ANNOUNCE);
 		const struct cue *setup = cue_in(h, (int)i, ROLE_SETUP);
@@ -527,6 +809,8 @@ static void check_side(const struct heard *h, size_t i, bool second)
 	} else {
 		first = cue_in(h, (int)i, ROLE_SWITCH);
 		ck_assert_msg(first, "%s: %s: no switch", h->label, st->name);
+		if (ex->switch_text)
+			ck_assert_str_eq(first->text, ex->switch_text);
 	}
 	ck_assert_msg(first->at == st->at, "%s: %s does not begin with its "
 		      "announcement", h->label, st->name);
@@ -537,13 +821,14 @@ static void check_side(const struct heard *h, size_t i, bool second)
 		      st->name, segments_in(h, get_ready->at - SEC(EDGE_S),
 					    begin->at + SEC(EDGE_S)));
 
+	/* Time in holds is marked one way: "N seconds left". */
 	if (ex->hold_ms >= 20000)
-		ck_assert_msg(cue_in(h, (int)i, ROLE_HALFWAY), "%s: %s: no halfway",
-			      h->label, st->name);
-	if (ex->hold_ms > 30000)
 		ck_assert_msg(cue_in(h, (int)i, ROLE_TIME_LEFT), "%s: %s: %lld s hold "
 			      "without time-left callouts", h->label, st->name,
 			      (long long)ex->hold_ms / 1000);
+	if (ex->hold_ms > 0)
+		ck_assert_msg(!cue_in(h, (int)i, ROLE_HALFWAY), "%s: %s: halfway in a hold",
+			      h->label, st->name);
 
 	for (size_t j = 0; j < h->tl.n_cues; j++) {
 		const struct cue *c = &h->tl.cues[j];
@@ -559,7 +844,7 @@ static void check_side(const struct heard *h, size_t i, bool second)
 			beats_heard += check_beat(h, c);
 			if (prev_beat >= 0 && !period)
 				period = c->at - prev_beat;
-			if (prev_beat >= 0)
+			if (prev_beat >= 0 && bpm > 0)
 				ck_assert_msg(llabs(c->at - prev_beat - period) <= 1,
 					      "%s: %s: uneven beat at %.2f s", h->label,
 					      st->name, AT(c->at));
@@ -581,6 +866,12 @@ static void check_side(const struct heard *h, size_t i, bool second)
 			ck_assert_msg(begin->phase >= 0 || cue_in(h, (int)i, ROLE_BREATH),
 				      "%s: %s: breath not paced by voice", h->label, st->name);
 	}
+	if (ex->metronome == METRO_OFF || (ex->metronome == METRO_DEFAULT && !bpm))
+		ck_assert_msg(beats == 0, "%s: %s: %zu beats with the metronome off",
+			      h->label, st->name, beats);
+	if (ex->metronome == METRO_BREATH)
+		ck_assert_msg(beats > 0 && beats_heard > 0, "%s: %s: beats %zu, heard %zu",
+			      h->label, st->name, beats, beats_heard);
 	if (bpm > 0) {
 		ck_assert_msg(beats > 0 && beats_heard > 0, "%s: %s: beats %zu, heard %zu",
 			      h->label, st->name, beats, beats_heard);
@@ -635,22 +926,48 @@ static void check_exercises(const struct heard *h)
 	ck_assert_uint_eq(got_steps, want_steps);
 }
 
-static void check_routine(const struct config *cfg, int r, const char *what)
+/* Routine r of cfg (loaded from config_path), rendered and heard, against
+ * its script. */
+static void check_routine(const struct config *cfg, const char *config_path, int r,
+			  const char *what)
 {
 	struct heard h;
+	struct script sc;
 
 	hear(&h, cfg, r, what, false);
 	ck_assert_str_eq(h.tl.language_voice,
 			 cfg->languages[cfg->routines[r].language].voice);
-	check_speech(&h);
+	script_read(&sc, config_path, cfg->routines[r].name);
+	script_is_timeline(&h, &sc);
+	check_speech(&h, &sc);
 	check_frame(&h);
 	check_exercises(&h);
+	check_script(cfg, r, &sc, h.label);
+	script_free(&sc);
 	unhear(&h);
 }
 
 static void load(struct config *cfg, const char *path)
 {
 	ck_assert_int_eq(config_load(cfg, path, &speech_config_voices, stderr), 0);
+}
+
+/* A user config in the test directory: the built-in one at a speaking
+ * rate, with the default equipment or all of it. */
+static const char *lib_config(int rate, bool all)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/lib-%d%s.ini", dir, rate, all ? "-all" : "");
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[coach]\nrate = %d\n", rate);
+	if (all)
+		fputs("[general]\nequipment = chair, floor, mat, wall, towel, "
+		      "foam-roller, ball\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
 }
 
 static void setup(void)
@@ -715,10 +1032,13 @@ START_TEST(routines_heard_default_equipment)
 {
 	struct config cfg;
 
-	load(&cfg, NULL);
+	const char *path = lib_config(150, false);
+
+	load(&cfg, path);
+	ck_assert_int_eq(cfg.coach.rate, 150); /* the default rate */
 	ck_assert_uint_ge(cfg.n_routines, 4);
 	for (size_t r = 0; r < cfg.n_routines; r++)
-		check_routine(&cfg, (int)r, "default");
+		check_routine(&cfg, path, (int)r, "default");
 	config_free(&cfg);
 }
 END_TEST
@@ -738,11 +1058,40 @@ START_TEST(routines_heard_all_equipment)
 			need |= cfg.exercises[ro->exercises[k]].equipment;
 		if (!(need & ~((1u << EQ_CHAIR) | (1u << EQ_FLOOR))))
 			continue; /* the same as with the default equipment */
-		check_routine(&cfg, (int)r, "all");
+		check_routine(&cfg, test_data("library-equipment.ini"), (int)r, "all");
 		heard++;
 	}
 	ck_assert_uint_ge(heard, 2);
 	config_free(&cfg);
+}
+END_TEST
+
+/* The promises of the coaching hold for every routine at a slow and a fast
+ * voice too (rate 130 and 200), with the default equipment and with all:
+ * checked on their scripts. */
+START_TEST(scripts_at_other_rates)
+{
+	static const int rates[] = { 130, 200 };
+
+	for (size_t i = 0; i < 2; i++)
+		for (int all = 0; all < 2; all++) {
+			const char *path = lib_config(rates[i], all);
+			struct config cfg;
+
+			load(&cfg, path);
+			ck_assert_int_eq(cfg.coach.rate, rates[i]);
+			for (size_t r = 0; r < cfg.n_routines; r++) {
+				struct script sc;
+				char label[96];
+
+				snprintf(label, sizeof(label), "%s (rate %d%s)",
+					 cfg.routines[r].name, rates[i], all ? ", all" : "");
+				script_read(&sc, path, cfg.routines[r].name);
+				check_script(&cfg, (int)r, &sc, label);
+				script_free(&sc);
+			}
+			config_free(&cfg);
+		}
 }
 END_TEST
 
@@ -917,6 +1266,7 @@ int main(void)
 	tcase_add_test(tc, every_exercise_in_a_routine);
 	tcase_add_test(tc, routines_heard_default_equipment);
 	tcase_add_test(tc, routines_heard_all_equipment);
+	tcase_add_test(tc, scripts_at_other_rates);
 	tcase_add_test(tc, equipment_decides);
 	tcase_add_test(tc, german_desk_break);
 	tcase_add_test(tc, notice_on_first_session);

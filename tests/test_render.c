@@ -91,7 +91,7 @@ START_TEST(renders_speech_where_cues_are)
 	float *s;
 
 	ck_assert_int_ge(r, 0);
-	ck_assert_msg(render_routine(&cfg, sp, r, &o, out_path("a.wav"), false, &st,
+	ck_assert_msg(render_routine(&cfg, sp, r, &o, out_path("a.wav"), NULL, false, &st,
 				     err, sizeof(err)) == 0, "%s", err);
 	s = read_file(out_path("a.wav"), &n, &info);
 	ck_assert_int_eq(info.samplerate, BC_RATE);
@@ -135,7 +135,7 @@ START_TEST(clicks_at_the_beats)
 	int r = config_routine(&cfg, "small");
 	float *s;
 
-	ck_assert_msg(render_routine(&cfg, sp, r, &o, out_path("b.flac"), false, &st,
+	ck_assert_msg(render_routine(&cfg, sp, r, &o, out_path("b.flac"), NULL, false, &st,
 				     err, sizeof(err)) == 0, "%s", err);
 	s = read_file(out_path("b.flac"), &n, &info);
 	compile(r, &tl);
@@ -177,12 +177,12 @@ START_TEST(nothing_past_full_scale_and_byte_identical)
 	float *s;
 	int r = cfg.general.routine_idx;
 
-	ck_assert_msg(render_routine(&cfg, sp, r, &o, out_path("c1.wav"), false, &st,
+	ck_assert_msg(render_routine(&cfg, sp, r, &o, out_path("c1.wav"), NULL, false, &st,
 				     err, sizeof(err)) == 0, "%s", err);
 	/* A second render with a fresh synthesiser gives the same bytes. */
 	sp2 = speech_open(err, sizeof(err));
 	ck_assert(sp2 != NULL);
-	ck_assert_msg(render_routine(&cfg, sp2, r, &o, out_path("c2.wav"), false, &st,
+	ck_assert_msg(render_routine(&cfg, sp2, r, &o, out_path("c2.wav"), NULL, false, &st,
 				     err, sizeof(err)) == 0, "%s", err);
 	speech_close(sp2);
 	snprintf(cmd, sizeof(cmd), "cmp -s %s/c1.wav %s/c2.wav", dir, dir);
@@ -212,7 +212,7 @@ START_TEST(all_three_formats)
 		size_t n;
 		float *s;
 
-		ck_assert_msg(render_routine(&cfg, sp, r, &o, out_path(f[i].name), false,
+		ck_assert_msg(render_routine(&cfg, sp, r, &o, out_path(f[i].name), NULL, false,
 					     &st, err, sizeof(err)) == 0, "%s", err);
 		s = read_file(out_path(f[i].name), &n, &info);
 		ck_assert_int_eq(info.format & SF_FORMAT_TYPEMASK, f[i].major);
@@ -230,11 +230,11 @@ START_TEST(failed_render_leaves_no_file)
 	struct stat sb;
 	int r = config_routine(&cfg, "small");
 
-	ck_assert_int_eq(render_routine(&cfg, sp, r, &o, out_path("e.mp3"), false, &st,
+	ck_assert_int_eq(render_routine(&cfg, sp, r, &o, out_path("e.mp3"), NULL, false, &st,
 					err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, ".wav") != NULL, "error lists formats: %s", err);
 	ck_assert_int_ne(stat(out_path("e.mp3"), &sb), 0);
-	ck_assert_int_eq(render_routine(&cfg, sp, r, &o, "/nonexistent-dir/x.wav", false,
+	ck_assert_int_eq(render_routine(&cfg, sp, r, &o, "/nonexistent-dir/x.wav", NULL, false,
 					&st, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "/nonexistent-dir") != NULL, "%s", err);
 }

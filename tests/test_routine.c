@@ -324,17 +324,18 @@ START_TEST(reps_with_breath)
 	ck_assert_int_eq(tl.steps[1].exercise, 0);
 	ck_assert_int_eq(tl.steps[1].at, t);
 
-	c = next_speech(&tl, &i, ROLE_ANNOUNCE, "Next: Cat cow.", t);
+	c = next_speech(&tl, &i, ROLE_ANNOUNCE, "Cat cow", t);
 	ck_assert_int_eq(c->step, 1);
-	t += tlen("Next: Cat cow.") + PAUSE;
+	t += tlen("Cat cow") + PAUSE;
 	next_speech(&tl, &i, ROLE_SETUP, "Kneel on all fours.", t);
 	/* setup_ms from the end of the setup speech */
 	t += tlen("Kneel on all fours.") + MS(2000);
 	S = check_countin(&tl, &i, t);
 
-	/* Rep 1: "Begin. 1. Breathe in." carries the inhale; the tone rises
-	 * over the inhale, minus a small gap. */
-	c = next_speech(&tl, &i, ROLE_BEGIN, "Begin. 1. Breathe in.", S);
+	/* Rep 1: "Begin. Breathe in." carries the inhale (no "1": it would
+	 * sound like a second countdown); the tone rises over the inhale,
+	 * minus a small gap. */
+	c = next_speech(&tl, &i, ROLE_BEGIN, "Begin. Breathe in.", S);
 	ck_assert_int_eq(c->phase, BP_INHALE);
 	k = find(&tl, 0, ROLE_BREATH, CUE_TONE);
 	ck_assert_int_eq(tl.cues[k].at, S);
@@ -360,6 +361,16 @@ START_TEST(reps_with_breath)
 	k = find(&tl, (size_t)k + 1, ROLE_BREATH, CUE_TONE);
 	ck_assert_int_eq(tl.cues[k].at, R + in);
 	ck_assert_int_eq(find(&tl, (size_t)k + 1, ROLE_BREATH, -1), -1);
+	/* The phases as paced: exactly the pattern's, back to back. */
+	ck_assert_uint_eq(tl.n_phases, 4);
+	for (size_t p = 0; p < 4; p++) {
+		ck_assert_int_eq(tl.phases[p].phase, p % 2 ? BP_EXHALE : BP_INHALE);
+		ck_assert_int_eq(tl.phases[p].len, p % 2 ? out : in);
+		ck_assert_int_eq(tl.phases[p].at, S + (int64_t)(p / 2) * (in + out) +
+						  (p % 2 ? in : 0));
+		ck_assert_int_eq(tl.phases[p].breath, B_SLOW);
+		ck_assert_int_eq(tl.phases[p].step, 1);
+	}
 
 	R += in + out;
 	next_speech(&tl, &i, ROLE_RELEASE, "And release.", R);
@@ -380,8 +391,9 @@ START_TEST(reps_with_breath)
 }
 END_TEST
 
-/* A 60 s hold with no breath pattern: time-left callouts and halfway at
- * exact instants, never more than 15 s of silence. */
+/* A 60 s hold with no breath pattern: time-left callouts (the one way of
+ * marking time in holds) at exact instants, never more than 15 s of
+ * silence. */
 START_TEST(long_hold)
 {
 	struct fix f;
@@ -393,14 +405,60 @@ START_TEST(long_hold)
 	fix_order(&f, 1, 1);
 	compile_ok(&f, false, &tl);
 	t = CHIME_START_END + PAUSE;
-	next_speech(&tl, &i, ROLE_ANNOUNCE, "Next: Plank.", t);
-	t += tlen("Next: Plank.");
+	next_speech(&tl, &i, ROLE_ANNOUNCE, "Plank", t);
+	t += tlen("Plank");
 	S = check_countin(&tl, &i, t + PAUSE);
 	next_speech(&tl, &i, ROLE_BEGIN, "Begin.", S);
 	next_speech(&tl, &i, ROLE_TIME_LEFT, "45 seconds left.", S + MS(15000));
-	next_speech(&tl, &i, ROLE_HALFWAY, "Halfway.", S + MS(30000));
+	next_speech(&tl, &i, ROLE_TIME_LEFT, "30 seconds left.", S + MS(30000));
 	next_speech(&tl, &i, ROLE_TIME_LEFT, "15 seconds left.", S + MS(45000));
 	next_speech(&tl, &i, ROLE_RELEASE, "And release.", S + MS(60000));
+	ck_assert_int_eq(count_role(&tl, ROLE_HALFWAY), 0);
+	timeline_free(&tl);
+}
+END_TEST
+
+/* A hold paced by breath lasts whole breath cycles (25 s of 7 s cycles:
+ * 4 cycles, 28 s); its time-left callouts fall on phase starts and end
+ * within their phase; tone-only phases, no words. */
+START_TEST(breath_hold)
+{
+	struct fix f;
+	struct timeline tl;
+	int64_t S, E;
+	int n = 0;
+
+	fix_init(&f);
+	f.breaths[B_SLOW].via[BP_INHALE] = f.breaths[B_SLOW].via[BP_EXHALE] = VIA_TONE;
+	f.ex[1].hold_ms = 25000;
+	f.ex[1].breath = B_SLOW;
+	fix_order(&f, 1, 1);
+	compile_ok(&f, false, &tl);
+	S = tl.cues[find(&tl, 0, ROLE_BEGIN, -1)].at;
+	E = tl.cues[find(&tl, 0, ROLE_RELEASE, -1)].at;
+	ck_assert_int_eq(E - S, 4 * MS(7000));
+	ck_assert_uint_eq(tl.n_phases, 8);
+	ck_assert_int_eq(tl.phases[7].at + tl.phases[7].len, E);
+	for (size_t i = 0; i < tl.n_cues; i++) {
+		const struct cue *c = &tl.cues[i];
+		bool on_start = false;
+		int left;
+
+		if (c->role != ROLE_TIME_LEFT)
+			continue;
+		for (size_t p = 0; p < tl.n_phases; p++)
+			if (tl.phases[p].at == c->at) {
+				on_start = true;
+				ck_assert_int_le(c->at + c->len + MIN_GAP,
+						 tl.phases[p].at + tl.phases[p].len);
+			}
+		ck_assert_msg(on_start, "callout \"%s\" off a phase start", c->text);
+		ck_assert_int_eq(sscanf(c->text, "%d", &left), 1);
+		ck_assert_int_eq(c->at + MS(left * 1000), E);
+		n++;
+	}
+	ck_assert_int_eq(n, 1); /* 28 s: one callout keeps gaps under 15 s */
+	ck_assert_int_eq(count_role(&tl, ROLE_HALFWAY), 0);
 	timeline_free(&tl);
 }
 END_TEST
@@ -458,12 +516,12 @@ START_TEST(two_sides)
 	ck_assert_str_eq(tl.steps[3].name, "Outro");
 
 	t = CHIME_START_END + PAUSE;
-	next_speech(&tl, &i, ROLE_ANNOUNCE, "Next: Side stretch.", t);
-	t += tlen("Next: Side stretch.") + PAUSE;
+	next_speech(&tl, &i, ROLE_ANNOUNCE, "Side stretch", t);
+	t += tlen("Side stretch") + PAUSE;
 	next_speech(&tl, &i, ROLE_FIRST_SIDE, "Left side.", t);
 	t += tlen("Left side.") + PAUSE;
 	S = check_countin(&tl, &i, t);
-	next_speech(&tl, &i, ROLE_BEGIN, "Begin. 1.", S);
+	next_speech(&tl, &i, ROLE_BEGIN, "Begin.", S);
 	next_speech(&tl, &i, ROLE_LAST, "Last one.", S + MS(5000));
 	t = S + MS(10000);
 	next_speech(&tl, &i, ROLE_SWITCH, "Switch sides.", t);
@@ -472,7 +530,7 @@ START_TEST(two_sides)
 	ck_assert_int_eq(tl.cues[sw].step, 2);
 	/* switch_ms (3 s) from the end of "Switch sides." */
 	S2 = check_countin(&tl, &i, t + tlen("Switch sides.") + MS(3000));
-	next_speech(&tl, &i, ROLE_BEGIN, "Begin. 1.", S2);
+	next_speech(&tl, &i, ROLE_BEGIN, "Begin.", S2);
 	next_speech(&tl, &i, ROLE_LAST, "Last one.", S2 + MS(5000));
 	next_speech(&tl, &i, ROLE_RELEASE, "And release.", S2 + MS(10000));
 	ck_assert_int_eq(count_role(&tl, ROLE_SWITCH), 1);
@@ -537,6 +595,7 @@ START_TEST(rest_between)
 	int k, a;
 
 	fix_init(&f);
+	f.ex[0].prepare = (char *)"Get on the floor.";
 	fix_order(&f, 3, 1, 0, 1);
 	compile_ok(&f, false, &tl);
 	ck_assert_int_eq(count_role(&tl, ROLE_REST), 2);
@@ -551,10 +610,20 @@ START_TEST(rest_between)
 	ck_assert_int_eq(tl.cues[k - 1].role, ROLE_RELEASE);
 	ck_assert_int_eq(tl.cues[k].at,
 			 tl.cues[k - 1].at + tl.cues[k - 1].len + PAUSE);
-	/* rest_ms (10 s) from the end of "Rest." to the next announce. */
+	/* Then what comes next, with its prepare words, in the rest... */
+	ck_assert_int_eq(tl.cues[k + 1].role, ROLE_NEXT);
+	ck_assert_str_eq(tl.cues[k + 1].text, "Next: Cat cow. Get on the floor.");
+	ck_assert_int_eq(tl.cues[k + 1].at, tl.cues[k].at + tlen("Rest.") + PAUSE);
+	ck_assert_int_eq(tl.cues[k + 1].step, 2);
+	/* ...and rest_ms (10 s) from its end to the exercise's title. */
 	a = find(&tl, (size_t)k, ROLE_ANNOUNCE, -1);
-	ck_assert_int_eq(tl.cues[a].at, tl.cues[k].at + tlen("Rest.") + MS(10000));
+	ck_assert_int_eq(tl.cues[a].at, tl.cues[k + 1].at + tl.cues[k + 1].len + MS(10000));
 	ck_assert_int_eq(tl.cues[a].at, tl.steps[3].at);
+	/* The second rest names the plank, which has no prepare words. */
+	k = find(&tl, (size_t)k + 2, ROLE_NEXT, -1);
+	ck_assert_str_eq(tl.cues[k].text, "Next: Plank.");
+	ck_assert_int_eq(tl.cues[k].step, 4);
+	ck_assert_int_eq(count_role(&tl, ROLE_NEXT), 2);
 	/* No rest after the last exercise: release, then the end chime. */
 	k = find(&tl, 0, ROLE_CHIME_END, -1);
 	ck_assert_int_eq(tl.cues[k - 1].role, ROLE_RELEASE);
@@ -640,39 +709,115 @@ START_TEST(metronome)
 }
 END_TEST
 
-/* Texts at one instant are joined into one cue; a phase shorter than its
- * speech is lengthened so the next speech does not overlap. */
-START_TEST(joining_and_lengthening)
+/* Texts at one instant are joined into one cue; a phase is never
+ * lengthened: "Begin." and the count are left out where they do not fit,
+ * and words that cannot fit are a misfit. */
+struct misfits {
+	struct misfit first;
+	char *text;
+	int n;
+};
+
+static void collect(void *ctx, const struct misfit *m)
+{
+	struct misfits *mf = ctx;
+
+	if (!mf->n++) {
+		mf->first = *m;
+		mf->text = strdup(m->text);
+	}
+}
+
+START_TEST(joining_and_fitting)
 {
 	struct fix f;
 	struct timeline tl;
 	const struct cue *c;
+	struct misfits m = { 0 };
+	struct compile_opts o = { .misfit = collect, .misfit_ctx = &m };
+	char err[512];
 	int i, t;
-	int64_t S, R, in;
+	int64_t S, R, in = MS(3000);
 
 	fix_init(&f);
-	f.breaths[B_SLOW].ms[BP_INHALE] = 500; /* far shorter than the words */
 	f.ex[5].say[BP_EXHALE] = (char *)"Lower slowly";
 	fix_order(&f, 1, 5);
 	compile_ok(&f, false, &tl);
 	i = find(&tl, 0, ROLE_BEGIN, -1);
 	S = tl.cues[i].at;
-	c = speech(&tl, i, ROLE_BEGIN, "Begin. 1. Lift. Breathe in.", S);
+	c = speech(&tl, i, ROLE_BEGIN, "Begin. Lift. Breathe in.", S);
 	ck_assert_int_eq(c->phase, BP_INHALE);
-	/* The inhale lasts as long as its speech plus a short gap; its tone
-	 * spans the lengthened phase. */
-	in = tlen("Begin. 1. Lift. Breathe in.") + MIN_GAP;
 	t = find(&tl, 0, ROLE_BREATH, CUE_TONE);
 	ck_assert_int_eq(tl.cues[t].len, in - TONE_GAP);
 	i++;
 	next_speech(&tl, &i, ROLE_BREATH, "Lower slowly", S + in);
 	R = S + in + MS(4000);
 	next_speech(&tl, &i, ROLE_COUNT, "2. Lift. Breathe in.", R);
-	in = tlen("2. Lift. Breathe in.") + MIN_GAP;
 	next_speech(&tl, &i, ROLE_BREATH, "Lower slowly", R + in);
 	R += in + MS(4000);
 	next_speech(&tl, &i, ROLE_LAST, "Last one. Lift. Breathe in.", R);
 	timeline_free(&tl);
+
+	/* 1.1 s in: "Lift. Breathe in." (0.77 s) and the gap fit, "Begin."
+	 * and the counts do not; the phases keep their length. */
+	f.breaths[B_SLOW].ms[BP_INHALE] = 1100;
+	in = MS(1100);
+	compile_ok(&f, false, &tl);
+	i = find(&tl, 0, ROLE_REP_CUE, -1);
+	S = tl.cues[i].at;
+	speech(&tl, i, ROLE_REP_CUE, "Lift. Breathe in.", S);
+	ck_assert_int_eq(count_role(&tl, ROLE_BEGIN), 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_COUNT), 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_LAST), 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_REP_CUE), 3);
+	ck_assert_uint_eq(tl.n_phases, 6);
+	for (size_t p = 0; p < tl.n_phases; p++)
+		ck_assert_int_eq(tl.phases[p].len, p % 2 ? MS(4000) : in);
+	ck_assert_int_eq(tl.cues[find(&tl, 0, ROLE_RELEASE, -1)].at, S + 3 * (in + MS(4000)));
+	timeline_free(&tl);
+
+	/* 0.5 s in: the words cannot fit. Without a misfit handler the
+	 * compile fails, naming where the words are set, the exercise, the
+	 * phase, and both lengths. */
+	f.breaths[B_SLOW].ms[BP_INHALE] = 500;
+	f.ex[5].rep_cue_at = (struct origin){ "my.ini", 42 };
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &(struct compile_opts){ 0 },
+					 measure, NULL, &tl, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "my.ini:42: exercise lift, inhale: \"Lift. Breathe in.\" "
+			 "takes 0.77 s to say, and the phase lasts 0.50 s with 0.30 s of "
+			 "quiet after the words: shorten them, or speak faster ([coach] rate)");
+	/* With one, each is reported and the compile goes on without them. */
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &o, measure, NULL, &tl, err,
+					 sizeof(err)), 0);
+	ck_assert_str_eq(m.text, "Lift. Breathe in.");
+	ck_assert_str_eq(m.first.exercise, "lift");
+	ck_assert_int_eq(m.first.phase, BP_INHALE);
+	ck_assert_int_eq(m.first.cue_len, tlen("Lift. Breathe in."));
+	ck_assert_int_eq(m.first.phase_len, MS(500));
+	ck_assert_str_eq(m.first.at.file, "my.ini");
+	ck_assert_int_eq(m.n, 3); /* one per rep */
+	ck_assert_int_eq(count_role(&tl, ROLE_REP_CUE), 0);
+	check_invariants(&tl);
+	free(m.text);
+	timeline_free(&tl);
+
+	/* Without a rep cue, the words are the language's, set there. */
+	f.ex[5].rep_cue = NULL;
+	f.lang.phrase_at[PH_INHALE] = (struct origin){ "lang.ini", 7 };
+	f.breaths[B_SLOW].ms[BP_INHALE] = 400;
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &(struct compile_opts){ 0 }, measure,
+					 NULL, &tl, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, "lang.ini:7: exercise lift, inhale: \"Breathe in.\"", 48) == 0,
+		      "%s", err);
+	f.ex[5].say[BP_INHALE] = (char *)"Up.";
+	f.ex[5].say_at[BP_INHALE] = (struct origin){ "ex.ini", 9 };
+	f.ex[5].say[BP_EXHALE] = (char *)"Down, slowly and all the way.";
+	f.breaths[B_SLOW].ms[BP_INHALE] = 3000;
+	f.breaths[B_SLOW].ms[BP_EXHALE] = 1000;
+	f.ex[5].say_at[BP_EXHALE] = (struct origin){ "ex.ini", 10 };
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &(struct compile_opts){ 0 }, measure,
+					 NULL, &tl, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, "ex.ini:10: exercise lift, exhale:", 33) == 0, "%s", err);
 
 	/* Halfway replaces the count at the middle rep of 4 or more; a rep
 	 * with no hold and no breath pattern still fits its speech. */
@@ -682,7 +827,7 @@ START_TEST(joining_and_lengthening)
 	compile_ok(&f, false, &tl);
 	i = find(&tl, 0, ROLE_BEGIN, -1);
 	ck_assert_str_eq(tl.cues[i].text,
-			 "Begin. 1. Lift your arms slowly as high as they comfortably go, then lower them again");
+			 "Begin. Lift your arms slowly as high as they comfortably go, then lower them again");
 	R = tl.cues[i].at + tl.cues[i].len + MIN_GAP;
 	i++;
 	next_speech(&tl, &i, ROLE_COUNT, "2. Lift your arms slowly as high as they comfortably go, then lower them again", R);
@@ -690,6 +835,100 @@ START_TEST(joining_and_lengthening)
 	next_speech(&tl, &i, ROLE_HALFWAY, "Halfway. Lift your arms slowly as high as they comfortably go, then lower them again", R);
 	ck_assert_int_eq(count_role(&tl, ROLE_COUNT), 2);
 	ck_assert_int_eq(count_role(&tl, ROLE_LAST), 1);
+	timeline_free(&tl);
+}
+END_TEST
+
+/* metronome = breath: beats subdivide each phase (about 1 s apart), the
+ * first accented on the phase start; off: none; default: the tempo. */
+START_TEST(breath_metronome)
+{
+	struct fix f;
+	struct timeline tl;
+	size_t beats = 0, accents = 0;
+
+	fix_init(&f);
+	f.cfg.metronome.bpm = 90;
+	f.breaths[B_SLOW].ms[BP_EXHALE] = 4600; /* 5 beats of 920 ms */
+	f.ex[0].metronome = METRO_BREATH;
+	fix_order(&f, 1, 0);
+	compile_ok(&f, false, &tl);
+	for (size_t i = 0; i < tl.n_cues; i++) {
+		const struct cue *c = &tl.cues[i];
+		bool ok = false;
+
+		if (c->role != ROLE_BEAT)
+			continue;
+		beats++;
+		accents += c->accent;
+		for (size_t p = 0; p < tl.n_phases && !ok; p++) {
+			const struct phase *ph = &tl.phases[p];
+			int64_t n = ph->phase == BP_INHALE ? 3 : 5;
+
+			for (int64_t j = 0; j < n; j++)
+				if (c->at == ph->at + j * ph->len / n) {
+					ok = true;
+					ck_assert_int_eq(c->accent, j == 0);
+				}
+		}
+		ck_assert_msg(ok, "beat at %lld off the phases", (long long)c->at);
+	}
+	ck_assert_uint_eq(beats, 2 * (3 + 5));
+	ck_assert_uint_eq(accents, 4);
+	timeline_free(&tl);
+
+	f.ex[0].metronome = METRO_OFF;
+	compile_ok(&f, false, &tl);
+	ck_assert_int_eq(count_role(&tl, ROLE_BEAT), 0);
+	timeline_free(&tl);
+}
+END_TEST
+
+/* Per-exercise words for the first side, the switch and the exit, with
+ * the language's as fallback; what to keep within reach, only when the
+ * exercise is played; the tones explained when asked. */
+START_TEST(own_words)
+{
+	struct fix f;
+	struct timeline tl;
+
+	fix_init(&f);
+	f.lang.phrase[PH_WITHIN_REACH] = (char *)"Keep {list} within reach.";
+	f.lang.phrase[PH_TONES] = (char *)"Rising tone: breathe in.";
+	f.ex[2].first_side = (char *)"Left hand first.";
+	f.ex[2].switch_text = (char *)"Now the right hand.";
+	f.ex[2].release = (char *)"Let go.";
+	f.ex[2].bring = (char *)"a strap";
+	f.ex[3].bring = (char *)"a chair"; /* not owned: skipped */
+	f.ex[1].bring = (char *)"a strap";
+	fix_order(&f, 4, 2, 3, 1, 0);
+	compile_ok(&f, false, &tl);
+	ck_assert_str_eq(tl.cues[find(&tl, 0, ROLE_FIRST_SIDE, -1)].text, "Left hand first.");
+	ck_assert_str_eq(tl.cues[find(&tl, 0, ROLE_SWITCH, -1)].text, "Now the right hand.");
+	ck_assert_str_eq(tl.cues[find(&tl, 0, ROLE_RELEASE, -1)].text, "Let go.");
+	/* The others fall back to the language's. */
+	ck_assert_str_eq(tl.cues[find(&tl, (size_t)find(&tl, 0, ROLE_RELEASE, -1) + 1,
+				      ROLE_RELEASE, -1)].text, "And release.");
+	ck_assert_int_eq(count_role(&tl, ROLE_WITHIN_REACH), 1);
+	ck_assert_str_eq(tl.cues[find(&tl, 0, ROLE_WITHIN_REACH, -1)].text,
+			 "Keep a strap within reach.");
+	ck_assert_int_eq(tl.cues[find(&tl, 0, ROLE_WITHIN_REACH, -1)].step, 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_TONES), 0);
+	timeline_free(&tl);
+
+	/* The tones explained (a first session), only if tones are played. */
+	f.breaths[B_SLOW].via[BP_INHALE] = VIA_TONE;
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &(struct compile_opts){ .tones = true },
+					 measure, NULL, &tl, (char[256]){ 0 }, 256), 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_TONES), 1);
+	ck_assert_int_lt(tl.cues[find(&tl, 0, ROLE_TONES, -1)].at,
+			 tl.cues[find(&tl, 0, ROLE_ANNOUNCE, -1)].at);
+	timeline_free(&tl);
+	fix_order(&f, 1, 1); /* a plank, no breath, no beats: nothing to explain */
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &(struct compile_opts){ .tones = true },
+					 measure, NULL, &tl, (char[256]){ 0 }, 256), 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_TONES), 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_WITHIN_REACH), 1);
 	timeline_free(&tl);
 }
 END_TEST
@@ -848,7 +1087,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, rest_between);
 	tcase_add_test(tc, notice_and_chimes);
 	tcase_add_test(tc, metronome);
-	tcase_add_test(tc, joining_and_lengthening);
+	tcase_add_test(tc, joining_and_fitting);
+	tcase_add_test(tc, breath_metronome);
+	tcase_add_test(tc, own_words);
+	tcase_add_test(tc, breath_hold);
 	tcase_add_test(tc, deterministic);
 	tcase_add_test(tc, measure_failure);
 	tcase_add_test(tc, empty_routine);
