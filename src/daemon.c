@@ -186,7 +186,7 @@ static struct cfgref *cfg_load(const char *explicit_path, FILE *reply)
 struct prepared {
 	struct cfgref *cfg;   /* NULL: empty */
 	int routine;
-	bool notice;
+	bool notice, tones;
 	struct timeline tl;
 };
 
@@ -237,16 +237,22 @@ static size_t warm_start(struct speech *sp, const struct config *cfg,
 }
 
 /* Compile routine of cfg into p (replacing what it held), unless it already
- * holds exactly that. Returns 0, or -1 with err filled. */
+ * holds exactly that. It begins with the safety notice when the routine or
+ * its equipment is new to the user, and explains the tones in the very
+ * first session. Returns 0, or -1 with err filled. */
 static int prepare(struct prepared *p, struct cfgref *cfg, int routine,
-		   bool notice, struct speech *sp, char *err, size_t errlen)
+		   struct speech *sp, char *err, size_t errlen)
 {
-	struct compile_opts opts = { .notice = notice };
+	bool notice = routine >= 0 && (size_t)routine < cfg->c.n_routines &&
+		      state_notice_due(cfg->c.routines[routine].name,
+				       routine_equipment_used(&cfg->c, routine));
+	struct compile_opts opts = { .notice = notice, .tones = !state_notice_given() };
 	struct voice_speech vs = { .sp = sp };
 	struct timeline tl;
 	double t0 = util_now();
 
-	if (p->cfg == cfg && p->routine == routine && p->notice == notice)
+	if (p->cfg == cfg && p->routine == routine && p->notice == notice &&
+	    p->tones == opts.tones)
 		return 0;
 	prepared_clear(p);
 	speech_voice_for(&cfg->c, routine, &vs.voice);
@@ -256,6 +262,7 @@ static int prepare(struct prepared *p, struct cfgref *cfg, int routine,
 	p->cfg = cfg_get(cfg);
 	p->routine = routine;
 	p->notice = notice;
+	p->tones = opts.tones;
 	p->tl = tl;
 	speech_set_cache_budget(sp, CACHE_BUDGET);
 	warm_start(sp, &cfg->c, &p->tl);
@@ -266,7 +273,9 @@ static int prepare(struct prepared *p, struct cfgref *cfg, int routine,
 
 /* ---- the daemon ---- */
 
-enum play_kind { PLAY_ROUTINE, PLAY_REMINDER };
+/* A routine, a reminder (its message, then a routine), or the one line
+ * said after a session is stopped during an exercise. */
+enum play_kind { PLAY_ROUTINE, PLAY_REMINDER, PLAY_STOPPED };
 
 struct daemon {
 	const char *config_arg;
@@ -283,7 +292,6 @@ struct daemon {
 	/* The default routine, and the reminders' routine if another. */
 	struct prepared def, rem;
 	struct prepared other; /* the latest `start ROUTINE` of another one */
-	bool notice;        /* the next session begins with the safety notice */
 
 	/* The session playing, if any, and what it plays. */
 	struct session *sess;
@@ -348,13 +356,12 @@ static void daemon_prepare(struct daemon *d)
 
 	if (d->sess || d->foreground)
 		return;
-	d->notice = !state_notice_given();
-	if (prepare(&d->def, d->cfg, c->general.routine_idx, d->notice, d->sp,
+	if (prepare(&d->def, d->cfg, c->general.routine_idx, d->sp,
 		    err, sizeof(err)) < 0)
 		log_err("%s", err); /* "routine NAME, exercise ...: why" */
 	if (c->reminders.enabled && c->reminders.routine_idx >= 0 &&
 	    c->reminders.routine_idx != c->general.routine_idx) {
-		if (prepare(&d->rem, d->cfg, c->reminders.routine_idx, d->notice,
+		if (prepare(&d->rem, d->cfg, c->reminders.routine_idx,
 			    d->sp, err, sizeof(err)) < 0)
 			log_err("%s", err);
 	} else {
@@ -536,24 +543,16 @@ static int start_routine(struct daemon *d, int r, char *err, size_t errlen)
 	}
 	if (r < 0)
 		r = c->general.routine_idx;
-	d->notice = !state_notice_given();
-	if (d->def.cfg == d->cfg && d->def.routine == r && d->def.notice == d->notice)
+	/* Prepared already, unless another routine, or the first trigger
+	 * after a reload that came while playing: then compiled now. */
+	if (r == c->general.routine_idx)
 		p = &d->def;
-	else if (d->rem.cfg == d->cfg && d->rem.routine == r &&
-		 d->rem.notice == d->notice)
+	else if (r == c->reminders.routine_idx)
 		p = &d->rem;
-	else {
-		/* Not prepared: another routine, or the first trigger after a
-		 * reload that came while playing. Compile it now. */
-		if (r == c->general.routine_idx)
-			p = &d->def;
-		else if (r == c->reminders.routine_idx)
-			p = &d->rem;
-		else
-			p = &d->other;
-		if (prepare(p, d->cfg, r, d->notice, d->sp, err, errlen) < 0)
-			return -1;
-	}
+	else
+		p = &d->other;
+	if (prepare(p, d->cfg, r, d->sp, err, errlen) < 0)
+		return -1;
 	if (!d->foreground)
 		log_info("playing routine %s", c->routines[r].name);
 	return session_begin(d, PLAY_ROUTINE, &p->tl, p->cfg,
@@ -632,8 +631,7 @@ static void reminder_fire(struct daemon *d)
 		 r >= 0 ? ", then routine " : "", r >= 0 ? c->routines[r].name : "");
 	if (r >= 0) {
 		struct prepared *p = r == c->general.routine_idx ? &d->def : &d->rem;
-		d->notice = !state_notice_given();
-		if (prepare(p, d->cfg, r, d->notice, d->sp, err, sizeof(err)) < 0) {
+		if (prepare(p, d->cfg, r, d->sp, err, sizeof(err)) < 0) {
 			log_err("%s", err);
 			goto fail;
 		}
@@ -710,7 +708,8 @@ static void daemon_ended(struct daemon *d, enum session_result res,
 			d->sess_name, err);
 		break;
 	}
-	record_session(d, res, heard);
+	if (d->kind != PLAY_STOPPED) /* not a session of its own */
+		record_session(d, res, heard);
 	/* Sitting starts over at the end of a session, except when a reminder
 	 * was cancelled during its countdown: that snoozes it. */
 	if (d->kind == PLAY_REMINDER && res == SESSION_STOPPED &&
@@ -730,7 +729,7 @@ static void daemon_ended(struct daemon *d, enum session_result res,
 
 static void session_forget(struct daemon *d)
 {
-	if (d->kind == PLAY_REMINDER)
+	if (d->kind != PLAY_ROUTINE)
 		timeline_free(&d->sess_tl);
 	cfg_put(d->sess_cfg);
 	d->sess_cfg = NULL;
@@ -739,22 +738,75 @@ static void session_forget(struct daemon *d)
 	d->sess_name = NULL;
 }
 
+/* Say the language's `stopped` line ("If that hurt, leave it out next time,
+ * and have it checked.") in routine r's voice, as a session of its own. */
+static void stopped_note(struct daemon *d, struct cfgref *cfg, int r)
+{
+	const struct config *c = &cfg->c;
+	const struct language *lang = &c->languages[c->routines[r].language];
+	struct voice_speech vs = { .sp = d->sp };
+	int64_t at;
+	char err[512];
+
+	if (!lang->phrase[PH_STOPPED])
+		return;
+	speech_voice_for(c, r, &vs.voice);
+	if (reminder_timeline(lang, r, lang->phrase[PH_STOPPED], NULL, 0, measure,
+			      &vs, &d->sess_tl, &at, err, sizeof(err)) < 0) {
+		log_err("stopped: %s", err);
+		return;
+	}
+	if (session_begin(d, PLAY_STOPPED, &d->sess_tl, cfg, "stopped", err,
+			  sizeof(err)) < 0) {
+		log_err("stopped: %s", err);
+		timeline_free(&d->sess_tl);
+		return;
+	}
+	log_info("stopped during an exercise: said \"%s\"", lang->phrase[PH_STOPPED]);
+}
+
 /* The session's thread has ended: reap it and plan what comes next. */
 static void session_ended(struct daemon *d)
 {
 	char err[512];
 	int64_t heard = 0;
 	enum session_result res = session_join(d->sess, &heard, err, sizeof(err));
+	bool hurt;
 
 	d->sess = NULL;
 	speech_set_cache_budget(d->sp, CACHE_BUDGET); /* ours again */
 	if (d->sess_notice_end >= 0 && heard >= d->sess_notice_end)
-		state_set_notice_given();
+		state_set_notice_given(d->sess_cfg->c.routines[d->sess_tlp->routine].name,
+				       routine_equipment_used(&d->sess_cfg->c,
+							      d->sess_tlp->routine));
+	/* Stopped during an exercise's reps: perhaps it hurt. */
+	hurt = res == SESSION_STOPPED && d->kind != PLAY_STOPPED &&
+	       timeline_in_exercise(d->sess_tlp, heard);
 	if (d->foreground)
 		foreground_ended(d, res, err);
 	else
 		daemon_ended(d, res, err, heard);
-	session_forget(d);
+	if (hurt && d->foreground) {
+		/* `play` was interrupted: say it in writing, and leave. */
+		const struct config *c = &d->sess_cfg->c;
+		const char *line =
+			c->languages[c->routines[d->sess_tlp->routine].language].phrase[PH_STOPPED];
+
+		if (line)
+			fprintf(stderr, "%s\n", line);
+	}
+	if (hurt && !d->foreground) {
+		int r = d->sess_tlp->routine;
+		struct cfgref *cfg = cfg_get(d->sess_cfg);
+
+		session_forget(d);
+		stopped_note(d, cfg, r);
+		cfg_put(cfg);
+		if (d->sess)
+			return; /* prepared when the note has been said */
+	} else {
+		session_forget(d);
+	}
 	mpris_update(d->mpris, false);
 	daemon_prepare(d); /* a reload or the notice may have made them stale */
 	d->due_wall = -1;
@@ -1367,8 +1419,7 @@ int daemon_play(const char *config_path, const char *routine)
 	if (daemon_open_speech(&d) < 0 || daemon_sources(&d) < 0)
 		goto out;
 	reminders_configure(&d);
-	d.notice = !state_notice_given();
-	if (prepare(&d.def, d.cfg, r, d.notice, d.sp, err, sizeof(err)) < 0) {
+	if (prepare(&d.def, d.cfg, r, d.sp, err, sizeof(err)) < 0) {
 		if (quit_pending())
 			d.exit_code = EXIT_INTERRUPTED;
 		else

@@ -1114,6 +1114,43 @@ int timeline_step_at(const struct timeline *tl, int64_t pos)
 	return lo ? (int)lo - 1 : 0;
 }
 
+unsigned routine_equipment_used(const struct config *cfg, int routine)
+{
+	const struct routine *r;
+	unsigned used = 0;
+
+	if (routine < 0 || (size_t)routine >= cfg->n_routines)
+		return 0;
+	r = &cfg->routines[routine];
+	for (size_t i = 0; i < r->n_exercises; i++) {
+		unsigned need = cfg->exercises[r->exercises[i]].equipment;
+
+		if (!(need & ~cfg->general.equipment))
+			used |= need;
+	}
+	return used;
+}
+
+bool timeline_in_exercise(const struct timeline *tl, int64_t pos)
+{
+	int s = timeline_step_at(tl, pos);
+	int64_t from = -1, to = INT64_MAX;
+
+	if (s < 0 || tl->steps[s].exercise < 0)
+		return false;
+	for (size_t i = 0; i < tl->n_cues; i++) {
+		const struct cue *c = &tl->cues[i];
+
+		if (c->step != s || c->kind != CUE_SPEECH)
+			continue;
+		if (c->role == ROLE_COUNTDOWN)
+			from = c->at + c->len;
+		if (c->role == ROLE_RELEASE && c->at < to)
+			to = c->at;
+	}
+	return from >= 0 && pos >= from && pos < to;
+}
+
 static const char *const role_names[ROLE_COUNT_OF] = {
 	[ROLE_NOTICE] = "notice", [ROLE_CHIME_START] = "start",
 	[ROLE_INTRO] = "intro", [ROLE_SKIPPED] = "skipped",

@@ -144,4 +144,12 @@ void timeline_free(struct timeline *tl);
 /* Step index playing at sample pos (last step with at <= pos). */
 int timeline_step_at(const struct timeline *tl, int64_t pos);
 
+/* The equipment routine r uses with the equipment the user owns: that of
+ * the exercises it plays (a mask of enum equipment). */
+unsigned routine_equipment_used(const struct config *cfg, int routine);
+
+/* Is pos within an exercise's reps: after its count-in, before its
+ * release? (Where stopping may mean it hurt.) */
+bool timeline_in_exercise(const struct timeline *tl, int64_t pos);
+
 #endif

@@ -5,16 +5,24 @@
 #include <stdbool.h>
 
 /* State lives in $XDG_STATE_HOME/backcoach/ (~/.local/state/backcoach/ when
- * XDG_STATE_HOME is unset or not absolute). */
+ * XDG_STATE_HOME is unset or not absolute). The file notice-given lists,
+ * one a line, the routines ("routine NAME") and the equipment ("equipment
+ * NAME", see equipment_names) the safety notice was given for. */
 
 /* malloc'd $XDG_STATE_HOME/backcoach, or NULL when no home is known. */
 char *state_dir(void);
 
-/* Has this user heard the safety notice (begun a first session)? */
+/* Has this user heard the safety notice at all (a first session begun)? */
 bool state_notice_given(void);
 
-/* Remember that the safety notice was given. Returns 0, or -1 with a log
- * line (the notice will then be given again next time: harmless). */
-int state_set_notice_given(void);
+/* Is the notice due before routine (named) using equipment (a mask of enum
+ * equipment): never given, or the routine or a piece of the equipment new
+ * to this user? */
+bool state_notice_due(const char *routine, unsigned equipment);
+
+/* Remember that the notice was given for routine and equipment. Returns
+ * 0, or -1 with a log line (the notice will then be given again next time:
+ * harmless). */
+int state_set_notice_given(const char *routine, unsigned equipment);
 
 #endif

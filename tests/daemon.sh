@@ -152,6 +152,25 @@ sleep 0.5
 "$BACKCOACH" stop >/dev/null
 check "stop while paused: idle within 2 s" -- wait_status "^state: idle" 2
 
+# ---- stopped during an exercise's reps: one line about pain ----
+# When the reps begin, from the routine's script.
+begin=$("$BACKCOACH" --config "$T/cfg.ini" script --samples |
+	awk '$3 == "speech" && $4 == "begin" { print $1 / 22050; exit }')
+"$BACKCOACH" start >/dev/null
+wait_status "^state: playing" 3
+sleep "$(awk "BEGIN { print ${begin:-9} + 1.5 }")"
+rec_start
+sleep 0.3
+t_stop=$(rec_t)
+"$BACKCOACH" stop >/dev/null
+check "stopped during the reps: the line about pain plays" -- wait_status "^playing: stopped" 2
+check "stopped during the reps: logged" -- \
+	grep -q "stopped during an exercise: said \"If that hurt" "$T/daemon.log"
+check "stopped during the reps: idle once said" -- wait_status "^state: idle" 8
+rec_stop
+check "stopped during the reps: the line heard" -- \
+	test -n "$(first_sound_after "$(awk "BEGIN { print $t_stop + 0.6 }")")"
+
 # ---- SIGHUP with a broken config: old config kept, old routine plays ----
 cp "$TEST_DATA/daemon-broken.ini" "$T/cfg.ini"
 kill -HUP "$DPID"

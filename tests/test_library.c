@@ -292,6 +292,17 @@ static float *read_wav(const char *path, size_t *n)
 	return s;
 }
 
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = xcalloc(65537, 1);
+
+	ck_assert_msg(f != NULL, "%s", path);
+	ck_assert(fread(text, 1, 65536, f) < 65536);
+	fclose(f);
+	return text;
+}
+
 static const char *out_path(const char *name)
 {
 	static char buf[512];
@@ -304,7 +315,7 @@ static const char *out_path(const char *name)
 static void compile(struct heard *h, const struct config *cfg, int r,
 		    const char *what, bool notice)
 {
-	struct compile_opts o = { .notice = notice };
+	struct compile_opts o = { .notice = notice, .tones = notice };
 	struct voice_speech vs = { .sp = sp };
 	char err[512];
 
@@ -321,7 +332,7 @@ static void compile(struct heard *h, const struct config *cfg, int r,
 static void hear(struct heard *h, const struct config *cfg, int r,
 		 const char *what, bool notice)
 {
-	struct compile_opts o = { .notice = notice };
+	struct compile_opts o = { .notice = notice, .tones = notice };
 	struct render_stats st;
 	char err[512], file[160];
 
@@ -1199,29 +1210,41 @@ START_TEST(german_desk_break)
 END_TEST
 
 /* The first session begins with the spoken safety notice, before the start
- * chime; other sessions begin with the chime. The state file remembers that
- * it was given. */
+ * chime, and explains the tones; other sessions of the same routine with
+ * the same equipment begin with the chime. A routine, or equipment, new to
+ * the user brings the notice back (the tones are explained only once). The
+ * state file remembers what the notice was given for. */
 START_TEST(notice_on_first_session)
 {
-	struct config cfg;
+	struct config cfg, all;
 	struct heard first, later;
 	const struct cue *notice, *chime = NULL;
-	char *state_home = xasprintf("%s/state", dir), *flag;
+	char *state_home = xasprintf("%s/state", dir), *flag, *text;
 	struct stat sb;
-	int r;
+	unsigned chair = 1u << EQ_CHAIR, floor = 1u << EQ_FLOOR;
+	int r, fl, fu;
 
 	ck_assert_int_eq(setenv("XDG_STATE_HOME", state_home, 1), 0);
 	load(&cfg, NULL);
+	load(&all, test_data("library-equipment.ini"));
 	r = cfg.general.routine_idx;
+	fl = config_routine(&cfg, "floor");
+	fu = config_routine(&all, "full");
+	ck_assert_uint_eq(routine_equipment_used(&cfg, r), chair);
+	ck_assert_uint_eq(routine_equipment_used(&cfg, fl), floor);
+	ck_assert_uint_eq(routine_equipment_used(&all, fu),
+			  chair | floor | 1u << EQ_FOAM_ROLLER | 1u << EQ_BALL);
 
 	/* A new user: no state yet, so the notice is due. */
 	ck_assert(!state_notice_given());
-	hear(&first, &cfg, r, "default", !state_notice_given());
-	ck_assert_int_eq(state_set_notice_given(), 0);
+	ck_assert(state_notice_due("desk-break", chair));
+	hear(&first, &cfg, r, "default", state_notice_due("desk-break", chair));
+	ck_assert_int_eq(state_set_notice_given("desk-break", chair), 0);
 	flag = xasprintf("%s/backcoach/notice-given", state_home);
 	ck_assert_int_eq(stat(flag, &sb), 0);
 	ck_assert(state_notice_given());
-	hear(&later, &cfg, r, "default", !state_notice_given());
+	ck_assert(!state_notice_due("desk-break", chair));
+	hear(&later, &cfg, r, "default", state_notice_due("desk-break", chair));
 
 	notice = &first.tl.cues[0];
 	ck_assert_int_eq(notice->role, ROLE_NOTICE);
@@ -1235,6 +1258,12 @@ START_TEST(notice_on_first_session)
 	ck_assert(first.n_segs > 0 && first.segs[0].from < SEC(0.2));
 	ck_assert(voiced(&first, 0, notice->len) > 0.5);
 	ck_assert_uint_eq(count_role(&first, ROLE_NOTICE), 1);
+	/* The tones explained once, after the introduction, before the first
+	 * exercise; heard. */
+	ck_assert_uint_eq(count_role(&first, ROLE_TONES), 1);
+	ck_assert_int_gt(cue_in(&first, 0, ROLE_TONES)->at, cue_in(&first, 0, ROLE_INTRO)->at);
+	ck_assert(voiced(&first, cue_in(&first, 0, ROLE_TONES)->at,
+			 cue_in(&first, 0, ROLE_TONES)->at + cue_in(&first, 0, ROLE_TONES)->len) > 0.3);
 
 	/* Later sessions: no notice; the chime comes first, nothing said
 	 * before the intro. */
@@ -1244,11 +1273,66 @@ START_TEST(notice_on_first_session)
 		  later.segs[0].from >= cue_in(&later, 0, ROLE_INTRO)->at - SEC(EDGE_S));
 	ck_assert_int_gt(first.tl.length, later.tl.length + SEC(10));
 
+	/* The floor, new: the notice again; the full routine with a roller
+	 * and a ball, new again once the floor routine is known. */
+	ck_assert(state_notice_due("floor", floor));
+	ck_assert(state_notice_due("desk-break", chair | floor));
+	ck_assert_int_eq(state_set_notice_given("floor", floor), 0);
+	ck_assert(!state_notice_due("floor", floor));
+	ck_assert(!state_notice_due("desk-break", chair | floor));
+	ck_assert(state_notice_due("full", chair | floor));
+	ck_assert_int_eq(state_set_notice_given("full", chair | floor), 0);
+	ck_assert(!state_notice_due("full", chair | floor));
+	ck_assert(state_notice_due("full", routine_equipment_used(&all, fu)));
+	text = read_all(flag);
+	ck_assert_str_eq(text, "routine desk-break\nequipment chair\nroutine floor\n"
+			 "equipment floor\nroutine full\n");
+	free(text);
+
 	unhear(&first);
 	unhear(&later);
 	config_free(&cfg);
+	config_free(&all);
 	free(flag);
 	free(state_home);
+}
+END_TEST
+
+/* The shipped safety advice: stopping during an exercise's reps gets a
+ * line about pain, in each language. */
+START_TEST(stop_line)
+{
+	struct config cfg;
+	struct heard h;
+	int r;
+	const struct cue *cd = NULL, *rel = NULL;
+
+	load(&cfg, NULL);
+	for (size_t l = 0; l < cfg.n_languages; l++)
+		ck_assert_msg(cfg.languages[l].phrase[PH_STOPPED] &&
+			      cfg.languages[l].phrase[PH_TONES] &&
+			      cfg.languages[l].phrase[PH_WITHIN_REACH],
+			      "language %s lacks a phrase", cfg.languages[l].name);
+	ck_assert_str_eq(cfg.languages[0].phrase[PH_STOPPED],
+			 "If that hurt, leave it out next time, and have it checked.");
+	r = config_routine(&cfg, "desk-break");
+	compile(&h, &cfg, r, "default", false);
+	for (size_t i = 0; i < h.tl.n_cues; i++) {
+		if (h.tl.cues[i].role == ROLE_COUNTDOWN && !rel)
+			cd = &h.tl.cues[i];
+		if (h.tl.cues[i].role == ROLE_RELEASE && !rel)
+			rel = &h.tl.cues[i];
+	}
+	ck_assert(cd && rel);
+	/* In the reps: yes; in the count-in, the intro, the rest: no. */
+	ck_assert(timeline_in_exercise(&h.tl, cd->at + cd->len + SEC(1)));
+	ck_assert(timeline_in_exercise(&h.tl, rel->at - 1));
+	ck_assert(!timeline_in_exercise(&h.tl, cd->at));
+	ck_assert(!timeline_in_exercise(&h.tl, rel->at));
+	ck_assert(!timeline_in_exercise(&h.tl, SEC(1)));
+	ck_assert(!timeline_in_exercise(&h.tl, h.tl.length - 1));
+	unhear(&h);
+	config_free(&cfg);
 }
 END_TEST
 
@@ -1270,6 +1354,7 @@ int main(void)
 	tcase_add_test(tc, equipment_decides);
 	tcase_add_test(tc, german_desk_break);
 	tcase_add_test(tc, notice_on_first_session);
+	tcase_add_test(tc, stop_line);
 	suite_add_tcase(s, tc);
 	ret = test_run(s);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

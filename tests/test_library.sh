@@ -131,13 +131,14 @@ notice_of() {
 notice_of en >"$tmp/spoken-en"
 notice_of de >"$tmp/spoken-de"
 for idea in 'sharp pain' 'examined' 'hypermobile|very flexible' 'family' \
-	'doctor' 'gas' 'arthritis' 'crack'; do
+	'doctor' 'gas' 'arthritis' 'crack' 'keep needing to crack' 'expert' \
+	'worse'; do
 	for f in spoken-en readme-notice man-notice; do
 		check "$f says: $idea" grep -Eqi "$idea" "$tmp/$f"
 	done
 done
 for idea in 'stechend' 'untersuchen' 'beweglich' 'Familie' 'Arzt' 'Gas' \
-	'Arthrose' 'Knacken'; do
+	'Arthrose' 'Knacken' 'immer wieder' 'Fachleute' 'schlimmer' 'schaden'; do
 	check "spoken-de says: $idea" grep -Eq "$idea" "$tmp/spoken-de"
 done
 
