@@ -38,8 +38,10 @@ int script_write(FILE *f, const struct config *cfg, const struct timeline *tl,
 	if (tl->routine >= 0 && (size_t)tl->routine < cfg->n_routines) {
 		const struct routine *r = &cfg->routines[tl->routine];
 
-		fprintf(f, "# %s: %s; %s; voice %s, rate %d\n", r->name, r->title,
+		fprintf(f, "# %s: %s; %s (%" PRId64 " samples at %d Hz); voice %s, rate %d\n",
+			r->name, r->title,
 			util_format_duration(BC_SAMPLES_TO_MS(tl->length), d, sizeof(d)),
+			tl->length, BC_RATE,
 			tl->language_voice ? tl->language_voice : "?", cfg->coach.rate);
 	}
 	fprintf(f, "# %-8s %-10s %-7s %-12s %s\n", "START", "END", "KIND", "WHAT", "WORDS");
