@@ -1468,12 +1468,10 @@ static void convert_item(struct loader *ld, struct item *it, void *base)
 	}
 }
 
-/* Where key of it was set: its line, or the section's header when the
- * value is a default. */
-static struct origin key_at(const struct item *it, const char *key)
+/* Where setting id of it was set: its line, or the section's header when
+ * the value is a default. */
+static struct origin key_at(const struct item *it, int id)
 {
-	int id = setting_find(it->sec, key);
-
 	return id >= 0 && it->raw[id].at.file ? it->raw[id].at : it->last_at;
 }
 
@@ -1482,6 +1480,16 @@ static void build(struct loader *ld)
 {
 	struct config *cfg = ld->cfg;
 	size_t count[SEC_COUNT] = { 0 };
+	/* Settings looked at for every exercise, found once. */
+	const int id_breath = setting_find(SEC_EXERCISE, "breath");
+	const int id_metronome = setting_find(SEC_EXERCISE, "metronome");
+	const int id_rep_cue = setting_find(SEC_EXERCISE, "rep_cue");
+	const int id_say[BP_COUNT] = {
+		setting_find(SEC_EXERCISE, "say_inhale"),
+		setting_find(SEC_EXERCISE, "say_hold"),
+		setting_find(SEC_EXERCISE, "say_exhale"),
+		setting_find(SEC_EXERCISE, "say_hold_after"),
+	};
 
 	for (size_t i = 0; i < ld->n_items; i++)
 		ld->items[i]->index = (int)count[ld->items[i]->sec]++;
@@ -1506,7 +1514,8 @@ static void build(struct loader *ld)
 			l->at = it->at;
 			convert_item(ld, it, l);
 			for (int p = 0; p < PH_COUNT; p++)
-				l->phrase_at[p] = key_at(it, phrase_keys[p]);
+				l->phrase_at[p] = key_at(it, setting_find(SEC_LANGUAGE,
+									 phrase_keys[p]));
 			break;
 		}
 		case SEC_BREATH: {
@@ -1540,15 +1549,12 @@ static void build(struct loader *ld)
 					"per rep) needs a breath pattern: set breath or hold",
 					it->label);
 			if (e->metronome == METRO_BREATH && e->breath < 0 &&
-			    is_none(value_of(it, (size_t)setting_find(SEC_EXERCISE, "breath"),
-					     &at, &quiet)))
-				problem(ld, key_at(it, "metronome"), "[%s]: metronome = "
+			    is_none(value_of(it, (size_t)id_breath, &at, &quiet)))
+				problem(ld, key_at(it, id_metronome), "[%s]: metronome = "
 					"breath needs a breath pattern: set breath", it->label);
-			e->rep_cue_at = key_at(it, "rep_cue");
-			e->say_at[BP_INHALE] = key_at(it, "say_inhale");
-			e->say_at[BP_HOLD] = key_at(it, "say_hold");
-			e->say_at[BP_EXHALE] = key_at(it, "say_exhale");
-			e->say_at[BP_HOLD_AFTER] = key_at(it, "say_hold_after");
+			e->rep_cue_at = key_at(it, id_rep_cue);
+			for (int p = 0; p < BP_COUNT; p++)
+				e->say_at[p] = key_at(it, id_say[p]);
 			break;
 		}
 		case SEC_ROUTINE: {
