@@ -871,7 +871,7 @@ static int rest(struct comp *c, int xi, int64_t *t)
 		if (place(c, *t, &u, 0) < 0)
 			return -1;
 	}
-	*t = max64(*t, c->last_end + MS(c->r->rest_ms));
+	*t = max64(*t, c->last_end + max64(MS(PAUSE_MS), MS(c->r->rest_ms)));
 	return 0;
 }
 

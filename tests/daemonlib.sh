@@ -38,8 +38,14 @@ daemon_setup() {
 	pa_start
 	T=$PA_DIR/t
 	mkdir -p "$T/state/backcoach" "$T/config"
-	# The safety notice was given before: tests hear the routine at once.
-	: >"$T/state/backcoach/notice-given"
+	# The safety notice was given before, for every routine of the test
+	# configs and every piece of equipment: tests hear the routine at once.
+	{
+		sed -n 's/^\[routine:\(.*\)\]$/routine \1/p' "$TEST_DATA"/*.ini
+		for q in chair floor mat wall towel foam-roller ball; do
+			echo "equipment $q"
+		done
+	} >"$T/state/backcoach/notice-given"
 	export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
 	# Never the host's D-Bus: presence (logind, the desktop) and MPRIS are
 	# tested on private buses (tests/buslib.sh); elsewhere there are none.

@@ -624,6 +624,14 @@ START_TEST(rest_between)
 	ck_assert_str_eq(tl.cues[k].text, "Next: Plank.");
 	ck_assert_int_eq(tl.cues[k].step, 4);
 	ck_assert_int_eq(count_role(&tl, ROLE_NEXT), 2);
+	timeline_free(&tl);
+
+	/* With no rest time, a pause still parts "Next: ..." from the title. */
+	f.r.rest_ms = 0;
+	compile_ok(&f, false, &tl);
+	k = find(&tl, 0, ROLE_NEXT, -1);
+	a = find(&tl, (size_t)k, ROLE_ANNOUNCE, -1);
+	ck_assert_int_eq(tl.cues[a].at, tl.cues[k].at + tl.cues[k].len + PAUSE);
 	/* No rest after the last exercise: release, then the end chime. */
 	k = find(&tl, 0, ROLE_CHIME_END, -1);
 	ck_assert_int_eq(tl.cues[k - 1].role, ROLE_RELEASE);
