@@ -138,7 +138,7 @@ struct sink_null_opts {
 };
 struct sink_null_record {
 	float *samples;        /* every sample consumed, in order */
-	size_t n;
+	size_t n, cap;         /* cap: samples allocated */
 	int64_t written;       /* samples written */
 	unsigned writes, pauses, resumes, flushes, fades, drains, idles;
 	int64_t dropped;       /* samples flushed or faded away unheard */

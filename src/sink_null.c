@@ -52,7 +52,12 @@ static void record(struct null_sink *n, const float *x, size_t k)
 {
 	struct sink_null_record *r = n->rec;
 
-	r->samples = xrealloc(r->samples, (r->n + k + 1) * sizeof(float));
+	if (k == 0) /* x may be NULL then: nothing to copy */
+		return;
+	if (r->n + k > r->cap) { /* doubling: a session records minutes */
+		r->cap = r->n + k > 2 * r->cap ? r->n + k : 2 * r->cap;
+		r->samples = xrealloc(r->samples, r->cap * sizeof(float));
+	}
 	memcpy(r->samples + r->n, x, k * sizeof(float));
 	r->n += k;
 }
