@@ -215,6 +215,13 @@ echo "== latency: stream open (stopped), tone written on SIGUSR1"
 show tone 'event1_onset|latency_ms'
 # The first write fills the queue and starts the stream; PortAudio primes
 # the device buffer with it: heard at once (bench/latency.sh compares).
+# A loaded machine (CI beside other jobs) may be late once: one retry, as
+# for the tone; two late runs in a row fail.
+within "$(kv "$W/tone.probe" event1_onset_ms)" 0 30 || {
+	show tone 'event1_onset|record_latency'
+	play tone -- || :
+	show tone 'event1_onset|record_latency'
+}
 check "latency: first sound within 30 ms" within "$(kv "$W/tone.probe" event1_onset_ms)" 0 30
 
 echo "== standby (stream stopped) between three tones"
