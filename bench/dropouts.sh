@@ -78,9 +78,14 @@ run() { # SERVER RT
 		"$BACKCOACH" start >/dev/null
 		wait_status "^state: playing" 5
 		: >"$T/last"
-		while "$BACKCOACH" status >"$T/st" 2>/dev/null &&
-			grep -q "^state: \(playing\|starting\|paused\|stopping\|ending\)" "$T/st"; do
-			grep -q "^dropouts:" "$T/st" && cp "$T/st" "$T/last"
+		# Until the session's last log line (a status that times out
+		# under the load must not end the run), keeping the last status
+		# with figures.
+		_i=0
+		until grep -q "output underflows, dropouts" "$T/daemon.log" || [ $_i -gt 600 ]; do
+			"$BACKCOACH" status >"$T/st" 2>/dev/null &&
+				grep -q "^dropouts: [0-9n]" "$T/st" && cp "$T/st" "$T/last"
+			_i=$((_i + 1))
 			sleep 1
 		done
 		dur=$(elapsed "$t0" "$(now)")

@@ -85,8 +85,11 @@ void sink_describe_dropouts(const struct sink *s, char *buf, size_t len)
 	unsigned n = 0;
 	double ms = 0;
 
+	const char *unseen = s->ops->dropouts_unseen ? s->ops->dropouts_unseen(s) : NULL;
+
 	if (!s->ops->dropouts || !s->ops->dropouts(s, &n, &ms))
 		snprintf(buf, len, "not observable on this path (no stream timing)");
 	else
-		snprintf(buf, len, "%u (%.0f ms)", n, ms);
+		snprintf(buf, len, "%u (%.0f ms)%s%s", n, ms, unseen ? "; not seen here: " : "",
+			 unseen ? unseen : "");
 }

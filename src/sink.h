@@ -66,6 +66,8 @@ struct sink_ops {
 	 * or server played something else): count and total length. false:
 	 * the sink cannot observe them. NULL: cannot observe them. */
 	bool (*dropouts)(const struct sink *s, unsigned *count, double *ms);
+	/* What the path hides from that count, in words, or NULL. */
+	const char *(*dropouts_unseen)(const struct sink *s);
 };
 
 struct sink {
@@ -101,7 +103,8 @@ unsigned sink_underflows(const struct sink *s); /* default: 0 */
 const char *sink_device(const struct sink *s);  /* default: the op's name */
 double sink_latency_ms(const struct sink *s);   /* default: 0 */
 void sink_describe(const struct sink *s, char *buf, size_t len);
-/* "2 (310 ms)", or "not observable on this path (...)". */
+/* "2 (310 ms)", or "not observable on this path (...)"; then what the
+ * path hides ("; not seen here: ..."). */
 void sink_describe_dropouts(const struct sink *s, char *buf, size_t len);
 
 /* How a session gets its live sink: open(ctx, device, latency_ms) for the

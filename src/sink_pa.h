@@ -144,5 +144,9 @@ void sink_pa_describe(const struct sink *s, char *buf, size_t len);
  * timing (dropouts not observable); *count and *ms then stay 0. Also the
  * sink's dropouts op (sink_describe_dropouts). */
 bool sink_pa_dropouts(const struct sink *s, unsigned *count, double *ms);
+/* What the stream's view cannot show (the sink's dropouts_unseen op): gaps
+ * made inside the server, which never reach our stream's timing. NULL when
+ * no server is named. */
+const char *sink_pa_dropouts_unseen(const struct sink *s);
 
 #endif
