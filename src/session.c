@@ -413,7 +413,7 @@ static enum session_result close_sink(struct session *s, struct work *w,
 	/* What was heard wrong, by every measure the path has (sink.h): the
 	 * underflow flags and queue underruns, and the dropouts. */
 	{
-		char out[300], drops[100], rt[200];
+		char out[300], drops[200], rt[200];
 
 		sink_describe(w->sink, out, sizeof(out));
 		sink_describe_dropouts(w->sink, drops, sizeof(drops));

@@ -50,7 +50,7 @@ struct session_info {
 	double latency_s;      /* its output latency */
 	unsigned underflows;
 	char output[300];      /* sink_describe: server, path, latency */
-	char dropouts[100];    /* sink_describe_dropouts */
+	char dropouts[200];    /* sink_describe_dropouts */
 	char realtime[200];    /* rt_describe */
 };
 
