@@ -206,6 +206,12 @@ check "end tone: exit 0" [ "$(cat "$W/endtone.rc")" = 0 ]
 echo "== skip (flush) after 1.0 s of a 3 s tone"
 play skip --seconds 3 -- -s HUP@1.3
 show skip 'sounds|sound1_(start|end)_s|underflows'
+# A loaded machine (the suites run side by side) may underflow once: one
+# retry, as for the latency below; two runs in a row with one fail.
+[ "$(kv "$W/skip.play" underflows)" = 0 ] || {
+	play skip --seconds 3 -- -s HUP@1.3
+	show skip 'sounds|sound1_(start|end)_s|underflows'
+}
 check "skip: the tone goes on (one sound)" [ "$(kv "$W/skip.probe" sounds)" = 1 ]
 check "skip: queued audio was dropped (shorter than 3 s)" \
 	fcmp "$(awk "BEGIN { print $(kv "$W/skip.probe" sound1_end_s) - $(kv "$W/skip.probe" sound1_start_s) }")" '<' 2.97
