@@ -7,6 +7,7 @@
  * no session plays. Signals are blocked before any thread or child exists
  * and read through a signalfd; timers are timerfds. */
 #include "daemon.h"
+#include "daemon_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -45,22 +46,10 @@
 #include "statelog.h"
 #include "util.h"
 
-/* Speech kept in the cache while compiling; between sessions only the
- * first cues of the prepared routines are kept (daemon_warm). */
-#define CACHE_BUDGET (2u << 20)
 /* How much of a prepared routine's beginning is kept synthesised, so a
  * trigger starts without synthesising and the session fills its queue
  * (2 s, session.c) before it synthesises anything. */
 #define WARM_MS 4000
-
-/* ---- clocks ---- */
-
-static int64_t clock_ms(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- signals ---- */
 
@@ -128,12 +117,6 @@ static int audio_init(const struct config *c, char *err, size_t errlen)
 
 /* ---- config, shared by the daemon and the sessions that use it ---- */
 
-struct cfgref {
-	struct config c;
-	char *path; /* NULL: built-in default only */
-	int refs;
-};
-
 static struct cfgref *cfg_get(struct cfgref *r)
 {
 	r->refs++;
@@ -181,14 +164,6 @@ static struct cfgref *cfg_load(const char *explicit_path, FILE *reply)
 }
 
 /* ---- compiling routines ---- */
-
-/* A routine compiled against one config, ready to play. */
-struct prepared {
-	struct cfgref *cfg;   /* NULL: empty */
-	int routine;
-	bool notice, tones;
-	struct timeline tl;
-};
 
 static void prepared_clear(struct prepared *p)
 {
@@ -270,59 +245,6 @@ static int prepare(struct prepared *p, struct cfgref *cfg, int routine,
 		  cfg->c.routines[routine].name, util_now() - t0, vs.seconds);
 	return 0;
 }
-
-/* ---- the daemon ---- */
-
-/* A routine, a reminder (its message, then a routine), or the one line
- * said after a session is stopped during an exercise. */
-enum play_kind { PLAY_ROUTINE, PLAY_REMINDER, PLAY_STOPPED };
-
-struct daemon {
-	const char *config_arg;
-	bool foreground;     /* `play`: one routine, then exit */
-	bool no_socket;      /* in-process (tests): no lock, no socket */
-	struct sink_opener opener;
-	struct cfgref *cfg;
-	struct speech *sp;
-	char *rundir;
-	struct loop *loop;
-	struct control_server *ctl;
-	int exit_code;
-
-	/* The default routine, and the reminders' routine if another. */
-	struct prepared def, rem;
-	struct prepared other; /* the latest `start ROUTINE` of another one */
-
-	/* The session playing, if any, and what it plays. */
-	struct session *sess;
-	enum play_kind kind;
-	struct cfgref *sess_cfg;
-	struct timeline sess_tl;       /* owned copy, for reminders */
-	const struct timeline *sess_tlp;
-	char *sess_name;
-	int64_t sess_body_at;          /* reminders: where the routine starts */
-	int64_t sess_notice_end;       /* heard past this: notice given */
-	int64_t sess_started_mono;
-	int sess_skips;                /* steps skipped by `skip` */
-
-	/* Reminders. */
-	bool rem_on;
-	struct reminder_rules rules;
-	struct sitting sit;             /* only to notice a suspend */
-	struct pwatch *pw;             /* presence, calls: the sitting clock */
-	int64_t held_since;            /* a due reminder held by a call (0: none) */
-	int64_t snooze_mono;           /* no reminder before this (0: none) */
-	int64_t due_wall;              /* armed deadline, REMINDER_NEVER: none */
-	unsigned long reminders_fired;
-
-	/* The MPRIS player (the daemon only), its loop source, and a count
-	 * of sessions (each has its own MPRIS tracks). */
-	struct mpris *mpris;
-	struct loop_source *mpris_src;
-	unsigned sessions;
-
-	int sfd, tfd, efd, ifd, lock_fd;
-};
 
 static const char *routine_name(const struct config *cfg, int r)
 {

@@ -1,0 +1,111 @@
+/* daemon_internal.h: what the daemon's own files share: struct daemon and
+ * the few functions one of them gives the others. Only src/daemon*.c
+ * include it; the daemon's interface is daemon.h.
+ *
+ *   daemon.c           `run`, `play`; the commands and status; loop handlers */
+#ifndef BC_DAEMON_INTERNAL_H
+#define BC_DAEMON_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "reminder.h"
+#include "routine.h"
+#include "session.h"
+#include "sink.h"
+#include "statelog.h"
+
+struct control_server;
+struct loop;
+struct loop_source;
+struct mpris;
+struct mpris_ops;
+struct pwatch;
+struct pwatch_ops;
+struct speech;
+
+/* Speech kept in the cache while compiling; between sessions only the
+ * first cues of the prepared routines are kept (daemon_warm). */
+#define CACHE_BUDGET (2u << 20)
+
+/* Milliseconds on clock id (CLOCK_MONOTONIC, _REALTIME, _BOOTTIME). */
+static inline int64_t clock_ms(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- config, shared by the daemon and the sessions that use it ---- */
+
+struct cfgref {
+	struct config c;
+	char *path; /* NULL: built-in default only */
+	int refs;
+};
+
+/* A routine compiled against one config, ready to play. */
+struct prepared {
+	struct cfgref *cfg;   /* NULL: empty */
+	int routine;
+	bool notice, tones;
+	struct timeline tl;
+};
+
+/* A routine, a reminder (its message, then a routine), or the one line
+ * said after a session is stopped during an exercise. */
+enum play_kind { PLAY_ROUTINE, PLAY_REMINDER, PLAY_STOPPED };
+
+struct daemon {
+	const char *config_arg;
+	bool foreground;     /* `play`: one routine, then exit */
+	bool no_socket;      /* in-process (tests): no lock, no socket */
+	struct sink_opener opener;
+	struct cfgref *cfg;
+	struct speech *sp;
+	char *rundir;
+	struct loop *loop;
+	struct control_server *ctl;
+	int exit_code;
+
+	/* The default routine, and the reminders' routine if another. */
+	struct prepared def, rem;
+	struct prepared other; /* the latest `start ROUTINE` of another one */
+
+	/* The session playing, if any, and what it plays. */
+	struct session *sess;
+	enum play_kind kind;
+	struct cfgref *sess_cfg;
+	struct timeline sess_tl;       /* owned copy, for reminders */
+	const struct timeline *sess_tlp;
+	char *sess_name;
+	int64_t sess_body_at;          /* reminders: where the routine starts */
+	int64_t sess_notice_end;       /* heard past this: notice given */
+	int64_t sess_started_mono;
+	int sess_skips;                /* steps skipped by `skip` */
+
+	/* Reminders. */
+	bool rem_on;
+	struct reminder_rules rules;
+	struct sitting sit;             /* only to notice a suspend */
+	struct pwatch *pw;             /* presence, calls: the sitting clock */
+	int64_t held_since;            /* a due reminder held by a call (0: none) */
+	int64_t snooze_mono;           /* no reminder before this (0: none) */
+	int64_t due_wall;              /* armed deadline, REMINDER_NEVER: none */
+	unsigned long reminders_fired;
+
+	/* The MPRIS player (the daemon only), its loop source, and a count
+	 * of sessions (each has its own MPRIS tracks). */
+	struct mpris *mpris;
+	struct loop_source *mpris_src;
+	unsigned sessions;
+
+	int sfd, tfd, efd, ifd, lock_fd;
+};
+
+#endif
