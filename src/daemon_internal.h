@@ -2,7 +2,8 @@
  * the few functions one of them gives the others. Only src/daemon*.c
  * include it; the daemon's interface is daemon.h.
  *
- *   daemon.c           `run`, `play`; the commands and status; loop handlers */
+ *   daemon.c           `run`, `play`; the commands and status; loop handlers
+ *   daemon_mpris.c     MPRIS: what plays, as a player shows it; its commands */
 #ifndef BC_DAEMON_INTERNAL_H
 #define BC_DAEMON_INTERNAL_H
 
@@ -107,5 +108,10 @@ struct daemon {
 
 	int sfd, tfd, efd, ifd, lock_fd;
 };
+
+/* ---- daemon_mpris.c ---- */
+
+/* The MPRIS player's view of the daemon, and its commands. */
+extern const struct mpris_ops daemon_mpris_ops;
 
 #endif
