@@ -3,6 +3,8 @@
  * include it; the daemon's interface is daemon.h.
  *
  *   daemon.c           `run`, `play`; the commands and status; loop handlers
+ *   daemon_reminders.c when a reminder is due (presence, calls, snooze);
+ *                      firing it; the record of the day
  *   daemon_mpris.c     MPRIS: what plays, as a player shows it; its commands */
 #ifndef BC_DAEMON_INTERNAL_H
 #define BC_DAEMON_INTERNAL_H
@@ -108,6 +110,41 @@ struct daemon {
 
 	int sfd, tfd, efd, ifd, lock_fd;
 };
+
+/* ---- daemon.c ---- */
+
+/* The compiler's speech measurement (ctx: a struct voice_speech), given
+ * up when asked to quit. */
+int64_t measure(void *ctx, const char *text, char *err, size_t errlen);
+/* Compile routine of cfg into p, unless p holds it already. 0, or -1 with
+ * err filled. */
+int prepare(struct prepared *p, struct cfgref *cfg, int routine,
+	    struct speech *sp, char *err, size_t errlen);
+/* Play tl (compiled against cfg) as the session, of kind, named name. 0,
+ * or -1 with err filled. */
+int session_begin(struct daemon *d, enum play_kind kind,
+		  const struct timeline *tl, struct cfgref *cfg,
+		  const char *name, char *err, size_t errlen);
+
+/* ---- daemon_reminders.c ---- */
+
+/* wall (ms since the epoch) as the local date, time and time zone. */
+void format_wall(int64_t wall, char *buf, size_t len);
+/* Arm the reminder timer at the next reminder due, or disarm it. */
+void reminders_arm(struct daemon *d);
+/* The loop's wakeup hook: after a suspend, sitting starts over. */
+void reminders_check_suspend(void *data);
+/* The reminder rules from d's config (after a load or a reload). */
+void reminders_configure(struct daemon *d);
+/* To the record of the day: a reminder given, snoozed or cancelled. */
+void record_reminder(struct daemon *d, enum slog_reminder what);
+/* To the record of the day: the session that ended, heard up to heard. */
+void record_session(struct daemon *d, enum session_result res,
+		    int64_t heard);
+/* The reminder timer's handler: fires the reminder when it is due. */
+void reminders_on_timer(void *data, short revents);
+/* Presence or a call changing plans the next reminder again. */
+extern const struct pwatch_ops reminders_pwatch_ops;
 
 /* ---- daemon_mpris.c ---- */
 
