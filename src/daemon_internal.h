@@ -3,6 +3,7 @@
  * include it; the daemon's interface is daemon.h.
  *
  *   daemon.c           `run`, `play`; the commands and status; loop handlers
+ *   daemon_session.c   the session: starting one; its end, what comes next
  *   daemon_reminders.c when a reminder is due (presence, calls, snooze);
  *                      firing it; the record of the day
  *   daemon_mpris.c     MPRIS: what plays, as a player shows it; its commands */
@@ -113,6 +114,9 @@ struct daemon {
 
 /* ---- daemon.c ---- */
 
+/* One more reference to r; cfg_put drops one, the last frees it. */
+struct cfgref *cfg_get(struct cfgref *r);
+void cfg_put(struct cfgref *r);
 /* The compiler's speech measurement (ctx: a struct voice_speech), given
  * up when asked to quit. */
 int64_t measure(void *ctx, const char *text, char *err, size_t errlen);
@@ -120,11 +124,22 @@ int64_t measure(void *ctx, const char *text, char *err, size_t errlen);
  * err filled. */
 int prepare(struct prepared *p, struct cfgref *cfg, int routine,
 	    struct speech *sp, char *err, size_t errlen);
+/* Compile what the next triggers will play (not while a session plays). */
+void daemon_prepare(struct daemon *d);
+
+/* ---- daemon_session.c ---- */
+
 /* Play tl (compiled against cfg) as the session, of kind, named name. 0,
  * or -1 with err filled. */
 int session_begin(struct daemon *d, enum play_kind kind,
 		  const struct timeline *tl, struct cfgref *cfg,
 		  const char *name, char *err, size_t errlen);
+/* Start routine r (-1: the default) now. 0, or -1 with err filled. */
+int start_routine(struct daemon *d, int r, char *err, size_t errlen);
+/* Let go of what the daemon kept of the session that ended. */
+void session_forget(struct daemon *d);
+/* The session's thread has ended: reap it and plan what comes next. */
+void session_ended(struct daemon *d);
 
 /* ---- daemon_reminders.c ---- */
 
