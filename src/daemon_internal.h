@@ -3,6 +3,7 @@
  * include it; the daemon's interface is daemon.h.
  *
  *   daemon.c           `run`, `play`; the commands and status; loop handlers
+ *   daemon_prepare.c   the config by reference; routines compiled ahead
  *   daemon_session.c   the session: starting one; its end, what comes next
  *   daemon_reminders.c when a reminder is due (presence, calls, snooze);
  *                      firing it; the record of the day
@@ -114,9 +115,19 @@ struct daemon {
 
 /* ---- daemon.c ---- */
 
+/* SIGTERM or SIGINT waiting: stop long work early. */
+bool quit_pending(void);
+
+/* ---- daemon_prepare.c ---- */
+
 /* One more reference to r; cfg_put drops one, the last frees it. */
 struct cfgref *cfg_get(struct cfgref *r);
 void cfg_put(struct cfgref *r);
+/* Find and load the config; errors to the log and to reply (if not NULL).
+ * NULL if it is not valid. */
+struct cfgref *cfg_load(const char *explicit_path, FILE *reply);
+/* Empty p, dropping its reference to the config. */
+void prepared_clear(struct prepared *p);
 /* The compiler's speech measurement (ctx: a struct voice_speech), given
  * up when asked to quit. */
 int64_t measure(void *ctx, const char *text, char *err, size_t errlen);
