@@ -6,6 +6,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/*
+ * Assertions for long loops. Check records every passing assertion (each
+ * ck_assert_* that holds writes a mark the runner reads back), so one per
+ * sample over a few seconds of audio is millions of marks: minutes under
+ * the sanitizers. These call Check once: on the first failure, or (for
+ * ck_assert_each) with one passing mark after the loop.
+ *
+ * ck_assert_each(type, i, from, to, cond, fmt, ...): COND holds for every
+ * I (declared here, of TYPE) in [FROM, TO). The first I where it does not
+ * fails the test with COND, I and FMT (say the values there).
+ */
+#define ck_assert_each(type, i, from, to, cond, fmt, ...)		\
+	do {								\
+		type i = (from), i##_end_ = (to);			\
+									\
+		while (i < i##_end_ && (cond))				\
+			i++;						\
+		ck_assert_msg(i >= i##_end_, "'%s' failed at %s = %lld: " fmt, \
+			      #cond, #i, (long long)i, __VA_ARGS__);	\
+	} while (0)
+
+/*
+ * ck_assert_quiet(cond, fmt, ...): ck_assert_msg for the body of a long loop
+ * that checks more than one thing per element; Check hears of it only if
+ * COND fails (say which element, and the values, in FMT).
+ */
+#define ck_assert_quiet(cond, fmt, ...)					\
+	do {								\
+		if (!(cond))						\
+			ck_abort_msg("'%s' failed: " fmt, #cond, __VA_ARGS__); \
+	} while (0)
+
 /* Path of a fixture in tests/data (from $TEST_DATA, set by make check). */
 static inline const char *test_data(const char *name)
 {
