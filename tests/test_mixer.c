@@ -166,7 +166,9 @@ static float *render(struct mixer *m, const struct timeline *tl, size_t block)
 	mixer_seek(m, 0);
 	while ((n = mixer_render(m, out + done, block)) > 0) {
 		done += n;
-		ck_assert_int_eq(mixer_pos(m), (int64_t)done);
+		ck_assert_quiet(mixer_pos(m) == (int64_t)done,
+				"blocks of %zu, at %lld after %zu samples", block,
+				(long long)mixer_pos(m), done);
 	}
 	ck_assert_uint_eq(done, (size_t)tl->length);
 	return out;
@@ -261,13 +263,15 @@ START_TEST(speech_placement)
 	cl = &s.clips[0];
 	ck_assert_float_eq(peak(out, 0, (size_t)at), 0.0f);
 	ck_assert_float_eq(peak(out, (size_t)(at + len), (size_t)tl.length), 0.0f);
-	for (int64_t j = FADE; j < len - FADE; j++)
-		ck_assert_float_eq_tol(out[at + j], MIXER_SPEECH_GAIN * cl->s[j], 1e-6f);
-	for (int64_t j = 0; j < FADE; j++) {
-		ck_assert_float_le(fabsf(out[at + j]), fabsf(MIXER_SPEECH_GAIN * cl->s[j]));
-		ck_assert_float_le(fabsf(out[at + len - 1 - j]),
-				   fabsf(MIXER_SPEECH_GAIN * cl->s[len - 1 - j]));
-	}
+	ck_assert_each(int64_t, j, FADE, len - FADE,
+		       fabsf(MIXER_SPEECH_GAIN * cl->s[j] - out[at + j]) < 1e-6f,
+		       "%g, clip %g", out[at + j], cl->s[j]);
+	ck_assert_each(int64_t, j, 0, FADE,
+		       fabsf(out[at + j]) <= fabsf(MIXER_SPEECH_GAIN * cl->s[j]),
+		       "fade in %g, clip %g", out[at + j], cl->s[j]);
+	ck_assert_each(int64_t, j, 0, FADE, fabsf(out[at + len - 1 - j]) <=
+		       fabsf(MIXER_SPEECH_GAIN * cl->s[len - 1 - j]),
+		       "fade out %g, clip %g", out[at + len - 1 - j], cl->s[len - 1 - j]);
 	ck_assert_float_gt(peak(out, (size_t)at, (size_t)(at + len)), 0.5f);
 	free(out);
 	mixer_free(m);
@@ -348,14 +352,15 @@ START_TEST(ducking)
 	db = 20 * log10(peak(out, (size_t)sa, (size_t)se) / peak(out, MS(200), MS(1400)));
 	ck_assert_msg(db <= -12.0, "click peaks ducked by only %.1f dB", -db);
 	/* Away from speech nothing is ducked. */
-	for (int64_t i = 0; i < sa - MS(100); i++)
-		ck_assert_float_eq(out[i], dry[i]);
+	ck_assert_each(int64_t, i, 0, sa - MS(100), out[i] == dry[i],
+		       "%g, dry %g", out[i], dry[i]);
 	/* The gain (wet / dry) changes smoothly around the speech edges. */
 	for (int64_t i = sa - MS(200); i < se + MS(300); i++) {
 		if (fabsf(dry[i]) < 0.05f)
 			continue;
 		g = out[i] / dry[i];
-		ck_assert_float_le(g, 1.0f + 1e-5f);
+		ck_assert_quiet(g <= 1.0f + 1e-5f, "gain %g at %lld (%g / %g)",
+				g, (long long)i, out[i], dry[i]);
 		if (prev >= 0 && fabsf(g - prev) > maxstep)
 			maxstep = fabsf(g - prev);
 		prev = g;
@@ -394,10 +399,8 @@ START_TEST(no_clipping)
 	cfg_init(&cfg, "wood", 1.0);
 	struct mixer *m = new_mixer(&tl, &cfg, &s);
 	out = render(m, &tl, 4096);
-	for (int64_t i = 0; i < tl.length; i++) {
-		ck_assert(isfinite(out[i]));
-		ck_assert_float_le(fabsf(out[i]), 1.0f);
-	}
+	ck_assert_each(int64_t, i, 0, tl.length, isfinite(out[i]), "%g", out[i]);
+	ck_assert_each(int64_t, i, 0, tl.length, fabsf(out[i]) <= 1.0f, "%g", out[i]);
 	ck_assert_float_gt(peak(out, 0, (size_t)tl.length), 0.9f);
 	free(out);
 	mixer_free(m);
@@ -478,10 +481,8 @@ START_TEST(nan_is_silence)
 	cl->s[3000] = NAN;
 	struct mixer *m = new_mixer(&tl, &cfg, &s);
 	whole = render(m, &tl, (size_t)tl.length);
-	for (int64_t i = 0; i < tl.length; i++)
-		ck_assert(isfinite(whole[i]));
-	for (size_t j = 1000; j < 1100; j++)
-		ck_assert_float_eq(whole[100 + j], 0.0f);
+	ck_assert_each(int64_t, i, 0, tl.length, isfinite(whole[i]), "%g", whole[i]);
+	ck_assert_each(size_t, j, 1000, 1100, whole[100 + j] == 0.0f, "%g", whole[100 + j]);
 	ck_assert_float_eq(whole[3100], 0.0f);
 	ck_assert_float_ne(whole[3099], 0.0f);
 	out = render(m, &tl, 7);
@@ -522,9 +523,8 @@ START_TEST(overlapping_speech)
 	ck_assert_ptr_nonnull(get(&s, &tl.cues[1]));
 	for (size_t k = 0; k < sizeof(blocks) / sizeof(blocks[0]); k++) {
 		out = render(m, &tl, blocks[k]);
-		for (int64_t i = 0; i < tl.length; i++)
-			ck_assert_msg(out[i] == a[i] + b[i], "block %zu, sample %lld: %g != %g + %g",
-				      blocks[k], (long long)i, out[i], a[i], b[i]);
+		ck_assert_each(int64_t, i, 0, tl.length, out[i] == a[i] + b[i],
+			       "block %zu: %g != %g + %g", blocks[k], out[i], a[i], b[i]);
 		free(out);
 	}
 	ck_assert_float_gt(peak(b, 4001, 7001), 0.3f);

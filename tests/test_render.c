@@ -189,8 +189,8 @@ START_TEST(nothing_past_full_scale_and_byte_identical)
 	ck_assert_msg(system(cmd) == 0, "second render differs");
 
 	s = read_file(out_path("c1.wav"), &n, &info);
-	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(fabsf(s[i]) < 32767.0f / 32768.0f, "clipped at %zu", i);
+	ck_assert_each(size_t, i, 0, n, fabsf(s[i]) < 32767.0f / 32768.0f,
+		       "clipped: %g", s[i]);
 	free(s);
 }
 END_TEST

@@ -143,8 +143,8 @@ START_TEST(test_sentence)
 	ck_assert_msg(c.n > (size_t)BC_RATE * 3 / 2 && c.n < (size_t)BC_RATE * 5,
 		      "%zu samples", c.n);
 	ck_assert_msg(rms(&c) > 0.02, "rms %f", rms(&c));
+	ck_assert_each(size_t, i, 0, c.n, c.s[i] >= -1.0f && c.s[i] <= 1.0f, "%g", c.s[i]);
 	for (size_t i = 0; i < c.n; i++) {
-		ck_assert(c.s[i] >= -1.0f && c.s[i] <= 1.0f);
 		if (fabsf(c.s[i]) > 0.003f) {
 			if (!found)
 				first = i;
@@ -171,11 +171,11 @@ START_TEST(test_volume)
 	b = synth_ok(&loud, SENTENCE);
 	c = synth_ok(&quiet, SENTENCE);
 	ck_assert(a.n == b.n && a.n == c.n);
-	for (size_t i = 0; i < a.n; i++) {
-		float want = fminf(1.0f, fmaxf(-1.0f, a.s[i] * 2.0f));
-		ck_assert(fabsf(b.s[i] - want) < 1e-6f);
-		ck_assert(fabsf(c.s[i] - a.s[i] * 0.5f) < 1e-6f);
-	}
+	ck_assert_each(size_t, i, 0, a.n,
+		       fabsf(b.s[i] - fminf(1.0f, fmaxf(-1.0f, a.s[i] * 2.0f))) < 1e-6f,
+		       "loud %g, normal %g", b.s[i], a.s[i]);
+	ck_assert_each(size_t, i, 0, a.n, fabsf(c.s[i] - a.s[i] * 0.5f) < 1e-6f,
+		       "quiet %g, normal %g", c.s[i], a.s[i]);
 	free(a.s);
 	free(b.s);
 	free(c.s);
@@ -857,8 +857,7 @@ START_TEST(test_resample)
 	free(c.s);
 	ck_assert(speech_to_clip(in, 16000, BC_RATE, 3.0f, &c, err, sizeof(err)) == 0);
 	ck_assert_uint_eq(c.n, 16000);
-	for (size_t i = 0; i < c.n; i++)
-		ck_assert(c.s[i] >= -1.0f && c.s[i] <= 1.0f);
+	ck_assert_each(size_t, i, 0, c.n, c.s[i] >= -1.0f && c.s[i] <= 1.0f, "%g", c.s[i]);
 	free(c.s);
 }
 END_TEST
