@@ -205,7 +205,7 @@ START_TEST(rotation)
 	/* ~30 bytes a line: past the bound once, then the new file. */
 	for (; n < STATELOG_MAX_BYTES / 25; n++) {
 		r.t++;
-		ck_assert_int_eq(statelog_append(&r), 0);
+		ck_assert_quiet(statelog_append(&r) == 0, "line %d", n);
 	}
 	ck_assert_int_eq(stat(old, &st), 0);
 	ck_assert_int_gt(st.st_size, STATELOG_MAX_BYTES);
