@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus_source.h"
 #include "log.h"
 #include "loop.h"
 #include "presence.h"
@@ -54,7 +55,7 @@ struct conn {
 	struct pbus *pb;
 	int which;
 	sd_bus *bus;
-	struct loop_source *src;
+	struct bus_source *src;
 	/* While disconnected: inotify on the socket's directory, and a retry
 	 * deadline when the socket exists but refused us. */
 	int ifd;
@@ -805,19 +806,10 @@ static void conn_started(struct conn *c)
 static void conn_wait(struct conn *c);
 static void conn_try(struct conn *c);
 
-static void bus_prepare(void *data, short *events, uint64_t *deadline_us)
+/* sd_bus_process failed (bus_source.h): the bus went away. */
+static void conn_lost(void *data, int err)
 {
 	struct conn *c = data;
-	uint64_t t;
-	int e = sd_bus_get_events(c->bus);
-
-	*events = e > 0 ? (short)e : POLLIN;
-	if (sd_bus_get_timeout(c->bus, &t) >= 0)
-		*deadline_us = t;
-}
-
-static void conn_lost(struct conn *c, int err)
-{
 	struct pbus *pb = c->pb;
 
 	log_warn("presence: the %s went away (%s); presence from it ends, and it is waited for",
@@ -828,7 +820,7 @@ static void conn_lost(struct conn *c, int err)
 		mutter_drop(pb);
 		saver_drop(pb);
 	}
-	loop_remove(pb->loop, c->src);
+	bus_source_free(c->src);
 	c->src = NULL;
 	sd_bus_close(c->bus);
 	c->bus = sd_bus_unref(c->bus);
@@ -838,24 +830,6 @@ static void conn_lost(struct conn *c, int err)
 	if (c->sock && access(c->sock, F_OK) == 0)
 		c->retry_at = loop_now_us() + c->backoff;
 }
-
-static void bus_dispatch(void *data, short revents)
-{
-	struct conn *c = data;
-	int r;
-	(void)revents;
-
-	do {
-		r = sd_bus_process(c->bus, NULL);
-	} while (r > 0);
-	if (r < 0)
-		conn_lost(c, r);
-}
-
-static const struct loop_source_ops bus_ops = {
-	.prepare = bus_prepare,
-	.dispatch = bus_dispatch,
-};
 
 static void watch_prepare(void *data, short *events, uint64_t *deadline_us)
 {
@@ -979,7 +953,7 @@ static void conn_try(struct conn *c)
 		c->ifd = -1;
 	}
 	c->retry_at = LOOP_NO_DEADLINE;
-	c->src = loop_add(pb->loop, sd_bus_get_fd(bus), &bus_ops, c);
+	c->src = bus_source_new(pb->loop, bus, conn_lost, c);
 	log_debug("presence: connected to the %s", bus_name(c->which));
 	conn_started(c);
 }
@@ -1061,8 +1035,7 @@ void pbus_free(struct pbus *pb)
 	loop_remove(pb->loop, pb->recheck);
 	for (int i = 0; i < 2; i++) {
 		struct conn *c = &pb->c[i];
-		if (c->src)
-			loop_remove(pb->loop, c->src);
+		bus_source_free(c->src);
 		if (c->wsrc)
 			loop_remove(pb->loop, c->wsrc);
 		if (c->bus) {
