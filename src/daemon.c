@@ -460,7 +460,7 @@ static int daemon_sources(struct daemon *d)
 		return -1;
 	}
 	/* On the session bus while a session plays (mpris.h). */
-	d->mpris = mpris_new(&daemon_mpris_ops, d);
+	d->mpris = mpris_new(d->loop, &daemon_mpris_ops, d);
 	return 0;
 }
 

@@ -107,7 +107,6 @@ struct daemon {
 	/* The MPRIS player (the daemon only), its loop source, and a count
 	 * of sessions (each has its own MPRIS tracks). */
 	struct mpris *mpris;
-	struct loop_source *mpris_src;
 	unsigned sessions;
 
 	int sfd, tfd, efd, ifd, lock_fd;

@@ -75,17 +75,6 @@ static int mpris_command(void *data, const char *name, char *err, size_t errlen)
 	return r;
 }
 
-static const struct loop_source_ops mpris_source = { mpris_prepare, mpris_dispatch };
-
-static void mpris_watch(void *data, int fd)
-{
-	struct daemon *d = data;
-
-	if (d->mpris_src)
-		loop_remove(d->loop, d->mpris_src);
-	d->mpris_src = fd >= 0 ? loop_add(d->loop, fd, &mpris_source, d->mpris) : NULL;
-}
-
 const struct mpris_ops daemon_mpris_ops = {
-	mpris_state_of, mpris_command, mpris_watch,
+	mpris_state_of, mpris_command,
 };

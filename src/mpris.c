@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "loop.h"
 #include "players.h"
 #include "util.h"
 
@@ -69,12 +70,12 @@ const char *mpris_command_for(const char *method, const struct mpris_state *st)
 #ifdef HAVE_LIBSYSTEMD
 
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-bus.h>
+
+#include "bus_source.h"
 
 #define ROOT_IFACE "org.mpris.MediaPlayer2"
 #define PLAYER_IFACE "org.mpris.MediaPlayer2.Player"
@@ -93,8 +94,10 @@ const char *mpris_command_for(const char *method, const struct mpris_state *st)
 struct mpris {
 	const struct mpris_ops *ops;
 	void *data;
+	struct loop *loop;
 	sd_bus *bus;
-	int fd;                  /* watched, or -1 */
+	struct bus_source *src;  /* the bus on the loop, while open */
+	struct loop_source *timer; /* next_us and recheck_until, while open */
 	bool active;             /* a session plays or is paused */
 	bool named;              /* RequestName sent for name */
 	char name[96];
@@ -112,14 +115,6 @@ struct mpris {
 	unsigned instance;       /* the name was taken: .instance<pid> */
 	bool refreshing;         /* emitting: the getters answer from the above */
 };
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static const char *status_name(enum mpris_status s)
 {
@@ -318,15 +313,25 @@ static void bus_close(struct mpris *m, bool flush)
 	players_clear(&m->players, cancel_call);
 	m->list_call = sd_bus_slot_unref(m->list_call);
 	m->name_call = sd_bus_slot_unref(m->name_call);
-	if (m->fd >= 0)
-		m->ops->watch(m->data, -1);
-	m->fd = -1;
+	bus_source_free(m->src);
+	m->src = NULL;
+	loop_remove(m->loop, m->timer);
+	m->timer = NULL;
 	m->bus = flush ? sd_bus_flush_close_unref(m->bus) : sd_bus_close_unref(m->bus);
 	m->named = false;
 }
 
 static const sd_bus_vtable root_vtable[];
 static const sd_bus_vtable player_vtable[];
+static const struct loop_source_ops timer_ops;
+
+/* sd_bus_process failed (bus_source.h). */
+static void bus_lost(void *data, int err)
+{
+	log_warn("session bus connection lost (%s): MPRIS control is off "
+		 "until the next session", strerror(-err));
+	bus_close(data, false);
+}
 
 static int bus_open(struct mpris *m)
 {
@@ -352,8 +357,8 @@ static int bus_open(struct mpris *m)
 		return -1;
 	}
 	m->bus = bus;
-	m->fd = sd_bus_get_fd(bus);
-	m->ops->watch(m->data, m->fd);
+	m->src = bus_source_new(m->loop, bus, bus_lost, m);
+	m->timer = loop_add(m->loop, -1, &timer_ops, m);
 	return 0;
 }
 
@@ -431,7 +436,7 @@ static void refresh(struct mpris *m)
 	struct mpris_meta meta;
 	char *names[8];
 	size_t n = 0;
-	uint64_t now = now_us();
+	uint64_t now = loop_now_us();
 
 	if (m->refreshing)
 		return;
@@ -503,7 +508,7 @@ void mpris_update(struct mpris *m, bool soon)
 		return;
 	refresh(m);
 	if (soon && m->active)
-		m->recheck_until = now_us() + RECHECK_FOR_US;
+		m->recheck_until = loop_now_us() + RECHECK_FOR_US;
 }
 
 bool mpris_named(const struct mpris *m)
@@ -710,52 +715,32 @@ static const sd_bus_vtable player_vtable[] = {
 	SD_BUS_VTABLE_END
 };
 
-/* ---- the loop ---- */
+/* ---- the timer: the step's end, and the looks after a command ---- */
 
-void mpris_prepare(void *data, short *events, uint64_t *deadline_us)
+static void timer_prepare(void *data, short *events, uint64_t *deadline_us)
 {
 	struct mpris *m = data;
-	uint64_t t, now;
-	int ev;
+	uint64_t now;
 
-	*events = 0;
-	*deadline_us = UINT64_MAX;
-	if (!m->bus)
-		return;
-	ev = sd_bus_get_events(m->bus);
-	if (ev > 0)
-		*events = (short)ev;
-	if (sd_bus_get_timeout(m->bus, &t) >= 0)
-		*deadline_us = t;
+	(void)events;
 	if (!m->active)
 		return;
-	now = now_us();
-	if (m->next_us != UINT64_MAX && m->next_us + STEP_SLACK_US < *deadline_us)
+	now = loop_now_us();
+	if (m->next_us != UINT64_MAX)
 		*deadline_us = m->next_us + STEP_SLACK_US;
 	if (now < m->recheck_until && now + RECHECK_US < *deadline_us)
 		*deadline_us = now + RECHECK_US;
 }
 
-void mpris_dispatch(void *data, short revents)
+static void timer_dispatch(void *data, short revents)
 {
 	struct mpris *m = data;
 	uint64_t now;
-	int r;
 
 	(void)revents;
-	if (!m->bus)
-		return;
-	while ((r = sd_bus_process(m->bus, NULL)) > 0)
-		;
-	if (r < 0) {
-		log_warn("session bus connection lost (%s): MPRIS control is off "
-			 "until the next session", strerror(-r));
-		bus_close(m, false);
-		return;
-	}
 	if (!m->active)
 		return;
-	now = now_us();
+	now = loop_now_us();
 	if (now < m->recheck_until ||
 	    (m->next_us != UINT64_MAX && now >= m->next_us + STEP_SLACK_US))
 		refresh(m);
@@ -763,13 +748,18 @@ void mpris_dispatch(void *data, short revents)
 		m->recheck_until = 0;
 }
 
-struct mpris *mpris_new(const struct mpris_ops *ops, void *data)
+static const struct loop_source_ops timer_ops = {
+	.prepare = timer_prepare,
+	.dispatch = timer_dispatch,
+};
+
+struct mpris *mpris_new(struct loop *l, const struct mpris_ops *ops, void *data)
 {
 	struct mpris *m = xcalloc(1, sizeof(*m));
 
 	m->ops = ops;
 	m->data = data;
-	m->fd = -1;
+	m->loop = l;
 	m->next_us = UINT64_MAX;
 	return m;
 }
@@ -792,8 +782,9 @@ struct mpris {
 	int unused;
 };
 
-struct mpris *mpris_new(const struct mpris_ops *ops, void *data)
+struct mpris *mpris_new(struct loop *l, const struct mpris_ops *ops, void *data)
 {
+	(void)l;
 	(void)ops;
 	(void)data;
 	log_info("built without libsystemd: no MPRIS control");
@@ -802,12 +793,5 @@ struct mpris *mpris_new(const struct mpris_ops *ops, void *data)
 void mpris_free(struct mpris *m) { (void)m; }
 void mpris_update(struct mpris *m, bool soon) { (void)m, (void)soon; }
 bool mpris_named(const struct mpris *m) { (void)m; return false; }
-void mpris_prepare(void *m, short *events, uint64_t *deadline_us)
-{
-	(void)m;
-	*events = 0;
-	*deadline_us = UINT64_MAX;
-}
-void mpris_dispatch(void *m, short revents) { (void)m, (void)revents; }
 
 #endif

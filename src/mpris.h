@@ -60,15 +60,14 @@ struct mpris_ops {
 	 * "stop", "skip", "repeat"). 0, or -1 with err (sent back as the
 	 * D-Bus error). */
 	int (*command)(void *data, const char *name, char *err, size_t errlen);
-	/* Watch this fd in the loop (fd >= 0) with mpris_prepare and
-	 * mpris_dispatch, or stop watching the one given before (fd < 0). */
-	void (*watch)(void *data, int fd);
 };
 
+struct loop;
 struct mpris;
 
-/* No connection yet: that comes with the first session. */
-struct mpris *mpris_new(const struct mpris_ops *ops, void *data);
+/* No connection yet: that comes with the first session, on l (with a
+ * timer for the step changes and the looks after a command). */
+struct mpris *mpris_new(struct loop *l, const struct mpris_ops *ops, void *data);
 /* Resume the players we paused, release the name, flush and close. */
 void mpris_free(struct mpris *m);
 
@@ -77,10 +76,6 @@ void mpris_free(struct mpris *m);
  * emit PropertiesChanged for what changed. After a command, soon = true
  * looks again for a short while, as the session carries it out. */
 void mpris_update(struct mpris *m, bool soon);
-
-/* Loop source for the fd given to ops->watch (loop_source_ops). */
-void mpris_prepare(void *m, short *events, uint64_t *deadline_us);
-void mpris_dispatch(void *m, short revents);
 
 /* For tests and status: is the name held (or asked for) now? */
 bool mpris_named(const struct mpris *m);
