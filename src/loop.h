@@ -7,7 +7,7 @@
  * the order they were added. A source with no deadline adds none: with none
  * due, the loop sleeps with no timeout at all (no periodic wakeups).
  *
- * An sd-bus connection joins as one source: prepare returns
+ * An sd-bus connection joins as one source (bus_source.h): prepare returns
  * sd_bus_get_events() and sd_bus_get_timeout(), dispatch runs sd_bus_process
  * until it returns 0. Signals (a signalfd) and timers (timerfds) are plain
  * fd sources (loop_add_fd). */
