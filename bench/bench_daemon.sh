@@ -25,14 +25,12 @@
 # Installs stress-ng and speech-dispatcher when missing (as root, apt-get).
 set -u
 : "${BACKCOACH:?}" "${TOP_SRCDIR:?}"
-TEST_DATA=${TEST_DATA:-$TOP_SRCDIR/tests/data}
 BUILD=$(dirname "$BACKCOACH")/..
 PA_FLOOR=${PA_FLOOR:-$BUILD/bench/pa_floor}
 PA_PROBE=${PA_PROBE:-$BUILD/tests/pa_probe}
 IDLE_S=${BENCH_IDLE_S:-60}
-TRIALS=${BENCH_TRIALS:-5}
 LATENCY_MS=100 # the default config's [audio] latency
-. "$TOP_SRCDIR/tests/daemonlib.sh"
+. "$TOP_SRCDIR/bench/benchlib.sh"
 
 # need COMMAND PACKAGE...: install the packages if COMMAND is missing.
 need() {
@@ -57,36 +55,10 @@ if [ -n "${BENCH_BUS:-}" ]; then
 	bus_start session || exit 1
 fi
 
-# Every thread of the daemon and of its children (the speech worker).
-tasks() {
-	for t in /proc/"$DPID"/task/*; do
-		echo "$t"
-		for c in $(cat "$t/children" 2>/dev/null); do
-			for ct in /proc/"$c"/task/*; do echo "$ct"; done
-		done
-	done
-}
-# The sum over tasks of a /proc status field, e.g. voluntary_ctxt_switches.
-sum_field() {
-	for t in $(tasks); do
-		awk -v f="$1:" '$1 == f { print $2 }' "$t/status" 2>/dev/null
-	done | awk '{ s += $1 } END { print s + 0 }'
-}
-# CPU time (clock ticks) of the daemon (all threads) and its children.
-cpu_ticks() {
-	{
-		awk '{ print $14 + $15 }' "/proc/$DPID/stat"
-		for c in $(cat /proc/"$DPID"/task/*/children 2>/dev/null); do
-			awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null
-		done
-	} | awk '{ s += $1 } END { print s + 0 }'
-}
-rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null; }
 child_rss_kb() {
 	for c in $(cat /proc/"$DPID"/task/*/children 2>/dev/null); do rss_kb "$c"; done |
 		awk '{ s += $1 } END { print s + 0 }'
 }
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'; }
 list() { tr '\n' ' ' <"$1" | sed 's/ $//'; }
 
 # Two ways to time SIGUSR1 -> first sound on the monitor:
@@ -244,17 +216,7 @@ echo "== 3. idle over ${IDLE_S} s between reminders, after that session"
 wait_status "^state: idle" 5
 sleep 3 # settle
 echo "threads: $(ls /proc/"$DPID"/task | wc -l), children: $(cat /proc/"$DPID"/task/*/children | wc -w)"
-v0=$(sum_field voluntary_ctxt_switches)
-n0=$(sum_field nonvoluntary_ctxt_switches)
-c0=$(cpu_ticks)
-sleep "$IDLE_S"
-v1=$(sum_field voluntary_ctxt_switches)
-n1=$(sum_field nonvoluntary_ctxt_switches)
-c1=$(cpu_ticks)
-hz=$(getconf CLK_TCK)
-wake=$((v1 - v0 + n1 - n0))
-echo "wakeups: $wake in ${IDLE_S} s = $(awk "BEGIN { printf \"%.1f\", $wake * 60 / $IDLE_S }")/min (target <= 1/min)"
-echo "CPU: $(awk "BEGIN { printf \"%.1f\", ($c1 - $c0) * 1000 / $hz * 60 / $IDLE_S }") ms/min (tick resolution $((1000 / hz)) ms; target <= 5 ms/min)"
+idle_cost "$IDLE_S"
 r=$(rss_kb "$DPID")
 c=$(child_rss_kb)
 echo "RSS idle: daemon $r kB (target <= 15360 kB), speech worker $c kB, total $((r + c)) kB"

@@ -10,10 +10,8 @@
 # Figures, not pass/fail. Needs BACKCOACH, TOP_SRCDIR.
 set -u
 : "${BACKCOACH:?}" "${TOP_SRCDIR:?}"
-TEST_DATA=${TEST_DATA:-$TOP_SRCDIR/tests/data}
-TRIALS=${BENCH_TRIALS:-5}
 IDLE_S=${BENCH_IDLE_S:-20}
-. "$TOP_SRCDIR/tests/daemonlib.sh"
+. "$TOP_SRCDIR/bench/benchlib.sh"
 . "$TOP_SRCDIR/tests/buslib.sh"
 
 daemon_setup
@@ -76,6 +74,7 @@ rec_stop
 wait_status "^state: idle" 3
 
 envelope >/dev/null
+# The middle one, or the mean of the middle two (benchlib.sh's takes the lower).
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "== command -> audible effect, median of $TRIALS (all trials in s)"
 for way in playerctl dbus_send signal; do
@@ -102,14 +101,7 @@ owner() {
 }
 echo "MPRIS name held while idle: $(owner) (during the session it was held)"
 ls -l /proc/"$DPID"/fd 2>/dev/null | grep -c socket | sed 's/^/sockets open: /'
-w0=0
-for t in /proc/"$DPID"/task/*; do
-	w0=$((w0 + $(awk '/ctxt_switches/ { s += $2 } END { print s }' "$t/status")))
-done
+w0=$(wakeups own)
 sleep "$IDLE_S"
-w1=0
-for t in /proc/"$DPID"/task/*; do
-	w1=$((w1 + $(awk '/ctxt_switches/ { s += $2 } END { print s }' "$t/status")))
-done
-echo "wakeups of the daemon's threads in ${IDLE_S} s: $((w1 - w0))"
-echo "RSS idle: daemon $(awk '/VmRSS/ { print $2 }' /proc/"$DPID"/status) kB"
+echo "wakeups of the daemon's threads in ${IDLE_S} s: $(($(wakeups own) - w0))"
+echo "RSS idle: daemon $(rss_kb "$DPID") kB"

@@ -16,10 +16,8 @@
 # Figures, not pass/fail. Run by `make bench`; needs BACKCOACH, TOP_SRCDIR.
 set -u
 : "${BACKCOACH:?}" "${TOP_SRCDIR:?}"
-TEST_DATA=${TEST_DATA:-$TOP_SRCDIR/tests/data}
 IDLE_S=${BENCH_IDLE_S:-60}
-TRIALS=${BENCH_TRIALS:-5}
-. "$TOP_SRCDIR/tests/daemonlib.sh"
+. "$TOP_SRCDIR/bench/benchlib.sh"
 . "$TOP_SRCDIR/tests/buslib.sh"
 
 daemon_setup
@@ -49,60 +47,10 @@ done
 DPID=$(tr -dc 0-9 <"$XDG_RUNTIME_DIR/backcoach/lock")
 "$BACKCOACH" status | grep "^presence\|^calls\|^sitting"
 
-tasks() {
-	for t in /proc/"$DPID"/task/*; do
-		echo "$t"
-		for c in $(cat "$t/children" 2>/dev/null); do
-			for ct in /proc/"$c"/task/*; do echo "$ct"; done
-		done
-	done
-}
-sum_field() {
-	for t in $(tasks); do
-		awk -v f="$1:" '$1 == f { print $2 }' "$t/status" 2>/dev/null
-	done | awk '{ s += $1 } END { print s + 0 }'
-}
-cpu_ticks() {
-	{
-		awk '{ print $14 + $15 }' "/proc/$DPID/stat"
-		for c in $(cat /proc/"$DPID"/task/*/children 2>/dev/null); do
-			awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null
-		done
-	} | awk '{ s += $1 } END { print s + 0 }'
-}
-# CPU time (ns) of every thread, from schedstat (no tick resolution).
-cpu_ns() {
-	for t in $(tasks); do awk '{ print $1 }' "$t/schedstat" 2>/dev/null; done |
-		awk '{ s += $1 } END { printf "%.0f\n", s }'
-}
-rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null; }
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'; }
-
 echo "== 1. idle over ${IDLE_S} s with presence watching on (logind, GNOME idle monitor, call detection)"
 sleep "${BENCH_SETTLE_S:-10}" # settle: servers suspend idle nodes after 5 s (events)
 echo "threads: $(ps -L -o comm= -p "$DPID" | tr '\n' ' ')"
-per_task() {
-	for t in $(tasks); do
-		echo "$(cat "$t/comm") $(awk '$1 ~ /ctxt_switches:/ { s += $2 } END { print s }' "$t/status")"
-	done
-}
-per_task >"$T/tasks0"
-v0=$(sum_field voluntary_ctxt_switches)
-n0=$(sum_field nonvoluntary_ctxt_switches)
-c0=$(cpu_ticks)
-ns0=$(cpu_ns)
-sleep "$IDLE_S"
-v1=$(sum_field voluntary_ctxt_switches)
-n1=$(sum_field nonvoluntary_ctxt_switches)
-c1=$(cpu_ticks)
-ns1=$(cpu_ns)
-hz=$(getconf CLK_TCK)
-wake=$((v1 - v0 + n1 - n0))
-per_task >"$T/tasks1"
-echo "per thread: $(paste "$T/tasks0" "$T/tasks1" | awk '{ printf "%s%s %d", n++ ? ", " : "", $1, $4 - $2 }')"
-echo "wakeups: $wake in ${IDLE_S} s = $(awk "BEGIN { printf \"%.1f\", $wake * 60 / $IDLE_S }")/min (target <= 1/min)"
-echo "CPU: $(awk "BEGIN { printf \"%.1f\", ($c1 - $c0) * 1000 / $hz * 60 / $IDLE_S }") ms/min (tick resolution $((1000 / hz)) ms; target <= 5 ms/min)"
-echo "CPU (schedstat): $(awk "BEGIN { printf \"%.3f\", ($ns1 - $ns0) / 1e6 * 60 / $IDLE_S }") ms/min"
+idle_cost -v "$IDLE_S"
 echo "RSS idle: daemon $(rss_kb "$DPID") kB (target <= 15360 kB)"
 
 echo "== 2. unlock -> the daemon's state change, $TRIALS trials"
