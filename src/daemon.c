@@ -75,7 +75,7 @@ static int signals_open(bool daemon)
 }
 
 /* SIGTERM or SIGINT waiting in the signalfd: stop long work early. */
-bool quit_pending(void)
+bool daemon_quit_pending(void)
 {
 	sigset_t pending;
 
@@ -145,7 +145,7 @@ int daemon_start(struct daemon *d, const char *routine, char *err,
 					      c->routines[i].name);
 		return -1;
 	}
-	return start_routine(d, r, err, errlen);
+	return daemon_start_routine(d, r, err, errlen);
 }
 
 void daemon_stop(struct daemon *d)
@@ -191,7 +191,7 @@ int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen)
 	*ms = c->reminders.snooze_ms > 0 ? c->reminders.snooze_ms
 					 : d->rules.interval_ms;
 	d->snooze_mono = clock_ms(CLOCK_MONOTONIC) + *ms;
-	record_reminder(d, SLOG_SNOOZED);
+	daemon_record_reminder(d, SLOG_SNOOZED);
 	d->held_since = 0;
 	if (d->sess && d->kind == PLAY_REMINDER)
 		session_stop(d->sess, true);
@@ -204,14 +204,14 @@ int daemon_reload(struct daemon *d, FILE *reply)
 	struct cfgref *n;
 
 	notify_reloading();
-	n = cfg_load(d->config_arg, reply);
+	n = cfgref_load(d->config_arg, reply);
 	if (!n) {
 		log_err("reload failed: keeping the config in use (%s)",
 			d->cfg->path ? d->cfg->path : "built-in");
 		notify_ready();
 		return -1;
 	}
-	cfg_put(d->cfg);
+	cfgref_put(d->cfg);
 	d->cfg = n;
 	log_info("config reloaded from %s", n->path ? n->path : "built-in default");
 	/* Sitting time carries on: a reload neither loses nor repeats a
@@ -295,7 +295,7 @@ void daemon_status(struct daemon *d, FILE *f)
 	} else if (d->due_wall == REMINDER_NEVER || d->due_wall < 0) {
 		fprintf(f, "next reminder: none due (check [reminders] hours and days)\n");
 	} else {
-		format_wall(d->due_wall, when, sizeof(when));
+		daemon_format_wall(d->due_wall, when, sizeof(when));
 		fprintf(f, "next reminder: %s (in %s)\n", when,
 			util_format_duration(d->due_wall - clock_ms(CLOCK_REALTIME),
 					     a, sizeof(a)));
@@ -332,7 +332,7 @@ static void on_session_end(void *data, short revents)
 
 	(void)revents;
 	if (read(d->efd, &v, sizeof(v)) == sizeof(v) && d->sess)
-		session_ended(d);
+		daemon_session_ended(d);
 }
 
 /* /etc/localtime replaced (time zone change): re-read it. */
@@ -397,7 +397,7 @@ static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 			return -1;
 		}
 	}
-	d->cfg = cfg_load(o->config_path, NULL);
+	d->cfg = cfgref_load(o->config_path, NULL);
 	if (!d->cfg) {
 		d->exit_code = EXIT_CONFIG;
 		return -1;
@@ -469,7 +469,7 @@ static void daemon_teardown(struct daemon *d)
 	if (d->sess) {
 		session_stop(d->sess, false);
 		session_join(d->sess, NULL, NULL, 0);
-		session_forget(d);
+		daemon_session_forget(d);
 	}
 	/* Resumes the players a session paused. */
 	mpris_free(d->mpris);
@@ -490,7 +490,7 @@ static void daemon_teardown(struct daemon *d)
 		close(d->tfd);
 	if (d->sfd >= 0)
 		close(d->sfd);
-	cfg_put(d->cfg);
+	cfgref_put(d->cfg);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	free(d->rundir);
@@ -526,7 +526,7 @@ struct daemon *daemon_new(const struct daemon_opts *o, int *exit_code)
 	if (daemon_sources(d) < 0)
 		goto fail;
 	daemon_prepare(d);
-	if (quit_pending()) {
+	if (daemon_quit_pending()) {
 		d->exit_code = EXIT_OK;
 		goto fail;
 	}
@@ -592,8 +592,8 @@ int daemon_play(const char *config_path, const char *routine)
 	if (daemon_open_speech(&d) < 0 || daemon_sources(&d) < 0)
 		goto out;
 	reminders_configure(&d);
-	if (prepare(&d.def, d.cfg, r, d.sp, err, sizeof(err)) < 0) {
-		if (quit_pending())
+	if (prepared_build(&d.def, d.cfg, r, d.sp, err, sizeof(err)) < 0) {
+		if (daemon_quit_pending())
 			d.exit_code = EXIT_INTERRUPTED;
 		else
 			log_err("%s", err);
@@ -602,7 +602,7 @@ int daemon_play(const char *config_path, const char *routine)
 	/* Before the session's thread exists (see audio_init); a failure is
 	 * reported by the session. */
 	(void)audio_init(&d.cfg->c, err, sizeof(err));
-	if (start_routine(&d, r, err, sizeof(err)) < 0) {
+	if (daemon_start_routine(&d, r, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
 	}

@@ -115,25 +115,25 @@ struct daemon {
 /* ---- daemon.c ---- */
 
 /* SIGTERM or SIGINT waiting: stop long work early. */
-bool quit_pending(void);
+bool daemon_quit_pending(void);
 
 /* ---- daemon_prepare.c ---- */
 
-/* One more reference to r; cfg_put drops one, the last frees it. */
-struct cfgref *cfg_get(struct cfgref *r);
-void cfg_put(struct cfgref *r);
+/* One more reference to r; cfgref_put drops one, the last frees it. */
+struct cfgref *cfgref_get(struct cfgref *r);
+void cfgref_put(struct cfgref *r);
 /* Find and load the config; errors to the log and to reply (if not NULL).
  * NULL if it is not valid. */
-struct cfgref *cfg_load(const char *explicit_path, FILE *reply);
+struct cfgref *cfgref_load(const char *explicit_path, FILE *reply);
 /* Empty p, dropping its reference to the config. */
 void prepared_clear(struct prepared *p);
 /* The compiler's speech measurement (ctx: a struct voice_speech), given
  * up when asked to quit. */
-int64_t measure(void *ctx, const char *text, char *err, size_t errlen);
+int64_t daemon_measure(void *ctx, const char *text, char *err, size_t errlen);
 /* Compile routine of cfg into p, unless p holds it already. 0, or -1 with
  * err filled. */
-int prepare(struct prepared *p, struct cfgref *cfg, int routine,
-	    struct speech *sp, char *err, size_t errlen);
+int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct speech *sp,
+		   char *err, size_t errlen);
 /* Compile what the next triggers will play (not while a session plays). */
 void daemon_prepare(struct daemon *d);
 
@@ -141,20 +141,19 @@ void daemon_prepare(struct daemon *d);
 
 /* Play tl (compiled against cfg) as the session, of kind, named name. 0,
  * or -1 with err filled. */
-int session_begin(struct daemon *d, enum play_kind kind,
-		  const struct timeline *tl, struct cfgref *cfg,
-		  const char *name, char *err, size_t errlen);
+int daemon_session_begin(struct daemon *d, enum play_kind kind, const struct timeline *tl,
+			 struct cfgref *cfg, const char *name, char *err, size_t errlen);
 /* Start routine r (-1: the default) now. 0, or -1 with err filled. */
-int start_routine(struct daemon *d, int r, char *err, size_t errlen);
+int daemon_start_routine(struct daemon *d, int r, char *err, size_t errlen);
 /* Let go of what the daemon kept of the session that ended. */
-void session_forget(struct daemon *d);
+void daemon_session_forget(struct daemon *d);
 /* The session's thread has ended: reap it and plan what comes next. */
-void session_ended(struct daemon *d);
+void daemon_session_ended(struct daemon *d);
 
 /* ---- daemon_reminders.c ---- */
 
 /* wall (ms since the epoch) as the local date, time and time zone. */
-void format_wall(int64_t wall, char *buf, size_t len);
+void daemon_format_wall(int64_t wall, char *buf, size_t len);
 /* Arm the reminder timer at the next reminder due, or disarm it. */
 void reminders_arm(struct daemon *d);
 /* The loop's wakeup hook: after a suspend, sitting starts over. */
@@ -162,10 +161,9 @@ void reminders_check_suspend(void *data);
 /* The reminder rules from d's config (after a load or a reload). */
 void reminders_configure(struct daemon *d);
 /* To the record of the day: a reminder given, snoozed or cancelled. */
-void record_reminder(struct daemon *d, enum slog_reminder what);
+void daemon_record_reminder(struct daemon *d, enum slog_reminder what);
 /* To the record of the day: the session that ended, heard up to heard. */
-void record_session(struct daemon *d, enum session_result res,
-		    int64_t heard);
+void daemon_record_session(struct daemon *d, enum session_result res, int64_t heard);
 /* The reminder timer's handler: fires the reminder when it is due. */
 void reminders_on_timer(void *data, short revents);
 /* Presence or a call changing plans the next reminder again. */

@@ -25,13 +25,13 @@
 
 /* ---- config, shared by the daemon and the sessions that use it ---- */
 
-struct cfgref *cfg_get(struct cfgref *r)
+struct cfgref *cfgref_get(struct cfgref *r)
 {
 	r->refs++;
 	return r;
 }
 
-void cfg_put(struct cfgref *r)
+void cfgref_put(struct cfgref *r)
 {
 	if (r && --r->refs == 0) {
 		config_free(&r->c);
@@ -42,7 +42,7 @@ void cfg_put(struct cfgref *r)
 
 /* Find and load the config; errors go to the log as FILE:LINE: message and,
  * if reply is not NULL, to it as well. */
-struct cfgref *cfg_load(const char *explicit_path, FILE *reply)
+struct cfgref *cfgref_load(const char *explicit_path, FILE *reply)
 {
 	struct cfgref *r = xcalloc(1, sizeof(*r));
 	char *errs = NULL;
@@ -78,14 +78,14 @@ void prepared_clear(struct prepared *p)
 	if (!p->cfg)
 		return;
 	timeline_free(&p->tl);
-	cfg_put(p->cfg);
+	cfgref_put(p->cfg);
 	memset(p, 0, sizeof(*p));
 }
 
 /* The compiler's speech measurement, given up when asked to quit. */
-int64_t measure(void *ctx, const char *text, char *err, size_t errlen)
+int64_t daemon_measure(void *ctx, const char *text, char *err, size_t errlen)
 {
-	if (quit_pending()) {
+	if (daemon_quit_pending()) {
 		snprintf(err, errlen, "interrupted");
 		return -1;
 	}
@@ -123,8 +123,8 @@ static size_t warm_start(struct speech *sp, const struct config *cfg,
  * holds exactly that. It begins with the safety notice when the routine or
  * its equipment is new to the user, and explains the tones in the very
  * first session. Returns 0, or -1 with err filled. */
-int prepare(struct prepared *p, struct cfgref *cfg, int routine,
-	    struct speech *sp, char *err, size_t errlen)
+int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct speech *sp,
+		   char *err, size_t errlen)
 {
 	bool notice = routine >= 0 && (size_t)routine < cfg->c.n_routines &&
 		      state_notice_due(cfg->c.routines[routine].name,
@@ -139,10 +139,9 @@ int prepare(struct prepared *p, struct cfgref *cfg, int routine,
 		return 0;
 	prepared_clear(p);
 	speech_voice_for(&cfg->c, routine, &vs.voice);
-	if (routine_compile(&cfg->c, routine, &opts, measure, &vs, &tl, err,
-			    errlen) < 0)
+	if (routine_compile(&cfg->c, routine, &opts, daemon_measure, &vs, &tl, err, errlen) < 0)
 		return -1;
-	p->cfg = cfg_get(cfg);
+	p->cfg = cfgref_get(cfg);
 	p->routine = routine;
 	p->notice = notice;
 	p->tones = opts.tones;
@@ -183,13 +182,12 @@ void daemon_prepare(struct daemon *d)
 
 	if (d->sess || d->foreground)
 		return;
-	if (prepare(&d->def, d->cfg, c->general.routine_idx, d->sp,
-		    err, sizeof(err)) < 0)
+	if (prepared_build(&d->def, d->cfg, c->general.routine_idx, d->sp, err, sizeof(err)) < 0)
 		log_err("%s", err); /* "routine NAME, exercise ...: why" */
 	if (c->reminders.enabled && c->reminders.routine_idx >= 0 &&
 	    c->reminders.routine_idx != c->general.routine_idx) {
-		if (prepare(&d->rem, d->cfg, c->reminders.routine_idx,
-			    d->sp, err, sizeof(err)) < 0)
+		if (prepared_build(&d->rem, d->cfg, c->reminders.routine_idx, d->sp, err,
+				   sizeof(err)) < 0)
 			log_err("%s", err);
 	} else {
 		prepared_clear(&d->rem);

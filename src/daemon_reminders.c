@@ -27,7 +27,7 @@
 
 /* ---- when the next reminder is due ---- */
 
-void format_wall(int64_t wall, char *buf, size_t len)
+void daemon_format_wall(int64_t wall, char *buf, size_t len)
 {
 	time_t t = (time_t)(wall / 1000);
 	struct tm tm;
@@ -109,7 +109,7 @@ void reminders_arm(struct daemon *d)
 		log_errno("timerfd_settime");
 	if (due != d->due_wall) {
 		if (due != REMINDER_NEVER) {
-			format_wall(due, when, sizeof(when));
+			daemon_format_wall(due, when, sizeof(when));
 			log_debug("next reminder at %s (in %s)", when,
 				  util_format_duration(due - real, in, sizeof(in)));
 			notify_status("Idle; next reminder at %s", when);
@@ -167,14 +167,14 @@ static void reminder_fire(struct daemon *d)
 			  (long long)(real - d->due_wall));
 	d->snooze_mono = 0;
 	d->reminders_fired++;
-	record_reminder(d, SLOG_GIVEN);
+	daemon_record_reminder(d, SLOG_GIVEN);
 	snprintf(num, sizeof(num), "%d", minutes);
 	msg = util_replace(c->reminders.message, "{minutes}", num);
 	log_info("reminder after %d minutes sitting%s%s", minutes,
 		 r >= 0 ? ", then routine " : "", r >= 0 ? c->routines[r].name : "");
 	if (r >= 0) {
 		struct prepared *p = r == c->general.routine_idx ? &d->def : &d->rem;
-		if (prepare(p, d->cfg, r, d->sp, err, sizeof(err)) < 0) {
+		if (prepared_build(p, d->cfg, r, d->sp, err, sizeof(err)) < 0) {
 			log_err("%s", err);
 			goto fail;
 		}
@@ -183,14 +183,14 @@ static void reminder_fire(struct daemon *d)
 	/* Room for the message beside the routine's beginning, kept warm. */
 	speech_set_cache_budget(d->sp, CACHE_BUDGET);
 	speech_voice_for(c, voice, &vs.voice);
-	if (reminder_timeline(&c->languages[c->routines[voice].language], voice,
-			      msg, body, c->reminders.countdown_ms, measure, &vs,
-			      &d->sess_tl, &d->sess_body_at, err, sizeof(err)) < 0) {
+	if (reminder_timeline(&c->languages[c->routines[voice].language], voice, msg, body,
+			      c->reminders.countdown_ms, daemon_measure, &vs, &d->sess_tl,
+			      &d->sess_body_at, err, sizeof(err)) < 0) {
 		log_err("reminder: %s", err);
 		goto fail;
 	}
-	if (session_begin(d, PLAY_REMINDER, &d->sess_tl, d->cfg, "reminder", err,
-			  sizeof(err)) < 0) {
+	if (daemon_session_begin(d, PLAY_REMINDER, &d->sess_tl, d->cfg, "reminder", err,
+				 sizeof(err)) < 0) {
 		log_err("reminder: %s", err);
 		timeline_free(&d->sess_tl);
 		goto fail;
@@ -257,7 +257,7 @@ const struct pwatch_ops reminders_pwatch_ops = {
 
 /* ---- the record of the day ---- */
 
-void record_reminder(struct daemon *d, enum slog_reminder what)
+void daemon_record_reminder(struct daemon *d, enum slog_reminder what)
 {
 	struct slog_rec r = { .t = (int64_t)time(NULL), .kind = SLOG_REMINDER,
 			      .reminder = what };
@@ -275,8 +275,7 @@ void record_reminder(struct daemon *d, enum slog_reminder what)
 
 /* The session that ended, for the record of the day: which step it reached
  * (of the routine, past a reminder's own step), how long you exercised. */
-void record_session(struct daemon *d, enum session_result res,
-		    int64_t heard)
+void daemon_record_session(struct daemon *d, enum session_result res, int64_t heard)
 {
 	const struct timeline *tl = d->sess_tlp;
 	struct slog_rec r = { .t = (int64_t)time(NULL), .kind = SLOG_SESSION };

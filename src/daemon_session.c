@@ -30,9 +30,8 @@ static int64_t notice_end(const struct timeline *tl)
 	return -1;
 }
 
-int session_begin(struct daemon *d, enum play_kind kind,
-		  const struct timeline *tl, struct cfgref *cfg,
-		  const char *name, char *err, size_t errlen)
+int daemon_session_begin(struct daemon *d, enum play_kind kind, const struct timeline *tl,
+			 struct cfgref *cfg, const char *name, char *err, size_t errlen)
 {
 	struct session_spec spec = {
 		.cfg = &cfg->c, .tl = tl, .vs = { .sp = d->sp }, .name = name,
@@ -44,7 +43,7 @@ int session_begin(struct daemon *d, enum play_kind kind,
 	if (!d->sess)
 		return -1;
 	d->kind = kind;
-	d->sess_cfg = cfg_get(cfg);
+	d->sess_cfg = cfgref_get(cfg);
 	d->sess_tlp = tl;
 	d->sess_name = xstrdup(name);
 	d->sess_notice_end = notice_end(tl);
@@ -60,7 +59,7 @@ int session_begin(struct daemon *d, enum play_kind kind,
 }
 
 /* Start routine r (-1: the default) now. */
-int start_routine(struct daemon *d, int r, char *err, size_t errlen)
+int daemon_start_routine(struct daemon *d, int r, char *err, size_t errlen)
 {
 	const struct config *c = &d->cfg->c;
 	struct prepared *p;
@@ -79,12 +78,12 @@ int start_routine(struct daemon *d, int r, char *err, size_t errlen)
 		p = &d->rem;
 	else
 		p = &d->other;
-	if (prepare(p, d->cfg, r, d->sp, err, errlen) < 0)
+	if (prepared_build(p, d->cfg, r, d->sp, err, errlen) < 0)
 		return -1;
 	if (!d->foreground)
 		log_info("playing routine %s", c->routines[r].name);
-	return session_begin(d, PLAY_ROUTINE, &p->tl, p->cfg,
-			     c->routines[r].name, err, errlen);
+	return daemon_session_begin(d, PLAY_ROUTINE, &p->tl, p->cfg, c->routines[r].name, err,
+				    errlen);
 }
 
 /* No output could be opened: what that means, and what to do; err is
@@ -135,13 +134,13 @@ static void daemon_ended(struct daemon *d, enum session_result res,
 		break;
 	}
 	if (d->kind != PLAY_STOPPED) /* not a session of its own */
-		record_session(d, res, heard);
+		daemon_record_session(d, res, heard);
 	/* Sitting starts over at the end of a session, except when a reminder
 	 * was cancelled during its countdown: that snoozes it. */
 	if (d->kind == PLAY_REMINDER && res == SESSION_STOPPED &&
 	    heard < d->sess_body_at && d->cfg->c.reminders.snooze_ms > 0) {
 		char buf[32];
-		record_reminder(d, SLOG_CANCELLED);
+		daemon_record_reminder(d, SLOG_CANCELLED);
 		d->snooze_mono = mono + d->cfg->c.reminders.snooze_ms;
 		log_info("reminder cancelled: snoozed for %s",
 			 util_format_duration(d->cfg->c.reminders.snooze_ms, buf,
@@ -153,11 +152,11 @@ static void daemon_ended(struct daemon *d, enum session_result res,
 	}
 }
 
-void session_forget(struct daemon *d)
+void daemon_session_forget(struct daemon *d)
 {
 	if (d->kind != PLAY_ROUTINE)
 		timeline_free(&d->sess_tl);
-	cfg_put(d->sess_cfg);
+	cfgref_put(d->sess_cfg);
 	d->sess_cfg = NULL;
 	d->sess_tlp = NULL;
 	free(d->sess_name);
@@ -177,13 +176,13 @@ static void stopped_note(struct daemon *d, struct cfgref *cfg, int r)
 	if (!lang->phrase[PH_STOPPED])
 		return;
 	speech_voice_for(c, r, &vs.voice);
-	if (reminder_timeline(lang, r, lang->phrase[PH_STOPPED], NULL, 0, measure,
-			      &vs, &d->sess_tl, &at, err, sizeof(err)) < 0) {
+	if (reminder_timeline(lang, r, lang->phrase[PH_STOPPED], NULL, 0, daemon_measure, &vs,
+			      &d->sess_tl, &at, err, sizeof(err)) < 0) {
 		log_err("stopped: %s", err);
 		return;
 	}
-	if (session_begin(d, PLAY_STOPPED, &d->sess_tl, cfg, "stopped", err,
-			  sizeof(err)) < 0) {
+	if (daemon_session_begin(d, PLAY_STOPPED, &d->sess_tl, cfg, "stopped", err, sizeof(err)) <
+	    0) {
 		log_err("stopped: %s", err);
 		timeline_free(&d->sess_tl);
 		return;
@@ -192,7 +191,7 @@ static void stopped_note(struct daemon *d, struct cfgref *cfg, int r)
 }
 
 /* The session's thread has ended: reap it and plan what comes next. */
-void session_ended(struct daemon *d)
+void daemon_session_ended(struct daemon *d)
 {
 	char err[512];
 	int64_t heard = 0;
@@ -223,15 +222,15 @@ void session_ended(struct daemon *d)
 	}
 	if (hurt && !d->foreground) {
 		int r = d->sess_tlp->routine;
-		struct cfgref *cfg = cfg_get(d->sess_cfg);
+		struct cfgref *cfg = cfgref_get(d->sess_cfg);
 
-		session_forget(d);
+		daemon_session_forget(d);
 		stopped_note(d, cfg, r);
-		cfg_put(cfg);
+		cfgref_put(cfg);
 		if (d->sess)
 			return; /* prepared when the note has been said */
 	} else {
-		session_forget(d);
+		daemon_session_forget(d);
 	}
 	mpris_update(d->mpris, false);
 	daemon_prepare(d); /* a reload or the notice may have made them stale */
