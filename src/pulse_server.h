@@ -1,6 +1,5 @@
 /* pulse_server.h: which pulse-protocol sound server answers (PulseAudio,
- * or PipeWire's pipewire-pulse), asked once when an output opens (beside
- * the opening, in a helper thread) and by `backcoach devices`. */
+ * or PipeWire's pipewire-pulse), asked once when an output opens. */
 #ifndef BC_PULSE_SERVER_H
 #define BC_PULSE_SERVER_H
 

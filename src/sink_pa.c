@@ -6,7 +6,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,16 +81,9 @@ struct sink_pa {
 	char device[160];
 	char error[512];
 	/* For status: the pulse-protocol server that answered when the stream
-	 * opened ("" if none, or not the path), and the path to it. The server
-	 * is asked by a helper thread while the stream opens (ask_server); the
-	 * first that needs its name joins it (server_known). */
+	 * opened ("" if none, or not the path), and the path to it. */
 	char server[64];
 	char path[200];
-	bool dflt;                /* the default output was asked for */
-	pthread_mutex_t ask_lock;
-	pthread_t asker;
-	bool asking;              /* asker started and not joined; under ask_lock */
-	char asked[64];           /* the asker's answer ("" if none) */
 
 	/* Resampling when the device refused BC_RATE. */
 	SRC_STATE *src;
@@ -602,19 +594,16 @@ static void alsa_default_type(char *buf, size_t len)
 }
 #endif
 
-/* The default output: ALSA's "pulse" device when ALSA has it, else ALSA's
- * "default". Whether a pulse-protocol server (PulseAudio, or PipeWire's
- * pipewire-pulse) answers is for opening it to tell: the pulse plugin's own
- * connection is the test, and sink_pa_open falls back to "default" when it
- * fails, as when no server answers (asking the server first would connect
- * twice, one after the other, before the first sound). pipewire-alsa, ALSA's
- * default wherever it is installed (every Debian 12 GNOME desktop), adds
- * ~120 ms to the first sound against the pulse plugin into pipewire-pulse
- * on the same server (bench/latency.sh). Returns the ALSA PCM to open.
- * Under lock. */
-static const char *default_route(void)
+/* The default output: ALSA's "pulse" device when a pulse-protocol server
+ * (PulseAudio, or PipeWire's pipewire-pulse) answers and ALSA has that
+ * device, else ALSA's "default". pipewire-alsa, ALSA's default wherever it is
+ * installed (every Debian 12 GNOME desktop), adds ~120 ms to the first
+ * sound against the pulse plugin into pipewire-pulse on the same server
+ * (bench/latency.sh). answered: pulse_server_query succeeded (asked before,
+ * outside the lock). Returns the ALSA PCM to open. Under lock. */
+static const char *default_route(bool answered)
 {
-	return alsa_has_pcm("pulse") ? "pulse" : "default";
+	return answered && alsa_has_pcm("pulse") ? "pulse" : "default";
 }
 
 /* For status: "pulse", "ALSA default (pipewire)", or the device's name.
@@ -667,7 +656,7 @@ void sink_pa_list(FILE *f)
 	bool answered = pulse_server_query(server, sizeof(server), SERVER_QUERY_MS) == 0;
 
 	pthread_mutex_lock(&lock);
-	describe_path(path, sizeof(path), answered ? default_route() : "default");
+	describe_path(path, sizeof(path), default_route(answered));
 	pthread_mutex_unlock(&lock);
 	if (!answered)
 		fprintf(f, "default output: %s (no pulse-protocol sound server answers)\n", path);
@@ -1032,59 +1021,13 @@ int sink_pa_standby(struct sink *s)
 	return running(p) ? stop(p, false) : 0;
 }
 
-/* The helper thread: the server's name and version, asked while the stream
- * opens, off the way to the first sound. */
-static void *ask_server(void *arg)
-{
-	struct sink_pa *p = arg;
-
-	pulse_server_query(p->asked, sizeof(p->asked), SERVER_QUERY_MS);
-	return NULL;
-}
-
-/* Ask the server for p's status, in a helper thread (inline if none can be
- * started). Before anything reads p->server. */
-static void ask_server_start(struct sink_pa *p)
-{
-	sigset_t all, old;
-
-	/* The helper takes no signal (the daemon reads them from a signalfd). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	p->asking = pthread_create(&p->asker, NULL, ask_server, p) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!p->asking)
-		ask_server(p);
-}
-
-/* The server's name once the helper has answered (joined here, by the
- * first that needs it): named when the path leads to it. */
-static const char *server_known(const struct sink_pa *cp)
-{
-	struct sink_pa *p = (struct sink_pa *)cp; /* ours: not a const object */
-
-	pthread_mutex_lock(&p->ask_lock);
-	if (p->asking) {
-		pthread_join(p->asker, NULL);
-		p->asking = false;
-		if (!strcmp(p->device, "pulse") || !strcmp(p->path, "ALSA default (pulse)") ||
-		    (p->dflt && !strcmp(p->path, "ALSA default (pipewire)") &&
-		     strstr(p->asked, "PipeWire")))
-			snprintf(p->server, sizeof(p->server), "%s", p->asked);
-	}
-	pthread_mutex_unlock(&p->ask_lock);
-	return p->server;
-}
-
 static void free_sink(struct sink_pa *p)
 {
-	server_known(p); /* the helper done */
 	ring_free(p->ring);
 	if (p->src)
 		src_delete(p->src);
 	free(p->rs_buf);
 	pthread_mutex_destroy(&p->hb_lock);
-	pthread_mutex_destroy(&p->ask_lock);
 	free(p);
 }
 
@@ -1171,7 +1114,7 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	PaStreamParameters par = { 0 };
 	const PaStreamInfo *info;
 	struct quiet q;
-	bool fresh = false, named, dflt = !device || !*device;
+	bool fresh = false, named, dflt = !device || !*device, answered = false;
 	const char *pcm = "default"; /* ALSA PCM for the default output */
 	PaError e;
 	size_t cap;
@@ -1193,18 +1136,15 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	atomic_init(&p->timed, false);
 	atomic_init(&p->cb_tid, 0);
 	pthread_mutex_init(&p->hb_lock, NULL);
-	pthread_mutex_init(&p->ask_lock, NULL);
 	if (latency_ms <= 0)
 		latency_ms = SINK_PA_LATENCY_MS;
-	p->dflt = dflt;
-	/* The server's name, for status only: asked beside the opening, which
-	 * does not wait for it. */
+	/* Before the lock: the server may take a moment to answer. */
 	if (dflt || !strcasecmp(device, "pulse") || !strcasecmp(device, "default"))
-		ask_server_start(p);
+		answered = pulse_server_query(p->server, sizeof(p->server), SERVER_QUERY_MS) == 0;
 
 	pthread_mutex_lock(&lock);
 	if (dflt)
-		pcm = default_route();
+		pcm = default_route(answered);
 	/* Lean (sink_pa_init_lean): the default device is an ALSA PCM by
 	 * name, which needs no device list and no reinitialisation after a
 	 * server restart; another device needs the real list. */
@@ -1243,15 +1183,11 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 
 	quiet_begin(&q);
 	e = open_stream(p, &par);
-	if (e != paNoError && dflt && strcmp(pcm, "default")) {
-		/* The pulse device would not open (no pulse-protocol server
-		 * answers): ALSA's default, then. */
+	if (e != paNoError && named && strcmp(pcm, "default")) {
+		/* The pulse device would not open: ALSA's default, then. */
 		pcm = "default";
-		if (named)
-			by_name(&par, &p->alsa, pcm);
-		else
-			par.device = find_device(device, err, errlen);
-		e = par.device == paNoDevice ? paInvalidDevice : open_stream(p, &par);
+		by_name(&par, &p->alsa, pcm);
+		e = open_stream(p, &par);
 	}
 	quiet_end(&q, "Pa_OpenStream");
 	if (e != paNoError) {
@@ -1262,6 +1198,10 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	snprintf(p->device, sizeof(p->device), "%s",
 		 named ? pcm : Pa_GetDeviceInfo(par.device)->name);
 	describe_path(p->path, sizeof(p->path), p->device);
+	/* The server is named when the path leads to it. */
+	if (strcmp(p->device, "pulse") && strcmp(p->path, "ALSA default (pulse)") &&
+	    !(dflt && !strcmp(p->path, "ALSA default (pipewire)") && strstr(p->server, "PipeWire")))
+		p->server[0] = 0;
 	info = Pa_GetStreamInfo(p->stream);
 	p->latency_ms = info ? info->outputLatency * 1000 : (double)latency_ms;
 	p->dead_after = fmax(2.0, 10 * p->latency_ms / 1000);
@@ -1291,10 +1231,8 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	p->opened_at = util_now();
 	open_count++;
 	pthread_mutex_unlock(&lock);
-	/* The server only under -v: its name may not be known yet. */
-	if (log_verbose())
-		log_debug("audio output \"%s\"%s%s: %.0f Hz, latency %.0f ms", p->path,
-			  server_known(p)[0] ? " to " : "", p->server, p->rate, p->latency_ms);
+	log_debug("audio output \"%s\"%s%s: %.0f Hz, latency %.0f ms", p->path,
+		  p->server[0] ? " to " : "", p->server, p->rate, p->latency_ms);
 	return &p->base;
 
 fail_stream:
@@ -1436,7 +1374,7 @@ const struct sink_opener sink_pa_opener = { .open = opener_open };
 
 const char *sink_pa_server(const struct sink *s)
 {
-	return server_known((const struct sink_pa *)s);
+	return ((const struct sink_pa *)s)->server;
 }
 
 const char *sink_pa_path(const struct sink *s)
@@ -1457,7 +1395,7 @@ void sink_pa_describe(const struct sink *s, char *buf, size_t len)
 {
 	const struct sink_pa *p = (const struct sink_pa *)s;
 
-	if (server_known(p)[0])
+	if (p->server[0])
 		snprintf(buf, len, "%s through %s, %.0f ms", p->server, p->path, p->latency_ms);
 	else
 		snprintf(buf, len, "%s, %.0f ms", p->path, p->latency_ms);
@@ -1472,7 +1410,7 @@ const char *sink_pa_dropouts_unseen(const struct sink *s)
 	 * the monitor) while our stream's queue stays full and its timing
 	 * shows nothing; pipewire-pulse reports no underrun for them either.
 	 * A server's own late writes to its device are as invisible. */
-	if (strstr(server_known(p), "PipeWire"))
+	if (strstr(p->server, "PipeWire"))
 		return "cycles the PipeWire graph itself misses (silence of one cycle, e.g. 5 ms)";
 	if (p->server[0])
 		return "the sound server's own late writes to its device";

@@ -123,15 +123,14 @@ double sink_pa_rate(const struct sink *s);
 extern const struct sink_opener sink_pa_opener;
 
 /* The path, chosen at open: for the default output (device "" or NULL),
- * ALSA's "pulse" device when ALSA has it and it opens (a pulse-protocol
- * server, PulseAudio or PipeWire's pipewire-pulse, answers the pulse
- * plugin), else ALSA's "default"; a configured device is used as it is. sink_pa_server: that
+ * ALSA's "pulse" device when a pulse-protocol server (PulseAudio, or
+ * PipeWire's pipewire-pulse) answers and ALSA has that device, else ALSA's
+ * "default"; a configured device is used as it is. sink_pa_server: that
  * server's name and version ("PipeWire 0.3.65"), "" when none answered or
  * the path does not lead to it; sink_pa_path: "pulse", "ALSA default
  * (pipewire)", or the device's name. sink_pa_describe: both and the latency,
- * "PipeWire 0.3.65 through pulse, 100 ms". The server is asked by a helper
- * thread while the output opens (the first sound does not wait for it; the
- * first of these calls does, if it has not answered yet), never while idle. */
+ * "PipeWire 0.3.65 through pulse, 100 ms". The server is asked when the
+ * output opens, never while idle. */
 const char *sink_pa_server(const struct sink *s);
 const char *sink_pa_path(const struct sink *s);
 void sink_pa_describe(const struct sink *s, char *buf, size_t len);
