@@ -126,10 +126,11 @@ static size_t warm_start(struct speech *sp, const struct config *cfg,
 int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct speech *sp,
 		   char *err, size_t errlen)
 {
+	bool first = true;
 	bool notice = routine >= 0 && (size_t)routine < cfg->c.n_routines &&
 		      state_notice_due(cfg->c.routines[routine].name,
-				       routine_equipment_used(&cfg->c, routine));
-	struct compile_opts opts = { .notice = notice, .tones = !state_notice_given() };
+				       routine_equipment_used(&cfg->c, routine), &first);
+	struct compile_opts opts = { .notice = notice, .tones = first };
 	struct voice_speech vs = { .sp = sp };
 	struct timeline tl;
 	double t0 = util_now();

@@ -13,7 +13,6 @@
 #include "util.h"
 
 #define NOTICE_FILE "notice-given"
-#define MAX_STATE (64 * 1024) /* bytes read of the file */
 
 char *state_dir(void)
 {
@@ -28,23 +27,44 @@ char *state_dir(void)
 	return xasprintf("%s/.local/state/backcoach", home);
 }
 
-/* The notice file's text ("" when empty), or NULL when there is none. */
+/* The notice file's text, whole ("" when empty), or NULL when there is
+ * none. Read as a regular file only: anything else there (a FIFO would
+ * block the daemon) counts as no record, with a warning. */
 static char *read_record(void)
 {
 	char *dir = state_dir(), *path, *text = NULL;
-	FILE *f;
+	size_t n = 0, cap = 0;
+	char err[128];
+	ssize_t got;
+	int fd;
 
 	if (!dir)
 		return NULL;
 	path = xasprintf("%s/" NOTICE_FILE, dir);
-	if ((f = fopen(path, "r"))) {
-		size_t n;
-
-		text = xmalloc(MAX_STATE + 1);
-		n = fread(text, 1, MAX_STATE, f);
-		text[n] = '\0';
-		fclose(f);
+	fd = util_open_regular(path, err, sizeof(err));
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("safety notice record %s: %s", path, err);
+		goto out;
 	}
+	do {
+		if (cap - n < 4096) {
+			cap = cap ? 2 * cap : 4096;
+			text = xrealloc(text, cap + 1);
+		}
+		got = read(fd, text + n, cap - n);
+		if (got > 0)
+			n += (size_t)got;
+	} while (got > 0 || (got < 0 && errno == EINTR));
+	if (got < 0) {
+		log_warn_errno("safety notice record %s", path);
+		free(text);
+		text = NULL;
+	} else {
+		text[n] = '\0';
+	}
+	close(fd);
+out:
 	free(path);
 	free(dir);
 	return text;
@@ -57,26 +77,19 @@ static bool has_line(const char *text, const char *kind, const char *name)
 	size_t n = strlen(want);
 	bool found = false;
 
-	for (const char *p = text; p && *p && !found; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+	for (const char *p = text; p && !found; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
 		found = strncmp(p, want, n) == 0 && (p[n] == '\n' || p[n] == '\0');
 	free(want);
 	return found;
 }
 
-bool state_notice_given(void)
-{
-	char *text = read_record();
-	bool given = text != NULL;
-
-	free(text);
-	return given;
-}
-
-bool state_notice_due(const char *routine, unsigned equipment)
+bool state_notice_due(const char *routine, unsigned equipment, bool *first)
 {
 	char *text = read_record();
 	bool due = !text || !has_line(text, "routine", routine);
 
+	if (first)
+		*first = !text;
 	for (int q = 0; q < EQ_COUNT && !due; q++)
 		if (equipment & (1u << q))
 			due = !has_line(text, "equipment", equipment_names[q]);

@@ -12,13 +12,11 @@
 /* malloc'd $XDG_STATE_HOME/backcoach, or NULL when no home is known. */
 char *state_dir(void);
 
-/* Has this user heard the safety notice at all (a first session begun)? */
-bool state_notice_given(void);
-
 /* Is the notice due before routine (named) using equipment (a mask of enum
  * equipment): never given, or the routine or a piece of the equipment new
- * to this user? */
-bool state_notice_due(const char *routine, unsigned equipment);
+ * to this user? *first (unless NULL): the notice was never given at all
+ * (no first session begun). One read of the record. */
+bool state_notice_due(const char *routine, unsigned equipment, bool *first);
 
 /* Remember that the notice was given for routine and equipment. Returns
  * 0, or -1 with a log line (the notice will then be given again next time:

@@ -1222,6 +1222,7 @@ START_TEST(notice_on_first_session)
 	char *state_home = xasprintf("%s/state", dir), *flag, *text;
 	struct stat sb;
 	unsigned chair = 1u << EQ_CHAIR, floor = 1u << EQ_FLOOR;
+	bool never;
 	int r, fl, fu;
 
 	ck_assert_int_eq(setenv("XDG_STATE_HOME", state_home, 1), 0);
@@ -1236,15 +1237,15 @@ START_TEST(notice_on_first_session)
 			  chair | floor | 1u << EQ_FOAM_ROLLER | 1u << EQ_BALL);
 
 	/* A new user: no state yet, so the notice is due. */
-	ck_assert(!state_notice_given());
-	ck_assert(state_notice_due("desk-break", chair));
-	hear(&first, &cfg, r, "default", state_notice_due("desk-break", chair));
+	ck_assert(state_notice_due("desk-break", chair, &never));
+	ck_assert(never);
+	hear(&first, &cfg, r, "default", state_notice_due("desk-break", chair, NULL));
 	ck_assert_int_eq(state_set_notice_given("desk-break", chair), 0);
 	flag = xasprintf("%s/backcoach/notice-given", state_home);
 	ck_assert_int_eq(stat(flag, &sb), 0);
-	ck_assert(state_notice_given());
-	ck_assert(!state_notice_due("desk-break", chair));
-	hear(&later, &cfg, r, "default", state_notice_due("desk-break", chair));
+	ck_assert(!state_notice_due("desk-break", chair, &never));
+	ck_assert(!never);
+	hear(&later, &cfg, r, "default", state_notice_due("desk-break", chair, NULL));
 
 	notice = &first.tl.cues[0];
 	ck_assert_int_eq(notice->role, ROLE_NOTICE);
@@ -1275,19 +1276,41 @@ START_TEST(notice_on_first_session)
 
 	/* The floor, new: the notice again; the full routine with a roller
 	 * and a ball, new again once the floor routine is known. */
-	ck_assert(state_notice_due("floor", floor));
-	ck_assert(state_notice_due("desk-break", chair | floor));
+	ck_assert(state_notice_due("floor", floor, NULL));
+	ck_assert(state_notice_due("desk-break", chair | floor, NULL));
 	ck_assert_int_eq(state_set_notice_given("floor", floor), 0);
-	ck_assert(!state_notice_due("floor", floor));
-	ck_assert(!state_notice_due("desk-break", chair | floor));
-	ck_assert(state_notice_due("full", chair | floor));
+	ck_assert(!state_notice_due("floor", floor, NULL));
+	ck_assert(!state_notice_due("desk-break", chair | floor, NULL));
+	ck_assert(state_notice_due("full", chair | floor, NULL));
 	ck_assert_int_eq(state_set_notice_given("full", chair | floor), 0);
-	ck_assert(!state_notice_due("full", chair | floor));
-	ck_assert(state_notice_due("full", routine_equipment_used(&all, fu)));
+	ck_assert(!state_notice_due("full", chair | floor, NULL));
+	ck_assert(state_notice_due("full", routine_equipment_used(&all, fu), NULL));
 	text = read_all(flag);
 	ck_assert_str_eq(text, "routine desk-break\nequipment chair\nroutine floor\n"
 			 "equipment floor\nroutine full\n");
 	free(text);
+
+	/* The record is read whole, however long: lines past 64 KiB count,
+	 * and are kept when it is rewritten. */
+	FILE *f = fopen(flag, "w");
+
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 5000; i++)
+		fprintf(f, "routine padding-%04d-xxxxxxxxxx\n", i);
+	fputs("routine last\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert(!state_notice_due("last", 0, NULL));
+	ck_assert_int_eq(state_set_notice_given("another", 0), 0);
+	ck_assert(!state_notice_due("last", 0, NULL));
+	ck_assert(!state_notice_due("padding-4999-xxxxxxxxxx", 0, NULL));
+	ck_assert(!state_notice_due("another", 0, NULL));
+	/* Only a regular file is read: a FIFO there is no record, and never
+	 * blocks (the test's timeout would). */
+	ck_assert_int_eq(unlink(flag), 0);
+	ck_assert_int_eq(mkfifo(flag, 0600), 0);
+	ck_assert(state_notice_due("desk-break", chair, &never));
+	ck_assert(never);
+	ck_assert_int_eq(unlink(flag), 0);
 
 	unhear(&first);
 	unhear(&later);
