@@ -165,8 +165,10 @@ struct loader {
 
 /* Messages quote values, which continuation lines can make a megabyte
  * long: a quoted part longer than QUOTE_MAX characters is cut to its start
- * and "...", and a message to MSG_MAX bytes in all. */
-#define QUOTE_MAX 60
+ * and "...", and a message to MSG_MAX bytes in all. QUOTE_MAX leaves room
+ * for a file's path, resolved against the config's directory: its end,
+ * the file's name, is what the message is about. */
+#define QUOTE_MAX 150
 #define MSG_MAX 400
 
 /* Bytes of s taken by its first n UTF-8 characters (or all of it). */

@@ -534,6 +534,31 @@ static char *write_tmp(const char *text, size_t len)
 	return path;
 }
 
+/* A sound file's path is quoted whole in its error, file name and all,
+ * however deep the config's directory (resolved, it is over 100
+ * characters here; the quote was once cut at 60). */
+START_TEST(sound_path_quoted_whole)
+{
+	const char *rel = "sounds/of/a/rather/deep/directory/tree/kept/for/the/"
+			  "metronome/and/friends/missing-tick.wav";
+	char *text = xasprintf("[metronome]\nsound = %s\n", rel);
+	char *path = write_tmp(text, strlen(text)), *want, *out;
+	struct config cfg;
+	int rc;
+
+	out = load(&cfg, path, &rc);
+	ck_assert_int_eq(rc, -1);
+	want = xasprintf("%s:2: sound: \"/tmp/%s\": cannot open: No such file or directory\n",
+			 path, rel);
+	ck_assert_str_eq(out, want);
+	free(want);
+	free(out);
+	unlink(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
 /* A file of the largest size made of short continuation lines: joined in
  * work linear in its size (bytes copied at most a few times the value's
  * length; joining them one by one from scratch copied the value again for
@@ -1007,6 +1032,7 @@ int main(void)
 	tcase_add_test(files, sound_not_audio);
 	tcase_add_test(files, sound_fifo);
 	tcase_add_test(files, continuation_linear);
+	tcase_add_test(files, sound_path_quoted_whole);
 	tcase_add_test(files, many_sections_linear);
 	tcase_add_test(files, line_limit_characters);
 	tcase_add_test(files, find);
