@@ -6,10 +6,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "render.h"
-#include "speech.h"
-#include "util.h"
+#include "coach/config.h"
+#include "playback/render.h"
+#include "speech/speech.h"
+#include "base/util.h"
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -3,7 +3,7 @@
 # lines from signature to closing brace (universal-ctags' end: field).
 n=${1:-10}
 cd "$(dirname "$0")/.." || exit 1
-ctags --sort=no --fields=+ne --c-kinds=f -o - src/*.c 2>/dev/null |
+ctags --sort=no --fields=+ne --c-kinds=f -o - src/*/*.c 2>/dev/null |
 	awk -F'\t' '{
 		line = end = 0
 		for (i = 4; i <= NF; i++) {

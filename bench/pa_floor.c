@@ -30,7 +30,7 @@
 
 #include <portaudio.h>
 
-#include "audio.h"
+#include "base/audio.h"
 
 struct tone {
 	double phase, step;

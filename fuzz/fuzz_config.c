@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "routine.h"
-#include "speech.h"
+#include "coach/config.h"
+#include "coach/routine.h"
+#include "speech/speech.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "speech_internal.h"
+#include "speech/speech_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

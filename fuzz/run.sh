@@ -28,8 +28,8 @@ mkdir -p "$obj"
 
 # The program's sources, instrumented for coverage (fuzzer-no-link); only
 # what changed is rebuilt.
-srcs=$(ls "$TOP_SRCDIR"/src/*.c | grep -v -e '/main\.c$' -e '/default_config\.c$')
-srcs="$srcs $BUILDDIR/src/default_config.c"
+srcs=$(ls "$TOP_SRCDIR"/src/*/*.c | grep -v -e '/main\.c$' -e '/default_config\.c$')
+srcs="$srcs $BUILDDIR/src/coach/default_config.c"
 objs=
 for s in $srcs; do
 	o=$obj/$(basename "$s" .c).o
@@ -100,10 +100,10 @@ if [ "${FUZZ_COVERAGE:-}" = 1 ]; then
 	for t in $FUZZ_TARGETS; do
 		case $t in
 		# The files a harness is about, or (funcs) the functions in them.
-		config) files="config.c routine.c" funcs= seeds="$out/seeds/config" ;;
-		control) files="control.c" funcs="control_parse"
+		config) files="coach/config.c coach/routine.c" funcs= seeds="$out/seeds/config" ;;
+		control) files="daemon/control_server.c" funcs="control_parse"
 			seeds="$TOP_SRCDIR/fuzz/seeds/control" ;;
-		speech_req) files="speech_worker.c" funcs="speech_req|name_ok"
+		speech_req) files="speech/speech_worker.c" funcs="speech_req|name_ok"
 			seeds="$out/seeds/speech_req" ;;
 		esac
 		# shellcheck disable=SC2086
@@ -118,7 +118,7 @@ if [ "${FUZZ_COVERAGE:-}" = 1 ]; then
 		llvm-cov report "$cov/fuzz_$t" -instr-profile="$cov/$t.profdata" \
 			${funcs:+-show-functions} \
 			$(for f in $files; do echo "$TOP_SRCDIR/src/$f"; done) |
-			grep -E "${funcs:+^(Name|([a-z_]+\.c:)?($funcs))}" |
+			grep -E "${funcs:+^(Name|([a-z_/]+\.c:)?($funcs))}" |
 			sed "s|$TOP_SRCDIR/src/||" | awk '{ print "  " $0 }'
 	done
 fi

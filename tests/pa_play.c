@@ -44,11 +44,11 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "audio.h"
-#include "log.h"
-#include "sink_pa.h"
-#include "rt.h"
-#include "util.h"
+#include "base/audio.h"
+#include "base/log.h"
+#include "audio/sink_pa.h"
+#include "audio/rt.h"
+#include "base/util.h"
 
 #define BLOCK 220 /* 10 ms at BC_RATE */
 

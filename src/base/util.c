@@ -1,0 +1,345 @@
+/* util.c: small helpers: checked allocation, durations, strings. */
+#include "base/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void oom(void)
+{
+	fputs("backcoach: out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	return p;
+}
+
+int util_parse_duration(const char *s, int64_t *ms)
+{
+	static const struct {
+		const char *unit;
+		int64_t ms;
+	} units[] = { { "ms", 1 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 } };
+	double total = 0;
+	const char *p = s;
+	int last_unit = -1;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!*p)
+		return -1;
+	while (*p && !isspace((unsigned char)*p)) {
+		double v = 0, scale = 1;
+		bool digits = false;
+		size_t i;
+
+		/* Digits, an optional fraction: no signs, exponents or hex, and
+		 * '.' whatever the locale. */
+		for (; isdigit((unsigned char)*p); p++, digits = true)
+			v = v * 10 + (*p - '0');
+		if (*p == '.')
+			for (p++; isdigit((unsigned char)*p); p++, digits = true)
+				v += (*p - '0') * (scale /= 10);
+		if (!digits)
+			return -1;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strncmp(p, units[i].unit, strlen(units[i].unit)) == 0)
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -1; /* missing or unknown unit */
+		/* Units must come largest first, each once: 1h30m, not 30m1h. */
+		if (last_unit >= 0 && units[i].ms >= units[last_unit].ms)
+			return -1;
+		last_unit = (int)i;
+		total += v * (double)units[i].ms;
+		p += strlen(units[i].unit);
+		if (total > 365.0 * 24 * 3600000)
+			return -1;
+	}
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p)
+		return -1;
+	*ms = (int64_t)(total + 0.5);
+	return 0;
+}
+
+char *util_format_duration(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = (ms + 500) / 1000;
+
+	if (ms < 1000 && ms != 0)
+		snprintf(buf, len, "%lldms", (long long)ms);
+	else if (s >= 3600)
+		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600),
+			 (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(buf, len, "%lldm%02llds", (long long)(s / 60),
+			 (long long)(s % 60));
+	else
+		snprintf(buf, len, "%llds", (long long)s);
+	return buf;
+}
+
+char *util_strip(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Decodes one UTF-8 sequence at p (before end): its length, or 0 if it is
+ * not valid (overlong, surrogate, out of range, cut short). */
+static size_t utf8_decode(const unsigned char *p, const unsigned char *end,
+			  unsigned *out)
+{
+	unsigned c = *p, need, cp;
+
+	if (c < 0x80) {
+		*out = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		need = 1;
+		cp = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		need = 2;
+		cp = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		need = 3;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if ((size_t)(end - p) <= need)
+		return 0;
+	for (unsigned i = 1; i <= need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
+	    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*out = cp;
+	return need + 1;
+}
+
+bool util_text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+
+	while (p < end) {
+		unsigned cp;
+		size_t n = utf8_decode(p, end, &cp);
+
+		/* Invalid, or a C0 (but tab), DEL or C1 control. */
+		if (!n || (cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp < 0xa0))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+size_t util_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned cp;
+		size_t n = utf8_decode(p, end, &cp);
+
+		if (!n)
+			break;
+		p += n;
+	}
+	return (size_t)(p - (const unsigned char *)s);
+}
+
+int util_mkdir_p(const char *path, unsigned mode)
+{
+	char *p = xstrdup(path), *q;
+	int ret = 0;
+
+	for (q = p + 1; ; q++) {
+		if (*q == '/' || *q == '\0') {
+			char c = *q;
+			*q = '\0';
+			if (mkdir(p, mode) < 0 && errno != EEXIST) {
+				ret = -1;
+				break;
+			}
+			*q = c;
+			if (!c)
+				break;
+		}
+	}
+	free(p);
+	return ret;
+}
+
+int util_env_add_prop(const char *var, const char *key, const char *value)
+{
+	const char *old = getenv(var);
+	char *s;
+	size_t n;
+	int r;
+
+	if (!old || !*old) {
+		s = xasprintf("%s=%s", key, value);
+		goto set;
+	}
+	/* Present as a key: followed by optional blanks and '=' or ':'. */
+	for (const char *p = strstr(old, key); p; p = strstr(p + 1, key)) {
+		const char *q = p + strlen(key);
+		bool start = p == old || strchr(" \t{,\"", p[-1]);
+		while (*q == ' ' || *q == '\t' || *q == '"')
+			q++;
+		if (start && (*q == '=' || *q == ':'))
+			return 0;
+	}
+	n = strlen(old);
+	while (n && (old[n - 1] == ' ' || old[n - 1] == '\t'))
+		n--;
+	if (n && old[n - 1] == '}') { /* inside the object */
+		n--;
+		while (n && (old[n - 1] == ' ' || old[n - 1] == '\t'))
+			n--;
+		s = xasprintf("%.*s %s=%s }", (int)n, old, key, value);
+	} else {
+		s = xasprintf("%.*s %s=%s", (int)n, old, key, value);
+	}
+set:
+	r = setenv(var, s, 1);
+	free(s);
+	return r < 0 ? -1 : 0;
+}
+
+double util_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *util_replace(const char *s, const char *key, const char *val)
+{
+	size_t kl = strlen(key), vl = strlen(val), n = 0;
+	char *out, *o;
+
+	for (const char *p = s; (p = strstr(p, key)); p += kl)
+		n++;
+	out = o = xmalloc(strlen(s) + n * vl + 1);
+	while (*s) {
+		if (strncmp(s, key, kl) == 0) {
+			memcpy(o, val, vl);
+			o += vl;
+			s += kl;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+int util_open_regular(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, fl;
+
+	/* O_NONBLOCK: opening a FIFO with no writer, or a device, returns at
+	 * once instead of waiting; fstat then tells what was opened. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "cannot read: %s", strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "is a directory, not a file");
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file");
+		goto fail;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "cannot read: %s", strerror(errno));
+		goto fail;
+	}
+	return fd;
+
+fail:
+	close(fd);
+	return -1;
+}

@@ -1,0 +1,7 @@
+/* main.c: backcoach, a voice-guided audio coach for stiff backs. */
+#include "cli/cli.h"
+
+int main(int argc, char **argv)
+{
+	return cli_main(argc, argv);
+}

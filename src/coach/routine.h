@@ -1,0 +1,155 @@
+/* routine.h: compile a routine into a timeline of cues at sample positions. */
+#ifndef BC_ROUTINE_H
+#define BC_ROUTINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/audio.h"
+#include "coach/config.h"
+
+enum cue_kind {
+	CUE_SPEECH, /* text spoken by the coach voice */
+	CUE_TONE,   /* sine glide f0 -> f1 (breath tones, chimes) */
+	CUE_CLICK,  /* one metronome beat */
+};
+
+/* What a cue is for; tests and `status` read it. */
+enum cue_role {
+	ROLE_NOTICE,      /* safety notice (first session only) */
+	ROLE_CHIME_START, /* start-of-break sound */
+	ROLE_INTRO,
+	ROLE_SKIPPED,     /* "skipping ... (equipment)" */
+	ROLE_WITHIN_REACH, /* "Keep your foam roller within reach." */
+	ROLE_TONES,       /* what the tones mean (first session) */
+	ROLE_ANNOUNCE,    /* the exercise's title, as it begins */
+	ROLE_SETUP,       /* how to get into position */
+	ROLE_CAUTION,
+	ROLE_GET_READY,
+	ROLE_COUNTDOWN,   /* "3", "2", "1" */
+	ROLE_BEGIN,
+	ROLE_REP_CUE,     /* exercise's rep_cue */
+	ROLE_COUNT,       /* rep number */
+	ROLE_BREATH,      /* breath phase word or tone; see cue.phase */
+	ROLE_HALFWAY,     /* instead of the count at the middle rep */
+	ROLE_LAST,
+	ROLE_TIME_LEFT,
+	ROLE_FIRST_SIDE,
+	ROLE_SWITCH,
+	ROLE_RELEASE,
+	ROLE_REST,
+	ROLE_NEXT,        /* in the rest: "Next: title." and what to do or fetch */
+	ROLE_OUTRO,
+	ROLE_CHIME_END,   /* end-of-break sound, different from the start */
+	ROLE_BEAT,        /* metronome */
+	ROLE_STOPPED,     /* said when a session is stopped during an exercise */
+	ROLE_COUNT_OF
+};
+
+/* Short names for scripts and messages: "next", "breath", "beat", ... */
+const char *routine_role_name(enum cue_role role);
+/* "inhale", "hold", "exhale", "hold_after" (the config's keys). */
+const char *routine_phase_name(int phase);
+
+struct cue {
+	int64_t at;           /* first sample */
+	int64_t len;          /* length in samples (speech: measured) */
+	enum cue_kind kind;
+	enum cue_role role;
+	int step;             /* index into timeline.steps */
+	int phase;            /* ROLE_BREATH, or a speech cue that carries a
+	                         breath word joined to other text: enum
+	                         breath_phase; else -1 */
+	const char *text;     /* CUE_SPEECH: owned by the timeline */
+	float f0, f1;         /* CUE_TONE: start and end frequency, Hz */
+	float gain;           /* linear, before the mixer's master gain */
+	bool accent;          /* CUE_CLICK: first beat of a bar */
+};
+
+/* A step is what `skip` jumps over and `status` names: intro, each
+ * exercise (each side), each rest, outro. */
+struct step {
+	int64_t at;
+	const char *name;     /* "Cat cow (right side)", owned by the timeline */
+	int exercise;         /* index into config->exercises, -1 for others */
+};
+
+/* A breath phase as paced: every phase of a pattern lasts exactly what the
+ * pattern says (never stretched, never cut). */
+struct phase {
+	int64_t at, len;
+	int phase;            /* enum breath_phase */
+	int breath;           /* index into config->breaths */
+	int step;
+};
+
+struct timeline {
+	struct cue *cues;     /* sorted by at, then by order of creation */
+	size_t n_cues;
+	struct phase *phases; /* sorted by at; may be NULL (no breath paced) */
+	size_t n_phases;
+	struct step *steps;
+	size_t n_steps;
+	int64_t length;       /* total samples, >= end of the last cue */
+	int routine;          /* index into config->routines */
+	char *language_voice; /* eSpeak NG language of the routine's language */
+	unsigned skipped_equipment; /* mask of equipment whose exercises were skipped */
+	char *pool;           /* internal: owned strings */
+	size_t pool_len, pool_cap;
+};
+
+/* Length in samples of text spoken with the routine's voice, or -1 on
+ * error (with err filled). The compiler asks this for every speech cue, so
+ * it can place the next cue after the speech ends. */
+typedef int64_t (*speech_measure_fn)(void *ctx, const char *text, char *err,
+				     size_t errlen);
+
+/* A breath cue that cannot be said within its phase. */
+struct misfit {
+	struct origin at;     /* where the words that do not fit are set */
+	const char *exercise; /* its name */
+	int phase;            /* enum breath_phase */
+	const char *text;     /* the words */
+	int64_t cue_len, phase_len; /* samples */
+};
+
+struct compile_opts {
+	bool notice;          /* begin with the safety notice */
+	bool tones;           /* explain the tones (a user's first session) */
+	/* Called for every breath cue that cannot fit its phase; the
+	 * compile goes on without it. NULL: the compile fails at the first,
+	 * with the message of routine_misfit_message. */
+	void (*misfit)(void *ctx, const struct misfit *m);
+	void *misfit_ctx;
+};
+
+/* "FILE:LINE: exercise x, inhale: \"...\" takes 4.32 s to say; ..." */
+void routine_misfit_message(const struct misfit *m, char *buf, size_t len);
+
+/* The compiler's least silence after speech in a breath phase, ms. */
+#define ROUTINE_MIN_GAP_MS 300
+
+/* Compile routine number `routine` of cfg. Breath phases last exactly what
+ * their pattern says; a hold paced by a breath pattern lasts whole breath
+ * cycles (its hold rounded to the nearest, at least one). Pure: same config, options and
+ * measurements give the same timeline; touches no device, file or clock.
+ * Returns 0, or -1 with err filled ("routine desk-break, exercise x: ..."). */
+int routine_compile(const struct config *cfg, int routine,
+		    const struct compile_opts *opts, speech_measure_fn measure,
+		    void *ctx, struct timeline *tl, char *err, size_t errlen);
+
+void timeline_free(struct timeline *tl);
+
+/* Step index playing at sample pos (last step with at <= pos). */
+int timeline_step_at(const struct timeline *tl, int64_t pos);
+
+/* The equipment routine r uses with the equipment the user owns: that of
+ * the exercises it plays (a mask of enum equipment). */
+unsigned routine_equipment_used(const struct config *cfg, int routine);
+
+/* Is pos within an exercise's reps: after its count-in, before its
+ * release? (Where stopping may mean it hurt.) */
+bool timeline_in_exercise(const struct timeline *tl, int64_t pos);
+
+#endif

@@ -1,0 +1,143 @@
+/* state.c: the safety notice's record under $XDG_STATE_HOME/backcoach/. */
+#include "coach/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "coach/config.h"
+#include "base/log.h"
+#include "base/util.h"
+
+#define NOTICE_FILE "notice-given"
+
+char *state_dir(void)
+{
+	const char *x = getenv("XDG_STATE_HOME");
+	const char *home;
+
+	if (x && x[0] == '/')
+		return xasprintf("%s/backcoach", x);
+	home = getenv("HOME");
+	if (!home || home[0] != '/')
+		return NULL;
+	return xasprintf("%s/.local/state/backcoach", home);
+}
+
+/* The notice file's text, whole ("" when empty), or NULL when there is
+ * none. Read as a regular file only: anything else there (a FIFO would
+ * block the daemon) counts as no record, with a warning. */
+static char *read_record(void)
+{
+	char *dir = state_dir(), *path, *text = NULL;
+	size_t n = 0, cap = 0;
+	char err[128];
+	ssize_t got;
+	int fd;
+
+	if (!dir)
+		return NULL;
+	path = xasprintf("%s/" NOTICE_FILE, dir);
+	fd = util_open_regular(path, err, sizeof(err));
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("safety notice record %s: %s", path, err);
+		goto out;
+	}
+	do {
+		if (cap - n < 4096) {
+			cap = cap ? 2 * cap : 4096;
+			text = xrealloc(text, cap + 1);
+		}
+		got = read(fd, text + n, cap - n);
+		if (got > 0)
+			n += (size_t)got;
+	} while (got > 0 || (got < 0 && errno == EINTR));
+	if (got < 0) {
+		log_warn_errno("safety notice record %s", path);
+		free(text);
+		text = NULL;
+	} else {
+		text[n] = '\0';
+	}
+	close(fd);
+out:
+	free(path);
+	free(dir);
+	return text;
+}
+
+/* Is "kind name" a whole line of text? */
+static bool has_line(const char *text, const char *kind, const char *name)
+{
+	char *want = xasprintf("%s %s", kind, name);
+	size_t n = strlen(want);
+	bool found = false;
+
+	for (const char *p = text; p && !found; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		found = strncmp(p, want, n) == 0 && (p[n] == '\n' || p[n] == '\0');
+	free(want);
+	return found;
+}
+
+bool state_notice_due(const char *routine, unsigned equipment, bool *first)
+{
+	char *text = read_record();
+	bool due = !text || !has_line(text, "routine", routine);
+
+	if (first)
+		*first = !text;
+	for (int q = 0; q < EQ_COUNT && !due; q++)
+		if (equipment & (1u << q))
+			due = !has_line(text, "equipment", equipment_names[q]);
+	free(text);
+	return due;
+}
+
+int state_set_notice_given(const char *routine, unsigned equipment)
+{
+	char *dir = state_dir(), *path = NULL, *tmp = NULL, *text = NULL;
+	FILE *f = NULL;
+	int ret = -1;
+
+	if (!dir) {
+		log_warn("cannot remember the safety notice: neither XDG_STATE_HOME nor HOME is set");
+		return -1;
+	}
+	path = xasprintf("%s/" NOTICE_FILE, dir);
+	tmp = xasprintf("%s/" NOTICE_FILE ".tmp", dir);
+	if (util_mkdir_p(dir, 0700) < 0) {
+		log_warn_errno("cannot remember the safety notice: %s", dir);
+		goto out;
+	}
+	text = read_record();
+	/* The old lines, then the new ones; replaced whole. */
+	if (!(f = fopen(tmp, "we"))) {
+		log_warn_errno("cannot remember the safety notice: %s", tmp);
+		goto out;
+	}
+	if (text && *text)
+		fprintf(f, "%s%s", text, text[strlen(text) - 1] == '\n' ? "" : "\n");
+	if (!text || !has_line(text, "routine", routine))
+		fprintf(f, "routine %s\n", routine);
+	for (int q = 0; q < EQ_COUNT; q++)
+		if ((equipment & (1u << q)) &&
+		    (!text || !has_line(text, "equipment", equipment_names[q])))
+			fprintf(f, "equipment %s\n", equipment_names[q]);
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		log_warn_errno("cannot remember the safety notice: %s", path);
+		unlink(tmp);
+		goto out;
+	}
+	log_debug("safety notice given for %s; remembered in %s", routine, path);
+	ret = 0;
+out:
+	free(text);
+	free(tmp);
+	free(path);
+	free(dir);
+	return ret;
+}

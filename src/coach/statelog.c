@@ -1,0 +1,541 @@
+/* statelog.c: the record of your day; see statelog.h. */
+#include "coach/statelog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "coach/state.h"
+#include "base/util.h"
+
+static const char *const reminder_words[] = {
+	[SLOG_GIVEN] = "given", [SLOG_SNOOZED] = "snoozed",
+	[SLOG_CANCELLED] = "cancelled", [SLOG_WAITED] = "waited",
+};
+
+/* ---- one line ---- */
+
+/* The next space-separated word of [*p, end): its start and length. */
+static bool word(const char **p, const char *end, const char **w, size_t *n)
+{
+	const char *s = *p;
+
+	while (s < end && *s == ' ')
+		s++;
+	if (s == end)
+		return false;
+	*w = s;
+	while (s < end && *s != ' ')
+		s++;
+	*n = (size_t)(s - *w);
+	*p = s;
+	return true;
+}
+
+static bool is(const char *w, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(w, lit, n) == 0;
+}
+
+/* A whole non-negative number of at most 12 digits. */
+static bool number(const char *w, size_t n, int64_t *v)
+{
+	int64_t x = 0;
+
+	if (n == 0 || n > 12)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] < '0' || w[i] > '9')
+			return false;
+		x = x * 10 + (w[i] - '0');
+	}
+	*v = x;
+	return true;
+}
+
+/* "key=N" */
+static bool keyed(const char *w, size_t n, const char *key, int64_t *v)
+{
+	size_t k = strlen(key);
+	return n > k + 1 && memcmp(w, key, k) == 0 && w[k] == '=' &&
+	       number(w + k + 1, n - k - 1, v);
+}
+
+static bool parse_time(const char *w, size_t n, int64_t *t)
+{
+	char buf[21];
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi, s;
+	char z;
+
+	if (n != 20)
+		return false;
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	if (sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s,
+		   &z) != 7 || z != 'Z' || buf[4] != '-' || buf[7] != '-' ||
+	    buf[10] != 'T' || buf[13] != ':' || buf[16] != ':')
+		return false;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || s > 60 || h < 0 || mi < 0 || s < 0)
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	*t = (int64_t)timegm(&tm);
+	return true;
+}
+
+int slog_parse(const char *line, size_t len, struct slog_rec *r)
+{
+	const char *p = line, *end = line + len, *w;
+	size_t n;
+	int64_t v;
+
+	memset(r, 0, sizeof(*r));
+	if (memchr(line, '\0', len))
+		return -1;
+	if (!word(&p, end, &w, &n) || !parse_time(w, n, &r->t))
+		return -1;
+	if (!word(&p, end, &w, &n))
+		return -1;
+	if (is(w, n, "sit")) {
+		r->kind = SLOG_SIT;
+		return word(&p, end, &w, &n) && number(w, n, &r->secs) ? 0 : -1;
+	}
+	if (is(w, n, "break")) {
+		r->kind = SLOG_BREAK;
+		if (!word(&p, end, &w, &n) || !is(w, n, "natural"))
+			return -1;
+		return word(&p, end, &w, &n) && number(w, n, &r->secs) ? 0 : -1;
+	}
+	if (is(w, n, "reminder")) {
+		r->kind = SLOG_REMINDER;
+		if (!word(&p, end, &w, &n))
+			return -1;
+		for (size_t i = 0; i < sizeof(reminder_words) / sizeof(*reminder_words); i++)
+			if (is(w, n, reminder_words[i])) {
+				r->reminder = (enum slog_reminder)i;
+				if (r->reminder != SLOG_WAITED)
+					return 0;
+				return word(&p, end, &w, &n) && number(w, n, &r->secs)
+					       ? 0 : -1;
+			}
+		return -1;
+	}
+	if (is(w, n, "session")) {
+		const char *slash;
+		int64_t a, b;
+
+		r->kind = SLOG_SESSION;
+		if (!word(&p, end, &w, &n) || n >= sizeof(r->routine))
+			return -1;
+		memcpy(r->routine, w, n);
+		r->routine[n] = '\0';
+		if (!word(&p, end, &w, &n))
+			return -1;
+		if (is(w, n, "completed"))
+			r->completed = true;
+		else if (!is(w, n, "stopped"))
+			return -1;
+		if (!word(&p, end, &w, &n) || !(slash = memchr(w, '/', n)) ||
+		    !number(w, (size_t)(slash - w), &a) ||
+		    !number(slash + 1, n - (size_t)(slash - w) - 1, &b) || a > b ||
+		    b > 100000)
+			return -1;
+		r->step = (int)a;
+		r->steps = (int)b;
+		if (!word(&p, end, &w, &n) || !keyed(w, n, "skipped", &v) || v > 100000)
+			return -1;
+		r->skipped = (int)v;
+		if (!word(&p, end, &w, &n) || !keyed(w, n, "exercised", &r->secs))
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+size_t slog_format(const struct slog_rec *r, char *buf, size_t len)
+{
+	char ts[32];
+	time_t t = (time_t)r->t;
+	struct tm tm;
+	int n;
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	switch (r->kind) {
+	case SLOG_SIT:
+		n = snprintf(buf, len, "%s sit %" PRId64 "\n", ts, r->secs);
+		break;
+	case SLOG_BREAK:
+		n = snprintf(buf, len, "%s break natural %" PRId64 "\n", ts, r->secs);
+		break;
+	case SLOG_REMINDER:
+		if (r->reminder == SLOG_WAITED)
+			n = snprintf(buf, len, "%s reminder waited %" PRId64 "\n", ts,
+				     r->secs);
+		else
+			n = snprintf(buf, len, "%s reminder %s\n", ts,
+				     reminder_words[r->reminder]);
+		break;
+	case SLOG_SESSION:
+	default:
+		n = snprintf(buf, len,
+			     "%s session %s %s %d/%d skipped=%d exercised=%" PRId64 "\n",
+			     ts, r->routine[0] ? r->routine : "?",
+			     r->completed ? "completed" : "stopped", r->step, r->steps,
+			     r->skipped, r->secs);
+		break;
+	}
+	if (n < 0)
+		return 0;
+	return (size_t)n < len ? (size_t)n : len - 1;
+}
+
+/* ---- figures ---- */
+
+void slog_stats_add(struct slog_stats *s, const struct slog_rec *r,
+		    int64_t from, int64_t to)
+{
+	if (r->t < from || r->t >= to)
+		return;
+	s->records++;
+	switch (r->kind) {
+	case SLOG_SIT:
+		s->present_s += r->secs;
+		if (r->secs > s->longest_s)
+			s->longest_s = r->secs;
+		break;
+	case SLOG_BREAK:
+		s->natural++;
+		break;
+	case SLOG_REMINDER:
+		if (r->reminder == SLOG_GIVEN)
+			s->reminders++;
+		else if (r->reminder == SLOG_SNOOZED || r->reminder == SLOG_CANCELLED)
+			s->snoozed++;
+		else
+			s->waited++;
+		break;
+	case SLOG_SESSION:
+		s->guided++;
+		if (r->completed)
+			s->completed++;
+		s->exercised_s += r->secs;
+		break;
+	}
+}
+
+int64_t slog_local_day(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm))
+		return 0;
+	/* Days since the epoch of the local calendar date. */
+	struct tm d = { .tm_year = tm.tm_year, .tm_mon = tm.tm_mon,
+			.tm_mday = tm.tm_mday };
+	return (int64_t)timegm(&d) / 86400;
+}
+
+void slog_days_add(struct slog_days *d, const struct slog_rec *r)
+{
+	int64_t day;
+
+	if (r->kind != SLOG_SESSION || !r->completed)
+		return;
+	day = slog_local_day(r->t);
+	if (d->n && d->day[d->n - 1] == day)
+		return;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->day = xrealloc(d->day, d->cap * sizeof(*d->day));
+	}
+	d->day[d->n++] = day;
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+int slog_streak(struct slog_days *d, int64_t today)
+{
+	int64_t want;
+	int streak = 0;
+
+	if (!d->n)
+		return 0;
+	qsort(d->day, d->n, sizeof(*d->day), cmp_day);
+	want = today;
+	size_t i = d->n;
+	/* Skip days after today (a clock set back). */
+	while (i > 0 && d->day[i - 1] > today)
+		i--;
+	if (i > 0 && d->day[i - 1] == today - 1)
+		want = today - 1; /* none yet today: the streak lives on */
+	while (i > 0) {
+		int64_t day = d->day[i - 1];
+		if (day == want) {
+			streak++;
+			want--;
+		} else if (day < want) {
+			break;
+		}
+		i--;
+	}
+	return streak;
+}
+
+void slog_days_free(struct slog_days *d)
+{
+	free(d->day);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- the file ---- */
+
+char *statelog_path(void)
+{
+	char *dir = state_dir();
+	char *path;
+
+	if (!dir)
+		return NULL;
+	path = xasprintf("%s/" STATELOG_FILE, dir);
+	free(dir);
+	return path;
+}
+
+static bool append_failed; /* log only the first failure in a row */
+
+static void append_fail(const char *what, const char *path)
+{
+	if (!append_failed)
+		log_warn("record of the day: %s %s: %s (the daemon carries on without it)",
+			 what, path, strerror(errno));
+	append_failed = true;
+}
+
+int statelog_append(const struct slog_rec *r)
+{
+	char line[512], *dir = state_dir(), *path = NULL, *old = NULL;
+	struct stat st;
+	size_t len = slog_format(r, line + 1, sizeof(line) - 1);
+	int fd = -1, ret = -1;
+	char last = '\n';
+	const char *out = line + 1;
+
+	if (!dir) {
+		errno = ENOENT;
+		append_fail("no state directory (XDG_STATE_HOME, HOME) for", STATELOG_FILE);
+		return -1;
+	}
+	path = xasprintf("%s/" STATELOG_FILE, dir);
+	if (util_mkdir_p(dir, 0700) < 0) {
+		append_fail("cannot create", dir);
+		goto out;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		append_fail("cannot open", path);
+		goto out;
+	}
+	if (fstat(fd, &st) == 0 && st.st_size > STATELOG_MAX_BYTES) {
+		/* Rotate: the full log becomes day.log.1, a new one begins. */
+		old = xasprintf("%s.1", path);
+		if (rename(path, old) == 0) {
+			close(fd);
+			fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+					       O_NOFOLLOW, 0600);
+			if (fd < 0) {
+				append_fail("cannot open", path);
+				goto out;
+			}
+			log_info("record of the day: rotated to %s", old);
+		}
+	}
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		int rfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (rfd >= 0) {
+			if (pread(rfd, &last, 1, st.st_size - 1) != 1)
+				last = '\n';
+			close(rfd);
+		}
+	}
+	if (last != '\n') { /* a torn line before: end it, keep ours whole */
+		line[0] = '\n';
+		out = line;
+		len++;
+	}
+	ssize_t n = write(fd, out, len);
+	if (n != (ssize_t)len) {
+		if (n >= 0)
+			errno = ENOSPC;
+		append_fail("cannot write", path);
+		goto out;
+	}
+	if (append_failed)
+		log_info("record of the day: writing %s again", path);
+	append_failed = false;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(old);
+	free(path);
+	free(dir);
+	return ret;
+}
+
+static int read_one(const char *path, void (*fn)(void *, const struct slog_rec *),
+		    void *ctx, int *skipped)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return -1;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct slog_rec r;
+		bool whole = line[n - 1] == '\n';
+		if (whole)
+			n--;
+		if (n == 0)
+			continue;
+		if (whole && slog_parse(line, (size_t)n, &r) == 0)
+			fn(ctx, &r);
+		else if (skipped)
+			(*skipped)++;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+int statelog_read(const char *path, void (*fn)(void *, const struct slog_rec *),
+		  void *ctx, int *skipped)
+{
+	char *old = xasprintf("%s.1", path);
+	int a = read_one(old, fn, ctx, skipped);
+	int ea = errno;
+	int b = read_one(path, fn, ctx, skipped);
+	int eb = errno;
+
+	free(old);
+	if (a < 0 && b < 0 && !(ea == ENOENT && eb == ENOENT)) {
+		errno = eb != ENOENT ? eb : ea;
+		return -1;
+	}
+	if (b < 0 && eb != ENOENT) {
+		errno = eb;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- backcoach stats ---- */
+
+struct stats_ctx {
+	struct slog_stats s;
+	struct slog_days days;
+	int64_t from, to;
+};
+
+static void stats_rec(void *ctx, const struct slog_rec *r)
+{
+	struct stats_ctx *c = ctx;
+	slog_stats_add(&c->s, r, c->from, c->to);
+	slog_days_add(&c->days, r);
+}
+
+static char *hm(int64_t secs, char *buf, size_t len)
+{
+	int64_t m = (secs + 30) / 60;
+	if (m >= 60)
+		snprintf(buf, len, "%" PRId64 "h%02" PRId64 "m", m / 60, m % 60);
+	else
+		snprintf(buf, len, "%" PRId64 "m", m);
+	return buf;
+}
+
+/* Epoch seconds of local midnight `back` days before t's date. */
+static int64_t local_midnight(int64_t t, int back)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	tm.tm_mday -= back;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+int stats_run(const char *period, FILE *out)
+{
+	struct stats_ctx c = { 0 };
+	char *path = statelog_path();
+	int64_t now = (int64_t)time(NULL);
+	int back, skipped = 0;
+	char a[32], day[32];
+
+	if (!period || strcmp(period, "today") == 0)
+		back = 0, period = "today";
+	else if (strcmp(period, "week") == 0)
+		back = 6;
+	else if (strcmp(period, "month") == 0)
+		back = 29;
+	else {
+		log_err("stats: unknown period \"%s\" (today, week or month)", period);
+		free(path);
+		return 64;
+	}
+	if (!path) {
+		log_err("stats: no state directory (set XDG_STATE_HOME or HOME)");
+		return 1;
+	}
+	c.from = local_midnight(now, back);
+	c.to = INT64_MAX;
+	if (statelog_read(path, stats_rec, &c, &skipped) < 0) {
+		log_err("stats: cannot read %s: %s", path, strerror(errno));
+		free(path);
+		slog_days_free(&c.days);
+		return 1;
+	}
+	time_t f = (time_t)c.from;
+	struct tm tm;
+	localtime_r(&f, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	fprintf(out, "period: %s (since %s)\n", period, day);
+	fprintf(out, "at the machine: %s\n", hm(c.s.present_s, a, sizeof(a)));
+	fprintf(out, "longest unbroken sitting: %s\n", hm(c.s.longest_s, a, sizeof(a)));
+	fprintf(out, "breaks: %d guided, %d natural\n", c.s.guided, c.s.natural);
+	fprintf(out, "sessions completed: %d\n", c.s.completed);
+	fprintf(out, "minutes exercised: %" PRId64 "\n", (c.s.exercised_s + 30) / 60);
+	fprintf(out, "reminders: %d given, %d snoozed, %d waited for a call\n",
+		c.s.reminders, c.s.snoozed, c.s.waited);
+	int streak = slog_streak(&c.days, slog_local_day(now));
+	fprintf(out, "streak: %d day%s with a completed session\n", streak,
+		streak == 1 ? "" : "s");
+	if (skipped)
+		log_warn("stats: %s: %d line%s skipped (torn or not a record)", path,
+			 skipped, skipped == 1 ? "" : "s");
+	free(path);
+	slog_days_free(&c.days);
+	return 0;
+}

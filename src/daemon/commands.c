@@ -1,0 +1,251 @@
+/* commands.c: the command table, and running a command from any source. */
+#include "daemon/commands.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/daemon.h"
+#include "base/log.h"
+#include "base/util.h"
+
+static int run_start(struct daemon *d, const char *arg, char *word,
+		     size_t wordlen, FILE *out)
+{
+	(void)out;
+	if (daemon_start(d, arg, word, wordlen) < 0)
+		return -1;
+	snprintf(word, wordlen, "%s", daemon_session_name(d));
+	return 0;
+}
+
+static int run_stop(struct daemon *d, const char *arg, char *word,
+		    size_t wordlen, FILE *out)
+{
+	(void)arg;
+	(void)out;
+	snprintf(word, wordlen, "%s", daemon_session_name(d));
+	daemon_stop(d);
+	return 0;
+}
+
+static int run_pause(struct daemon *d, const char *arg, char *word,
+		     size_t wordlen, FILE *out)
+{
+	(void)arg;
+	(void)word;
+	(void)wordlen;
+	(void)out;
+	daemon_pause(d, true);
+	return 0;
+}
+
+static int run_resume(struct daemon *d, const char *arg, char *word,
+		      size_t wordlen, FILE *out)
+{
+	(void)arg;
+	(void)word;
+	(void)wordlen;
+	(void)out;
+	daemon_pause(d, false);
+	return 0;
+}
+
+static int run_toggle(struct daemon *d, const char *arg, char *word,
+		      size_t wordlen, FILE *out)
+{
+	bool pause = daemon_state(d) != CMD_PAUSED;
+
+	(void)arg;
+	(void)out;
+	daemon_pause(d, pause);
+	snprintf(word, wordlen, "%s", pause ? "paused" : "resumed");
+	return 0;
+}
+
+static int run_skip(struct daemon *d, const char *arg, char *word,
+		    size_t wordlen, FILE *out)
+{
+	(void)arg;
+	(void)word;
+	(void)wordlen;
+	(void)out;
+	daemon_skip(d);
+	return 0;
+}
+
+static int run_repeat(struct daemon *d, const char *arg, char *word,
+		      size_t wordlen, FILE *out)
+{
+	(void)arg;
+	(void)word;
+	(void)wordlen;
+	(void)out;
+	daemon_repeat(d);
+	return 0;
+}
+
+static int run_snooze(struct daemon *d, const char *arg, char *word,
+		      size_t wordlen, FILE *out)
+{
+	int64_t ms;
+
+	(void)arg;
+	(void)out;
+	if (daemon_snooze(d, &ms, word, wordlen) < 0)
+		return -1;
+	util_format_duration(ms, word, wordlen);
+	return 0;
+}
+
+static int run_reload(struct daemon *d, const char *arg, char *word,
+		      size_t wordlen, FILE *out)
+{
+	(void)arg;
+	if (daemon_reload(d, out) < 0) {
+		snprintf(word, wordlen,
+			 "config not reloaded: the old one stays in use");
+		return -1;
+	}
+	snprintf(word, wordlen, "%s", daemon_config_path(d) ? daemon_config_path(d)
+							    : "built-in default");
+	return 0;
+}
+
+static int run_status(struct daemon *d, const char *arg, char *word,
+		      size_t wordlen, FILE *out)
+{
+	(void)arg;
+	(void)word;
+	(void)wordlen;
+	if (out)
+		daemon_status(d, out);
+	return 0;
+}
+
+static int run_quit(struct daemon *d, const char *arg, char *word,
+		    size_t wordlen, FILE *out)
+{
+	(void)arg;
+	(void)word;
+	(void)wordlen;
+	(void)out;
+	daemon_quit(d);
+	return 0;
+}
+
+#define NOTHING "nothing is playing"
+
+/* Rows: id, name, on the socket, states, otherwise, otherwise ok, reply,
+ * logs itself, handler. */
+static const struct command commands[CMD_COUNT] = {
+	[CMD_START] = { CMD_START, "start", true, CMD_IDLE,
+			"%s is already playing", false, "playing %s", true, run_start },
+	[CMD_STOP] = { CMD_STOP, "stop", true, CMD_SESSION,
+		       NOTHING, true, "stopping %s", false, run_stop },
+	[CMD_PAUSE] = { CMD_PAUSE, "pause", true, CMD_SESSION,
+			NOTHING, false, "paused", false, run_pause },
+	[CMD_RESUME] = { CMD_RESUME, "resume", true, CMD_SESSION,
+			 NOTHING, false, "resumed", false, run_resume },
+	[CMD_TOGGLE] = { CMD_TOGGLE, "toggle", false, CMD_SESSION,
+			 NOTHING, false, "%s", false, run_toggle },
+	[CMD_SKIP] = { CMD_SKIP, "skip", true, CMD_SESSION,
+		       NOTHING, false, "skipping to the next step", false, run_skip },
+	[CMD_REPEAT] = { CMD_REPEAT, "repeat", true, CMD_SESSION,
+			 NOTHING, false, "again from the start of the step", false,
+			 run_repeat },
+	[CMD_SNOOZE] = { CMD_SNOOZE, "snooze", true, CMD_ALWAYS,
+			 NULL, false, "reminders snoozed for %s", false, run_snooze },
+	[CMD_RELOAD] = { CMD_RELOAD, "reload", true, CMD_ALWAYS,
+			 NULL, false, "config reloaded from %s", true,
+			 run_reload },
+	[CMD_STATUS] = { CMD_STATUS, "status", true, CMD_ALWAYS,
+			 NULL, false, NULL, false, run_status },
+	[CMD_QUIT] = { CMD_QUIT, "quit", false, CMD_ALWAYS,
+		       NULL, false, "exiting", false, run_quit },
+};
+
+/* Which signal carries which command. */
+int command_sig_toggle(void) { return SIGRTMIN + 1; }
+int command_sig_skip(void) { return SIGRTMIN + 2; }
+int command_sig_repeat(void) { return SIGRTMIN + 3; }
+
+const struct command *command_by_id(enum command_id id)
+{
+	return (unsigned)id < CMD_COUNT ? &commands[id] : NULL;
+}
+
+const struct command *command_by_name(const char *name)
+{
+	for (size_t i = 0; i < CMD_COUNT; i++)
+		if (commands[i].remote && strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+const struct command *command_by_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		return &commands[CMD_START];
+	if (sig == SIGUSR2)
+		return &commands[CMD_STOP];
+	if (sig == SIGHUP)
+		return &commands[CMD_RELOAD];
+	if (sig == SIGTERM || sig == SIGINT)
+		return &commands[CMD_QUIT];
+	if (sig == command_sig_toggle())
+		return &commands[CMD_TOGGLE];
+	if (sig == command_sig_skip())
+		return &commands[CMD_SKIP];
+	if (sig == command_sig_repeat())
+		return &commands[CMD_REPEAT];
+	return NULL;
+}
+
+/* The user's answer: to reply, or to the log as "SOURCE: text". */
+static void answer(const char *source, FILE *reply, int priority,
+		   const char *suffix, const char *fmt, const char *word)
+{
+	char *text = util_replace(fmt, "%s", word);
+
+	if (reply)
+		fprintf(reply, "%s\n", text);
+	else
+		log_msg(priority, "%s: %s%s", source, text, suffix);
+	free(text);
+}
+
+int command_run(struct daemon *d, const struct command *cmd, const char *arg,
+		const char *source, FILE *reply)
+{
+	const char *playing = daemon_session_name(d);
+	char word[1024] = "";
+
+	if (!(cmd->states & daemon_state(d))) {
+		answer(source, reply, LOG_INFO, "; ignored", cmd->otherwise,
+		       playing ? playing : "");
+		if (reply && !cmd->otherwise_ok) { /* the client was told; the log too */
+			char *why = util_replace(cmd->otherwise, "%s", playing ? playing : "");
+
+			log_info("%s: %s%s%s refused: %s", source, cmd->name, arg ? " " : "",
+				 arg ? arg : "", why);
+			free(why);
+		}
+		return cmd->otherwise_ok ? 0 : -1;
+	}
+	if (reply)
+		log_debug("%s: %s%s%s", source, cmd->name, arg ? " " : "",
+			  arg ? arg : "");
+	if (cmd->run(d, arg, word, sizeof(word), reply) < 0) {
+		answer(source, reply, LOG_ERR, "", "%s", word);
+		/* A failed request is in the log as well as in the reply. */
+		if (reply)
+			log_err("%s: %s%s%s failed: %s", source, cmd->name, arg ? " " : "",
+				arg ? arg : "", word);
+		return -1;
+	}
+	if (cmd->reply && (reply || !cmd->logs_itself))
+		answer(source, reply, LOG_INFO, "", cmd->reply, word);
+	return 0;
+}

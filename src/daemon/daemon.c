@@ -1,0 +1,617 @@
+/* daemon.c: the daemon's core: `backcoach run` and `backcoach play` around
+ * one event loop; signals, the commands (daemon.h) and `status`, the loop's
+ * handlers, setting up and tearing down. The files beside it share
+ * struct daemon (daemon_internal.h says which holds what).
+ *
+ * Threads: the main thread runs the event loop and owns the config; while a
+ * session plays, its worker thread (session.c) owns the synthesiser and the
+ * sink, so the main thread compiles routines (which synthesises) only while
+ * no session plays. Signals are blocked before any thread or child exists
+ * and read through a signalfd; timers are timerfds. */
+#include "daemon/daemon.h"
+#include "daemon/daemon_internal.h"
+
+#include <inttypes.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/exitcode.h"
+#include "daemon/commands.h"
+#include "coach/config.h"
+#include "daemon/control_server.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "desktop/mpris.h"
+#include "daemon/notify.h"
+#include "desktop/presence_watch.h"
+#include "coach/reminder.h"
+#include "coach/routine.h"
+#include "daemon/runtime.h"
+#include "playback/session.h"
+#include "audio/sink_pa.h"
+#include "speech/speech.h"
+#include "coach/statelog.h"
+#include "base/util.h"
+
+/* ---- signals ---- */
+
+/* Block the signals we handle (before any thread or child exists, so all
+ * inherit the mask) and return a signalfd reading them, or -1. */
+static int signals_open(bool daemon)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, command_sig_toggle());
+	sigaddset(&set, command_sig_skip());
+	sigaddset(&set, command_sig_repeat());
+	if (daemon) {
+		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGHUP);
+	}
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
+		log_errno("sigprocmask");
+		return -1;
+	}
+	/* Writes to a client that went away must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		log_errno("signalfd");
+	return fd;
+}
+
+/* SIGTERM or SIGINT waiting in the signalfd: stop long work early. */
+bool daemon_quit_pending(void)
+{
+	sigset_t pending;
+
+	sigemptyset(&pending);
+	return sigpending(&pending) == 0 &&
+	       (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT));
+}
+
+/* For the log: "SIGUSR1", "SIGRTMIN+1". */
+static const char *signal_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "SIGRTMIN+%d", sig - SIGRTMIN);
+	return buf;
+}
+
+/* PortAudio, before any thread exists: for the default output (no [audio]
+ * device) without enumerating ALSA's plugin devices, which would keep
+ * ~15 MB of libraries resident (see sink_pa_init_lean). A device set later
+ * by a reload makes the session initialise fully. */
+static int audio_init(const struct config *c, char *err, size_t errlen)
+{
+	if (c->audio.device && *c->audio.device)
+		return sink_pa_init(err, errlen);
+	return sink_pa_init_lean(err, errlen);
+}
+
+static const char *routine_name(const struct config *cfg, int r)
+{
+	return r >= 0 && (size_t)r < cfg->n_routines ? cfg->routines[r].name : "?";
+}
+
+/* ---- what commands ask ---- */
+
+unsigned daemon_state(const struct daemon *d)
+{
+	if (!d->sess)
+		return CMD_IDLE;
+	return session_paused(d->sess) ? CMD_PAUSED : CMD_PLAYING;
+}
+
+const char *daemon_session_name(const struct daemon *d)
+{
+	return d->sess ? d->sess_name : NULL;
+}
+
+const char *daemon_config_path(const struct daemon *d)
+{
+	return d->cfg->path;
+}
+
+int daemon_start(struct daemon *d, const char *routine, char *err,
+		 size_t errlen)
+{
+	const struct config *c = &d->cfg->c;
+	int r = -1;
+
+	if (routine && (r = config_routine(c, routine)) < 0) {
+		size_t n = (size_t)snprintf(err, errlen,
+					    "no routine named \"%s\"; known:", routine);
+		for (size_t i = 0; i < c->n_routines && n < errlen; i++)
+			n += (size_t)snprintf(err + n, errlen - n, " %s",
+					      c->routines[i].name);
+		return -1;
+	}
+	return daemon_start_routine(d, r, err, errlen);
+}
+
+void daemon_stop(struct daemon *d)
+{
+	if (d->sess)
+		session_stop(d->sess, !d->foreground);
+	mpris_update(d->mpris, true);
+}
+
+void daemon_pause(struct daemon *d, bool pause)
+{
+	if (!d->sess)
+		return;
+	session_pause(d->sess, pause);
+	notify_status("%s %s", pause ? "Paused" : "Playing", d->sess_name);
+	mpris_update(d->mpris, true);
+}
+
+void daemon_skip(struct daemon *d)
+{
+	if (d->sess) {
+		d->sess_skips++;
+		session_skip(d->sess);
+	}
+	mpris_update(d->mpris, true);
+}
+
+void daemon_repeat(struct daemon *d)
+{
+	if (d->sess)
+		session_repeat(d->sess);
+	mpris_update(d->mpris, true);
+}
+
+int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen)
+{
+	const struct config *c = &d->cfg->c;
+
+	if (!d->rem_on) {
+		snprintf(err, errlen, "reminders are off");
+		return -1;
+	}
+	*ms = c->reminders.snooze_ms > 0 ? c->reminders.snooze_ms
+					 : d->rules.interval_ms;
+	d->snooze_mono = clock_ms(CLOCK_MONOTONIC) + *ms;
+	daemon_record_reminder(d, SLOG_SNOOZED);
+	d->held_since = 0;
+	if (d->sess && d->kind == PLAY_REMINDER)
+		session_stop(d->sess, true);
+	reminders_arm(d);
+	return 0;
+}
+
+int daemon_reload(struct daemon *d, FILE *reply)
+{
+	struct cfgref *n;
+
+	notify_reloading();
+	n = cfgref_load(d->config_arg, reply);
+	if (!n) {
+		log_err("reload failed: keeping the config in use (%s)",
+			d->cfg->path ? d->cfg->path : "built-in");
+		notify_ready();
+		return -1;
+	}
+	cfgref_put(d->cfg);
+	d->cfg = n;
+	log_info("config reloaded from %s", n->path ? n->path : "built-in default");
+	/* Sitting time carries on: a reload neither loses nor repeats a
+	 * reminder. */
+	reminders_configure(d);
+	if (d->pw)
+		pwatch_configure(d->pw, &d->cfg->c);
+	daemon_prepare(d);
+	reminders_arm(d);
+	notify_ready();
+	return 0;
+}
+
+void daemon_quit(struct daemon *d)
+{
+	if (d->foreground && d->sess) {
+		/* Fade out; the session's end ends the loop. */
+		session_stop(d->sess, false);
+		d->exit_code = EXIT_INTERRUPTED;
+		return;
+	}
+	if (d->foreground)
+		d->exit_code = EXIT_INTERRUPTED;
+	loop_quit(d->loop);
+}
+
+static void status_session(struct daemon *d, FILE *f)
+{
+	struct session_info si;
+	const struct timeline *tl = d->sess_tlp;
+	/* As enum session_state; a session fading out at the end of its
+	 * timeline is "ending", one that was told to stop is "stopping". */
+	static const char *const states[] = {
+		[SESSION_STARTING] = "starting", [SESSION_PLAYING] = "playing",
+		[SESSION_PAUSED] = "paused", [SESSION_ENDING] = "ending",
+		[SESSION_ENDED] = "ending",
+	};
+	char a[32], b[32];
+
+	session_info(d->sess, &si);
+	fprintf(f, "state: %s\n", si.stopping ? "stopping" : states[si.state]);
+	fprintf(f, "playing: %s\n", d->sess_name);
+	if (si.step >= 0 && (size_t)si.step < tl->n_steps)
+		fprintf(f, "step: %d of %zu: %s\n", si.step + 1, tl->n_steps,
+			tl->steps[si.step].name);
+	fprintf(f, "position: %s of %s\n",
+		util_format_duration(BC_SAMPLES_TO_MS(si.pos), a, sizeof(a)),
+		util_format_duration(BC_SAMPLES_TO_MS(tl->length), b, sizeof(b)));
+	fprintf(f, "device: %s\n", si.device[0] ? si.device : "(opening)");
+	fprintf(f, "output: %s\n", si.output[0] ? si.output : "(opening)");
+	fprintf(f, "latency: %.0f ms\n", si.latency_s * 1000);
+	fprintf(f, "underflows: %u\n", si.underflows);
+	fprintf(f, "dropouts: %s\n", si.dropouts[0] ? si.dropouts : "(opening)");
+	fprintf(f, "realtime: %s\n", si.realtime);
+}
+
+void daemon_status(struct daemon *d, FILE *f)
+{
+	const struct config *c = &d->cfg->c;
+	char a[32], when[64];
+
+	if (d->sess) {
+		status_session(d, f);
+	} else {
+		fprintf(f, "state: idle\n");
+		fprintf(f, "device: %s (opened when a session starts)\n",
+			c->audio.device ? c->audio.device : "default");
+		fprintf(f, "latency: %" PRId64 " ms (requested)\n", c->audio.latency_ms);
+	}
+	fprintf(f, "default routine: %s\n", routine_name(c, c->general.routine_idx));
+	if (!d->rem_on) {
+		fprintf(f, "next reminder: off\n");
+	} else if (d->sess) {
+		fprintf(f, "next reminder: %s after this session\n",
+			util_format_duration(d->rules.interval_ms, a, sizeof(a)));
+	} else if ((d->due_wall == REMINDER_NEVER || d->due_wall < 0) && d->pw &&
+		   !pwatch_here(d->pw)) {
+		fprintf(f, "next reminder: waits for you (away)\n");
+	} else if ((d->due_wall == REMINDER_NEVER || d->due_wall < 0) && d->held_since) {
+		fprintf(f, "next reminder: waits for the call to end\n");
+	} else if (d->due_wall == REMINDER_NEVER || d->due_wall < 0) {
+		fprintf(f, "next reminder: none due (check [reminders] hours and days)\n");
+	} else {
+		daemon_format_wall(d->due_wall, when, sizeof(when));
+		fprintf(f, "next reminder: %s (in %s)\n", when,
+			util_format_duration(d->due_wall - clock_ms(CLOCK_REALTIME),
+					     a, sizeof(a)));
+	}
+	if (d->pw)
+		pwatch_status(d->pw, f);
+	fprintf(f, "config: %s\n", d->cfg->path ? d->cfg->path : "(built-in default)");
+}
+
+/* ---- event sources ---- */
+
+static void on_signal(void *data, short revents)
+{
+	struct daemon *d = data;
+	struct signalfd_siginfo si;
+	char name[32];
+
+	(void)revents;
+	while (!loop_quitting(d->loop) &&
+	       read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+		const struct command *cmd = command_by_signal(sig);
+
+		if (cmd)
+			command_run(d, cmd, NULL, signal_name(sig, name, sizeof(name)),
+				    NULL);
+	}
+}
+
+static void on_session_end(void *data, short revents)
+{
+	struct daemon *d = data;
+	uint64_t v;
+
+	(void)revents;
+	if (read(d->efd, &v, sizeof(v)) == sizeof(v) && d->sess)
+		daemon_session_ended(d);
+}
+
+/* /etc/localtime replaced (time zone change): re-read it. */
+static void on_tz_change(void *data, short revents)
+{
+	struct daemon *d = data;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool tz = false;
+	ssize_t n;
+
+	(void)revents;
+	while ((n = read(d->ifd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+			if (ev->len && strcmp(ev->name, "localtime") == 0)
+				tz = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	if (tz) {
+		log_info("time zone changed");
+		reminders_arm(d);
+	}
+}
+
+/* ---- setting up and tearing down ---- */
+
+/* Signals, then (the daemon) the one-per-user lock, then the config and
+ * the synthesiser, then PortAudio: in this order, before any thread. */
+static int daemon_init(struct daemon *d, const struct daemon_opts *o)
+{
+	char err[512];
+	pid_t other;
+	bool foreground = o->foreground;
+
+	*d = (struct daemon){
+		.config_arg = o->config_path, .foreground = foreground,
+		.no_socket = o->no_socket || foreground, .opener = o->opener,
+		.sfd = -1, .tfd = -1, .efd = -1, .ifd = -1, .lock_fd = -1,
+		.due_wall = -1, .exit_code = EXIT_FAIL,
+	};
+	/* First, before any thread or child process exists. */
+	d->sfd = signals_open(!foreground);
+	if (d->sfd < 0)
+		return -1;
+	if (!d->no_socket) {
+		d->rundir = runtime_dir(true, err, sizeof(err));
+		if (!d->rundir) {
+			log_err("runtime directory: %s", err);
+			return -1;
+		}
+		d->lock_fd = runtime_lock(d->rundir, &other, err, sizeof(err));
+		if (d->lock_fd == -2) {
+			if (other > 0)
+				log_err("a backcoach daemon is already running for this user (pid %ld); not starting another",
+					(long)other);
+			else
+				log_err("a backcoach daemon is already running for this user; not starting another");
+			return -1;
+		}
+		if (d->lock_fd < 0) {
+			log_err("lock: %s", err);
+			return -1;
+		}
+	}
+	d->cfg = cfgref_load(o->config_path, NULL);
+	if (!d->cfg) {
+		d->exit_code = EXIT_CONFIG;
+		return -1;
+	}
+	return 0;
+}
+
+static int daemon_open_speech(struct daemon *d)
+{
+	char err[512];
+
+	d->sp = speech_open(err, sizeof(err));
+	if (!d->sp) {
+		log_err("%s", err);
+		return -1;
+	}
+	speech_set_cache_budget(d->sp, CACHE_BUDGET);
+	return 0;
+}
+
+/* The loop and its sources: signals, the session's end, and for the daemon
+ * the reminder timer, time zone changes and the control socket. */
+static int daemon_sources(struct daemon *d)
+{
+	char err[512];
+
+	d->loop = loop_new();
+	d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->efd < 0) {
+		log_errno("eventfd");
+		return -1;
+	}
+	loop_add_fd(d->loop, d->sfd, POLLIN, on_signal, d);
+	loop_add_fd(d->loop, d->efd, POLLIN, on_session_end, d);
+	if (d->foreground)
+		return 0;
+	d->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->tfd < 0) {
+		log_errno("timerfd");
+		return -1;
+	}
+	loop_add_fd(d->loop, d->tfd, POLLIN, reminders_on_timer, d);
+	if (!getenv("TZ")) {
+		d->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (d->ifd >= 0 &&
+		    inotify_add_watch(d->ifd, "/etc", IN_CREATE | IN_MOVED_TO |
+					     IN_CLOSE_WRITE | IN_DELETE) < 0) {
+			close(d->ifd);
+			d->ifd = -1;
+		}
+		if (d->ifd >= 0)
+			loop_add_fd(d->loop, d->ifd, POLLIN, on_tz_change, d);
+	}
+	loop_set_wakeup(d->loop, reminders_check_suspend, d);
+	if (d->no_socket)
+		return 0;
+	d->ctl = control_server_open(d->loop, d->rundir, d, err, sizeof(err));
+	if (!d->ctl) {
+		log_err("control socket: %s", err);
+		return -1;
+	}
+	/* On the session bus while a session plays (mpris.h). */
+	d->mpris = mpris_new(d->loop, &daemon_mpris_ops, d);
+	return 0;
+}
+
+static void daemon_teardown(struct daemon *d)
+{
+	if (d->sess) {
+		session_stop(d->sess, false);
+		session_join(d->sess, NULL, NULL, 0);
+		daemon_session_forget(d);
+	}
+	/* Resumes the players a session paused. */
+	mpris_free(d->mpris);
+	control_server_close(d->ctl);
+	pwatch_free(d->pw);
+	loop_free(d->loop);
+	prepared_clear(&d->def);
+	prepared_clear(&d->rem);
+	prepared_clear(&d->other);
+	if (d->sp)
+		speech_close(d->sp);
+	sink_pa_terminate();
+	if (d->ifd >= 0)
+		close(d->ifd);
+	if (d->efd >= 0)
+		close(d->efd);
+	if (d->tfd >= 0)
+		close(d->tfd);
+	if (d->sfd >= 0)
+		close(d->sfd);
+	cfgref_put(d->cfg);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	free(d->rundir);
+}
+
+void daemon_free(struct daemon *d)
+{
+	if (!d)
+		return;
+	daemon_teardown(d);
+	free(d);
+}
+
+struct loop *daemon_loop(struct daemon *d)
+{
+	return d->loop;
+}
+
+struct daemon *daemon_new(const struct daemon_opts *o, int *exit_code)
+{
+	struct daemon *d = xmalloc(sizeof(*d));
+	char err[512];
+
+	if (daemon_init(d, o) < 0)
+		goto fail;
+	log_info("config: %s", d->cfg->path ? d->cfg->path : "built-in default");
+	if (daemon_open_speech(d) < 0)
+		goto fail;
+	/* Audio initialised once, before any thread: a trigger then needs no
+	 * device enumeration. A failure here is retried at each session. */
+	if (!d->opener.open && audio_init(&d->cfg->c, err, sizeof(err)) < 0)
+		log_warn("audio: %s (trying again at each session)", err);
+	if (daemon_sources(d) < 0)
+		goto fail;
+	daemon_prepare(d);
+	if (daemon_quit_pending()) {
+		d->exit_code = EXIT_OK;
+		goto fail;
+	}
+	reminders_configure(d);
+	sitting_reset(&d->sit, clock_ms(CLOCK_MONOTONIC), clock_ms(CLOCK_BOOTTIME));
+	/* After PortAudio (before any thread) and the signal mask: call
+	 * detection runs libpulse in a thread of its own. */
+	d->pw = pwatch_new(d->loop, &d->cfg->c, &reminders_pwatch_ops, d);
+	reminders_arm(d);
+	return d;
+fail:
+	*exit_code = d->exit_code;
+	daemon_free(d);
+	return NULL;
+}
+
+int daemon_run(const char *config_path)
+{
+	struct daemon_opts o = { .config_path = config_path };
+	struct daemon *d;
+	int ret;
+
+	/* One malloc arena for all threads: a session thread's own arena would
+	 * keep its top (~2 MB) resident when idle, which malloc_trim does not
+	 * return; our few threads seldom allocate at the same time. */
+	mallopt(M_ARENA_MAX, 1);
+	d = daemon_new(&o, &ret);
+	if (!d)
+		return ret;
+	notify_ready();
+	log_info("ready (pid %ld): SIGUSR1 starts %s", (long)getpid(),
+		 routine_name(&d->cfg->c, d->cfg->c.general.routine_idx));
+
+	/* The one next deadline is the next reminder, armed on the wall-clock
+	 * timerfd (or nothing when none is due or a session plays). Everything
+	 * else wakes us through an fd: signals, the session's end, control
+	 * clients, clock and time zone changes. No source has a deadline of
+	 * its own, so ppoll never times out: between reminders we sleep in
+	 * the kernel with zero wakeups. */
+	if (loop_run(d->loop) < 0)
+		log_errno("poll");
+	notify_stopping();
+	daemon_free(d);
+	return EXIT_OK;
+}
+
+int daemon_play(const char *config_path, const char *routine)
+{
+	struct daemon_opts o = { .config_path = config_path, .foreground = true };
+	struct daemon d;
+	char err[512];
+	int r;
+
+	if (daemon_init(&d, &o) < 0)
+		goto out;
+	r = routine ? config_routine(&d.cfg->c, routine)
+		    : d.cfg->c.general.routine_idx;
+	if (r < 0) {
+		log_err("no routine named \"%s\" (see `backcoach list`)", routine);
+		d.exit_code = EXIT_NOINPUT;
+		goto out;
+	}
+	if (daemon_open_speech(&d) < 0 || daemon_sources(&d) < 0)
+		goto out;
+	reminders_configure(&d);
+	if (prepared_build(&d.def, d.cfg, r, d.sp, err, sizeof(err)) < 0) {
+		if (daemon_quit_pending())
+			d.exit_code = EXIT_INTERRUPTED;
+		else
+			log_err("%s", err);
+		goto out;
+	}
+	/* Before the session's thread exists (see audio_init); a failure is
+	 * reported by the session. */
+	(void)audio_init(&d.cfg->c, err, sizeof(err));
+	if (daemon_start_routine(&d, r, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	d.exit_code = EXIT_OK;
+	if (loop_run(d.loop) < 0) {
+		log_errno("poll");
+		d.exit_code = EXIT_FAIL;
+	}
+out:
+	daemon_teardown(&d);
+	return d.exit_code;
+}

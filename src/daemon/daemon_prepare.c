@@ -1,0 +1,198 @@
+/* daemon_prepare.c: the config, shared by reference by the daemon and the
+ * sessions that use it, and the routines compiled ahead of their triggers,
+ * their beginnings kept synthesised so that a session starts at once. */
+#include "daemon/daemon_internal.h"
+
+#include <malloc.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coach/config.h"
+#include "base/log.h"
+#include "coach/routine.h"
+#include "speech/speech.h"
+#include "coach/state.h"
+#include "base/util.h"
+#include "playback/voice_speech.h"
+
+/* How much of a prepared routine's beginning is kept synthesised, so a
+ * trigger starts without synthesising and the session fills its queue
+ * (2 s, session.c) before it synthesises anything. */
+#define WARM_MS 4000
+
+/* ---- config, shared by the daemon and the sessions that use it ---- */
+
+struct cfgref *cfgref_get(struct cfgref *r)
+{
+	r->refs++;
+	return r;
+}
+
+void cfgref_put(struct cfgref *r)
+{
+	if (r && --r->refs == 0) {
+		config_free(&r->c);
+		free(r->path);
+		free(r);
+	}
+}
+
+/* Find and load the config; errors go to the log as FILE:LINE: message and,
+ * if reply is not NULL, to it as well. */
+struct cfgref *cfgref_load(const char *explicit_path, FILE *reply)
+{
+	struct cfgref *r = xcalloc(1, sizeof(*r));
+	char *errs = NULL;
+	size_t errlen = 0;
+	FILE *errf = open_memstream(&errs, &errlen);
+	int ret;
+
+	r->path = config_find(explicit_path);
+	ret = config_load(&r->c, r->path, &speech_config_voices,
+			  errf ? errf : stderr);
+	if (errf)
+		fclose(errf);
+	for (char *line = errs ? strtok(errs, "\n") : NULL; line;
+	     line = strtok(NULL, "\n")) {
+		log_err("%s", line);
+		if (reply)
+			fprintf(reply, "%s\n", line);
+	}
+	free(errs);
+	if (ret < 0) {
+		free(r->path);
+		free(r);
+		return NULL;
+	}
+	r->refs = 1;
+	return r;
+}
+
+/* ---- compiling routines ---- */
+
+void prepared_clear(struct prepared *p)
+{
+	if (!p->cfg)
+		return;
+	timeline_free(&p->tl);
+	cfgref_put(p->cfg);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The compiler's speech measurement, given up when asked to quit. */
+int64_t daemon_measure(void *ctx, const char *text, char *err, size_t errlen)
+{
+	if (daemon_quit_pending()) {
+		snprintf(err, errlen, "interrupted");
+		return -1;
+	}
+	return voice_speech_measure(ctx, text, err, errlen);
+}
+
+/* Synthesise the first WARM_MS of tl's speech last, so that the cache's
+ * least-recently-used eviction keeps it: a session then starts without
+ * waiting for the synthesiser. Returns about the bytes the cache holds for
+ * it. */
+static size_t warm_start(struct speech *sp, const struct config *cfg,
+			 const struct timeline *tl)
+{
+	struct voice_speech vs = { .sp = sp };
+	char err[256];
+	size_t last = 0, bytes = 0;
+
+	speech_voice_for(cfg, tl->routine, &vs.voice);
+	while (last < tl->n_cues && tl->cues[last].at < BC_MS_TO_SAMPLES(WARM_MS))
+		last++;
+	for (size_t i = last; i-- > 0;) {
+		const struct clip *c;
+
+		if (tl->cues[i].kind != CUE_SPEECH)
+			continue;
+		c = speech_get(sp, &vs.voice, tl->cues[i].text, err, sizeof(err));
+		/* The cache's own count adds its entry and key. */
+		if (c)
+			bytes += c->n * sizeof(float) + strlen(tl->cues[i].text) + 256;
+	}
+	return bytes;
+}
+
+/* Compile routine of cfg into p (replacing what it held), unless it already
+ * holds exactly that. It begins with the safety notice when the routine or
+ * its equipment is new to the user, and explains the tones in the very
+ * first session. Returns 0, or -1 with err filled. */
+int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct speech *sp,
+		   char *err, size_t errlen)
+{
+	bool first = true;
+	bool notice = routine >= 0 && (size_t)routine < cfg->c.n_routines &&
+		      state_notice_due(cfg->c.routines[routine].name,
+				       routine_equipment_used(&cfg->c, routine), &first);
+	struct compile_opts opts = { .notice = notice, .tones = first };
+	struct voice_speech vs = { .sp = sp };
+	struct timeline tl;
+	double t0 = util_now();
+
+	if (p->cfg == cfg && p->routine == routine && p->notice == notice &&
+	    p->tones == opts.tones)
+		return 0;
+	prepared_clear(p);
+	speech_voice_for(&cfg->c, routine, &vs.voice);
+	if (routine_compile(&cfg->c, routine, &opts, daemon_measure, &vs, &tl, err, errlen) < 0)
+		return -1;
+	p->cfg = cfgref_get(cfg);
+	p->routine = routine;
+	p->notice = notice;
+	p->tones = opts.tones;
+	p->tl = tl;
+	speech_set_cache_budget(sp, CACHE_BUDGET);
+	warm_start(sp, &cfg->c, &p->tl);
+	log_debug("compiled routine %s in %.2f s (%.0f s of it synthesising)",
+		  cfg->c.routines[routine].name, util_now() - t0, vs.seconds);
+	return 0;
+}
+
+/* ---- what the next triggers will play ---- */
+
+/* Between sessions the cache keeps just the prepared routines' beginnings:
+ * synthesise them again if a session pushed them out (it uses them first,
+ * so they are its least recent), then shrink the budget to them. The rest
+ * of a routine is synthesised ahead while it plays. */
+static void daemon_warm(struct daemon *d)
+{
+	size_t bytes = 0;
+
+	speech_set_cache_budget(d->sp, CACHE_BUDGET);
+	if (d->rem.cfg)
+		bytes += warm_start(d->sp, &d->rem.cfg->c, &d->rem.tl);
+	if (d->def.cfg)
+		bytes += warm_start(d->sp, &d->def.cfg->c, &d->def.tl);
+	speech_set_cache_budget(d->sp, bytes ? bytes : 1);
+}
+
+/* Compile what the next triggers will play, unless a session plays (the
+ * synthesiser is then the session's): called again when it ends. Then hand
+ * the freed pages back: compiling, and a session's speech (its cache may
+ * grow to tens of MB), mixer and queue, would otherwise stay resident. */
+void daemon_prepare(struct daemon *d)
+{
+	const struct config *c = &d->cfg->c;
+	char err[512];
+
+	if (d->sess || d->foreground)
+		return;
+	if (prepared_build(&d->def, d->cfg, c->general.routine_idx, d->sp, err, sizeof(err)) < 0)
+		log_err("%s", err); /* "routine NAME, exercise ...: why" */
+	if (c->reminders.enabled && c->reminders.routine_idx >= 0 &&
+	    c->reminders.routine_idx != c->general.routine_idx) {
+		if (prepared_build(&d->rem, d->cfg, c->reminders.routine_idx, d->sp, err,
+				   sizeof(err)) < 0)
+			log_err("%s", err);
+	} else {
+		prepared_clear(&d->rem);
+	}
+	daemon_warm(d);
+	malloc_trim(0);
+}

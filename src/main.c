@@ -1,7 +1,0 @@
-/* main.c: backcoach, a voice-guided audio coach for stiff backs. */
-#include "cli.h"
-
-int main(int argc, char **argv)
-{
-	return cli_main(argc, argv);
-}

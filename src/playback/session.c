@@ -1,0 +1,604 @@
+/* session.c: one playback: a worker thread mixes the timeline ahead into a
+ * live sink's queue (QUEUE_MS deep); pause, resume, skip and stop act on
+ * that queue at once.
+ *
+ * The worker is the only thread that touches the synthesiser (through the
+ * mixer's speech source) and the mixer while the session lives. Requests
+ * come from the main thread through a mutex-protected struct and a condition
+ * variable; the audio callback is the sink's (sink_pa.c): it only copies
+ * from a lock-free ring. Everything the session does to the sink goes
+ * through sink.h, so tests play it into the null sink. */
+#include "playback/session.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "audio/mixer.h"
+#include "audio/rt.h"
+#include "audio/sink_pa.h"
+#include "base/util.h"
+
+#define BLOCK 512             /* frames mixed at a time: 23 ms */
+#define LOOKAHEAD_MS 8000     /* speech is synthesised this far ahead */
+/* Mixed audio queued in the sink ahead of the device: the worker may stall
+ * this long (synthesising an utterance with the CPU busy) without an
+ * underflow. Pause, stop and skip act on the queue at once. */
+#define QUEUE_MS 2000
+/* Speech is synthesised ahead only with at least this much queued: at the
+ * start of a session the queue fills first (from speech the daemon keeps
+ * synthesised; a cue the mixer reaches uncached it synthesises itself). */
+#define PREFETCH_QUEUED_MS 1000
+/* While playing, the cache holds what is ahead and what plays: a clip in
+ * use must not be evicted by a prefetch. */
+#define SESSION_CACHE_BUDGET (24u << 20)
+/* The timeline all written, the queue plays out while requests still act
+ * on it; a sink that plays nothing for this long is left to close. */
+#define TAIL_STALL_MS 1000
+#define END_TONE_MS 120       /* the end tone: a short falling glide */
+#define END_TONE_F0 660.0f
+#define END_TONE_F1 440.0f
+#define END_TONE_GAIN 0.25f
+
+struct session {
+	pthread_t thread;
+	struct session_spec spec;
+	int end_fd;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	/* Requests (under lock). */
+	bool want_pause, want_stop, stop_tone;
+	unsigned skips, repeats;
+	/* The worker is writing to the sink (under lock). When it is not (it
+	 * mixes or synthesises), requests act on the sink at once from the
+	 * caller's thread, and the worker finds them done. */
+	bool writing;
+	bool faded;              /* stop: the queue was faded out already */
+	/* State (under lock). */
+	enum session_state state;
+	char device[128];
+	double latency_s;
+	struct sink *sink;       /* set once open; read by session_info */
+	int64_t base_pos;        /* timeline position at base_played */
+	int64_t base_played;     /* sink frames played at the last seek */
+	int64_t heard;           /* last position computed */
+
+	enum session_result result;
+	char err[256];
+};
+
+/* Timeline position heard now: what the sink has played since the last
+ * seek, from where that seek went. Called with the lock held. */
+static int64_t heard_pos(struct session *s)
+{
+	int64_t pos = s->base_pos;
+
+	if (s->sink)
+		pos += sink_played(s->sink) - s->base_played;
+	if (pos > s->spec.tl->length)
+		pos = s->spec.tl->length;
+	s->heard = pos;
+	return pos;
+}
+
+static void set_state(struct session *s, enum session_state st)
+{
+	pthread_mutex_lock(&s->lock);
+	s->state = st;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* A short falling glide with raised-cosine edges, written to the sink. */
+static int write_end_tone(struct sink *sink)
+{
+	enum { N = (int)(END_TONE_MS * BC_RATE / 1000) };
+	float tone[N];
+	double ph = 0;
+
+	for (int i = 0; i < N; i++) {
+		double t = (double)i / N;
+		double f = END_TONE_F0 + (END_TONE_F1 - END_TONE_F0) * t;
+		double edge = 1.0;
+		if (t < 0.1)
+			edge = 0.5 - 0.5 * cos(M_PI * t / 0.1);
+		else if (t > 0.6)
+			edge = 0.5 + 0.5 * cos(M_PI * (t - 0.6) / 0.4);
+		ph += 2 * M_PI * f / BC_RATE;
+		tone[i] = (float)(END_TONE_GAIN * edge * sin(ph));
+	}
+	return sink_write(sink, tone, N);
+}
+
+/* Synthesise the next speech cue starting before upto, if any, so the mixer
+ * finds it in the cache: one utterance per call, between blocks, while the
+ * sink's queue (queued frames) and the device buffer play on; not while the
+ * queue is short (the mixer synthesises a cue it reaches uncached itself).
+ * *next walks the cues. */
+static void prefetch(struct session *s, size_t *next, int64_t from, int64_t upto,
+		     int64_t queued)
+{
+	const struct timeline *tl = s->spec.tl;
+	char err[256];
+
+	if (queued < BC_MS_TO_SAMPLES(PREFETCH_QUEUED_MS))
+		return;
+	while (*next < tl->n_cues &&
+	       (tl->cues[*next].kind != CUE_SPEECH ||
+		tl->cues[*next].at + tl->cues[*next].len <= from))
+		(*next)++;
+	if (*next < tl->n_cues && tl->cues[*next].at < upto) {
+		/* A failure is reported when the mixer asks for it. */
+		(void)speech_get(s->spec.vs.sp, &s->spec.vs.voice,
+				 tl->cues[*next].text, err, sizeof(err));
+		(*next)++;
+	}
+}
+
+/* The first step starting after pos, or -1. */
+static int next_step(const struct timeline *tl, int64_t pos)
+{
+	for (size_t i = 0; i < tl->n_steps; i++)
+		if (tl->steps[i].at > pos)
+			return (int)i;
+	return -1;
+}
+
+/* What the worker does next, after taking the requests. */
+enum turn { TURN_WRITE, TURN_SKIPPED, TURN_STOP, TURN_END };
+
+/* The worker's own state between turns. */
+struct work {
+	struct mixer *mx;
+	struct sink *sink;
+	float buf[BLOCK];
+	size_t n;                /* frames mixed in buf, 0: the end */
+	unsigned skips_done, repeats_done;
+	size_t next_speech;
+	int64_t written;         /* frames written since the last seek */
+	bool stop_tone, faded;   /* TURN_STOP: how */
+};
+
+/* Open the sink through the spec's opener (PortAudio by default) and
+ * publish it. 0 or -1 with err filled. */
+static int open_sink(struct session *s, struct work *w, char *err,
+		     size_t errlen)
+{
+	const struct config *cfg = s->spec.cfg;
+	const struct sink_opener *op =
+		s->spec.opener.open ? &s->spec.opener : &sink_pa_opener;
+
+	w->sink = op->open(op->ctx, cfg->audio.device, cfg->audio.latency_ms,
+			   err, errlen);
+	if (!w->sink)
+		return -1;
+	sink_set_queue(w->sink, QUEUE_MS);
+	pthread_mutex_lock(&s->lock);
+	s->sink = w->sink;
+	snprintf(s->device, sizeof(s->device), "%s", sink_device(w->sink));
+	s->latency_s = sink_latency_ms(w->sink) / 1000;
+	s->base_played = sink_played(w->sink);
+	s->state = SESSION_PLAYING;
+	pthread_mutex_unlock(&s->lock);
+	{
+		char out[300];
+
+		sink_describe(w->sink, out, sizeof(out));
+		log_info("playing %s on %s (%s)", s->spec.name, s->device, out);
+	}
+	return 0;
+}
+
+/* A skip or a repeat is asked for (lock held). */
+static bool seek_wanted(const struct session *s, const struct work *w)
+{
+	return s->skips != w->skips_done || s->repeats != w->repeats_done;
+}
+
+/* Skip to the step after what is heard now, or (repeat) back to the start
+ * of the step heard now (before the first: of the timeline); a skip wins.
+ * Drop what is queued (and the block mixed before) and mix on from there.
+ * Lock held. Returns TURN_END when skipping past the last step. */
+static enum turn skip_locked(struct session *s, struct work *w)
+{
+	bool skip = s->skips != w->skips_done;
+	int64_t pos = heard_pos(s), at;
+	int st = skip ? next_step(s->spec.tl, pos) : timeline_step_at(s->spec.tl, pos);
+
+	w->skips_done = s->skips;
+	w->repeats_done = s->repeats;
+	sink_flush(w->sink);
+	if (skip && st < 0) /* past the last step: that is the end */
+		return TURN_END;
+	at = st >= 0 ? s->spec.tl->steps[st].at : 0;
+	mixer_seek(w->mx, at);
+	w->next_speech = 0;
+	w->written = 0;
+	s->base_pos = at;
+	s->base_played = sink_played(w->sink);
+	log_info("%s step %d: %s", skip ? "skipped to" : "again from the start of",
+		 st + 1, st >= 0 ? s->spec.tl->steps[st].name : "(the beginning)");
+	return TURN_SKIPPED;
+}
+
+/* Take the requests: wait while paused, resume, skip, or stop. A request
+ * that came while we mixed or synthesised was carried out on the sink by
+ * the caller already (see session_stop); we finish it. */
+static enum turn take_requests(struct session *s, struct work *w)
+{
+	enum turn t = TURN_WRITE;
+
+	pthread_mutex_lock(&s->lock);
+	heard_pos(s);
+	while (s->want_pause && !s->want_stop && !seek_wanted(s, w)) {
+		if (s->state != SESSION_PAUSED) {
+			sink_pause(w->sink);
+			s->state = SESSION_PAUSED;
+		}
+		pthread_cond_wait(&s->cond, &s->lock);
+	}
+	/* Resumed (maybe by the caller already), or stopping: the sink may
+	 * have been paused by either of us. */
+	if (!s->want_pause || s->want_stop) {
+		if (sink_paused(w->sink))
+			sink_resume(w->sink);
+		if (s->state == SESSION_PAUSED)
+			s->state = SESSION_PLAYING;
+	}
+	w->stop_tone = s->stop_tone;
+	w->faded = s->faded;
+	if (s->want_stop)
+		t = TURN_STOP;
+	else if (seek_wanted(s, w))
+		t = skip_locked(s, w);
+	s->writing = t == TURN_WRITE;
+	pthread_mutex_unlock(&s->lock);
+	return t;
+}
+
+/* Stopping: fade what is queued (unless the caller did), then the end
+ * tone. Returns whether close should drain (ok) rather than fade again. */
+static bool stop_sink(struct session *s, struct work *w, char *err,
+		      size_t errlen)
+{
+	set_state(s, SESSION_ENDING);
+	if (!w->stop_tone) {
+		/* close(ok = false) fades out quickly; a queue faded already
+		 * is drained instead (a second fade would start again from
+		 * full level). */
+		return w->faded;
+	}
+	if (!w->faded)
+		sink_fade(w->sink);
+	if (write_end_tone(w->sink) < 0)
+		snprintf(err, errlen, "audio: %s", sink_error(w->sink));
+	return true;
+}
+
+/* Write the block mixed last, then mix the next one (synthesising speech
+ * ahead between blocks). 0, or -1 with err filled: the device is gone. */
+static int write_block(struct session *s, struct work *w, char *err,
+		       size_t errlen)
+{
+	int wr = sink_write(w->sink, w->buf, w->n);
+
+	pthread_mutex_lock(&s->lock);
+	s->writing = false;
+	pthread_mutex_unlock(&s->lock);
+	if (wr < 0) {
+		snprintf(err, errlen, "audio: %s", sink_error(w->sink));
+		return -1;
+	}
+	w->written += (int64_t)w->n;
+	if (!sink_alive(w->sink)) {
+		snprintf(err, errlen, "audio: the device or sound server went away");
+		return -1;
+	}
+	prefetch(s, &w->next_speech, mixer_pos(w->mx),
+		 mixer_pos(w->mx) + BC_MS_TO_SAMPLES(LOOKAHEAD_MS),
+		 w->written - (sink_played(w->sink) - s->base_played));
+	w->n = mixer_render(w->mx, w->buf, BLOCK);
+	return 0;
+}
+
+/* Wait on the session's condition for at most ms (lock held). */
+static void wait_ms(struct session *s, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms * 1000000;
+	ts.tv_sec += ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+}
+
+/* The timeline is all written: let the queue (up to QUEUE_MS) play out
+ * while pause, skip and stop still act on it, as they do during the
+ * routine. Returns TURN_END once played out (or when the sink stopped
+ * playing: close drains the rest), TURN_SKIPPED or TURN_STOP. */
+static enum turn drain_tail(struct session *s, struct work *w)
+{
+	int64_t last = -1;
+	double since = util_now();
+	enum turn t = TURN_END;
+
+	sink_idle(w->sink); /* running dry from here is not an underflow */
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		int64_t played = sink_played(w->sink) - s->base_played;
+
+		heard_pos(s);
+		w->stop_tone = s->stop_tone;
+		w->faded = s->faded;
+		if (s->want_stop) {
+			t = TURN_STOP;
+			break;
+		}
+		if (seek_wanted(s, w)) {
+			t = skip_locked(s, w);
+			break;
+		}
+		if (s->want_pause) {
+			if (s->state != SESSION_PAUSED) {
+				sink_pause(w->sink);
+				s->state = SESSION_PAUSED;
+			}
+			pthread_cond_wait(&s->cond, &s->lock);
+			since = util_now();
+			continue;
+		}
+		if (sink_paused(w->sink))
+			sink_resume(w->sink);
+		if (s->state == SESSION_PAUSED)
+			s->state = SESSION_PLAYING;
+		if (played >= w->written)
+			break;
+		if (played != last) {
+			last = played;
+			since = util_now();
+		} else if (util_now() - since > TAIL_STALL_MS / 1000.0) {
+			break;
+		}
+		wait_ms(s, 20);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return t;
+}
+
+/* Play until the end, a stop or a failure. *ok: close should drain. */
+static enum session_result play(struct session *s, struct work *w, bool *ok,
+				char *err, size_t errlen)
+{
+	for (;;) {
+		enum turn t = w->n == 0 ? drain_tail(s, w) : take_requests(s, w);
+
+		switch (t) {
+		case TURN_END:
+			*ok = true;
+			return SESSION_DONE;
+		case TURN_SKIPPED:
+			w->n = mixer_render(w->mx, w->buf, BLOCK);
+			continue;
+		case TURN_STOP:
+			*ok = stop_sink(s, w, err, errlen);
+			return SESSION_STOPPED;
+		case TURN_WRITE:
+			break;
+		}
+		if (write_block(s, w, err, errlen) < 0)
+			return SESSION_FAILED;
+	}
+}
+
+/* Close the sink: drain what is queued (the end tone, the routine's tail)
+ * so it is heard; on failure, throw it away. */
+static enum session_result close_sink(struct session *s, struct work *w,
+				      bool ok, enum session_result res,
+				      char *err, size_t errlen)
+{
+	char cerr[200];
+
+	pthread_mutex_lock(&s->lock);
+	heard_pos(s);
+	s->sink = NULL;
+	pthread_mutex_unlock(&s->lock);
+	/* What was heard wrong, by every measure the path has (sink.h): the
+	 * underflow flags and queue underruns, and the dropouts. */
+	{
+		char out[300], drops[200], rt[200];
+
+		sink_describe(w->sink, out, sizeof(out));
+		sink_describe_dropouts(w->sink, drops, sizeof(drops));
+		rt_describe(rt, sizeof(rt));
+		log_info("%s on %s: %u output underflows, dropouts: %s; output: %s; realtime: %s",
+			 s->spec.name, s->device, sink_underflows(w->sink), drops, out, rt);
+	}
+	sink_idle(w->sink);
+	if (sink_close(w->sink, ok, cerr, sizeof(cerr)) < 0 && ok &&
+	    res != SESSION_STOPPED) {
+		snprintf(err, errlen, "audio: %s", cerr);
+		res = SESSION_FAILED;
+	}
+	w->sink = NULL;
+	return res;
+}
+
+static void *worker(void *arg)
+{
+	struct session *s = arg;
+	struct work *w = xcalloc(1, sizeof(*w));
+	char err[256] = "";
+	bool ok = false;
+	enum session_result res = SESSION_FAILED;
+
+	speech_set_cache_budget(s->spec.vs.sp, SESSION_CACHE_BUDGET);
+	/* Mix the first block before the stream starts, so the first cue is
+	 * there the moment the device runs. */
+	w->mx = mixer_new(s->spec.tl, s->spec.cfg, voice_speech_source(&s->spec.vs),
+			  err, sizeof(err));
+	if (w->mx) {
+		w->n = mixer_render(w->mx, w->buf, BLOCK);
+		if (open_sink(s, w, err, sizeof(err)) == 0) {
+			res = play(s, w, &ok, err, sizeof(err));
+			if (res != SESSION_FAILED)
+				set_state(s, SESSION_ENDING);
+			res = close_sink(s, w, ok, res, err, sizeof(err));
+		} else {
+			res = SESSION_NO_OUTPUT;
+		}
+	}
+	mixer_free(w->mx);
+	free(w);
+	pthread_mutex_lock(&s->lock);
+	s->result = res;
+	snprintf(s->err, sizeof(s->err), "%s", err[0] ? err : "failed");
+	s->state = SESSION_ENDED;
+	pthread_mutex_unlock(&s->lock);
+	uint64_t one = 1;
+	if (s->end_fd >= 0 && write(s->end_fd, &one, sizeof(one)) < 0)
+		log_errno("session: cannot signal its end");
+	return NULL;
+}
+
+struct session *session_start(const struct session_spec *spec, int end_fd,
+			      char *err, size_t errlen)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	sigset_t all, old;
+	int e;
+
+	s->spec = *spec;
+	s->end_fd = end_fd;
+	s->state = SESSION_STARTING;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	/* The worker (and PortAudio's threads it starts) take no signals:
+	 * they all go to the main thread's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&s->thread, NULL, worker, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		snprintf(err, errlen, "cannot start the playback thread: %s",
+			 strerror(e));
+		pthread_cond_destroy(&s->cond);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void session_pause(struct session *s, bool pause)
+{
+	pthread_mutex_lock(&s->lock);
+	s->want_pause = pause;
+	/* At once, also while the worker mixes or synthesises: the sink's
+	 * pause is a flag its callback reads. Not while it writes a block:
+	 * paused, the sink would never take the rest of it, and the worker
+	 * would not come back to see a stop; it pauses right after. */
+	if (s->sink && !s->writing && !s->want_stop)
+		pause ? sink_pause(s->sink) : sink_resume(s->sink);
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+bool session_paused(const struct session *s)
+{
+	struct session *m = (struct session *)s;
+	bool p;
+
+	pthread_mutex_lock(&m->lock);
+	p = m->want_pause;
+	pthread_mutex_unlock(&m->lock);
+	return p;
+}
+
+void session_skip(struct session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->skips++;
+	/* Drop what is queued now, unless the worker is writing a block (it
+	 * flushes then, right after, for an exact cut). */
+	if (s->sink && !s->writing && !s->want_stop)
+		sink_flush(s->sink);
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void session_repeat(struct session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->repeats++;
+	/* As session_skip. */
+	if (s->sink && !s->writing && !s->want_stop)
+		sink_flush(s->sink);
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void session_stop(struct session *s, bool tone)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->want_stop) {
+		s->stop_tone = tone;
+		/* Fade out now, unless the worker is writing a block (it fades
+		 * then, right after): silent within SINK_FADE_MS even while
+		 * it synthesises a long utterance. */
+		if (s->sink && !s->writing) {
+			sink_fade(s->sink);
+			s->faded = true;
+		}
+	}
+	s->want_stop = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void session_info(const struct session *cs, struct session_info *info)
+{
+	struct session *s = (struct session *)cs;
+
+	pthread_mutex_lock(&s->lock);
+	memset(info, 0, sizeof(*info));
+	info->state = s->state;
+	if (info->state == SESSION_PLAYING && s->want_pause)
+		info->state = SESSION_PAUSED;
+	info->stopping = s->want_stop;
+	info->pos = s->sink ? heard_pos(s) : s->heard;
+	info->step = timeline_step_at(s->spec.tl, info->pos);
+	snprintf(info->device, sizeof(info->device), "%s", s->device);
+	info->latency_s = s->latency_s;
+	info->underflows = s->sink ? sink_underflows(s->sink) : 0;
+	if (s->sink) {
+		sink_describe(s->sink, info->output, sizeof(info->output));
+		sink_describe_dropouts(s->sink, info->dropouts, sizeof(info->dropouts));
+	}
+	rt_describe(info->realtime, sizeof(info->realtime));
+	pthread_mutex_unlock(&s->lock);
+}
+
+enum session_result session_join(struct session *s, int64_t *heard, char *err,
+				 size_t errlen)
+{
+	enum session_result res;
+
+	pthread_join(s->thread, NULL);
+	res = s->result;
+	if (heard)
+		*heard = s->heard;
+	if (err && errlen)
+		snprintf(err, errlen, "%s", s->err);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	return res;
+}

@@ -1,0 +1,160 @@
+/* test_util.c: durations, text checks and string helpers. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testlib.h"
+#include "base/util.h"
+
+START_TEST(duration_good)
+{
+	static const struct {
+		const char *s;
+		int64_t ms;
+	} cases[] = {
+		{ "90s", 90000 },        { "50m", 3000000 },   { "1h30m", 5400000 },
+		{ "500ms", 500 },        { "1.5s", 1500 },     { "0s", 0 },
+		{ "  2s ", 2000 },       { "24h", 86400000 },  { "1m30s", 90000 },
+		{ "1h2m3s4ms", 3723004 }, { ".5s", 500 },      { "7.5s", 7500 },
+		{ "0ms", 0 },            { "10ms", 10 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t ms = -1;
+
+		ck_assert_msg(util_parse_duration(cases[i].s, &ms) == 0, "\"%s\" refused",
+			      cases[i].s);
+		ck_assert_msg(ms == cases[i].ms, "\"%s\" gave %lld, not %lld", cases[i].s,
+			      (long long)ms, (long long)cases[i].ms);
+	}
+}
+END_TEST
+
+START_TEST(duration_bad)
+{
+	static const char *const cases[] = {
+		"", "  ", "90", "s", "-5s", "+5s", "1e3s", "0x10s", "30m1h", "1m1m",
+		"1 m", "5sec", "1,5s", "2d", "9999999h", "1h 30m", ".s", "1..5s",
+		"nan s", "inf", "5S",
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t ms = 42;
+
+		ck_assert_msg(util_parse_duration(cases[i], &ms) < 0, "\"%s\" accepted",
+			      cases[i]);
+		ck_assert_int_eq(ms, 42);
+	}
+}
+END_TEST
+
+START_TEST(duration_format)
+{
+	char buf[32];
+
+	ck_assert_str_eq(util_format_duration(0, buf, sizeof(buf)), "0s");
+	ck_assert_str_eq(util_format_duration(250, buf, sizeof(buf)), "250ms");
+	ck_assert_str_eq(util_format_duration(12000, buf, sizeof(buf)), "12s");
+	ck_assert_str_eq(util_format_duration(245000, buf, sizeof(buf)), "4m05s");
+	ck_assert_str_eq(util_format_duration(5400000, buf, sizeof(buf)), "1h30m");
+	ck_assert_str_eq(util_format_duration(59499, buf, sizeof(buf)), "59s");
+	/* What it prints, parses back. */
+	for (int64_t ms = 1000; ms < 3 * 3600000; ms = ms * 3 + 1000) {
+		int64_t back;
+
+		util_format_duration(ms, buf, sizeof(buf));
+		ck_assert_msg(util_parse_duration(buf, &back) == 0, "%s", buf);
+	}
+}
+END_TEST
+
+START_TEST(text_ok)
+{
+	ck_assert(util_text_ok(""));
+	ck_assert(util_text_ok("Breathe in."));
+	ck_assert(util_text_ok("Tab\tis fine"));
+	ck_assert(util_text_ok("R\xc3\xbc" "cken, \xc3\x84rztin")); /* Rücken, Ärztin */
+	ck_assert(util_text_ok("\xe2\x80\x94 dash, \xf0\x9f\x99\x82 smile"));
+	ck_assert(!util_text_ok("bell\a"));
+	ck_assert(!util_text_ok("line\nbreak"));
+	ck_assert(!util_text_ok("carriage\r"));
+	ck_assert(!util_text_ok("del\x7f"));
+	ck_assert(!util_text_ok("\xc2\x85 C1 control"));
+	ck_assert(!util_text_ok("latin-1 \xfc"));
+	ck_assert(!util_text_ok("cut short \xc3"));
+	ck_assert(!util_text_ok("overlong \xc0\xaf"));
+	ck_assert(!util_text_ok("overlong \xe0\x80\xaf"));
+	ck_assert(!util_text_ok("surrogate \xed\xa0\x80"));
+	ck_assert(!util_text_ok("too big \xf4\x90\x80\x80"));
+	ck_assert(!util_text_ok("\xff"));
+}
+END_TEST
+
+START_TEST(utf8_valid)
+{
+	ck_assert_uint_eq(util_utf8_valid("", 0), 0);
+	ck_assert_uint_eq(util_utf8_valid("abc", 3), 3);
+	ck_assert_uint_eq(util_utf8_valid("a\0b", 3), 3);
+	ck_assert_uint_eq(util_utf8_valid("\xc3\xa4x\xe4y", 5), 3);
+	/* A sequence cut short by the end of the buffer. */
+	ck_assert_uint_eq(util_utf8_valid("ab\xc3\xa4", 3), 2);
+	ck_assert_uint_eq(util_utf8_valid("\x1b[0m", 4), 4); /* controls are valid UTF-8 */
+}
+END_TEST
+
+START_TEST(strings)
+{
+	char s[] = " \t padded \n";
+	char *p;
+
+	ck_assert_str_eq(util_strip(s), "padded");
+	p = xstrndup("abcdef", 3);
+	ck_assert_str_eq(p, "abc");
+	free(p);
+	p = xasprintf("%s-%d", "x", 7);
+	ck_assert_str_eq(p, "x-7");
+	free(p);
+}
+END_TEST
+
+/* media.role added to PULSE_PROP / PIPEWIRE_PROPS, never twice, never
+ * over the user's own. */
+static void env_prop(const char *before, const char *after)
+{
+	if (before)
+		setenv("BC_TEST_PROPS", before, 1);
+	else
+		unsetenv("BC_TEST_PROPS");
+	ck_assert_int_eq(util_env_add_prop("BC_TEST_PROPS", "media.role", "event"), 0);
+	ck_assert_str_eq(getenv("BC_TEST_PROPS"), after);
+}
+
+START_TEST(env_props)
+{
+	env_prop(NULL, "media.role=event");
+	env_prop("", "media.role=event");
+	env_prop("application.name=x", "application.name=x media.role=event");
+	env_prop("media.role=music", "media.role=music");
+	env_prop("a=1 media.role = phone", "a=1 media.role = phone");
+	env_prop("{ node.latency = 1024/48000 }", "{ node.latency = 1024/48000 media.role=event }");
+	env_prop("{ \"media.role\": \"Music\" }", "{ \"media.role\": \"Music\" }");
+	env_prop("my.media.role=x", "my.media.role=x media.role=event");
+	unsetenv("BC_TEST_PROPS");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("util");
+
+	tcase_add_test(tc, duration_good);
+	tcase_add_test(tc, duration_bad);
+	tcase_add_test(tc, duration_format);
+	tcase_add_test(tc, text_ok);
+	tcase_add_test(tc, utf8_valid);
+	tcase_add_test(tc, strings);
+	tcase_add_test(tc, env_props);
+	suite_add_tcase(s, tc);
+	return test_run(s);
+}

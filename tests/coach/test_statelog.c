@@ -1,0 +1,284 @@
+/* test_statelog.c: the record of the day: lines in and out, torn lines and
+ * garbage skipped, appends after a torn line, rotation, stats, streaks. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coach/statelog.h"
+#include "testlib.h"
+#include "base/util.h"
+
+static int parse(const char *s, struct slog_rec *r)
+{
+	return slog_parse(s, strlen(s), r);
+}
+
+START_TEST(round_trip)
+{
+	struct slog_rec in[] = {
+		{ .t = 1700000000, .kind = SLOG_SIT, .secs = 1380 },
+		{ .t = 1700000001, .kind = SLOG_BREAK, .secs = 600 },
+		{ .t = 1700000002, .kind = SLOG_REMINDER, .reminder = SLOG_GIVEN },
+		{ .t = 1700000003, .kind = SLOG_REMINDER, .reminder = SLOG_SNOOZED },
+		{ .t = 1700000004, .kind = SLOG_REMINDER, .reminder = SLOG_CANCELLED },
+		{ .t = 1700000005, .kind = SLOG_REMINDER, .reminder = SLOG_WAITED, .secs = 95 },
+		{ .t = 1700000006, .kind = SLOG_SESSION, .routine = "desk-break",
+		  .completed = true, .step = 3, .steps = 3, .skipped = 1, .secs = 206 },
+		{ .t = 1700000007, .kind = SLOG_SESSION, .routine = "floor",
+		  .step = 2, .steps = 6, .secs = 80 },
+	};
+	for (size_t i = 0; i < sizeof(in) / sizeof(*in); i++) {
+		char buf[512];
+		struct slog_rec out;
+		size_t n = slog_format(&in[i], buf, sizeof(buf));
+		ck_assert_uint_gt(n, 1);
+		ck_assert_int_eq(buf[n - 1], '\n');
+		ck_assert_int_eq(slog_parse(buf, n - 1, &out), 0);
+		ck_assert_int_eq(out.t, in[i].t);
+		ck_assert_int_eq(out.kind, in[i].kind);
+		ck_assert_int_eq(out.secs, in[i].secs);
+		ck_assert_int_eq(out.reminder, in[i].reminder);
+		ck_assert_str_eq(out.routine, in[i].routine);
+		ck_assert_int_eq(out.completed, in[i].completed);
+		ck_assert_int_eq(out.step, in[i].step);
+		ck_assert_int_eq(out.steps, in[i].steps);
+		ck_assert_int_eq(out.skipped, in[i].skipped);
+	}
+	struct slog_rec r;
+	ck_assert_int_eq(parse("2023-11-14T22:13:20Z sit 1380", &r), 0);
+	ck_assert_int_eq(r.t, 1700000000);
+	/* Later fields are ignored. */
+	ck_assert_int_eq(parse("2023-11-14T22:13:20Z sit 12 future=1", &r), 0);
+}
+END_TEST
+
+START_TEST(garbage)
+{
+	struct slog_rec r;
+	static const char *const bad[] = {
+		"", "sit 12", "2023-11-14T22:13:20Z", "2023-11-14T22:13:20Z sit",
+		"2023-11-14T22:13:20Z sit -5", "2023-11-14T22:13:20Z sit 12x",
+		"2023-11-14T22:13:20 sit 12", "2023-13-14T22:13:20Z sit 12",
+		"2023-11-14T22:13:20Z nap 12", "2023-11-14T22:13:20Z break 12",
+		"2023-11-14T22:13:20Z break natural", "2023-11-14T22:13:20Z reminder",
+		"2023-11-14T22:13:20Z reminder maybe", "2023-11-14T22:13:20Z reminder waited",
+		"2023-11-14T22:13:20Z session", "2023-11-14T22:13:20Z session desk",
+		"2023-11-14T22:13:20Z session desk done 1/2 skipped=0 exercised=5",
+		"2023-11-14T22:13:20Z session desk completed 3/2 skipped=0 exercised=5",
+		"2023-11-14T22:13:20Z session desk completed 3 skipped=0 exercised=5",
+		"2023-11-14T22:13:20Z session desk completed 1/2 skipped=x exercised=5",
+		"2023-11-14T22:13:20Z session desk completed 1/2 skipped=0",
+		"2023-11-14T22:13:20Z sit 9999999999999",
+		"\xff\xfe garbage \x01",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		ck_assert_msg(parse(bad[i], &r) < 0, "accepted: %s", bad[i]);
+	/* A NUL inside a line. */
+	ck_assert_int_lt(slog_parse("2023-11-14T22:13:20Z sit 1\0 2", 29, &r), 0);
+}
+END_TEST
+
+static char dir[] = "/tmp/bc-slog.XXXXXX";
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/bc-slog.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("XDG_STATE_HOME", dir, 1);
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+static void teardown(void)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+struct collect {
+	struct slog_rec r[64];
+	int n;
+};
+
+static void collect(void *ctx, const struct slog_rec *r)
+{
+	struct collect *c = ctx;
+	if (c->n < 64)
+		c->r[c->n++] = *r;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+START_TEST(torn_lines_and_garbage)
+{
+	char *path = statelog_path();
+	char *sub = xasprintf("%s/backcoach", dir);
+	struct collect c = { .n = 0 };
+	int skipped = 0;
+
+	ck_assert_int_eq(util_mkdir_p(sub, 0700), 0);
+	/* Garbage in the middle, a torn last line. */
+	write_file(path, "2023-11-14T22:13:20Z sit 60\n"
+			 "\x01\x02 not a record\n"
+			 "2023-11-14T22:14:20Z break natural 300\n"
+			 "2023-11-14T22:15:20Z sess");
+	ck_assert_int_eq(statelog_read(path, collect, &c, &skipped), 0);
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_int_eq(skipped, 2);
+	/* An append after the torn line keeps both earlier records and itself. */
+	struct slog_rec r = { .t = 1700000500, .kind = SLOG_SIT, .secs = 42 };
+	ck_assert_int_eq(statelog_append(&r), 0);
+	c.n = 0;
+	skipped = 0;
+	ck_assert_int_eq(statelog_read(path, collect, &c, &skipped), 0);
+	ck_assert_int_eq(c.n, 3);
+	ck_assert_int_eq(skipped, 2);
+	ck_assert_int_eq(c.r[2].secs, 42);
+	free(sub);
+	free(path);
+}
+END_TEST
+
+START_TEST(missing_and_unwritable)
+{
+	char *path = statelog_path();
+	char *sub = xasprintf("%s/backcoach", dir);
+	struct collect c = { .n = 0 };
+	struct slog_rec r = { .t = 1700000500, .kind = SLOG_SIT, .secs = 42 };
+
+	/* No log yet: no records, no error. */
+	ck_assert_int_eq(statelog_read(path, collect, &c, NULL), 0);
+	ck_assert_int_eq(c.n, 0);
+	ck_assert_int_eq(statelog_append(&r), 0);
+	/* The log is a directory: the append fails, nothing is lost. */
+	char *moved = xasprintf("%s.keep", path);
+	ck_assert_int_eq(rename(path, moved), 0);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_lt(statelog_append(&r), 0);
+	ck_assert_int_lt(statelog_append(&r), 0);
+	ck_assert_int_eq(rmdir(path), 0);
+	ck_assert_int_eq(rename(moved, path), 0);
+	ck_assert_int_eq(statelog_append(&r), 0);
+	ck_assert_int_eq(statelog_read(path, collect, &c, NULL), 0);
+	ck_assert_int_eq(c.n, 2);
+	free(moved);
+	free(sub);
+	free(path);
+}
+END_TEST
+
+struct order {
+	int64_t last;
+	int n;
+	bool ordered;
+};
+
+static void in_order(void *ctx, const struct slog_rec *r)
+{
+	struct order *o = ctx;
+	if (r->t <= o->last)
+		o->ordered = false;
+	o->last = r->t;
+	o->n++;
+}
+
+START_TEST(rotation)
+{
+	char *path = statelog_path();
+	char *old = xasprintf("%s.1", path);
+	struct slog_rec r = { .t = 1700000000, .kind = SLOG_SIT, .secs = 1 };
+	struct stat st;
+	int n = 0;
+
+	/* ~30 bytes a line: past the bound once, then the new file. */
+	for (; n < STATELOG_MAX_BYTES / 25; n++) {
+		r.t++;
+		ck_assert_quiet(statelog_append(&r) == 0, "line %d", n);
+	}
+	ck_assert_int_eq(stat(old, &st), 0);
+	ck_assert_int_gt(st.st_size, STATELOG_MAX_BYTES);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_lt(st.st_size, STATELOG_MAX_BYTES);
+	/* Both are read, in order, none lost. */
+	struct order acc = { 0, 0, true };
+	ck_assert_int_eq(statelog_read(path, in_order, &acc, NULL), 0);
+	ck_assert_int_eq(acc.n, n);
+	ck_assert(acc.ordered);
+	free(old);
+	free(path);
+}
+END_TEST
+
+START_TEST(stats_and_streak)
+{
+	struct slog_stats s = { 0 };
+	struct slog_days d = { 0 };
+	static const char *const lines[] = {
+		"2024-06-02T10:00:00Z session desk completed 3/3 skipped=0 exercised=200",
+		"2024-06-03T09:30:00Z sit 1800",
+		"2024-06-03T09:35:00Z break natural 300",
+		"2024-06-03T10:25:00Z sit 3000",
+		"2024-06-03T10:25:00Z reminder given",
+		"2024-06-03T10:29:00Z session desk completed 3/3 skipped=1 exercised=206",
+		"2024-06-03T11:00:00Z reminder waited 120",
+		"2024-06-03T11:02:00Z session floor stopped 2/6 skipped=0 exercised=94",
+		"2024-06-03T12:00:00Z reminder cancelled",
+		"2024-06-04T08:00:00Z sit 600", /* outside the day */
+	};
+	int64_t from = 1717372800, to = from + 86400; /* 2024-06-03 UTC */
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	for (size_t i = 0; i < sizeof(lines) / sizeof(*lines); i++) {
+		struct slog_rec r;
+		ck_assert_int_eq(parse(lines[i], &r), 0);
+		slog_stats_add(&s, &r, from, to);
+		slog_days_add(&d, &r);
+	}
+	ck_assert_int_eq(s.present_s, 4800);
+	ck_assert_int_eq(s.longest_s, 3000);
+	ck_assert_int_eq(s.natural, 1);
+	ck_assert_int_eq(s.guided, 2);
+	ck_assert_int_eq(s.completed, 1);
+	ck_assert_int_eq(s.exercised_s, 300);
+	ck_assert_int_eq(s.reminders, 1);
+	ck_assert_int_eq(s.waited, 1);
+	ck_assert_int_eq(s.snoozed, 1);
+	/* Completed sessions on June 2 and 3. */
+	int64_t jun3 = slog_local_day(from);
+	ck_assert_int_eq(slog_streak(&d, jun3), 2);
+	ck_assert_int_eq(slog_streak(&d, jun3 + 1), 2); /* none yet today */
+	ck_assert_int_eq(slog_streak(&d, jun3 + 2), 0); /* a day missed */
+	slog_days_free(&d);
+	ck_assert_int_eq(slog_streak(&d, jun3), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("statelog");
+	TCase *tc = tcase_create("lines");
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, garbage);
+	tcase_add_test(tc, stats_and_streak);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("file");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, torn_lines_and_garbage);
+	tcase_add_test(tc, missing_and_unwritable);
+	tcase_add_test(tc, rotation);
+	suite_add_tcase(s, tc);
+	return test_run(s);
+}

@@ -1,0 +1,58 @@
+#!/bin/sh
+# layers.sh: src/ is layered, and the compiler's own dependency output
+# (cc -MM) shows that every file keeps to its layer: a file in one folder
+# includes headers from its own folder and from folders above it in
+# LAYERS only. An include that climbs (audio/ including daemon/) fails.
+set -u
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${CC:=cc}"
+LAYERS="base coach speech audio playback desktop daemon cli"
+
+rank() { # the position of folder $1 in LAYERS, 0 if it is not a layer
+	i=1
+	for l in $LAYERS; do
+		[ "$l" = "$1" ] && { echo $i; return; }
+		i=$((i + 1))
+	done
+	echo 0
+}
+
+cd "$TOP_SRCDIR/src" || exit 99
+fail=0 files=0
+for f in */*.c */*.h; do
+	[ -e "$f" ] || continue
+	case $f in */default_config.c) continue ;; esac
+	files=$((files + 1))
+	dir=${f%%/*}
+	r=$(rank "$dir")
+	if [ "$r" -eq 0 ]; then
+		echo "FAIL: $f: folder $dir/ is not a layer (LAYERS in tests/layers.sh)"
+		fail=1
+		continue
+	fi
+	# -MM: the headers it reads, directly or through others, system ones
+	# left out; -MG: a header not found (a missing dependency) is named,
+	# not an error.
+	deps=$($CC -MM -MG -I. -x c "$f" 2>&1) || {
+		echo "FAIL: $f: $CC -MM: $deps"
+		fail=1
+		continue
+	}
+	for d in $(printf '%s\n' "$deps" | sed 's/^[^:]*://; s/\\$//'); do
+		case $d in
+		"$f") continue ;;
+		*/*.h) ;;
+		*) continue ;;
+		esac
+		hd=${d%%/*}
+		hr=$(rank "$hd")
+		[ "$hr" -eq 0 ] && continue # not ours (a system header found by -MG)
+		if [ "$hr" -gt "$r" ]; then
+			echo "FAIL: $f ($dir/) includes $d: $hd/ is below $dir/ in the layers ($LAYERS)"
+			fail=1
+		fi
+	done
+done
+[ "$files" -gt 40 ] || { echo "FAIL: only $files files found under src/"; exit 1; }
+[ "$fail" -eq 0 ] && echo "PASS: $files files under src/ keep to the layers: $LAYERS"
+exit $fail
