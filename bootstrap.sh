@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bootstrap.sh: install what is missing (Debian/Ubuntu), build, and run.
 #   ./bootstrap.sh            install what is missing, build, play the default routine
 #   ./bootstrap.sh --no-run   only install and build

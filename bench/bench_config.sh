@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench_config.sh: how long `backcoach check` takes on configs of the largest
 # size (1 MiB): one value continued over 260,000 short lines, and 19,000
 # sections with a routine naming 5,000 of them. Joining continuation lines

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench_daemon.sh: the daemon's costs, measured against a private PulseAudio
 # (tests/pulse.sh), on the built-in default config with reminders on (the
 # next one an hour away). One daemon for all of it, in this order:

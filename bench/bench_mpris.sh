@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench_mpris.sh: pause and resume through MPRIS against the same by signal,
 # measured on the private PulseAudio's monitor (tests/pulse.sh): command ->
 # silence (the last audible 10 ms bucket after a pause) and command -> sound

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench_presence.sh: the daemon's costs with presence watching on: a private
 # system bus with python3-dbusmock's logind (a session of ours), a session
 # bus with a stand-in for GNOME's idle monitor, and call detection on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench_render.c: render the default routine; print real-time factor, the
  * share of non-speech work and peak RSS. Figures, not pass/fail. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # benchlib.sh: what the daemon's benches share, sourced first (it sources
 # tests/daemonlib.sh): the daemon's tasks ($DPID, set by daemon_start or
 # the bench), their wakeups (context switches), CPU time and RSS, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dropcount.c: dropouts heard on a recording of the sound server's monitor,
  * against `backcoach render` of the same routine.
  *

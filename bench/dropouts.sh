@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # dropouts.sh: dropouts in a full default session under CPU load, heard on
 # the null sink's monitor and reported by the daemon, per sound server and
 # with and without realtime scheduling. Figures, not pass/fail.

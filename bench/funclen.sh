@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench/funclen.sh [N]: the N (default 10) longest functions in src/, in
 # lines from signature to closing brace (universal-ctags' end: field).
 n=${1:-10}

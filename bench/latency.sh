@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # latency.sh: trigger -> first audible sample, on a private PulseAudio and a
 # private PipeWire (tests/pulse.sh; BENCH_SERVERS="pulseaudio pipewire"),
 # measured by tests/pa_probe on the null sink's monitor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pa_floor.c: the latency floor: the least a PortAudio program can do between
  * a signal and a sound, to compare the daemon with (bench/latency.sh). */
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # script-figures.sh: figures of the shipped routines from `backcoach script`:
 # length, the share of it that is speech, the longest time without speech
 # and without any sound, and the largest difference between two in-breaths

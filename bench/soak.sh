@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # soak.sh: the daemon through SOAK_CYCLES (default 1000) reminder cycles at
 # the shortest interval (1 s of sitting) with a short routine after each,
 # against a private PulseAudio (tests/pulse.sh). Prints the daemon's RSS and

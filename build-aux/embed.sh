@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # embed.sh NAME FILE: print FILE as a C string constant named NAME.
 set -e
 printf '/* Generated from %s by embed.sh: do not edit. */\n' "$(basename "$2")"

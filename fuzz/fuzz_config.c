@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_config.c: libFuzzer harness: a config file's text through the loader
  * (on top of the built-in default, as every user file is), then every routine
  * of a config that loads compiled into a timeline, with and without the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_control.c: libFuzzer harness: the daemon's control-socket request
  * parser, on whatever a client (of the same user) may send: up to
  * CONTROL_MAX_REQUEST bytes, as the daemon reads them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_speech_req.c: libFuzzer harness: the speech worker's decoding of the
  * request stream from its parent (header, then text_len bytes of text), as
  * speech_worker.c's serve() reads it, up to the point where eSpeak NG would

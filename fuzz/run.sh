@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # fuzz/run.sh: build the libFuzzer harnesses with clang (AddressSanitizer and
 # UndefinedBehaviorSanitizer) and run each for FUZZ_SECONDS (default 60).
 # Called by `make fuzz`, which passes the build's flags:

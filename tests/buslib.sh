@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # buslib.sh: private D-Bus system and session buses and python3-dbusmock
 # services for the presence tests (sourced, POSIX sh, after daemonlib.sh).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # daemonlib.sh: helpers for the daemon tests (sourced, POSIX sh).
 #
 # A private PulseAudio (tests/pulse.sh), a daemon started on a test config,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # layers.sh: src/ is layered, and the compiler's own dependency output
 # (cc -MM) shows that every file keeps to its layer: a file in one folder
 # includes headers from its own folder and from folders above it in

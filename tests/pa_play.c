@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pa_play.c: play a tone through the PortAudio sink (sink_pa) the way the
  * daemon does, steered by signals, for tests/test_sink_pa.sh and benches. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pa_probe.c: record a PulseAudio source, trigger a process at known sample
  * positions, and measure what it plays: latency, onsets, silence, tone. */
 

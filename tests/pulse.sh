@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # pulse.sh: a private sound server with a null sink, for tests (sourced,
 # POSIX sh): PulseAudio, or PipeWire + WirePlumber + pipewire-pulse.
 #

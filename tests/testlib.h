@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* testlib.h: helpers shared by the Check unit tests. */
 #ifndef BC_TESTLIB_H
 #define BC_TESTLIB_H

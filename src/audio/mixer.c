@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mixer.c: turn a timeline into samples, block by block, from any position.
  *
  * Every output sample is a pure function of its position: each cue's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mixer.h: turn a timeline into samples, block by block, from any position. */
 #ifndef BC_MIXER_H
 #define BC_MIXER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pulse_server.c: ask the pulse-protocol server its name and version. */
 #include "audio/pulse_server.h"
 

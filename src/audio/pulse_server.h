@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pulse_server.h: which pulse-protocol sound server answers (PulseAudio,
  * or PipeWire's pipewire-pulse), asked once when an output opens. */
 #ifndef BC_PULSE_SERVER_H

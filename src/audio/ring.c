@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ring.c: lock-free single-producer single-consumer ring of float samples. */
 #include "audio/ring.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ring.h: lock-free single-producer single-consumer ring of float samples. */
 #ifndef BC_RING_H
 #define BC_RING_H

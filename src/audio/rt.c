@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rt.c: realtime scheduling for audio threads, directly or through rtkit. */
 #include "audio/rt.h"
 

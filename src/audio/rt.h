@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rt.h: realtime scheduling for the threads that carry audio: directly
  * where the process may (CAP_SYS_NICE, or RLIMIT_RTPRIO), else through
  * rtkit (org.freedesktop.RealtimeKit1 on the system bus), as desktop audio

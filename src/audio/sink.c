@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sink.c: the live controls of sink.h, for sinks with and without them. */
 #include "audio/sink.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sink.h: where mixed samples go: a sound file, a PortAudio device
  * (sink_pa.h), or the clocked null sink that tests play into.
  *

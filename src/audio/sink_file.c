@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sink_file.c: the file sink: WAV, FLAC or Ogg Vorbis through libsndfile,
  * written to an unnamed file (O_TMPFILE) in the target's directory and linked
  * into place only when everything (every write, sf_close, fsync) succeeded:

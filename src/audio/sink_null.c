@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sink_null.c: the clocked null sink: a pretend device that consumes what is
  * written at a set pace and records it, so sessions and the daemon can be
  * tested in-process without a sound server.

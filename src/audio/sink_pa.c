@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sink_pa.c: live output through PortAudio, fed by a lock-free ring. */
 #include "audio/sink_pa.h"
 

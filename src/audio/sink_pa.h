@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sink_pa.h: the PortAudio sink: live output, normally ALSA "default" ->
  * PulseAudio or PipeWire, behind the interface of sink.h. PortAudio's own
  * calls (initialisation, the device list, the clock) are here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* audio.h: the one internal sample format shared by every stage. */
 #ifndef BC_AUDIO_H
 #define BC_AUDIO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* exitcode.h: the exit codes every command and the daemon share (backcoach(1) EXIT STATUS). */
 #ifndef BC_EXITCODE_H
 #define BC_EXITCODE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* log.c: messages to stderr, with sd-daemon priority prefixes under journald. */
 #include "base/log.h"
 

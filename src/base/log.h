@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* log.h: messages to stderr, with sd-daemon priority prefixes under journald. */
 #ifndef BC_LOG_H
 #define BC_LOG_H

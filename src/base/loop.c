@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* loop.c: one ppoll over every source, with one next deadline. */
 #include "base/loop.h"
 

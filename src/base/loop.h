@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* loop.h: the daemon's one poll loop, with pluggable sources.
  *
  * A source is an fd (or -1: a deadline only) with two callbacks. Before each

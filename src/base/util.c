@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* util.c: small helpers: checked allocation, durations, strings. */
 #include "base/util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* util.h: small helpers: checked allocation, durations, strings. */
 #ifndef BC_UTIL_H
 #define BC_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli.c: the backcoach command line: options, subcommands, exit codes. */
 #include "cli/cli.h"
 

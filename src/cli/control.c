@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* control.c: `backcoach start/stop/pause/...`: one request to the daemon.
  *
  * Protocol (one connection per command): the client sends one line,

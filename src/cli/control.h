@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* control.h: talk to this user's running daemon over its Unix socket. */
 #ifndef BC_CONTROL_H
 #define BC_CONTROL_H

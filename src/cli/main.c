@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* main.c: backcoach, a voice-guided audio coach for stiff backs. */
 #include "cli/cli.h"
 

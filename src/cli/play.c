@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* play.c: `backcoach play` and `backcoach devices`. `play` is the daemon's
  * core in the foreground (daemon_play): the same session, signals and
  * command table, for one routine. */

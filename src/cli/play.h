@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* play.h: `backcoach play` (a routine now, in the foreground) and
  * `backcoach devices` (the output devices). */
 #ifndef BC_PLAY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* config.c: load backcoach.ini: the built-in default, then the user's file on
  * top, checked against the settings table; every problem is reported as
  * FILE:LINE: message. */

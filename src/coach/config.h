@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* config.h: the parsed and validated configuration; see backcoach.ini(5). */
 #ifndef BC_CONFIG_H
 #define BC_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* reminder.c: when the next sitting reminder is due; see reminder.h. */
 #include "coach/reminder.h"
 

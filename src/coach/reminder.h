@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* reminder.h: when the next sitting reminder is due. Pure: no clock, no I/O.
  *
  * Wall-clock times are milliseconds since the epoch, read in the process's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* reminder_timeline.c: a reminder's message, countdown and routine as one
  * timeline. */
 #include "coach/reminder_timeline.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* reminder_timeline.h: what a reminder plays: its message, then a countdown
  * and a routine. Pure: lengths come from the caller's measure function. */
 #ifndef BC_REMINDER_TIMELINE_H

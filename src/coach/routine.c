@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* routine.c: compile a routine into a timeline of cues at sample positions.
  *
  * The compiler walks the routine once, keeping a cursor and the end of the

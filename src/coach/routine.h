@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* routine.h: compile a routine into a timeline of cues at sample positions. */
 #ifndef BC_ROUTINE_H
 #define BC_ROUTINE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* script.c: a compiled timeline as text: the script and WebVTT subtitles. */
 #include "coach/script.h"
 

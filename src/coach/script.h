@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* script.h: a compiled timeline as text: the script (one line per cue) and
  * WebVTT subtitles. */
 #ifndef BC_SCRIPT_H

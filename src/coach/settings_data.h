@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* settings_data.h: every section and key of backcoach.ini(5), described once.
  *
  * X-macro tables (as in inih's examples/ini_xmacros.c and dunst's

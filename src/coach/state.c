@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* state.c: the safety notice's record under $XDG_STATE_HOME/backcoach/. */
 #include "coach/state.h"
 

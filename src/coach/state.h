@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* state.h: what backcoach remembers about a user between runs. */
 #ifndef BC_STATE_H
 #define BC_STATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* statelog.c: the record of your day; see statelog.h. */
 #include "coach/statelog.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* statelog.h: the record of your day, $XDG_STATE_HOME/backcoach/day.log.
  *
  * One event per line, appended with a single write(2) to a file opened

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* commands.c: the command table, and running a command from any source. */
 #include "daemon/commands.h"
 

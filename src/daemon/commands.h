@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* commands.h: the one table of what a user can ask the daemon (or `play`)
  * to do. Signals, the control socket, the foreground `play` and, later, the
  * MPRIS player all look a command up here and run it through command_run,

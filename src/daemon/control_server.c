@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* control_server.c: accept connections on the control socket, read one
  * request line from each, answer "OK\n" or "ERR\n" and the text, close.
  * Every connection is a source of the daemon's loop, so a slow client never

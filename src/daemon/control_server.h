@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* control_server.h: the daemon's end of the control socket (control.h is
  * the client's): one request per connection, run through the command
  * table (commands.h). */

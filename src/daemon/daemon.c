@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* daemon.c: the daemon's core: `backcoach run` and `backcoach play` around
  * one event loop; signals, the commands (daemon.h) and `status`, the loop's
  * handlers, setting up and tearing down. The files beside it share

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* daemon.h: `backcoach run` (the daemon) and `backcoach play` (the same
  * core in the foreground, for one routine), and what commands ask of it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* daemon_internal.h: what the daemon's own files share: struct daemon and
  * the few functions one of them gives the others. Only src/daemon*.c
  * include it; the daemon's interface is daemon.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* daemon_mpris.c: the daemon as an MPRIS player (mpris.h): what plays, as a
  * player shows it (the session as the album, its step as the track), and the
  * player's methods run as commands of the table (commands.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* daemon_prepare.c: the config, shared by reference by the daemon and the
  * sessions that use it, and the routines compiled ahead of their triggers,
  * their beginnings kept synthesised so that a session starts at once. */

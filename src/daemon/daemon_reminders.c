@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* daemon_reminders.c: the daemon's reminders: when the next one is due,
  * given the rules (reminder.h), presence and calls (presence_watch.h) and a
  * snooze, armed on the wall-clock timer; the timer and presence changes that

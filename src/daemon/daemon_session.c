@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* daemon_session.c: the daemon's one session (session.h): a routine or a
  * reminder started, and its end: the log and the record, the safety notice
  * given, the "stopped" line after a stop during an exercise, sitting starting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* notify.c: sd_notify through libsystemd, or a minimal datagram sender. */
 #include "daemon/notify.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* notify.h: tell systemd how the service is doing (sd_notify protocol). */
 #ifndef BC_NOTIFY_H
 #define BC_NOTIFY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* runtime.c: the per-user runtime directory, daemon lock and control socket. */
 #include "daemon/runtime.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* runtime.h: this user's runtime directory: daemon lock and control socket. */
 #ifndef BC_RUNTIME_H
 #define BC_RUNTIME_H

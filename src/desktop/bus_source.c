@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bus_source.c: an sd-bus connection on the loop (see bus_source.h). */
 #include "desktop/bus_source.h"
 

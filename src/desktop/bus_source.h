@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bus_source.h: an sd-bus connection as a source on the daemon's loop.
  *
  * Before each poll the source asks sd-bus what it waits for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* callwatch.c: recordings on the sound server, in libpulse's own thread;
  * see callwatch.h. */
 #include "desktop/callwatch.h"

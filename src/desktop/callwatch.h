@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* callwatch.h: is some other program recording from a microphone? (a call,
  * a screen share with voice) through the sound server's PulseAudio protocol,
  * which PipeWire's pulse server speaks too.

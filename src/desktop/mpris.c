@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mpris.c: the MPRIS player and the other players paused meanwhile (see
  * mpris.h), through sd-bus.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mpris.h: backcoach as an MPRIS media player on the session bus while a
  * session plays or is paused, and only then (a player registered while idle
  * would take the play/pause key from the user's music player); the other

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* players.c: the other MPRIS players a session paused (see players.h). */
 #include "desktop/players.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* players.h: the other MPRIS players a session paused, to resume exactly
  * those when it ends (bookkeeping only: mpris.c makes the D-Bus calls). */
 #ifndef BC_PLAYERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* presence.c: the sitting clock and the call gate; see presence.h. */
 #include "desktop/presence.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* presence.h: the sitting clock that counts only while you are there, and
  * the call gate. Pure: no clock, no I/O; every time is milliseconds of
  * CLOCK_BOOTTIME (which, unlike CLOCK_MONOTONIC, runs on while suspended,

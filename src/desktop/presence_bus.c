@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* presence_bus.c: logind, GNOME's idle monitor and the ScreenSaver
  * interface, through sd-bus on the daemon's loop; see presence_bus.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* presence_bus.h: whether you are at the machine, from the desktop's own
  * D-Bus signals (sd-bus), event-driven, never polled.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* presence_watch.c: presence, calls, the sitting clock and the record of
  * the day, for the daemon; see presence_watch.h. */
 #include "desktop/presence_watch.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* presence_watch.h: what the daemon knows about you: here or away (the
  * desktop's signals, presence_bus.h), on a call or not (callwatch.h), how
  * long you have sat (presence.h); and the record of the day (statelog.h)

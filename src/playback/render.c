@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* render.c: the offline path: routine -> timeline -> speech -> mixer -> file. */
 #include "playback/render.h"
 

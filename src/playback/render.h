@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* render.h: the offline path: routine -> timeline -> speech -> mixer -> sink. */
 #ifndef BC_RENDER_H
 #define BC_RENDER_H

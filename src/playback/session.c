@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* session.c: one playback: a worker thread mixes the timeline ahead into a
  * live sink's queue (QUEUE_MS deep); pause, resume, skip and stop act on
  * that queue at once.

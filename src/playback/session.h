@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* session.h: one playback: a worker thread mixing a timeline ahead into a
  * live sink (PortAudio, or the null sink in tests), with pause, resume,
  * skip and stop. */

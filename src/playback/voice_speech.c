@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* voice_speech.c: speech in one routine's voice, for the compiler and the
  * mixer. */
 #include "playback/voice_speech.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* voice_speech.h: a synthesiser bound to the voice of one routine: the
  * measure function the compiler needs and the speech source the mixer
  * needs. The offline render and the live session both use it. */

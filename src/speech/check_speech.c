@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* check_speech.c: `backcoach check` says everything. A config that loads can still
  * hold text that eSpeak NG cannot speak (it crashes on some): every line is
  * synthesised here, in the speech worker, so that the user learns it from

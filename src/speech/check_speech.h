@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* check_speech.h: `backcoach check` says everything: every line a config can speak,
  * synthesised as it will be, failures named by FILE:LINE. */
 #ifndef BC_CHECK_SPEECH_H

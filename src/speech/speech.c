@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* speech.c: text-to-speech for the coach: checks requests, runs eSpeak NG in
  * a worker child process (speech_worker.c) and caches the clips. */
 #include "speech/speech_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* speech.h: eSpeak NG text-to-speech, isolated in a worker process. */
 #ifndef BC_SPEECH_H
 #define BC_SPEECH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* speech_internal.h: shared by speech.c, speech_voices.c, speech_worker.c and tests. */
 #ifndef BC_SPEECH_INTERNAL_H
 #define BC_SPEECH_INTERNAL_H

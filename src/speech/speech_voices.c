@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* speech_voices.c: find eSpeak NG language voices and variants by name, and
  * build the private eSpeak NG data directory that makes our variants
  * loadable by name only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* speech_worker.c: the speech worker child: owns eSpeak NG, synthesises
  * requests from its socket into int16 samples. Whatever eSpeak NG does to
  * this process (abort, stack overflow), the parent survives. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_mixer.c: the mixer on hand-built timelines, checked on the samples. */
 #include <math.h>
 #include <sndfile.h>

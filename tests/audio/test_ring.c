@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_ring.c: the single-producer single-consumer sample ring. */
 #include <pthread.h>
 #include <sched.h>

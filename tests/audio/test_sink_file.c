@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_sink_file.c: the file sink writes, reads back, and never leaves a
  * partial file. */
 #include <dirent.h>

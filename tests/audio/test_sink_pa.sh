@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # test_sink_pa.sh: the PortAudio sink (src/sink_pa.c) against a real
 # PulseAudio with a null sink (tests/pulse.sh). tests/pa_play drives the sink
 # as the daemon will (a worker writing 10 ms blocks, controls from signals);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_loop.c: the poll loop: fd sources, deadlines, removal while
  * dispatching, quit. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_util.c: durations, text checks and string helpers. */
 #include <stdint.h>
 #include <stdlib.h>

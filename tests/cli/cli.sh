@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # cli.sh: the backcoach program as a user runs it: options, exit codes, files.
 set -u
 : "${BACKCOACH:?}" "${TEST_DATA:?}"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # library-play.sh: the first session through `play` begins with the safety
 # notice; later ones do not. A user with no state yet, a routine of a few
 # seconds, played through a private sound server (tests/pulse.sh). The

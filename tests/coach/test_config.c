@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_config.c: the built-in default, overlays, golden error output for bad
  * files, file problems, the search path, and the settings table against the
  * man page and the sample config. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_library.c: the shipped exercise library, rendered and listened to.
  *
  * Every routine of the built-in config is rendered to a WAV file with the

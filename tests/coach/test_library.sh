@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # test_library.sh: the shipped routines as a user sees them: `backcoach
 # list` durations and equipment, every routine rendered from the command
 # line, the written safety notice against the spoken one, the README's

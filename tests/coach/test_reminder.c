@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_reminder.c: active hours, days, intervals, DST, time zones, suspend. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_reminder_timeline.c: a reminder's message, "Get ready.", countdown
  * and routine placed on one timeline, with made-up speech lengths. */
 #include <check.h>

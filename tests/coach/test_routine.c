@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_routine.c: routine_compile on hand-built configs, cue by cue. */
 #include <stdarg.h>
 #include <string.h>

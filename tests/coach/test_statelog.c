@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_statelog.c: the record of the day: lines in and out, torn lines and
  * garbage skipped, appends after a torn line, rotation, stats, streaks. */
 #include <check.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # daemon-reminders.sh: reminders heard on the null sink's monitor: on time
 # (+-0.5 s), the expected number of times, none lost or doubled across a
 # reload; a countdown cancelled by SIGUSR2 is silent and snoozes.

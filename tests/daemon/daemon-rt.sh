@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # daemon-rt.sh: realtime scheduling for the audio threads through rtkit,
 # for a daemon that may not set it itself (no CAP_SYS_NICE, RLIMIT_RTPRIO
 # 0). rtkit is a stand-in (python3-dbusmock) on a private system bus

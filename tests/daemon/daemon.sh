@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # daemon.sh: `backcoach run` against a real sound server: signals, control
 # commands, reload, a sound server that dies, exit; asserted on what was
 # heard on the null sink's monitor.

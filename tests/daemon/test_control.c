@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_control.c: the daemon's control request parser (control_parse): what
  * a client of the same user may send, well formed or not. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_daemon.c: the daemon in-process, its sessions played into the null
  * sink: every command of the table, from the states it applies in and
  * from those it does not, with the replies the control socket would give. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 '''org.freedesktop.ScreenSaver as KDE Plasma offers it, for the presence
 tests: GetActive, GetSessionIdleTime (milliseconds, as KDE gives it, set
 with Mock.UpdateProperties on IdleMs), ActiveChanged sent by the test.'''

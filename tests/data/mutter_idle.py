@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 '''GNOME's org.gnome.Mutter.IdleMonitor for the presence tests: the idle
 watch is watch 1, the user-active watch 2; the test fires WatchFired.'''
 

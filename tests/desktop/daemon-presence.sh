@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # daemon-presence.sh: sitting time that counts only while you are there,
 # from the desktop's signals on private D-Bus buses (python3-dbusmock's
 # logind, a stand-in for GNOME's idle monitor), and reminders that wait for

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # mpris.sh: the daemon as an MPRIS player on a private session bus, driven
 # by playerctl; stand-in music players (python3-dbusmock) paused while a
 # session plays and resumed after; `repeat` and SIGRTMIN+3; bad calls; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_bus_source.c: an sd-bus connection on the loop, with no bus daemon:
  * a client and a server over a socketpair, both on one loop. A call is
  * answered, a pending call's timeout wakes the loop, an idle connection

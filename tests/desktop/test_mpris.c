@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_mpris.c: MPRIS metadata, method -> command mapping, and the
  * bookkeeping of the other players paused during a session. */
 #include <check.h>

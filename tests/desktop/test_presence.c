@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_presence.c: the sitting clock that counts only while you are there,
  * natural breaks, paused clocks, idle since the past, the call gate. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_render.c: end to end, config file to rendered audio, with real eSpeak NG. */
 #include "testlib.h"
 

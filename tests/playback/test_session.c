@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_session.c: a session played into the clocked null sink: start, the
  * end, pause, resume, skip, stop, a lost device, no device. What reached
  * the sink is compared with the mixer's own output. */

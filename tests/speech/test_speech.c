@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_speech.c: eSpeak NG synthesis, variants, isolation and cache. */
 #include "testlib.h"
 
