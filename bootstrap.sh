@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # bootstrap.sh: install what is missing (Debian/Ubuntu), build, and run.
 #   ./bootstrap.sh            install what is missing, build, play the default routine
+#                             (with nothing to play on: render it to a file instead)
 #   ./bootstrap.sh --no-run   only install and build
 #   ./bootstrap.sh --dry-run  only say what would be installed
 #
@@ -82,4 +83,14 @@ fi
 make -j"$(nproc)"
 
 [ -n "$run" ] || exit 0
+# No output device at all (a headless box, a container): say so, and render
+# the routine to a file to hear elsewhere rather than fail.
+if ./src/backcoach devices 2>/dev/null | grep -q '^(no output devices'; then
+	out="$PWD/backcoach-default-routine.ogg"
+	echo "Built. There is no sound output here (no sound card, no sound server) to play on,"
+	echo "so the default routine goes to a file instead."
+	./src/backcoach render -o "$out"
+	echo "The default routine is in $out: play it with any audio player."
+	exit 0
+fi
 exec ./src/backcoach play
