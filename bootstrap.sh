@@ -40,9 +40,11 @@ RUN="espeak-ng-data libasound2-plugins"
 # Testing: Check, the tools that record and measure what reaches the
 # speakers (parecord, sox), private D-Bus buses with stand-in services
 # (dbus-daemon, python3-dbusmock, gdbus from libglib2.0-bin), a real MPRIS
-# client (playerctl), and clang with its libFuzzer runtime for `make fuzz`.
+# client (playerctl), clang with its libFuzzer runtime for `make fuzz`, and
+# stress-ng, the load the suites must pass under (`make -j4 check` beside
+# `stress-ng --cpu 4`) and `make bench` measures under.
 TEST="check pulseaudio-utils alsa-utils sox dbus python3-dbusmock libglib2.0-bin
-	playerctl clang libclang-rt-14-dev"
+	playerctl clang libclang-rt-14-dev stress-ng"
 
 # The sound server the live tests start privately: the one you have, or both
 # where there is none. pulseaudio-utils (pactl, parecord) is a client only and
