@@ -344,3 +344,18 @@ fail:
 	close(fd);
 	return -1;
 }
+
+int64_t util_test_now(void)
+{
+	const char *e = getenv("BACKCOACH_TEST_NOW");
+	char *end;
+	long long v;
+
+	if (e && *e) {
+		errno = 0;
+		v = strtoll(e, &end, 10);
+		if (!errno && !*end && v > 0)
+			return (int64_t)v;
+	}
+	return (int64_t)time(NULL);
+}

@@ -21,6 +21,11 @@ int util_parse_duration(const char *s, int64_t *ms);
 /* Format ms as "1h30m", "4m05s", "12s", "250ms" into buf. Returns buf. */
 char *util_format_duration(int64_t ms, char *buf, size_t len);
 
+/* The time now, seconds since the epoch: time(NULL), unless the test suite
+ * sets BACKCOACH_TEST_NOW (seconds since the epoch, for tests only: stats
+ * over crafted days). */
+int64_t util_test_now(void);
+
 /* s with every key replaced by val, malloc'd. */
 char *util_replace(const char *s, const char *key, const char *val);
 

@@ -410,12 +410,21 @@ static int cmd_devices(const struct cli *cli, int argc, char **argv)
 /* stats [today|week|month]: figures from the record of the day. */
 static int cmd_stats(const struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
+	struct config cfg;
+	unsigned days;
+	int ret;
+
 	if (argc > 2) {
 		fputs("Usage: backcoach stats [today|week|month]\n", stderr);
 		return EXIT_USAGE;
 	}
-	return stats_run(argc > 1 ? argv[1] : NULL, stdout);
+	/* The streak counts the reminder days: [reminders] days. */
+	if (load_config(cli, &cfg) != EXIT_OK)
+		return EXIT_CONFIG;
+	days = cfg.reminders.days;
+	config_free(&cfg);
+	ret = stats_run(argc > 1 ? argv[1] : NULL, util_test_now(), days, stdout);
+	return ret;
 }
 
 /* start [ROUTINE], stop, pause, resume, skip, repeat, snooze, reload,

@@ -12,12 +12,20 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "coach/routine.h"
 #include "coach/state.h"
 #include "base/util.h"
 
 static const char *const reminder_words[] = {
 	[SLOG_GIVEN] = "given", [SLOG_SNOOZED] = "snoozed",
 	[SLOG_CANCELLED] = "cancelled", [SLOG_WAITED] = "waited",
+	[SLOG_SKIPPED] = "skipped", [SLOG_UNANSWERED] = "unanswered",
+	[SLOG_STARTED] = "started",
+};
+
+static const char *const outcome_words[] = {
+	[SLOG_DONE] = "done", [SLOG_EX_SKIPPED] = "skipped",
+	[SLOG_EX_STOPPED] = "stopped",
 };
 
 /* ---- one line ---- */
@@ -103,6 +111,7 @@ int slog_parse(const char *line, size_t len, struct slog_rec *r)
 	int64_t v;
 
 	memset(r, 0, sizeof(*r));
+	r->done = -1;
 	if (memchr(line, '\0', len))
 		return -1;
 	if (!word(&p, end, &w, &n) || !parse_time(w, n, &r->t))
@@ -129,6 +138,22 @@ int slog_parse(const char *line, size_t len, struct slog_rec *r)
 				if (r->reminder != SLOG_WAITED)
 					return 0;
 				return word(&p, end, &w, &n) && number(w, n, &r->secs)
+					       ? 0 : -1;
+			}
+		return -1;
+	}
+	if (is(w, n, "exercise")) {
+		r->kind = SLOG_EXERCISE;
+		if (!word(&p, end, &w, &n) || n >= sizeof(r->routine))
+			return -1;
+		memcpy(r->routine, w, n);
+		r->routine[n] = '\0';
+		if (!word(&p, end, &w, &n))
+			return -1;
+		for (size_t i = 0; i < sizeof(outcome_words) / sizeof(*outcome_words); i++)
+			if (is(w, n, outcome_words[i])) {
+				r->outcome = (enum slog_outcome)i;
+				return word(&p, end, &w, &n) && keyed(w, n, "heard", &r->secs)
 					       ? 0 : -1;
 			}
 		return -1;
@@ -160,6 +185,12 @@ int slog_parse(const char *line, size_t len, struct slog_rec *r)
 		r->skipped = (int)v;
 		if (!word(&p, end, &w, &n) || !keyed(w, n, "exercised", &r->secs))
 			return -1;
+		/* done= came later: optional, and where present, whole. */
+		if (word(&p, end, &w, &n) && n > 5 && memcmp(w, "done=", 5) == 0) {
+			if (!keyed(w, n, "done", &v) || v > 100000)
+				return -1;
+			r->done = (int)v;
+		}
 		return 0;
 	}
 	return -1;
@@ -189,13 +220,19 @@ size_t slog_format(const struct slog_rec *r, char *buf, size_t len)
 			n = snprintf(buf, len, "%s reminder %s\n", ts,
 				     reminder_words[r->reminder]);
 		break;
+	case SLOG_EXERCISE:
+		n = snprintf(buf, len, "%s exercise %s %s heard=%" PRId64 "\n", ts,
+			     r->routine[0] ? r->routine : "?", outcome_words[r->outcome],
+			     r->secs);
+		break;
 	case SLOG_SESSION:
 	default:
 		n = snprintf(buf, len,
-			     "%s session %s %s %d/%d skipped=%d exercised=%" PRId64 "\n",
+			     "%s session %s %s %d/%d skipped=%d exercised=%" PRId64
+			     " done=%d\n",
 			     ts, r->routine[0] ? r->routine : "?",
 			     r->completed ? "completed" : "stopped", r->step, r->steps,
-			     r->skipped, r->secs);
+			     r->skipped, r->secs, r->done > 0 ? r->done : 0);
 		break;
 	}
 	if (n < 0)
@@ -204,6 +241,34 @@ size_t slog_format(const struct slog_rec *r, char *buf, size_t len)
 }
 
 /* ---- figures ---- */
+
+bool slog_is_break(const struct slog_rec *r)
+{
+	if (r->kind != SLOG_SESSION)
+		return false;
+	return r->done >= 0 ? r->done >= 1 : r->completed;
+}
+
+static struct slog_ex_count *ex_count(struct slog_stats *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_ex; i++)
+		if (strcmp(s->ex[i].name, name) == 0)
+			return &s->ex[i];
+	if (s->n_ex == s->cap_ex) {
+		s->cap_ex = s->cap_ex ? s->cap_ex * 2 : 16;
+		s->ex = xrealloc(s->ex, s->cap_ex * sizeof(*s->ex));
+	}
+	memset(&s->ex[s->n_ex], 0, sizeof(*s->ex));
+	snprintf(s->ex[s->n_ex].name, sizeof(s->ex->name), "%s", name);
+	return &s->ex[s->n_ex++];
+}
+
+void slog_stats_free(struct slog_stats *s)
+{
+	free(s->ex);
+	s->ex = NULL;
+	s->n_ex = s->cap_ex = 0;
+}
 
 void slog_stats_add(struct slog_stats *s, const struct slog_rec *r,
 		    int64_t from, int64_t to)
@@ -221,15 +286,29 @@ void slog_stats_add(struct slog_stats *s, const struct slog_rec *r,
 		s->natural++;
 		break;
 	case SLOG_REMINDER:
-		if (r->reminder == SLOG_GIVEN)
-			s->reminders++;
-		else if (r->reminder == SLOG_SNOOZED || r->reminder == SLOG_CANCELLED)
-			s->snoozed++;
-		else
-			s->waited++;
+		switch (r->reminder) {
+		case SLOG_GIVEN: s->reminders++; break;
+		case SLOG_SNOOZED: case SLOG_CANCELLED: s->snoozed++; break;
+		case SLOG_WAITED: s->waited++; break;
+		case SLOG_SKIPPED: s->skipped++; break;
+		case SLOG_UNANSWERED: s->unanswered++; break;
+		case SLOG_STARTED: s->started++; break;
+		}
 		break;
+	case SLOG_EXERCISE: {
+		struct slog_ex_count *e = ex_count(s, r->routine);
+		if (r->outcome == SLOG_DONE)
+			e->done++;
+		else if (r->outcome == SLOG_EX_SKIPPED)
+			e->skipped++;
+		else
+			e->stopped++;
+		break;
+	}
 	case SLOG_SESSION:
-		s->guided++;
+		s->sessions++;
+		if (slog_is_break(r))
+			s->guided++;
 		if (r->completed)
 			s->completed++;
 		s->exercised_s += r->secs;
@@ -254,7 +333,7 @@ void slog_days_add(struct slog_days *d, const struct slog_rec *r)
 {
 	int64_t day;
 
-	if (r->kind != SLOG_SESSION || !r->completed)
+	if (!slog_is_break(r))
 		return;
 	day = slog_local_day(r->t);
 	if (d->n && d->day[d->n - 1] == day)
@@ -272,30 +351,37 @@ static int cmp_day(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int slog_streak(struct slog_days *d, int64_t today)
+/* Day of the week (0 = Sunday) of local day number day (1970-01-01 was a
+ * Thursday). */
+static int weekday(int64_t day)
 {
-	int64_t want;
-	int streak = 0;
+	return (int)(((day % 7) + 7 + 4) % 7);
+}
 
-	if (!d->n)
+int slog_streak(struct slog_days *d, int64_t today, unsigned days)
+{
+	int streak = 0;
+	size_t i;
+	int64_t day;
+
+	if (!d->n || !(days & 0x7f))
 		return 0;
 	qsort(d->day, d->n, sizeof(*d->day), cmp_day);
-	want = today;
-	size_t i = d->n;
+	i = d->n;
 	/* Skip days after today (a clock set back). */
 	while (i > 0 && d->day[i - 1] > today)
 		i--;
-	if (i > 0 && d->day[i - 1] == today - 1)
-		want = today - 1; /* none yet today: the streak lives on */
-	while (i > 0) {
-		int64_t day = d->day[i - 1];
-		if (day == want) {
+	for (day = today; i > 0 && day >= d->day[0]; day--) {
+		bool had = i > 0 && d->day[i - 1] == day;
+
+		if (had)
+			i--;
+		if (!(days & (1u << weekday(day))))
+			continue; /* not a reminder day: neither counts nor breaks */
+		if (had)
 			streak++;
-			want--;
-		} else if (day < want) {
+		else if (day != today) /* none yet today: the streak lives on */
 			break;
-		}
-		i--;
 	}
 	return streak;
 }
@@ -304,6 +390,74 @@ void slog_days_free(struct slog_days *d)
 {
 	free(d->day);
 	memset(d, 0, sizeof(*d));
+}
+
+/* ---- a session's record, from what was heard ---- */
+
+size_t slog_session_exercises(const struct timeline *tl, size_t first,
+			      const int64_t *skips, size_t n_skips, int64_t heard,
+			      bool completed, struct slog_exercise *out, size_t max,
+			      int64_t *exercised, int *done)
+{
+	size_t n = 0;
+	bool open = false; /* out[n - 1] is the exercise of the step before */
+	bool reached_all = true;
+
+	*exercised = 0;
+	*done = 0;
+	for (size_t i = first; i < tl->n_steps; i++) {
+		const struct step *st = &tl->steps[i];
+		int64_t at = st->at;
+		int64_t end = i + 1 < tl->n_steps ? tl->steps[i + 1].at : tl->length;
+		int64_t skip_at = -1, got;
+		enum slog_outcome o;
+
+		if (st->exercise < 0) {
+			if (open && !reached_all && out[n - 1].outcome == SLOG_DONE)
+				out[n - 1].outcome = SLOG_EX_STOPPED;
+			open = false;
+			continue;
+		}
+		for (size_t k = 0; k < n_skips; k++)
+			if (skips[k] >= at && skips[k] < end && (skip_at < 0 || skips[k] > skip_at))
+				skip_at = skips[k];
+		if (skip_at >= 0) {
+			o = SLOG_EX_SKIPPED;
+			got = skip_at - at;
+		} else if (completed || heard >= end) {
+			o = SLOG_DONE;
+			got = end - at;
+		} else if (heard >= at) {
+			o = SLOG_EX_STOPPED;
+			got = heard - at;
+		} else {
+			/* Not reached: a side before it was heard makes the
+			 * exercise stopped, not done. */
+			if (open)
+				reached_all = false;
+			continue;
+		}
+		if (open && out[n - 1].exercise == st->exercise) {
+			struct slog_exercise *e = &out[n - 1];
+			e->heard += got;
+			if (o == SLOG_EX_SKIPPED || (o == SLOG_EX_STOPPED && e->outcome == SLOG_DONE))
+				e->outcome = o;
+		} else if (n < max) {
+			out[n++] = (struct slog_exercise){ .exercise = st->exercise,
+							   .outcome = o, .heard = got };
+			open = true;
+			reached_all = true;
+		} else {
+			open = false;
+		}
+		*exercised += got;
+	}
+	if (open && !reached_all && out[n - 1].outcome == SLOG_DONE)
+		out[n - 1].outcome = SLOG_EX_STOPPED;
+	for (size_t k = 0; k < n; k++)
+		if (out[k].outcome == SLOG_DONE)
+			(*done)++;
+	return n;
 }
 
 /* ---- the file ---- */
@@ -451,8 +605,13 @@ int statelog_read(const char *path, void (*fn)(void *, const struct slog_rec *),
 
 /* ---- backcoach stats ---- */
 
+#define STATS_MAX_DAYS 31
+
 struct stats_ctx {
 	struct slog_stats s;
+	struct slog_stats day[STATS_MAX_DAYS]; /* per day of the period */
+	int64_t first_day;
+	int n_days;
 	struct slog_days days;
 	int64_t from, to;
 };
@@ -460,8 +619,14 @@ struct stats_ctx {
 static void stats_rec(void *ctx, const struct slog_rec *r)
 {
 	struct stats_ctx *c = ctx;
+
 	slog_stats_add(&c->s, r, c->from, c->to);
 	slog_days_add(&c->days, r);
+	if (r->t >= c->from && r->t < c->to && c->n_days > 1) {
+		int64_t i = slog_local_day(r->t) - c->first_day;
+		if (i >= 0 && i < c->n_days)
+			slog_stats_add(&c->day[i], r, c->from, c->to);
+	}
 }
 
 static char *hm(int64_t secs, char *buf, size_t len)
@@ -487,12 +652,44 @@ static int64_t local_midnight(int64_t t, int back)
 	return (int64_t)mktime(&tm);
 }
 
-int stats_run(const char *period, FILE *out)
+/* "1 break", "2 breaks". */
+static const char *plural(int n, const char *one, const char *many)
 {
-	struct stats_ctx c = { 0 };
+	return n == 1 ? one : many;
+}
+
+/* One day of a week or month: "Mon 2026-03-09: 2 breaks, 7 minutes
+ * exercised, 3 reminders (1 snoozed, ...)". */
+static void stats_day(FILE *out, int64_t midnight, const struct slog_stats *s)
+{
+	time_t t = (time_t)midnight;
+	struct tm tm;
+	char day[32], a[32];
+	int64_t min = (s->exercised_s + 30) / 60;
+
+	localtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%a %Y-%m-%d", &tm);
+	fprintf(out, "  %s: %d %s, %" PRId64 " %s exercised, %s at the machine", day,
+		s->guided, plural(s->guided, "break", "breaks"), min,
+		min == 1 ? "minute" : "minutes", hm(s->present_s, a, sizeof(a)));
+	if (s->reminders)
+		fprintf(out, ", %d %s (%d started, %d snoozed, %d skipped, %d unanswered)",
+			s->reminders, plural(s->reminders, "reminder", "reminders"),
+			s->started, s->snoozed, s->skipped, s->unanswered);
+	fputc('\n', out);
+}
+
+static int cmp_ex(const void *a, const void *b)
+{
+	return strcmp(((const struct slog_ex_count *)a)->name,
+		      ((const struct slog_ex_count *)b)->name);
+}
+
+int stats_run(const char *period, int64_t now, unsigned days, FILE *out)
+{
+	struct stats_ctx *c = xcalloc(1, sizeof(*c));
 	char *path = statelog_path();
-	int64_t now = (int64_t)time(NULL);
-	int back, skipped = 0;
+	int back, skipped = 0, ret = 0;
 	char a[32], day[32];
 
 	if (!period || strcmp(period, "today") == 0)
@@ -503,40 +700,61 @@ int stats_run(const char *period, FILE *out)
 		back = 29;
 	else {
 		log_err("stats: unknown period \"%s\" (today, week or month)", period);
-		free(path);
-		return 64;
+		ret = 64;
+		goto out;
 	}
 	if (!path) {
 		log_err("stats: no state directory (set XDG_STATE_HOME or HOME)");
-		return 1;
+		ret = 1;
+		goto out;
 	}
-	c.from = local_midnight(now, back);
-	c.to = INT64_MAX;
-	if (statelog_read(path, stats_rec, &c, &skipped) < 0) {
+	c->from = local_midnight(now, back);
+	c->to = INT64_MAX;
+	c->first_day = slog_local_day(c->from);
+	c->n_days = back + 1;
+	if (statelog_read(path, stats_rec, c, &skipped) < 0) {
 		log_err("stats: cannot read %s: %s", path, strerror(errno));
-		free(path);
-		slog_days_free(&c.days);
-		return 1;
+		ret = 1;
+		goto out;
 	}
-	time_t f = (time_t)c.from;
+	time_t f = (time_t)c->from;
 	struct tm tm;
 	localtime_r(&f, &tm);
 	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 	fprintf(out, "period: %s (since %s)\n", period, day);
-	fprintf(out, "at the machine: %s\n", hm(c.s.present_s, a, sizeof(a)));
-	fprintf(out, "longest unbroken sitting: %s\n", hm(c.s.longest_s, a, sizeof(a)));
-	fprintf(out, "breaks: %d guided, %d natural\n", c.s.guided, c.s.natural);
-	fprintf(out, "sessions completed: %d\n", c.s.completed);
-	fprintf(out, "minutes exercised: %" PRId64 "\n", (c.s.exercised_s + 30) / 60);
-	fprintf(out, "reminders: %d given, %d snoozed, %d waited for a call\n",
-		c.s.reminders, c.s.snoozed, c.s.waited);
-	int streak = slog_streak(&c.days, slog_local_day(now));
-	fprintf(out, "streak: %d day%s with a completed session\n", streak,
-		streak == 1 ? "" : "s");
+	fprintf(out, "at the machine: %s\n", hm(c->s.present_s, a, sizeof(a)));
+	fprintf(out, "longest unbroken sitting: %s\n", hm(c->s.longest_s, a, sizeof(a)));
+	fprintf(out, "breaks: %d guided, %d natural\n", c->s.guided, c->s.natural);
+	fprintf(out, "sessions: %d played, %d completed\n", c->s.sessions, c->s.completed);
+	fprintf(out, "minutes exercised: %" PRId64 "\n", (c->s.exercised_s + 30) / 60);
+	fprintf(out, "reminders: %d given, %d started, %d snoozed, %d skipped, "
+		     "%d unanswered, %d waited (a call, do not disturb)\n",
+		c->s.reminders, c->s.started, c->s.snoozed, c->s.skipped,
+		c->s.unanswered, c->s.waited);
+	int streak = slog_streak(&c->days, slog_local_day(now), days);
+	fprintf(out, "streak: %d %s with a break\n", streak, plural(streak, "day", "days"));
+	if (c->n_days > 1) {
+		fprintf(out, "days:\n");
+		for (int i = 0; i < c->n_days; i++)
+			stats_day(out, local_midnight(now, back - i), &c->day[i]);
+	}
+	if (c->s.n_ex) {
+		qsort(c->s.ex, c->s.n_ex, sizeof(*c->s.ex), cmp_ex);
+		fprintf(out, "exercises:\n");
+		for (size_t i = 0; i < c->s.n_ex; i++)
+			fprintf(out, "  %s: %d done, %d skipped, %d stopped during\n",
+				c->s.ex[i].name, c->s.ex[i].done, c->s.ex[i].skipped,
+				c->s.ex[i].stopped);
+	}
 	if (skipped)
 		log_warn("stats: %s: %d line%s skipped (torn or not a record)", path,
 			 skipped, skipped == 1 ? "" : "s");
+out:
 	free(path);
-	slog_days_free(&c.days);
-	return 0;
+	slog_days_free(&c->days);
+	slog_stats_free(&c->s);
+	for (int i = 0; i < STATS_MAX_DAYS; i++)
+		slog_stats_free(&c->day[i]);
+	free(c);
+	return ret;
 }

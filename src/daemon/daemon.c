@@ -168,6 +168,11 @@ void daemon_pause(struct daemon *d, bool pause)
 void daemon_skip(struct daemon *d)
 {
 	if (d->sess) {
+		struct session_info si;
+
+		session_info(d->sess, &si);
+		if ((size_t)d->sess_skips < sizeof(d->sess_skip_at) / sizeof(*d->sess_skip_at))
+			d->sess_skip_at[d->sess_skips] = si.pos;
 		d->sess_skips++;
 		session_skip(d->sess);
 	}

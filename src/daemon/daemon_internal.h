@@ -94,6 +94,7 @@ struct daemon {
 	int64_t sess_notice_end;       /* heard past this: notice given */
 	int64_t sess_started_mono;
 	int sess_skips;                /* steps skipped by `skip` */
+	int64_t sess_skip_at[64];      /* where the first of them were asked */
 
 	/* Reminders. */
 	bool rem_on;

@@ -274,14 +274,20 @@ void daemon_record_reminder(struct daemon *d, enum slog_reminder what)
 	(void)statelog_append(&r);
 }
 
-/* The session that ended, for the record of the day: which step it reached
- * (of the routine, past a reminder's own step), how long you exercised. */
+/* The session that ended, for the record of the day: each exercise it
+ * reached (done, skipped, stopped during), then the session: which step it
+ * reached (of the routine, past a reminder's own step), how long you heard
+ * exercises, how many to the end. */
 void daemon_record_session(struct daemon *d, enum session_result res, int64_t heard)
 {
 	const struct timeline *tl = d->sess_tlp;
+	const struct config *c = &d->sess_cfg->c;
 	struct slog_rec r = { .t = (int64_t)time(NULL), .kind = SLOG_SESSION };
 	size_t first = d->kind == PLAY_REMINDER ? 1 : 0;
 	int64_t body = d->kind == PLAY_REMINDER ? d->sess_body_at : 0;
+	struct slog_exercise ex[128];
+	size_t n_skips = (size_t)d->sess_skips, n_ex;
+	int64_t exercised;
 	int step = 0;
 
 	if (!tl || tl->n_steps <= first || heard < body)
@@ -289,16 +295,34 @@ void daemon_record_session(struct daemon *d, enum session_result res, int64_t he
 	for (size_t i = first; i < tl->n_steps; i++)
 		if (tl->steps[i].at <= heard)
 			step = (int)(i - first) + 1;
+	if (n_skips > sizeof(d->sess_skip_at) / sizeof(*d->sess_skip_at))
+		n_skips = sizeof(d->sess_skip_at) / sizeof(*d->sess_skip_at);
+	r.completed = res == SESSION_DONE;
+	n_ex = slog_session_exercises(tl, first, d->sess_skip_at, n_skips, heard,
+				      r.completed, ex, sizeof(ex) / sizeof(*ex),
+				      &exercised, &r.done);
+	for (size_t i = 0; i < n_ex; i++) {
+		struct slog_rec e = { .t = r.t, .kind = SLOG_EXERCISE,
+				      .outcome = ex[i].outcome,
+				      .secs = (BC_SAMPLES_TO_MS(ex[i].heard) + 500) / 1000 };
+
+		snprintf(e.routine, sizeof(e.routine), "%s",
+			 ex[i].exercise >= 0 && (size_t)ex[i].exercise < c->n_exercises
+				 ? c->exercises[ex[i].exercise].name : "?");
+		for (char *p = e.routine; *p; p++)
+			if (*p == ' ')
+				*p = '-';
+		(void)statelog_append(&e);
+	}
 	snprintf(r.routine, sizeof(r.routine), "%s",
-		 tl->routine >= 0 && (size_t)tl->routine < d->sess_cfg->c.n_routines
-			 ? d->sess_cfg->c.routines[tl->routine].name : "?");
+		 tl->routine >= 0 && (size_t)tl->routine < c->n_routines
+			 ? c->routines[tl->routine].name : "?");
 	for (char *p = r.routine; *p; p++)
 		if (*p == ' ')
 			*p = '-';
-	r.completed = res == SESSION_DONE;
 	r.steps = (int)(tl->n_steps - first);
 	r.step = r.completed ? r.steps : step;
 	r.skipped = d->sess_skips;
-	r.secs = BC_SAMPLES_TO_MS(heard - body) / 1000;
+	r.secs = (BC_SAMPLES_TO_MS(exercised) + 500) / 1000;
 	(void)statelog_append(&r);
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coach/routine.h"
 #include "coach/statelog.h"
 #include "testlib.h"
 #include "base/util.h"
@@ -251,7 +252,9 @@ START_TEST(stats_and_streak)
 	ck_assert_int_eq(s.present_s, 4800);
 	ck_assert_int_eq(s.longest_s, 3000);
 	ck_assert_int_eq(s.natural, 1);
-	ck_assert_int_eq(s.guided, 2);
+	/* An old session line (no done=) is a break when completed. */
+	ck_assert_int_eq(s.guided, 1);
+	ck_assert_int_eq(s.sessions, 2);
 	ck_assert_int_eq(s.completed, 1);
 	ck_assert_int_eq(s.exercised_s, 300);
 	ck_assert_int_eq(s.reminders, 1);
@@ -259,11 +262,129 @@ START_TEST(stats_and_streak)
 	ck_assert_int_eq(s.snoozed, 1);
 	/* Completed sessions on June 2 and 3. */
 	int64_t jun3 = slog_local_day(from);
-	ck_assert_int_eq(slog_streak(&d, jun3), 2);
-	ck_assert_int_eq(slog_streak(&d, jun3 + 1), 2); /* none yet today */
-	ck_assert_int_eq(slog_streak(&d, jun3 + 2), 0); /* a day missed */
+	ck_assert_int_eq(slog_streak(&d, jun3, 0x7f), 2);
+	ck_assert_int_eq(slog_streak(&d, jun3 + 1, 0x7f), 2); /* none yet today */
+	ck_assert_int_eq(slog_streak(&d, jun3 + 2, 0x7f), 0); /* a day missed */
+	/* June 2 2024 was a Sunday: with mon-fri it neither counts nor
+	 * breaks; the Monday counts alone. */
+	ck_assert_int_eq(slog_streak(&d, jun3, 0x3e), 1);
 	slog_days_free(&d);
-	ck_assert_int_eq(slog_streak(&d, jun3), 0);
+	ck_assert_int_eq(slog_streak(&d, jun3, 0x7f), 0);
+}
+END_TEST
+
+/* A Monday-to-Friday streak carries over the weekend; a stopped session
+ * that finished no exercise is no break. */
+START_TEST(streak_over_weekend)
+{
+	struct slog_days d = { 0 };
+	static const char *const lines[] = {
+		"2024-05-30T10:00:00Z session desk completed 3/3 skipped=0 exercised=200 done=2", /* Thu */
+		"2024-05-31T10:00:00Z session desk stopped 1/3 skipped=0 exercised=20 done=0", /* Fri */
+		"2024-05-31T11:00:00Z session desk stopped 2/3 skipped=0 exercised=90 done=1", /* Fri */
+		"2024-06-03T10:00:00Z session desk completed 3/3 skipped=0 exercised=200 done=2", /* Mon */
+		"2024-06-04T10:00:00Z session desk stopped 1/3 skipped=1 exercised=5 done=0", /* Tue */
+	};
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	for (size_t i = 0; i < sizeof(lines) / sizeof(*lines); i++) {
+		struct slog_rec r;
+		ck_assert_int_eq(parse(lines[i], &r), 0);
+		slog_days_add(&d, &r);
+	}
+	int64_t tue = slog_local_day(1717459200); /* 2024-06-04 */
+	/* Tuesday has no break yet: Mon, Fri, Thu across the weekend. */
+	ck_assert_int_eq(slog_streak(&d, tue, 0x3e), 3);
+	/* Every day counts: the weekend breaks it. */
+	ck_assert_int_eq(slog_streak(&d, tue, 0x7f), 1);
+	/* Wednesday with none on Tuesday: over. */
+	ck_assert_int_eq(slog_streak(&d, tue + 1, 0x3e), 0);
+	slog_days_free(&d);
+}
+END_TEST
+
+/* A session's exercises from the positions heard and skipped. */
+START_TEST(session_exercises)
+{
+	/* intro [0,10) ex0 left [10,20) ex0 right [20,30) rest [30,35)
+	 * ex1 [35,50) rest [50,55) ex2 [55,70) outro [70,80) */
+	struct step steps[] = {
+		{ 0, "intro", -1 },  { 10, "a (left side)", 0 }, { 20, "a (right side)", 0 },
+		{ 30, "rest", -1 },  { 35, "b", 1 },            { 50, "rest", -1 },
+		{ 55, "c", 2 },      { 70, "outro", -1 },
+	};
+	struct timeline tl = { .steps = steps, .n_steps = 8, .length = 80 };
+	struct slog_exercise ex[8];
+	int64_t exercised, skips[] = { 40 };
+	int done;
+	size_t n;
+
+	/* Played through: all three done, 45 samples inside exercises. */
+	n = slog_session_exercises(&tl, 0, NULL, 0, 80, true, ex, 8, &exercised, &done);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(done, 3);
+	ck_assert_int_eq(exercised, 20 + 15 + 15);
+	/* b skipped at 40, stopped during c at 60. */
+	n = slog_session_exercises(&tl, 0, skips, 1, 60, false, ex, 8, &exercised, &done);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(ex[0].outcome, SLOG_DONE);
+	ck_assert_int_eq(ex[1].exercise, 1);
+	ck_assert_int_eq(ex[1].outcome, SLOG_EX_SKIPPED);
+	ck_assert_int_eq(ex[1].heard, 5);
+	ck_assert_int_eq(ex[2].outcome, SLOG_EX_STOPPED);
+	ck_assert_int_eq(ex[2].heard, 5);
+	ck_assert_int_eq(done, 1);
+	ck_assert_int_eq(exercised, 20 + 5 + 5);
+	/* Stopped in the intro: nothing reached, no break. */
+	n = slog_session_exercises(&tl, 0, NULL, 0, 5, false, ex, 8, &exercised, &done);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(done, 0);
+	ck_assert_int_eq(exercised, 0);
+	/* Stopped at the switch of sides: the first side heard, the exercise
+	 * stopped during, not done. */
+	n = slog_session_exercises(&tl, 0, NULL, 0, 20, false, ex, 8, &exercised, &done);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ex[0].outcome, SLOG_EX_STOPPED);
+	ck_assert_int_eq(done, 0);
+	/* Skipped the intro (a skip outside exercises): b and all done. */
+	skips[0] = 3;
+	n = slog_session_exercises(&tl, 0, skips, 1, 80, true, ex, 8, &exercised, &done);
+	ck_assert_int_eq(done, 3);
+	/* A reminder's own step left out (first = 1). */
+	n = slog_session_exercises(&tl, 1, NULL, 0, 80, true, ex, 8, &exercised, &done);
+	ck_assert_uint_eq(n, 3);
+}
+END_TEST
+
+/* The new lines, and the old session line without done=. */
+START_TEST(exercise_lines)
+{
+	struct slog_rec r, out;
+	char buf[256];
+	size_t n;
+
+	ck_assert_int_eq(parse("2024-06-03T10:00:00Z exercise cat-cow stopped heard=12", &r), 0);
+	ck_assert_int_eq(r.kind, SLOG_EXERCISE);
+	ck_assert_str_eq(r.routine, "cat-cow");
+	ck_assert_int_eq(r.outcome, SLOG_EX_STOPPED);
+	ck_assert_int_eq(r.secs, 12);
+	n = slog_format(&r, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2024-06-03T10:00:00Z exercise cat-cow stopped heard=12\n");
+	ck_assert_int_eq(slog_parse(buf, n - 1, &out), 0);
+	ck_assert_int_eq(parse("2024-06-03T10:00:00Z exercise cat-cow hurt heard=12", &r), -1);
+	ck_assert_int_eq(parse("2024-06-03T10:00:00Z exercise cat-cow done", &r), -1);
+	ck_assert_int_eq(parse("2024-06-03T10:00:00Z reminder unanswered", &r), 0);
+	ck_assert_int_eq(r.reminder, SLOG_UNANSWERED);
+	ck_assert_int_eq(parse("2024-06-03T10:00:00Z reminder skipped", &r), 0);
+	ck_assert_int_eq(r.reminder, SLOG_SKIPPED);
+	ck_assert_int_eq(parse("2024-06-03T10:00:00Z session d stopped 1/3 skipped=0 exercised=5", &r), 0);
+	ck_assert_int_eq(r.done, -1);
+	ck_assert(!slog_is_break(&r));
+	ck_assert_int_eq(parse("2024-06-03T10:00:00Z session d stopped 2/3 skipped=0 exercised=5 done=1", &r), 0);
+	ck_assert_int_eq(r.done, 1);
+	ck_assert(slog_is_break(&r));
+	ck_assert_int_eq(parse("2024-06-03T10:00:00Z session d stopped 2/3 skipped=0 exercised=5 done=x", &r), -1);
 }
 END_TEST
 
@@ -274,6 +395,9 @@ int main(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, garbage);
 	tcase_add_test(tc, stats_and_streak);
+	tcase_add_test(tc, streak_over_weekend);
+	tcase_add_test(tc, session_exercises);
+	tcase_add_test(tc, exercise_lines);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("file");
 	tcase_add_checked_fixture(tc, setup, teardown);
