@@ -73,7 +73,7 @@ else
 fi
 expect 1 "render fails on words that cannot fit" -- \
 	"$BACKCOACH" --config "$TEST_DATA/misfit-cue.ini" render shrugs -o "$tmp/x.wav"
-contains "$tmp/err" "misfit-cue.ini:15: exercise shrug, exhale: " "render names the misfit"
+contains "$tmp/err" "misfit-cue.ini:16: exercise shrug, exhale: " "render names the misfit"
 count=$((count + 1))
 if [ ! -e "$tmp/x.wav" ]; then echo "ok: no file from a failed render"; else
 	echo "FAIL: a failed render left $tmp/x.wav"; failures=$((failures + 1)); fi
@@ -150,7 +150,7 @@ expect 64 "render without -o" -- "$BACKCOACH" render
 # speak is named by FILE:LINE (exit 78), once; `list` shows the routine that
 # cannot play, and why.
 expect 78 "check a line that cannot be spoken" -- "$BACKCOACH" check "$TEST_DATA/speech-crash.ini"
-contains "$tmp/err" "speech-crash.ini:9: \"word's's's" "the unspeakable line is named by FILE:LINE"
+contains "$tmp/err" "speech-crash.ini:10: \"word's's's" "the unspeakable line is named by FILE:LINE"
 contains "$tmp/err" "cannot be spoken (routine crash, voice en-us+calm): speech synthesiser crashed" \
 	"check says what failed"
 count=$((count + 1))

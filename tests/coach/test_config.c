@@ -225,7 +225,7 @@ START_TEST(overlay)
 	ck_assert_int_eq(cfg.coach.rate, 170);
 	ck_assert_ptr_null(cfg.coach.voice);
 	ck_assert_ptr_eq(cfg.coach.voice_at.file, cfg.files[1]);
-	ck_assert_int_eq(cfg.coach.voice_at.line, 5);
+	ck_assert_int_eq(cfg.coach.voice_at.line, 6);
 	ck_assert_int_eq(cfg.coach.pitch, 45);
 	want = xasprintf("%s/config-tick.wav", data_dir());
 	ck_assert_str_eq(cfg.metronome.sound, want);
@@ -251,7 +251,7 @@ START_TEST(overlay)
 	ck_assert_int_ge(i, 0);
 	e = &cfg.exercises[i];
 	ck_assert_ptr_eq(e->at.file, cfg.files[1]);
-	ck_assert_int_eq(e->at.line, 26);
+	ck_assert_int_eq(e->at.line, 27);
 	ck_assert_str_eq(e->setup,
 			 "Sit tall, shoulders relaxed. Let your chin sink to your chest.");
 	/* A line longer than inih's default 199 characters, intact. */
@@ -407,9 +407,9 @@ START_TEST(file_problems)
 
 	one_problem(test_data("config-empty.ini"), "file is empty");
 	one_problem(test_data("config-blank.ini"), "file is empty");
-	one_problem_at(test_data("config-binary.ini"), 3,
+	one_problem_at(test_data("config-binary.ini"), 4,
 		       "binary file, not text (NUL byte in column 1)");
-	one_problem_at(test_data("config-latin1.ini"), 3,
+	one_problem_at(test_data("config-latin1.ini"), 4,
 		       "not UTF-8 text (invalid byte 0xfc in column 10); save it as UTF-8");
 	one_problem_at(test_data("config-tick.wav"), 1,
 		       "binary file, not text (NUL byte in column 7)");
@@ -764,10 +764,10 @@ START_TEST(text_origin)
 	at = config_text_origin(&cfg, "Sit down.");
 	ck_assert_ptr_nonnull(at);
 	ck_assert_str_eq(at->file, test_data("speech-crash.ini"));
-	ck_assert_int_eq(at->line, 8);
+	ck_assert_int_eq(at->line, 9);
 	at = config_text_origin(&cfg, "Next: Crash hold.");
 	ck_assert_ptr_nonnull(at);
-	ck_assert_int_eq(at->line, 7); /* the title in it */
+	ck_assert_int_eq(at->line, 8); /* the title in it */
 	at = config_text_origin(&cfg, "12 seconds left.");
 	ck_assert_ptr_nonnull(at);
 	ck_assert_str_eq(at->file, "(built-in)"); /* the phrase */

@@ -208,7 +208,7 @@ sed 's/^volume = 60$/volume = 60\nsound = tick.wav/' "$TEST_DATA/daemon-other.in
 kill -HUP "$DPID"
 check "FIFO sound: status answers after a SIGHUP reload" -- status_answers
 check "FIFO sound: the reload names FILE:LINE" -- \
-	grep -q "$T/cfg.ini:8: sound: \"$T/tick.wav\": not a regular file" "$T/daemon.log"
+	grep -q "$T/cfg.ini:9: sound: \"$T/tick.wav\": not a regular file" "$T/daemon.log"
 # (A daemon stuck opening the FIFO would be freed by a writer, so that a
 # regression fails here instead of hanging the suite.)
 timeout 1 sh -c ': >"$1"' sh "$T/tick.wav" 2>/dev/null
