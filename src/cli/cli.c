@@ -2,9 +2,11 @@
 /* cli.c: the backcoach command line: options, subcommands, exit codes. */
 #include "cli/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,42 +26,136 @@
 #include "coach/statelog.h"
 #include "base/util.h"
 
+struct command;
+
 struct cli {
 	const char *config_path; /* --config */
-	bool verbose;
+	bool verbose;            /* --verbose */
+	const struct command *cmd; /* the command being run */
+	int exit;                /* cli_getopt's CLI_DONE: exit with this */
 };
 
-static void usage(FILE *f)
+/* A command: its name, its usage after the name, what it does, its own
+ * options (getopt's short string and long table, and their help), and how
+ * many operands it takes. Every command also takes the common options:
+ * -c/--config, -v/--verbose, -h/--help, -V/--version. */
+struct command {
+	const char *name;
+	const char *args;
+	const char *what;
+	const char *shortopts;
+	const struct option *longopts;
+	const char *opthelp;
+	int max_operands;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+};
+
+/* cli_getopt's answer when the command is done before it runs: -h, -V or
+ * a bad option (cli->exit says how it ended). */
+#define CLI_DONE 0x100
+
+#define COMMON_SHORTOPTS "c:vhV"
+#define COMMON_LONGOPTS                                          \
+	{ "config", required_argument, NULL, 'c' },              \
+	{ "verbose", no_argument, NULL, 'v' },                   \
+	{ "help", no_argument, NULL, 'h' },                      \
+	{ "version", no_argument, NULL, 'V' },                   \
+	{ NULL, 0, NULL, 0 }
+
+static const char common_opthelp[] =
+	"  -c, --config FILE       use FILE instead of searching for backcoach.ini\n"
+	"  -v, --verbose           say more (status: the audio details; others: debug messages)\n"
+	"  -h, --help              show this help and exit\n"
+	"  -V, --version           show the version and exit\n";
+
+static void command_usage(const struct command *c, FILE *f)
 {
-	fputs("Usage: backcoach [OPTION]... COMMAND [ARG]...\n"
-	      "A voice-guided audio coach for stiff backs: spoken stretching\n"
-	      "routines with breath cues and a metronome, and reminders to get up.\n"
-	      "\n"
-	      "Commands:\n"
-	      "  play [ROUTINE]          play a routine now (default: [general] routine)\n"
-	      "  render [ROUTINE] -o FILE [--notice] [--subtitles FILE.vtt]\n"
-	      "                          render a routine to FILE (.wav, .flac, .ogg)\n"
-	      "  script [ROUTINE] [--samples] [--notice]\n"
-	      "                          print a routine's timeline, one line per cue\n"
-	      "  check [FILE]            validate a config file\n"
-	      "  list                    list routines and exercises with durations\n"
-	      "  voices                  list eSpeak NG languages and voice variants\n"
-	      "  devices                 list audio output devices\n"
-	      "  run                     run the daemon (reminders, signals, control)\n"
-	      "  start [ROUTINE]         ask the running daemon to start a routine\n"
-	      "  stop | pause | resume | skip | repeat | snooze | reload | status\n"
-	      "                          control the running daemon\n"
-	      "  stats [today|week|month]  time at the machine, breaks, sessions\n"
-	      "\n"
-	      "Options:\n"
-	      "  -c, --config FILE       use FILE instead of searching for backcoach.ini\n"
-	      "  -v, --verbose           print debug messages\n"
-	      "  -h, --help              show this help and exit\n"
-	      "  -V, --version           show the version and exit\n"
-	      "\n"
-	      "Exit status: 0 success, 1 failure, 64 usage error, 66 unknown routine,\n"
-	      "69 no daemon running, 78 configuration error. See backcoach(1).\n",
-	      f);
+	fprintf(f, "Usage: backcoach %s [OPTION]...%s%s\n%c%s.\n\nOptions:\n%s%s",
+		c->name, *c->args ? " " : "", c->args,
+		toupper((unsigned char)c->what[0]), c->what + 1,
+		c->opthelp ? c->opthelp : "", common_opthelp);
+}
+
+/* A bad command line: one line saying what, one saying where to look. */
+static int bad_usage(const struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int bad_usage(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "backcoach %s: ", cli->cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; try 'backcoach %s --help'\n", cli->cmd->name);
+	return EXIT_USAGE;
+}
+
+/* getopt_long over a command's arguments, options anywhere among its
+ * operands (GNU getopt permutes them to the end; "--" ends the options).
+ * The common options are handled here; the command's own are returned.
+ * -1: the options are done (argv[optind..] are the operands, checked
+ * against the command's maximum); CLI_DONE: exit with cli->exit. */
+static int cli_getopt(struct cli *cli, int argc, char **argv)
+{
+	const struct command *cmd = cli->cmd;
+	char shortopts[64];
+	int c;
+
+	snprintf(shortopts, sizeof(shortopts), ":" COMMON_SHORTOPTS "%s",
+		 cmd->shortopts ? cmd->shortopts : "");
+	opterr = 0;
+	for (;;) {
+		c = getopt_long(argc, argv, shortopts, cmd->longopts, NULL);
+		switch (c) {
+		case 'c':
+			cli->config_path = optarg;
+			continue;
+		case 'v':
+			cli->verbose = true;
+			continue;
+		case 'h':
+			command_usage(cmd, stdout);
+			cli->exit = EXIT_OK;
+			return CLI_DONE;
+		case 'V':
+			printf("backcoach %s\n", PACKAGE_VERSION);
+			cli->exit = EXIT_OK;
+			return CLI_DONE;
+		case ':':
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				cli->exit = bad_usage(cli, "option '%s' needs a value",
+						      argv[optind - 1]);
+			else
+				cli->exit = bad_usage(cli, "option '-%c' needs a value",
+						      optopt);
+			return CLI_DONE;
+		case '?':
+			if (optopt)
+				cli->exit = bad_usage(cli, "unknown option '-%c'", optopt);
+			else
+				cli->exit = bad_usage(cli, "unknown option '%s'",
+						      argv[optind - 1]);
+			return CLI_DONE;
+		case -1:
+			log_init(cli->verbose);
+			if (argc - optind > cmd->max_operands) {
+				cli->exit = bad_usage(cli, "unexpected argument '%s'",
+						      argv[optind + cmd->max_operands]);
+				return CLI_DONE;
+			}
+			return -1;
+		default:
+			return c;
+		}
+	}
+}
+
+/* The options of a command that has none of its own: -1 to go on, or the
+ * exit status (after --help, --version or a bad option). */
+static int no_own_options(struct cli *cli, int argc, char **argv)
+{
+	return cli_getopt(cli, argc, argv) == -1 ? -1 : cli->exit;
 }
 
 /* Load the config the user asked for (or found); EXIT_CONFIG on errors. */
@@ -87,19 +183,18 @@ static int find_routine(const struct config *cfg, const char *name)
 	return r;
 }
 
-static int cmd_check(const struct cli *cli, int argc, char **argv)
+static int cmd_check(struct cli *cli, int argc, char **argv)
 {
 	struct config cfg;
-	const char *file = argc > 1 ? argv[1] : cli->config_path;
+	const char *file;
 	struct check_stats st;
 	struct speech *sp;
 	char *path, err[512];
 	int ret;
 
-	if (argc > 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
+	file = optind < argc ? argv[optind] : cli->config_path;
 	path = config_find(file);
 	if (config_load(&cfg, path, &speech_config_voices, stderr) < 0) {
 		free(path);
@@ -123,14 +218,15 @@ static int cmd_check(const struct cli *cli, int argc, char **argv)
 	return ret;
 }
 
-static int cmd_render(const struct cli *cli, int argc, char **argv)
+static const struct option render_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "notice", no_argument, NULL, 'n' },
+	{ "subtitles", required_argument, NULL, 's' },
+	COMMON_LONGOPTS,
+};
+
+static int cmd_render(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "notice", no_argument, NULL, 'n' },
-		{ "subtitles", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct compile_opts copts = { .notice = false };
 	const char *out = NULL, *name = NULL, *subtitles = NULL;
 	struct render_stats st;
@@ -139,8 +235,7 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 	char err[512];
 	int c, r, ret;
 
-	optind = 0; /* GNU getopt: 0 re-initialises its state */
-	while ((c = getopt_long(argc, argv, "o:ns:", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -152,16 +247,13 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 			subtitles = optarg;
 			break;
 		default:
-			return EXIT_USAGE;
+			return cli->exit;
 		}
 	}
 	if (optind < argc)
-		name = argv[optind++];
-	if (optind < argc || !out) {
-		fputs("Usage: backcoach render [ROUTINE] -o FILE [--notice] "
-		      "[--subtitles FILE.vtt]\n", stderr);
-		return EXIT_USAGE;
-	}
+		name = argv[optind];
+	if (!out)
+		return bad_usage(cli, "no output file (-o FILE)");
 	if ((ret = load_config(cli, &cfg)) != EXIT_OK)
 		return ret;
 	if ((r = find_routine(&cfg, name)) < 0) {
@@ -215,13 +307,14 @@ static int cmd_render(const struct cli *cli, int argc, char **argv)
 }
 
 /* The compiled timeline as text, one line per cue. */
-static int cmd_script(const struct cli *cli, int argc, char **argv)
+static const struct option script_opts[] = {
+	{ "samples", no_argument, NULL, 'S' },
+	{ "notice", no_argument, NULL, 'n' },
+	COMMON_LONGOPTS,
+};
+
+static int cmd_script(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "samples", no_argument, NULL, 'S' },
-		{ "notice", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct compile_opts copts = { .notice = false };
 	struct voice_speech vs = { 0 };
 	const char *name = NULL;
@@ -231,8 +324,7 @@ static int cmd_script(const struct cli *cli, int argc, char **argv)
 	char err[1024];
 	int c, r, ret;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "Sn", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'S':
 			samples = true;
@@ -241,15 +333,11 @@ static int cmd_script(const struct cli *cli, int argc, char **argv)
 			copts.notice = copts.tones = true;
 			break;
 		default:
-			return EXIT_USAGE;
+			return cli->exit;
 		}
 	}
 	if (optind < argc)
-		name = argv[optind++];
-	if (optind < argc) {
-		fputs("Usage: backcoach script [ROUTINE] [--samples] [--notice]\n", stderr);
-		return EXIT_USAGE;
-	}
+		name = argv[optind];
 	if ((ret = load_config(cli, &cfg)) != EXIT_OK)
 		return ret;
 	if ((r = find_routine(&cfg, name)) < 0) {
@@ -276,19 +364,16 @@ static int cmd_script(const struct cli *cli, int argc, char **argv)
 }
 
 /* Measured durations: compile each routine with real speech lengths. */
-static int cmd_list(const struct cli *cli, int argc, char **argv)
+static int cmd_list(struct cli *cli, int argc, char **argv)
 {
 	struct config cfg;
 	struct speech *sp;
 	int64_t *ex_ms;
 	char err[512], d[32];
-	int ret = EXIT_OK;
+	int ret;
 
-	(void)argv;
-	if (argc > 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
 	if ((ret = load_config(cli, &cfg)) != EXIT_OK)
 		return ret;
 	if (!(sp = speech_open(err, sizeof(err)))) {
@@ -365,145 +450,154 @@ static int cmd_list(const struct cli *cli, int argc, char **argv)
 	return ret;
 }
 
-static int cmd_voices(const struct cli *cli, int argc, char **argv)
+static int cmd_voices(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argv;
-	if (argc > 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	int ret;
+
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
 	speech_list_voices(stdout);
 	return EXIT_OK;
 }
 
-static int cmd_play(const struct cli *cli, int argc, char **argv)
+static int cmd_play(struct cli *cli, int argc, char **argv)
 {
-	if (argc > 2) {
-		fputs("Usage: backcoach play [ROUTINE]\n", stderr);
-		return EXIT_USAGE;
-	}
-	return play_run(cli->config_path, argc > 1 ? argv[1] : NULL);
+	int ret;
+
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
+	return play_run(cli->config_path, optind < argc ? argv[optind] : NULL);
 }
 
-static int cmd_run(const struct cli *cli, int argc, char **argv)
+static int cmd_run(struct cli *cli, int argc, char **argv)
 {
-	(void)argv;
-	if (argc > 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	int ret;
+
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
 	return daemon_run(cli->config_path);
 }
 
-static int cmd_devices(const struct cli *cli, int argc, char **argv)
+static int cmd_devices(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argv;
-	if (argc > 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	int ret;
+
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
 	return devices_run();
 }
 
 /* stats [today|week|month]: figures from the record of the day. */
-static int cmd_stats(const struct cli *cli, int argc, char **argv)
+static int cmd_stats(struct cli *cli, int argc, char **argv)
 {
 	struct config cfg;
 	unsigned days;
 	int ret;
 
-	if (argc > 2) {
-		fputs("Usage: backcoach stats [today|week|month]\n", stderr);
-		return EXIT_USAGE;
-	}
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
 	/* The streak counts the reminder days: [reminders] days. */
 	if (load_config(cli, &cfg) != EXIT_OK)
 		return EXIT_CONFIG;
 	days = cfg.reminders.days;
 	config_free(&cfg);
-	ret = stats_run(argc > 1 ? argv[1] : NULL, util_test_now(), days, stdout);
-	return ret;
+	return stats_run(optind < argc ? argv[optind] : NULL, util_test_now(), days, stdout);
 }
 
 /* start [ROUTINE], stop, pause, resume, skip, repeat, snooze, reload,
  * status. */
-static int cmd_control(const struct cli *cli, int argc, char **argv)
+static int cmd_control(struct cli *cli, int argc, char **argv)
 {
-	bool takes_arg = strcmp(argv[0], "start") == 0;
+	int ret;
 
-	(void)cli;
-	if (argc > (takes_arg ? 2 : 1)) {
-		fprintf(stderr, "Usage: backcoach %s%s\n", argv[0],
-			takes_arg ? " [ROUTINE]" : "");
-		return EXIT_USAGE;
-	}
-	return control_client(argv[0], argc > 1 ? argv[1] : NULL);
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
+	/* status -v: the technical lines too (the audio path, faults, realtime). */
+	if (strcmp(cli->cmd->name, "status") == 0 && cli->verbose)
+		return control_client("status", "verbose");
+	return control_client(cli->cmd->name, optind < argc ? argv[optind] : NULL);
 }
 
-/* Take the global options out of a command's arguments, so that
- * "backcoach check --config FILE" works like "backcoach --config FILE check".
- * Returns -1 on a --config without its FILE. */
-static int take_global_options(struct cli *cli, int *argc, char **argv)
-{
-	int out = 1;
+static const struct option common_opts[] = { COMMON_LONGOPTS };
 
-	for (int i = 1; i < *argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--") == 0) {
-			while (i < *argc)
-				argv[out++] = argv[i++];
-			break;
-		}
-		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
-			if (i + 1 >= *argc)
-				return -1;
-			cli->config_path = argv[++i];
-		} else if (strncmp(a, "--config=", 9) == 0) {
-			cli->config_path = a + 9;
-		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-			cli->verbose = true;
-		} else {
-			argv[out++] = argv[i];
-		}
-	}
-	*argc = out;
-	argv[out] = NULL;
-	return 0;
-}
-
-static const struct command {
-	const char *name;
-	int (*fn)(const struct cli *cli, int argc, char **argv);
-} commands[] = {
-	{ "play", cmd_play },       { "render", cmd_render },
-	{ "script", cmd_script },
-	{ "check", cmd_check },     { "list", cmd_list },
-	{ "voices", cmd_voices },   { "devices", cmd_devices },
-	{ "run", cmd_run },         { "start", cmd_control },
-	{ "stop", cmd_control },    { "pause", cmd_control },
-	{ "resume", cmd_control },  { "skip", cmd_control },
-	{ "reload", cmd_control },  { "status", cmd_control },
-	{ "snooze", cmd_control },  { "stats", cmd_stats },
-	{ "repeat", cmd_control },
+#define ROUTINE_ARG "[ROUTINE]"
+static const struct command commands[] = {
+	{ "play", ROUTINE_ARG, "play a routine now (default: [general] routine)",
+	  NULL, common_opts, NULL, 1, cmd_play },
+	{ "render", "[ROUTINE] -o FILE", "render a routine to FILE (.wav, .flac, .ogg)",
+	  "o:ns:", render_opts,
+	  "  -o, --output FILE       the sound file to write (its extension picks the format)\n"
+	  "  -n, --notice            the safety notice and the tones explained, as in a first session\n"
+	  "  -s, --subtitles FILE    the speech as WebVTT subtitles too\n",
+	  1, cmd_render },
+	{ "script", ROUTINE_ARG, "print a routine's timeline, one line per cue",
+	  "Sn", script_opts,
+	  "  -S, --samples           times as sample numbers (22050 Hz), not M:SS.mmm\n"
+	  "  -n, --notice            the safety notice and the tones explained, as in a first session\n",
+	  1, cmd_script },
+	{ "check", "[FILE]", "validate a config file and speak every line it can say",
+	  NULL, common_opts, NULL, 1, cmd_check },
+	{ "list", "", "list routines and exercises with durations",
+	  NULL, common_opts, NULL, 0, cmd_list },
+	{ "voices", "", "list eSpeak NG languages and voice variants",
+	  NULL, common_opts, NULL, 0, cmd_voices },
+	{ "devices", "", "list audio output devices",
+	  NULL, common_opts, NULL, 0, cmd_devices },
+	{ "run", "", "run the daemon (reminders, signals, control)",
+	  NULL, common_opts, NULL, 0, cmd_run },
+	{ "start", ROUTINE_ARG, "ask the running daemon to start a routine",
+	  NULL, common_opts, NULL, 1, cmd_control },
+	{ "stop", "", "stop the session", NULL, common_opts, NULL, 0, cmd_control },
+	{ "pause", "", "pause the session", NULL, common_opts, NULL, 0, cmd_control },
+	{ "resume", "", "resume the session", NULL, common_opts, NULL, 0, cmd_control },
+	{ "skip", "", "skip to the next step", NULL, common_opts, NULL, 0, cmd_control },
+	{ "repeat", "", "say the current step again from its start",
+	  NULL, common_opts, NULL, 0, cmd_control },
+	{ "snooze", "", "put off the next reminder ([reminders] snooze)",
+	  NULL, common_opts, NULL, 0, cmd_control },
+	{ "reload", "", "reload the config; on errors say them and keep the old one",
+	  NULL, common_opts, NULL, 0, cmd_control },
+	{ "status", "", "what the daemon is doing, and when the next reminder is due\n"
+	  "(-v: the audio output, its faults and realtime scheduling too)",
+	  NULL, common_opts, NULL, 0, cmd_control },
+	{ "stats", "[today|week|month]", "time at the machine, breaks, sessions",
+	  NULL, common_opts, NULL, 1, cmd_stats },
 };
+static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
+
+static void usage(FILE *f)
+{
+	fputs("Usage: backcoach [OPTION]... COMMAND [ARG]...\n"
+	      "A voice-guided audio coach for stiff backs: spoken stretching\n"
+	      "routines with breath cues and a metronome, and reminders to get up.\n"
+	      "\n"
+	      "Commands:\n", f);
+	for (size_t i = 0; i < n_commands; i++) {
+		const struct command *c = &commands[i];
+		int n = fprintf(f, "  %s%s%s", c->name, *c->args ? " " : "", c->args);
+
+		if (n > 25)
+			fprintf(f, "\n%26s", "");
+		else
+			fprintf(f, "%*s", 26 - n, "");
+		fprintf(f, "%s\n", c->what);
+	}
+	fprintf(f, "\nOptions (before or after the command):\n%s"
+		   "\n'backcoach COMMAND --help' shows a command's own options.\n"
+		   "Exit status: 0 success, 1 failure, 64 usage error, 66 unknown routine,\n"
+		   "69 no daemon running, 78 configuration error. See backcoach(1).\n",
+		common_opthelp);
+}
 
 int cli_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cli cli = { NULL, false };
+	static const struct option opts[] = { COMMON_LONGOPTS };
+	struct cli cli = { NULL, false, NULL, EXIT_OK };
 	int c;
 
-	/* "+": stop at the command; its own options follow it. */
-	while ((c = getopt_long(argc, argv, "+c:vhV", opts, NULL)) != -1) {
+	/* The options before the command ("+": stop at it). */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:" COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			cli.config_path = optarg;
@@ -517,26 +611,34 @@ int cli_main(int argc, char **argv)
 		case 'V':
 			printf("backcoach %s\n", PACKAGE_VERSION);
 			return EXIT_OK;
+		case ':':
+			fprintf(stderr, "backcoach: option '%s' needs a value; try 'backcoach --help'\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
 		default:
-			usage(stderr);
+			if (optopt)
+				fprintf(stderr, "backcoach: unknown option '-%c'; try 'backcoach --help'\n",
+					optopt);
+			else
+				fprintf(stderr, "backcoach: unknown option '%s'; try 'backcoach --help'\n",
+					argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		fputs("backcoach: no command; try 'backcoach --help'\n", stderr);
 		return EXIT_USAGE;
 	}
 	argc -= optind;
 	argv += optind;
-	if (take_global_options(&cli, &argc, argv) < 0) {
-		fputs("backcoach: --config needs a FILE\n", stderr);
-		return EXIT_USAGE;
-	}
-	log_init(cli.verbose);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[0], commands[i].name) == 0)
+	for (size_t i = 0; i < n_commands; i++)
+		if (strcmp(argv[0], commands[i].name) == 0) {
+			cli.cmd = &commands[i];
+			optind = 0; /* GNU getopt: 0 re-initialises its state */
+			log_init(cli.verbose);
 			return commands[i].fn(&cli, argc, argv);
-	fprintf(stderr, "backcoach: unknown command \"%s\" (see backcoach --help)\n",
+		}
+	fprintf(stderr, "backcoach: unknown command \"%s\"; try 'backcoach --help'\n",
 		argv[0]);
 	return EXIT_USAGE;
 }

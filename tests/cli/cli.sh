@@ -45,6 +45,49 @@ expect 64 "no command" -- "$BACKCOACH"
 expect 64 "unknown command" -- "$BACKCOACH" frobnicate
 contains "$tmp/err" "unknown command" "unknown command is named"
 
+## Command-line conventions: every command's own --help, options anywhere,
+## combined short flags, a bad option named in one line.
+for cmd in play render script check list voices devices run start stop pause \
+	resume skip repeat snooze reload status stats; do
+	expect 0 "$cmd --help" -- "$BACKCOACH" "$cmd" --help
+	contains "$tmp/out" "^Usage: backcoach $cmd " "$cmd --help: its own usage"
+	expect 0 "$cmd -h" -- "$BACKCOACH" "$cmd" -h
+	contains "$tmp/out" "^Usage: backcoach $cmd " "$cmd -h: its own usage"
+	expect 64 "$cmd with a bad option" -- "$BACKCOACH" "$cmd" --no-such-option
+	count=$((count + 1))
+	if [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+		grep -q "^backcoach $cmd: unknown option '--no-such-option'; try 'backcoach $cmd --help'\$" "$tmp/err"; then
+		echo "ok: $cmd: a bad option is one line that names it and $cmd --help"
+	else
+		echo "FAIL: $cmd: a bad option's message:"; sed 's/^/  /' "$tmp/err" | head -5
+		failures=$((failures + 1))
+	fi
+done
+expect 0 "-V after the command" -- "$BACKCOACH" list -V
+contains "$tmp/out" "^backcoach [0-9]" "list -V prints the version"
+expect 64 "a bad short option" -- "$BACKCOACH" list -x
+contains "$tmp/err" "^backcoach list: unknown option '-x'; try 'backcoach list --help'" "a bad short option is named"
+expect 64 "an option without its value" -- "$BACKCOACH" render -o
+contains "$tmp/err" "option '-o' needs a value" "a missing value is named"
+expect 64 "a bad option before the command" -- "$BACKCOACH" --no-such-option list
+contains "$tmp/err" "^backcoach: unknown option '--no-such-option'; try 'backcoach --help'" \
+	"a bad global option: one line"
+expect 64 "too many arguments" -- "$BACKCOACH" list extra
+contains "$tmp/err" "unexpected argument 'extra'; try 'backcoach list --help'" "the extra argument is named"
+# Combined short flags, the config after the command: list -vc FILE.
+expect 0 "list -vc FILE" -- "$BACKCOACH" list -vc "$TEST_DATA/render-small.ini"
+contains "$tmp/err" "debug\\|speech" "-v in -vc turns on debug messages"
+"$BACKCOACH" --config "$TEST_DATA/render-small.ini" list >"$tmp/list-global" 2>/dev/null
+count=$((count + 1))
+if cmp -s "$tmp/out" "$tmp/list-global"; then
+	echo "ok: list -vc FILE lists what --config FILE list lists"
+else
+	echo "FAIL: list -vc FILE differs from --config FILE list"; failures=$((failures + 1))
+fi
+# Options after an operand: script ROUTINE -S --notice.
+expect 0 "options after the routine" -- "$BACKCOACH" --config "$TEST_DATA/render-small.ini" script -nS
+contains "$tmp/out" "^[0-9]* [0-9]* " "script -nS: times in samples"
+
 expect 0 "check the built-in default" -- "$BACKCOACH" check
 contains "$tmp/out" "(built-in): OK" "check says which file"
 expect 0 "check a good file" -- "$BACKCOACH" check "$TEST_DATA/render-small.ini"
