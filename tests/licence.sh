@@ -40,7 +40,7 @@ fi
 for f in $list; do
 	[ -f "$f" ] || continue
 	files=$((files + 1))
-	case $f in COPYING | debian/copyright) continue ;; esac
+	case $f in COPYING | debian/copyright | .reuse/dep5) continue ;; esac
 	if head -n 5 "$f" | grep -aq 'SPDX-License-Identifier: GPL-3.0-or-later'; then
 		continue
 	fi
