@@ -31,6 +31,8 @@
  *   silent and stayed so until the next event or the end; -1: never)
  *   sounds=N, soundN_start_s soundN_end_s soundN_rms_dbfs soundN_peak_dbfs
  *   soundN_hz soundN_dropouts soundN_min_win_dbfs [soundN_glitches]
+ *   soundN_heard_s soundN_holes; heard_s (all sounds), eventN_heard_s
+ *   (from the event to the next event or the end)
  *   env=T,DBFS lines with --envelope.
  * A sound is a stretch of samples above the threshold with no silence longer
  * than --gap inside. Dropouts: RMS windows inside a sound more than 6 dB
@@ -38,6 +40,12 @@
  * pure tone of frequency F does not continue smoothly (the residual of
  * x[n+1] - 2cos(w)x[n] + x[n-1] is far above its median): gaps, clicks and
  * phase jumps of even one sample.
+ * Heard: the samples of a stretch that are sound, not holes, where a hole is
+ * a run of at least HOLE_MS below the threshold (a tone's zero crossings
+ * are a sample or two): how much of what was played reached the monitor,
+ * whenever it did. A stream that a loaded machine delayed (a hole, then the
+ * rest) is heard in full; one that lost or doubled samples is not. Holes:
+ * how many such runs inside a sound (how the timing went: a figure).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +68,7 @@
 
 #define MAX_EVENTS 16
 #define FRAG_MS 2
+#define HOLE_MS 1
 
 struct event {
 	int sig;           /* 0: run the command */
@@ -423,23 +432,33 @@ static double rms(int64_t a, int64_t b)
 	return b > a ? sqrt(sum / (double)(b - a)) : 0;
 }
 
-/* Zero-crossing frequency of rec[a, b): rising crossings, interpolated. */
+/* Zero-crossing frequency of rec[a, b): the median interval between rising
+ * crossings (interpolated), so that a hole inside a sound does not bend it. */
 static double tone_hz(int64_t a, int64_t b, unsigned rate)
 {
-	double first = -1, last = -1;
+	double prev = -1, *iv, med;
 	int64_t n = 0;
 
+	if (b - a < 3)
+		return -1;
+	iv = malloc((size_t)(b - a) * sizeof(double));
 	for (int64_t i = a + 1; i < b; i++) {
 		if (rec[i - 1] < 0 && rec[i] >= 0) {
 			double t = (double)(i - 1) + rec[i - 1] / (rec[i - 1] - rec[i]);
 
-			if (first < 0)
-				first = t;
-			last = t;
-			n++;
+			if (prev >= 0)
+				iv[n++] = t - prev;
+			prev = t;
 		}
 	}
-	return n > 1 ? (double)(n - 1) * rate / (last - first) : -1;
+	if (n == 0) {
+		free(iv);
+		return -1;
+	}
+	qsort(iv, (size_t)n, sizeof(double), cmp_double);
+	med = iv[n / 2];
+	free(iv);
+	return med > 0 ? rate / med : -1;
 }
 
 /* Samples where a tone of freq does not continue smoothly. Residual of the
@@ -475,11 +494,38 @@ static int64_t glitches(int64_t a, int64_t b, double freq, unsigned rate)
 	return count;
 }
 
+/* Samples of rec[a, b) that are sound: all but runs of at least hole
+ * samples below thr; *holes (if not NULL) counts the runs inside (not at
+ * the edges). */
+static int64_t heard(int64_t a, int64_t b, double thr, int64_t hole, int64_t *holes)
+{
+	int64_t n = 0, quiet = 0, runs = 0;
+	bool any = false;
+
+	for (int64_t i = a; i < b; i++) {
+		if (fabs(rec[i]) >= thr) {
+			if (quiet >= hole && any)
+				runs++;
+			else if (any)
+				n += quiet; /* a zero crossing: part of the sound */
+			quiet = 0;
+			any = true;
+			n++;
+		} else {
+			quiet++;
+		}
+	}
+	if (holes)
+		*holes = runs;
+	return n;
+}
+
 static void analyse(const struct opts *o)
 {
 	double thr = pow(10, o->threshold_db / 20), sil = pow(10, o->silence_db / 20);
 	int64_t gap = (int64_t)(o->gap_ms * o->rate / 1000);
 	int64_t win = (int64_t)(o->window_ms * o->rate / 1000);
+	int64_t hole = (int64_t)(HOLE_MS * o->rate / 1000), total = 0;
 	double peak = 0, lat_sum = 0;
 	int nsound = 0, nlat = 0;
 
@@ -527,6 +573,8 @@ static void analyse(const struct opts *o)
 		else
 			printf("event%d_silent_ms=%.1f\n", k,
 			       last_loud < 0 ? 0.0 : (double)(last_loud + 1 - e->pos) * 1000 / o->rate);
+		printf("event%d_heard_s=%.4f\n", k,
+		       (double)heard(e->pos, stop, thr, hole, NULL) / o->rate);
 	}
 
 	for (int64_t i = 0; i < nrec;) {
@@ -584,9 +632,16 @@ static void analyse(const struct opts *o)
 			if (o->freq > 0)
 				printf("sound%d_glitches=%lld\n", nsound,
 				       (long long)glitches(a, b, o->freq, o->rate));
+			{
+				int64_t holes, h = heard(start, end, thr, hole, &holes);
+
+				total += h;
+				printf("sound%d_heard_s=%.4f\nsound%d_holes=%lld\n", nsound,
+				       (double)h / o->rate, nsound, (long long)holes);
+			}
 		}
 	}
-	printf("sounds=%d\n", nsound);
+	printf("sounds=%d\nheard_s=%.4f\n", nsound, (double)total / o->rate);
 	if (o->envelope)
 		for (int64_t j = 0; j + win <= nrec; j += win)
 			printf("env=%.3f,%.1f\n", (double)j / o->rate, db(rms(j, j + win)));
