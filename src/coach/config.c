@@ -53,6 +53,7 @@ enum {
 	F_ZERO = 2,  /* 0 is allowed outside min..max */
 	F_NONE = 4,  /* "none" (or empty) is allowed */
 	F_PLACE = 8, /* every placeholder in extra is required */
+	F_ANYPLACE = 16, /* a phrase whose placeholders are each optional */
 };
 
 struct setting {
@@ -71,7 +72,8 @@ struct setting {
 	{ SEC_##sec, key, T_##type, def, min, max, flags, extra,           \
 	  offsetof(BC_TYPE_##sec, field), help },
 #define PHRASE(id, key, places, flags, help) \
-	SETTING(LANGUAGE, key, TEXT, NULL, 0, 0, (flags) | F_PLACE, places, phrase[id], help)
+	SETTING(LANGUAGE, key, TEXT, NULL, 0, 0,                                     \
+		((flags) & F_ANYPLACE) ? (flags) : ((flags) | F_PLACE), places, phrase[id], help)
 
 static const struct setting settings[] = {
 	BC_SETTINGS(SETTING)

@@ -51,6 +51,24 @@ enum phrase {
 	PH_TONES,        /* what the tones and clicks mean (first session) */
 	PH_WITHIN_REACH, /* "Keep {list} within reach." */
 	PH_STOPPED,      /* said when a session is stopped during an exercise */
+	/* Reminders (all optional: reminder_words.h falls back to English). */
+	PH_REMINDER,     /* "You have sat for {time}. Time for a break." */
+	PH_REMINDER_ASK, /* "Press play when you're ready." */
+	PH_MINUTE,       /* "{n} minute" */
+	PH_MINUTES,      /* "{n} minutes" */
+	PH_FIRST_START,  /* "I'll remind you after {time} at your desk, {when}." */
+	PH_WEEKDAYS,     /* "weekdays {hours}" */
+	PH_EVERY_DAY,    /* "every day {hours}" */
+	PH_ON_DAYS,      /* "on your reminder days {hours}" */
+	PH_HOURS,        /* "from {from} to {to}" */
+	PH_ALL_DAY,      /* "at any hour" */
+	PH_CLOCK,        /* "{ampm_hour}" */
+	PH_CLOCK_MINUTES, /* "{ampm_hour}:{minute}" */
+	PH_BREAK_TITLE,  /* "Time for a break" (notification) */
+	PH_ACT_START,    /* notification buttons: "Start" */
+	PH_ACT_SHORT,    /*   "Short: {title}" */
+	PH_ACT_SNOOZE,   /*   "Snooze" */
+	PH_ACT_SKIP,     /*   "Skip" */
 	PH_COUNT
 };
 extern const char *const phrase_keys[PH_COUNT]; /* INI key of each phrase */
@@ -119,6 +137,9 @@ struct routine {
 
 /* [reminders] during_calls */
 enum reminder_calls { CALLS_WAIT, CALLS_REMIND };
+/* [reminders] announce, start */
+enum reminder_announce { ANNOUNCE_VOICE, ANNOUNCE_NOTIFICATION, ANNOUNCE_BOTH };
+enum reminder_start { START_ASK, START_AUTO };
 
 struct config {
 	/* Every file read, in order (built-in default first, as "(built-in)"). */
@@ -163,6 +184,9 @@ struct config {
 		int64_t idle_ms;      /* GNOME's idle monitor threshold */
 		int during_calls;     /* enum reminder_calls */
 		int64_t call_grace_ms;
+		int announce;         /* enum reminder_announce */
+		int start;            /* enum reminder_start */
+		int64_t answer_within_ms;
 	} reminders;
 
 	struct language *languages;

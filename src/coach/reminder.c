@@ -2,7 +2,11 @@
 /* reminder.c: when the next sitting reminder is due; see reminder.h. */
 #include "coach/reminder.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
+
+#include "base/util.h"
 
 /* Days of windows looked at around a time: the day before (an overnight
  * window from yesterday may still be open) up to two weeks ahead. */
@@ -209,4 +213,53 @@ int64_t sitting_check_suspend(struct sitting *s, int64_t mono, int64_t boot)
 int64_t sitting_since_wall(const struct sitting *s, int64_t mono, int64_t real)
 {
 	return real - (mono - s->since_mono);
+}
+
+int64_t reminder_hold_until(const char *arg, int64_t now, char *err, size_t errlen)
+{
+	time_t t = (time_t)floor_div(now, 1000);
+	struct tm tm;
+	int64_t ms;
+	int h, m;
+	char end;
+
+	if (!arg || !*arg) {
+		snprintf(err, errlen, "hold what long? a duration (2h), until HH:MM, or tomorrow");
+		return -1;
+	}
+	if (!localtime_r(&t, &tm)) {
+		snprintf(err, errlen, "no local time");
+		return -1;
+	}
+	if (strcmp(arg, "tomorrow") == 0)
+		return (int64_t)local_instant(tm.tm_year, tm.tm_mon, tm.tm_mday + 1, 0, NULL) * 1000;
+	if (strncmp(arg, "until ", 6) == 0) {
+		if (sscanf(arg + 6, "%2d:%2d%c", &h, &m, &end) != 2 || h < 0 || h > 23 || m < 0 ||
+		    m > 59 || strlen(arg + 6) != 5) {
+			snprintf(err, errlen, "\"%s\": not a time of day (HH:MM, as 14:30)", arg + 6);
+			return -1;
+		}
+		int64_t at = (int64_t)local_instant(tm.tm_year, tm.tm_mon, tm.tm_mday,
+						    h * 60 + m, NULL) * 1000;
+		if (at <= now)
+			at = (int64_t)local_instant(tm.tm_year, tm.tm_mon, tm.tm_mday + 1,
+						    h * 60 + m, NULL) * 1000;
+		return at;
+	}
+	if (util_parse_duration(arg, &ms) < 0 || ms <= 0) {
+		snprintf(err, errlen,
+			 "\"%s\": not a duration (2h, 90m), until HH:MM, or tomorrow", arg);
+		return -1;
+	}
+	return now + ms;
+}
+
+int reminder_pick_fitting(const int64_t *len, size_t n, int64_t max)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if (len[i] >= 0 && len[i] <= max && (best < 0 || len[i] > len[best]))
+			best = (int)i;
+	return best;
 }

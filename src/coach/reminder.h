@@ -23,6 +23,7 @@
 #define BC_REMINDER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "coach/config.h"
@@ -57,6 +58,17 @@ int64_t reminder_next_due(const struct reminder_rules *r, int64_t since);
  * (from the active period's start if later), rounded to the nearest minute. */
 int reminder_minutes_sat(const struct reminder_rules *r, int64_t since,
 			 int64_t now);
+
+/* `backcoach hold`: until when (wall ms) for arg "DURATION" (30m, 2h),
+ * "until HH:MM" (the next such time, today or tomorrow) or "tomorrow" (the
+ * next local midnight: tomorrow's reminders come as usual), given the wall
+ * time now. Returns it, or -1 with err filled for an arg that is none of
+ * these. */
+int64_t reminder_hold_until(const char *arg, int64_t now, char *err, size_t errlen);
+
+/* The longest routine whose length (len[i] samples, < 0: unknown) is at
+ * most max samples; -1 when none fits. */
+int reminder_pick_fitting(const int64_t *len, size_t n, int64_t max);
 
 /* The sitting clock. It keeps `since` on CLOCK_MONOTONIC, so setting the
  * wall clock does not change how long someone has sat, and it notices a

@@ -100,9 +100,9 @@
 	  "Hours when reminders are given: HH:MM-HH:MM or always") \
 	X(REMINDERS, "days", DAYS, "mon-fri", 0, 0, 0, NULL, reminders.days, \
 	  "Days when reminders are given") \
-	X(REMINDERS, "message", TEXT, "You have been sitting for {minutes} minutes. Time for a break.", \
-	  0, 0, 0, "minutes", reminders.message, \
-	  "Spoken reminder; {minutes} is the time sat") \
+	X(REMINDERS, "message", TEXT, NULL, \
+	  0, 0, 0, "minutes|time", reminders.message, \
+	  "Spoken reminder instead of the language's reminder phrase; {minutes} is the number of minutes sat, {time} the same in words") \
 	X(REMINDERS, "routine", REF, "desk-break", 0, 0, F_NONE, "routine", reminders.routine_idx, \
 	  "Routine offered by a reminder, or none") \
 	X(REMINDERS, "countdown", DUR, "10s", 0, 60 * BC_S, 0, NULL, reminders.countdown_ms, \
@@ -119,6 +119,12 @@
 	  "While another program records from a microphone: wait or remind") \
 	X(REMINDERS, "call_grace", DUR, "30s", 0, 10 * BC_M, 0, NULL, reminders.call_grace_ms, \
 	  "After a call ends, wait this long before a reminder") \
+	X(REMINDERS, "announce", ENUM, "both", 0, 0, 0, "voice|notification|both", reminders.announce, \
+	  "How a reminder reaches you: spoken, as a desktop notification, or both") \
+	X(REMINDERS, "start", ENUM, "ask", 0, 0, 0, "ask|auto", reminders.start, \
+	  "ask: the routine waits for your answer (Start, play, `backcoach start`); auto: it starts after the countdown") \
+	X(REMINDERS, "answer_within", DUR, "2m", 10 * BC_S, 30 * BC_M, 0, NULL, reminders.answer_within_ms, \
+	  "With start = ask: no answer within this long snoozes the reminder") \
 	X(LANGUAGE, "voice", LANGVOICE, NULL, 0, 0, F_REQ, NULL, voice, \
 	  "eSpeak NG language voice") \
 	X(BREATH, "inhale", DUR, "0s", 0, 60 * BC_S, 0, NULL, ms[BP_INHALE], \
@@ -219,6 +225,23 @@
 	P(PH_NOTICE, "notice", "", F_REQ, "Safety notice, spoken before the first session with a routine or equipment") \
 	P(PH_TONES, "tones", "", 0, "What the breath tones and clicks mean, said in the first session") \
 	P(PH_WITHIN_REACH, "within_reach", "list", 0, "Names the equipment to keep within reach") \
-	P(PH_STOPPED, "stopped", "", 0, "Said when a session is stopped during an exercise")
+	P(PH_STOPPED, "stopped", "", 0, "Said when a session is stopped during an exercise") \
+	P(PH_REMINDER, "reminder", "time", 0, "The reminder; {time} is the time sat, in the minute or minutes phrase") \
+	P(PH_REMINDER_ASK, "reminder_ask", "", 0, "Said after the reminder when it asks: how to answer") \
+	P(PH_MINUTE, "minute", "n", 0, "One minute ({n} is 1)") \
+	P(PH_MINUTES, "minutes", "n", 0, "{n} minutes, for any other number") \
+	P(PH_FIRST_START, "first_start", "time|when", 0, "Said once, when the daemon first starts: {time} the interval, {when} the days and hours") \
+	P(PH_WEEKDAYS, "weekdays", "hours", 0, "{when} for reminders Monday to Friday; {hours} the hours phrase") \
+	P(PH_EVERY_DAY, "every_day", "hours", 0, "{when} for reminders every day") \
+	P(PH_ON_DAYS, "on_days", "hours", 0, "{when} for reminders on other days") \
+	P(PH_HOURS, "hours", "from|to", 0, "{hours}: the active hours") \
+	P(PH_ALL_DAY, "all_day", "", 0, "{hours} when reminders are given at any hour") \
+	P(PH_CLOCK, "clock", "hour|ampm_hour", F_ANYPLACE, "A full hour: {hour} 0 to 23, or {ampm_hour} 1 to 12") \
+	P(PH_CLOCK_MINUTES, "clock_minutes", "hour|ampm_hour|minute", F_ANYPLACE, "A time past the hour: {minute} 01 to 59") \
+	P(PH_BREAK_TITLE, "break_title", "", 0, "The reminder notification's title") \
+	P(PH_ACT_START, "start", "", 0, "Notification button: start the routine") \
+	P(PH_ACT_SHORT, "start_short", "title", 0, "Notification button: start the short routine {title}") \
+	P(PH_ACT_SNOOZE, "snooze", "", 0, "Notification button: snooze") \
+	P(PH_ACT_SKIP, "skip", "", 0, "Notification button: skip this break")
 
 #endif

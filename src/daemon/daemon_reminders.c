@@ -19,6 +19,7 @@
 #include "desktop/presence_watch.h"
 #include "coach/reminder.h"
 #include "coach/reminder_timeline.h"
+#include "coach/reminder_words.h"
 #include "coach/routine.h"
 #include "playback/session.h"
 #include "speech/speech.h"
@@ -158,7 +159,8 @@ static void reminder_fire(struct daemon *d)
 	int voice = r >= 0 ? r : c->general.routine_idx;
 	const struct timeline *body = NULL;
 	struct voice_speech vs = { .sp = d->sp };
-	char num[16], err[512];
+	const struct language *lang = &c->languages[c->routines[voice].language];
+	char err[512];
 	char *msg;
 
 	(void)mono;
@@ -169,8 +171,7 @@ static void reminder_fire(struct daemon *d)
 	d->snooze_mono = 0;
 	d->reminders_fired++;
 	daemon_record_reminder(d, SLOG_GIVEN);
-	snprintf(num, sizeof(num), "%d", minutes);
-	msg = util_replace(c->reminders.message, "{minutes}", num);
+	msg = reminder_message(c, lang, minutes);
 	log_info("reminder after %d minutes sitting%s%s", minutes,
 		 r >= 0 ? ", then routine " : "", r >= 0 ? c->routines[r].name : "");
 	if (r >= 0) {
@@ -184,7 +185,7 @@ static void reminder_fire(struct daemon *d)
 	/* Room for the message beside the routine's beginning, kept warm. */
 	speech_set_cache_budget(d->sp, CACHE_BUDGET);
 	speech_voice_for(c, voice, &vs.voice);
-	if (reminder_timeline(&c->languages[c->routines[voice].language], voice, msg, body,
+	if (reminder_timeline(lang, voice, msg, body,
 			      c->reminders.countdown_ms, daemon_measure, &vs, &d->sess_tl,
 			      &d->sess_body_at, err, sizeof(err)) < 0) {
 		log_err("reminder: %s", err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "coach/reminder_timeline.h"
+#include "coach/reminder_words.h"
 #include "speech/speech_internal.h"
 #include "coach/routine.h"
 #include "base/util.h"
@@ -174,14 +175,19 @@ int check_speech(const struct config *cfg, struct speech *sp, FILE *errf,
 						 : cfg->general.routine_idx;
 	if (cfg->reminders.enabled && voice >= 0) {
 		struct timeline empty = { 0 }, tl;
-		char num[24], err[512], *msg;
+		const struct language *lang = &cfg->languages[cfg->routines[voice].language];
+		char err[512], *msg, *first;
 		int64_t body_at;
 
-		snprintf(num, sizeof(num), "%lld",
-			 (long long)(cfg->reminders.interval_ms / 60000));
-		msg = util_replace(cfg->reminders.message, "{minutes}", num);
+		msg = reminder_message(cfg, lang, (int)(cfg->reminders.interval_ms / 60000));
 		k.what = "the reminder";
 		speech_voice_for(cfg, voice, &k.voice);
+		/* How to answer it, and the first start's words. */
+		if (cfg->reminders.routine_idx >= 0)
+			speak(&k, reminder_phrase(cfg, lang, PH_REMINDER_ASK), err, sizeof(err));
+		first = reminder_first_start(cfg, lang);
+		speak(&k, first, err, sizeof(err));
+		free(first);
 		if (reminder_timeline(&cfg->languages[cfg->routines[voice].language], voice,
 				      msg, cfg->reminders.routine_idx >= 0 ? &empty : NULL,
 				      cfg->reminders.countdown_ms, speak, &k, &tl, &body_at,

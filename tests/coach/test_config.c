@@ -116,7 +116,10 @@ START_TEST(builtin_loads)
 	ck_assert_int_eq(cfg.reminders.from_min, 9 * 60);
 	ck_assert_int_eq(cfg.reminders.to_min, 18 * 60);
 	ck_assert_uint_eq(cfg.reminders.days, 0x3e); /* Monday to Friday */
-	ck_assert_ptr_nonnull(strstr(cfg.reminders.message, "{minutes}"));
+	ck_assert_ptr_null(cfg.reminders.message); /* the language's reminder */
+	ck_assert_int_eq(cfg.reminders.announce, ANNOUNCE_BOTH);
+	ck_assert_int_eq(cfg.reminders.start, START_ASK);
+	ck_assert_int_eq(cfg.reminders.answer_within_ms, 2 * 60000);
 	ck_assert_str_eq(cfg.reminders.routine, "desk-break");
 	ck_assert_int_eq(cfg.reminders.countdown_ms, 10000);
 	ck_assert_int_eq(cfg.reminders.snooze_ms, 10 * 60000);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_reminder.c: active hours, days, intervals, DST, time zones, suspend. */
 #include <check.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -302,6 +303,50 @@ START_TEST(clock_set)
 }
 END_TEST
 
+/* `backcoach hold`: a duration, until HH:MM (today or tomorrow),
+ * tomorrow (local midnight, across a DST change too); bad ones said. */
+START_TEST(hold_until)
+{
+	char err[128];
+	int64_t now;
+
+	set_tz("Europe/Berlin");
+	now = local(2026, 3, 10, 14, 0);
+	ck_assert_int_eq(reminder_hold_until("2h", now, err, sizeof(err)), now + 2 * 60 * MIN);
+	ck_assert_int_eq(reminder_hold_until("until 16:30", now, err, sizeof(err)),
+			 local(2026, 3, 10, 16, 30));
+	ck_assert_int_eq(reminder_hold_until("until 09:00", now, err, sizeof(err)),
+			 local(2026, 3, 11, 9, 0));
+	ck_assert_int_eq(reminder_hold_until("until 14:00", now, err, sizeof(err)),
+			 local(2026, 3, 11, 14, 0));
+	ck_assert_int_eq(reminder_hold_until("tomorrow", now, err, sizeof(err)),
+			 local(2026, 3, 11, 0, 0));
+	/* The night the clocks go forward: tomorrow is 23 hours away. */
+	now = local(2026, 3, 28, 12, 0);
+	ck_assert_int_eq(reminder_hold_until("tomorrow", now, err, sizeof(err)) - now,
+			 12 * 60 * MIN);
+	ck_assert_int_eq(reminder_hold_until("until 25:00", now, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a time of day"));
+	ck_assert_int_eq(reminder_hold_until("until 9:00", now, err, sizeof(err)), -1);
+	ck_assert_int_eq(reminder_hold_until("later", now, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a duration"));
+	ck_assert_int_eq(reminder_hold_until("", now, err, sizeof(err)), -1);
+	ck_assert_int_eq(reminder_hold_until("0s", now, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(pick_fitting)
+{
+	int64_t len[] = { 240, 60, -1, 600, 180 };
+
+	ck_assert_int_eq(reminder_pick_fitting(len, 5, 300), 0);
+	ck_assert_int_eq(reminder_pick_fitting(len, 5, 200), 4);
+	ck_assert_int_eq(reminder_pick_fitting(len, 5, 600), 3);
+	ck_assert_int_eq(reminder_pick_fitting(len, 5, 59), -1);
+	ck_assert_int_eq(reminder_pick_fitting(len, 0, 1000), -1);
+}
+END_TEST
+
 static Suite *reminder_suite(void)
 {
 	Suite *s = suite_create("reminder");
@@ -319,6 +364,8 @@ static Suite *reminder_suite(void)
 	tcase_add_test(tc, minutes_sat);
 	tcase_add_test(tc, suspend);
 	tcase_add_test(tc, clock_set);
+	tcase_add_test(tc, hold_until);
+	tcase_add_test(tc, pick_fitting);
 	suite_add_tcase(s, tc);
 	return s;
 }
