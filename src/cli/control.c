@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "base/exitcode.h"
 #include "base/log.h"
 #include "daemon/runtime.h"
 #include "base/util.h"

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "base/exitcode.h"
 #include "daemon/daemon.h"
 #include "base/log.h"
 #include "audio/sink_pa.h"
