@@ -7,132 +7,133 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
 #include "base/log.h"
 #include "base/util.h"
 
-static int run_start(struct daemon *d, const char *arg, char *word,
+static int run_start(const struct command_target *t, const char *arg, char *word,
 		     size_t wordlen, FILE *out)
 {
 	(void)out;
-	if (daemon_start(d, arg, word, wordlen) < 0)
+	if (t->ops->start(t->data, arg, word, wordlen) < 0)
 		return -1;
-	snprintf(word, wordlen, "%s", daemon_session_name(d));
+	snprintf(word, wordlen, "%s", t->ops->session_name(t->data));
 	return 0;
 }
 
-static int run_stop(struct daemon *d, const char *arg, char *word,
+static int run_stop(const struct command_target *t, const char *arg, char *word,
 		    size_t wordlen, FILE *out)
 {
 	(void)arg;
 	(void)out;
-	snprintf(word, wordlen, "%s", daemon_session_name(d));
-	daemon_stop(d);
+	snprintf(word, wordlen, "%s", t->ops->session_name(t->data));
+	t->ops->stop(t->data);
 	return 0;
 }
 
-static int run_pause(struct daemon *d, const char *arg, char *word,
+static int run_pause(const struct command_target *t, const char *arg, char *word,
 		     size_t wordlen, FILE *out)
 {
 	(void)arg;
 	(void)word;
 	(void)wordlen;
 	(void)out;
-	daemon_pause(d, true);
+	t->ops->pause(t->data, true);
 	return 0;
 }
 
-static int run_resume(struct daemon *d, const char *arg, char *word,
+static int run_resume(const struct command_target *t, const char *arg, char *word,
 		      size_t wordlen, FILE *out)
 {
 	(void)arg;
 	(void)word;
 	(void)wordlen;
 	(void)out;
-	daemon_pause(d, false);
+	t->ops->pause(t->data, false);
 	return 0;
 }
 
-static int run_toggle(struct daemon *d, const char *arg, char *word,
+static int run_toggle(const struct command_target *t, const char *arg, char *word,
 		      size_t wordlen, FILE *out)
 {
-	bool pause = daemon_state(d) != CMD_PAUSED;
+	bool pause = t->ops->state(t->data) != CMD_PAUSED;
 
 	(void)arg;
 	(void)out;
-	daemon_pause(d, pause);
+	t->ops->pause(t->data, pause);
 	snprintf(word, wordlen, "%s", pause ? "paused" : "resumed");
 	return 0;
 }
 
-static int run_skip(struct daemon *d, const char *arg, char *word,
+static int run_skip(const struct command_target *t, const char *arg, char *word,
 		    size_t wordlen, FILE *out)
 {
 	(void)arg;
 	(void)word;
 	(void)wordlen;
 	(void)out;
-	daemon_skip(d);
+	t->ops->skip(t->data);
 	return 0;
 }
 
-static int run_repeat(struct daemon *d, const char *arg, char *word,
+static int run_repeat(const struct command_target *t, const char *arg, char *word,
 		      size_t wordlen, FILE *out)
 {
 	(void)arg;
 	(void)word;
 	(void)wordlen;
 	(void)out;
-	daemon_repeat(d);
+	t->ops->repeat(t->data);
 	return 0;
 }
 
-static int run_snooze(struct daemon *d, const char *arg, char *word,
+static int run_snooze(const struct command_target *t, const char *arg, char *word,
 		      size_t wordlen, FILE *out)
 {
 	int64_t ms;
 
 	(void)arg;
 	(void)out;
-	if (daemon_snooze(d, &ms, word, wordlen) < 0)
+	if (t->ops->snooze(t->data, &ms, word, wordlen) < 0)
 		return -1;
 	util_format_duration(ms, word, wordlen);
 	return 0;
 }
 
-static int run_reload(struct daemon *d, const char *arg, char *word,
+static int run_reload(const struct command_target *t, const char *arg, char *word,
 		      size_t wordlen, FILE *out)
 {
+	const char *path;
+
 	(void)arg;
-	if (daemon_reload(d, out) < 0) {
+	if (t->ops->reload(t->data, out) < 0) {
 		snprintf(word, wordlen,
 			 "config not reloaded: the old one stays in use");
 		return -1;
 	}
-	snprintf(word, wordlen, "%s", daemon_config_path(d) ? daemon_config_path(d)
-							    : "built-in default");
+	path = t->ops->config_path(t->data);
+	snprintf(word, wordlen, "%s", path ? path : "built-in default");
 	return 0;
 }
 
-static int run_status(struct daemon *d, const char *arg, char *word,
+static int run_status(const struct command_target *t, const char *arg, char *word,
 		      size_t wordlen, FILE *out)
 {
 	(void)arg;
 	(void)word;
 	(void)wordlen;
 	if (out)
-		daemon_status(d, out);
+		t->ops->status(t->data, out);
 	return 0;
 }
 
-static int run_quit(struct daemon *d, const char *arg, char *word,
+static int run_quit(const struct command_target *t, const char *arg, char *word,
 		    size_t wordlen, FILE *out)
 {
 	(void)arg;
 	(void)word;
 	(void)wordlen;
 	(void)out;
-	daemon_quit(d);
+	t->ops->quit(t->data);
 	return 0;
 }
 
@@ -217,13 +218,13 @@ static void answer(const char *source, FILE *reply, int priority,
 	free(text);
 }
 
-int command_run(struct daemon *d, const struct command *cmd, const char *arg,
+int command_run(const struct command_target *t, const struct command *cmd, const char *arg,
 		const char *source, FILE *reply)
 {
-	const char *playing = daemon_session_name(d);
+	const char *playing = t->ops->session_name(t->data);
 	char word[1024] = "";
 
-	if (!(cmd->states & daemon_state(d))) {
+	if (!(cmd->states & t->ops->state(t->data))) {
 		answer(source, reply, LOG_INFO, "; ignored", cmd->otherwise,
 		       playing ? playing : "");
 		if (reply && !cmd->otherwise_ok) { /* the client was told; the log too */
@@ -238,7 +239,7 @@ int command_run(struct daemon *d, const struct command *cmd, const char *arg,
 	if (reply)
 		log_debug("%s: %s%s%s", source, cmd->name, arg ? " " : "",
 			  arg ? arg : "");
-	if (cmd->run(d, arg, word, sizeof(word), reply) < 0) {
+	if (cmd->run(t, arg, word, sizeof(word), reply) < 0) {
 		answer(source, reply, LOG_ERR, "", "%s", word);
 		/* A failed request is in the log as well as in the reply. */
 		if (reply)

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* commands.h: the one table of what a user can ask the daemon (or `play`)
- * to do. Signals, the control socket, the foreground `play` and, later, the
- * MPRIS player all look a command up here and run it through command_run,
- * so each command has one handler, one set of states it applies in and one
- * set of replies. A new command is one row in commands.c. */
+ * to do. Signals, the control socket, the foreground `play` and the MPRIS
+ * player all look a command up here and run it through command_run, so each
+ * command has one handler, one set of states it applies in and one set of
+ * replies. A new command is one row in commands.c.
+ *
+ * Commands act on a struct command_target: the operations the daemon fills
+ * (struct command_ops) and its data. This file knows nothing else of the
+ * daemon. */
 #ifndef BC_COMMANDS_H
 #define BC_COMMANDS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
-
-struct daemon;
 
 enum command_id {
 	CMD_START,   /* start [ROUTINE]: play a routine now */
@@ -37,11 +40,47 @@ enum command_state {
 #define CMD_SESSION (CMD_PLAYING | CMD_PAUSED)
 #define CMD_ALWAYS (CMD_IDLE | CMD_SESSION)
 
-/* A handler: carry out the command with arg (NULL: none). On success it
- * may fill word (the %s of the row's reply); on failure it fills word with
- * why and returns -1. out, if not NULL, takes longer text for the user
+/* What commands ask of the daemon (or `play`); data is the target's. */
+struct command_ops {
+	/* CMD_IDLE, CMD_PLAYING or CMD_PAUSED. */
+	unsigned (*state)(void *data);
+	/* What plays ("desk-break", "reminder"), or NULL. */
+	const char *(*session_name)(void *data);
+	/* Start routine (NULL: the default) now. 0, or -1 with err filled. */
+	int (*start)(void *data, const char *routine, char *err, size_t errlen);
+	/* Stop the session: a quick fade, then (the daemon) an end tone.
+	 * During a reminder's countdown this cancels it (snoozed). */
+	void (*stop)(void *data);
+	void (*pause)(void *data, bool pause);
+	void (*skip)(void *data);
+	/* Again from the start of the step playing ("say that again"). */
+	void (*repeat)(void *data);
+	/* No reminder for [reminders] snooze (or the interval); stops a
+	 * reminder playing. *ms gets how long. -1 with err filled when
+	 * reminders are off. */
+	int (*snooze)(void *data, int64_t *ms, char *err, size_t errlen);
+	/* Load the config again and swap it in only if it is valid; its
+	 * errors go to the log and, if reply is not NULL, to reply. 0 or -1. */
+	int (*reload)(void *data, FILE *reply);
+	/* The config in use: its path, or NULL for the built-in default. */
+	const char *(*config_path)(void *data);
+	/* The `status` text. */
+	void (*status)(void *data, FILE *f);
+	/* SIGTERM: the daemon exits; `play` fades out, then exits. */
+	void (*quit)(void *data);
+};
+
+/* What commands run on. */
+struct command_target {
+	const struct command_ops *ops;
+	void *data;
+};
+
+/* A handler: carry out the command with arg (NULL: none) on t. On success
+ * it may fill word (the %s of the row's reply); on failure it fills word
+ * with why and returns -1. out, if not NULL, takes longer text for the user
  * (status, a config's errors); NULL: log it. */
-typedef int (*command_fn)(struct daemon *d, const char *arg, char *word,
+typedef int (*command_fn)(const struct command_target *t, const char *arg, char *word,
 			  size_t wordlen, FILE *out);
 
 struct command {
@@ -71,11 +110,11 @@ int command_sig_toggle(void); /* SIGRTMIN+1: pause or resume */
 int command_sig_skip(void);   /* SIGRTMIN+2 */
 int command_sig_repeat(void); /* SIGRTMIN+3 */
 
-/* Run cmd on d. source names who asked, for the log ("SIGUSR1",
+/* Run cmd on t. source names who asked, for the log ("SIGUSR1",
  * "control", "MPRIS"). reply: where the user's answer goes (the control
  * socket's text); NULL: the answer is logged as "SOURCE: answer". Returns 0
  * or -1 (refused or failed). */
-int command_run(struct daemon *d, const struct command *cmd, const char *arg,
+int command_run(const struct command_target *t, const struct command *cmd, const char *arg,
 		const char *source, FILE *reply);
 
 #endif

@@ -32,7 +32,7 @@ struct client {
 
 struct control_server {
 	struct loop *loop;
-	struct daemon *d;
+	const struct command_target *t;
 	char *path;
 	int lfd;
 	struct loop_source *src;
@@ -106,7 +106,7 @@ int control_parse(char *buf, size_t len, char **cmd, char **arg, char *err,
 
 /* Carry out one request (len bytes at req, parsed by control_parse); writes
  * the reply text to f. Returns 0 (OK) or -1. */
-static int request(struct daemon *d, char *req, size_t len, FILE *f)
+static int request(const struct command_target *t, char *req, size_t len, FILE *f)
 {
 	const struct command *cmd;
 	char *name, *arg, err[256];
@@ -120,7 +120,7 @@ static int request(struct daemon *d, char *req, size_t len, FILE *f)
 		fprintf(f, "unknown command \"%s\"\n", name);
 		return -1;
 	}
-	return command_run(d, cmd, arg, "control", f);
+	return command_run(t, cmd, arg, "control", f);
 }
 
 static void client_answer(struct client *cl)
@@ -135,7 +135,7 @@ static void client_answer(struct client *cl)
 		client_close(cl);
 		return;
 	}
-	ok = request(cl->cs->d, cl->buf, cl->len, f);
+	ok = request(cl->cs->t, cl->buf, cl->len, f);
 	fclose(f);
 	/* Replies are short: they fit the socket buffer, a blocking write
 	 * would not stall the loop. */
@@ -194,7 +194,7 @@ static void accept_client(void *data, short revents)
 }
 
 struct control_server *control_server_open(struct loop *l, const char *rundir,
-					   struct daemon *d, char *err,
+					   const struct command_target *t, char *err,
 					   size_t errlen)
 {
 	struct control_server *cs;
@@ -204,7 +204,7 @@ struct control_server *control_server_open(struct loop *l, const char *rundir,
 		return NULL;
 	cs = xcalloc(1, sizeof(*cs));
 	cs->loop = l;
-	cs->d = d;
+	cs->t = t;
 	cs->lfd = lfd;
 	cs->path = xasprintf("%s/" RUNTIME_SOCKET, rundir);
 	for (int i = 0; i < MAX_CLIENTS; i++) {

@@ -7,14 +7,15 @@
 
 #include <stddef.h>
 
+struct command_target;
 struct control_server;
-struct daemon;
 struct loop;
 
 /* Listen on rundir's control socket and serve it from loop, running
- * requests on d. NULL with err filled on error. */
+ * requests on t (which must outlive the server). NULL with err filled on
+ * error. */
 struct control_server *control_server_open(struct loop *l, const char *rundir,
-					   struct daemon *d, char *err,
+					   const struct command_target *t, char *err,
 					   size_t errlen);
 /* The daemon's side: one request as read from a client, len bytes at buf
  * (buf has room for a NUL after them). A request is one line of UTF-8 text:

@@ -113,7 +113,7 @@ static const char *routine_name(const struct config *cfg, int r)
 	return r >= 0 && (size_t)r < cfg->n_routines ? cfg->routines[r].name : "?";
 }
 
-/* ---- what commands ask ---- */
+/* ---- what commands ask (struct command_ops) ---- */
 
 unsigned daemon_state(const struct daemon *d)
 {
@@ -127,14 +127,27 @@ const char *daemon_session_name(const struct daemon *d)
 	return d->sess ? d->sess_name : NULL;
 }
 
-const char *daemon_config_path(const struct daemon *d)
+static unsigned daemon_cmd_state(void *data)
 {
+	return daemon_state(data);
+}
+
+static const char *daemon_cmd_session_name(void *data)
+{
+	return daemon_session_name(data);
+}
+
+static const char *daemon_config_path(void *data)
+{
+	const struct daemon *d = data;
+
 	return d->cfg->path;
 }
 
-int daemon_start(struct daemon *d, const char *routine, char *err,
-		 size_t errlen)
+static int daemon_start(void *data, const char *routine, char *err,
+			size_t errlen)
 {
+	struct daemon *d = data;
 	const struct config *c = &d->cfg->c;
 	int r = -1;
 
@@ -149,15 +162,19 @@ int daemon_start(struct daemon *d, const char *routine, char *err,
 	return daemon_start_routine(d, r, err, errlen);
 }
 
-void daemon_stop(struct daemon *d)
+static void daemon_stop(void *data)
 {
+	struct daemon *d = data;
+
 	if (d->sess)
 		session_stop(d->sess, !d->foreground);
 	mpris_update(d->mpris, true);
 }
 
-void daemon_pause(struct daemon *d, bool pause)
+static void daemon_pause(void *data, bool pause)
 {
+	struct daemon *d = data;
+
 	if (!d->sess)
 		return;
 	session_pause(d->sess, pause);
@@ -165,8 +182,10 @@ void daemon_pause(struct daemon *d, bool pause)
 	mpris_update(d->mpris, true);
 }
 
-void daemon_skip(struct daemon *d)
+static void daemon_skip(void *data)
 {
+	struct daemon *d = data;
+
 	if (d->sess) {
 		struct session_info si;
 
@@ -179,15 +198,18 @@ void daemon_skip(struct daemon *d)
 	mpris_update(d->mpris, true);
 }
 
-void daemon_repeat(struct daemon *d)
+static void daemon_repeat(void *data)
 {
+	struct daemon *d = data;
+
 	if (d->sess)
 		session_repeat(d->sess);
 	mpris_update(d->mpris, true);
 }
 
-int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen)
+static int daemon_snooze(void *data, int64_t *ms, char *err, size_t errlen)
 {
+	struct daemon *d = data;
 	const struct config *c = &d->cfg->c;
 
 	if (!d->rem_on) {
@@ -205,8 +227,9 @@ int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen)
 	return 0;
 }
 
-int daemon_reload(struct daemon *d, FILE *reply)
+static int daemon_reload(void *data, FILE *reply)
 {
+	struct daemon *d = data;
 	struct cfgref *n;
 
 	notify_reloading();
@@ -231,8 +254,10 @@ int daemon_reload(struct daemon *d, FILE *reply)
 	return 0;
 }
 
-void daemon_quit(struct daemon *d)
+static void daemon_quit(void *data)
 {
+	struct daemon *d = data;
+
 	if (d->foreground && d->sess) {
 		/* Fade out; the session's end ends the loop. */
 		session_stop(d->sess, false);
@@ -274,8 +299,9 @@ static void status_session(struct daemon *d, FILE *f)
 	fprintf(f, "realtime: %s\n", si.realtime);
 }
 
-void daemon_status(struct daemon *d, FILE *f)
+static void daemon_status(void *data, FILE *f)
 {
+	struct daemon *d = data;
 	const struct config *c = &d->cfg->c;
 	char a[32], when[64];
 
@@ -311,6 +337,19 @@ void daemon_status(struct daemon *d, FILE *f)
 	fprintf(f, "config: %s\n", d->cfg->path ? d->cfg->path : "(built-in default)");
 }
 
+static const struct command_ops daemon_command_ops = {
+	.state = daemon_cmd_state, .session_name = daemon_cmd_session_name,
+	.start = daemon_start, .stop = daemon_stop, .pause = daemon_pause,
+	.skip = daemon_skip, .repeat = daemon_repeat, .snooze = daemon_snooze,
+	.reload = daemon_reload, .config_path = daemon_config_path,
+	.status = daemon_status, .quit = daemon_quit,
+};
+
+const struct command_target *daemon_commands(struct daemon *d)
+{
+	return &d->cmds;
+}
+
 /* ---- event sources ---- */
 
 static void on_signal(void *data, short revents)
@@ -326,7 +365,7 @@ static void on_signal(void *data, short revents)
 		const struct command *cmd = command_by_signal(sig);
 
 		if (cmd)
-			command_run(d, cmd, NULL, signal_name(sig, name, sizeof(name)),
+			command_run(&d->cmds, cmd, NULL, signal_name(sig, name, sizeof(name)),
 				    NULL);
 	}
 }
@@ -378,6 +417,7 @@ static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 		.no_socket = o->no_socket || foreground, .opener = o->opener,
 		.sfd = -1, .tfd = -1, .efd = -1, .ifd = -1, .lock_fd = -1,
 		.due_wall = -1, .exit_code = EXIT_FAIL,
+		.cmds = { &daemon_command_ops, d },
 	};
 	/* First, before any thread or child process exists. */
 	d->sfd = signals_open(!foreground);
@@ -460,7 +500,7 @@ static int daemon_sources(struct daemon *d)
 	loop_set_wakeup(d->loop, reminders_check_suspend, d);
 	if (d->no_socket)
 		return 0;
-	d->ctl = control_server_open(d->loop, d->rundir, d, err, sizeof(err));
+	d->ctl = control_server_open(d->loop, d->rundir, &d->cmds, err, sizeof(err));
 	if (!d->ctl) {
 		log_err("control socket: %s", err);
 		return -1;

@@ -6,7 +6,7 @@
  * playing and the reminders; its event loop (loop.h) reads signals, the
  * session's end, the reminder timer, time zone changes and the control
  * socket (control_server.h). Commands (commands.h) act on it through the
- * functions below. */
+ * command_ops it fills (daemon_commands). */
 #ifndef BC_DAEMON_H
 #define BC_DAEMON_H
 
@@ -17,6 +17,7 @@
 
 #include "audio/sink.h"
 
+struct command_target;
 struct daemon;
 
 /* Run the daemon until SIGTERM/SIGINT. config_path: --config, or NULL to
@@ -45,34 +46,14 @@ struct loop *daemon_loop(struct daemon *d);
 /* Stop a session (no tone), close everything, free d. */
 void daemon_free(struct daemon *d);
 
-/* ---- what commands ask (commands.c) ---- */
+/* ---- what commands run on (commands.h) ---- */
 
+/* The daemon as the command table's target: command_run(daemon_commands(d),
+ * ...) runs a command as the control socket would. */
+const struct command_target *daemon_commands(struct daemon *d);
 /* CMD_IDLE, CMD_PLAYING or CMD_PAUSED (commands.h). */
 unsigned daemon_state(const struct daemon *d);
 /* What plays ("desk-break", "reminder"), or NULL. */
 const char *daemon_session_name(const struct daemon *d);
-
-/* Start routine (NULL: the default) now. 0, or -1 with err filled. */
-int daemon_start(struct daemon *d, const char *routine, char *err,
-		 size_t errlen);
-/* Stop the session: a quick fade, then (the daemon) an end tone. During a
- * reminder's countdown this cancels it (snoozed). */
-void daemon_stop(struct daemon *d);
-void daemon_pause(struct daemon *d, bool pause);
-void daemon_skip(struct daemon *d);
-/* Again from the start of the step playing ("say that again"). */
-void daemon_repeat(struct daemon *d);
-/* No reminder for [reminders] snooze (or the interval); stops a reminder
- * playing. *ms gets how long. -1 with err filled when reminders are off. */
-int daemon_snooze(struct daemon *d, int64_t *ms, char *err, size_t errlen);
-/* Load the config again and swap it in only if it is valid; its errors go
- * to the log and, if reply is not NULL, to reply. 0 or -1. */
-int daemon_reload(struct daemon *d, FILE *reply);
-/* The config in use: its path, or NULL for the built-in default. */
-const char *daemon_config_path(const struct daemon *d);
-/* The `status` text. */
-void daemon_status(struct daemon *d, FILE *f);
-/* SIGTERM: the daemon exits; `play` fades out, then exits. */
-void daemon_quit(struct daemon *d);
 
 #endif

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "coach/config.h"
+#include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "coach/reminder.h"
 #include "coach/routine.h"
@@ -68,6 +69,7 @@ struct prepared {
 enum play_kind { PLAY_ROUTINE, PLAY_REMINDER, PLAY_STOPPED };
 
 struct daemon {
+	struct command_target cmds; /* what commands run on: this daemon */
 	const char *config_arg;
 	bool foreground;     /* `play`: one routine, then exit */
 	bool no_socket;      /* in-process (tests): no lock, no socket */

@@ -64,7 +64,7 @@ static int mpris_command(void *data, const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot run %s", name);
 		return -1;
 	}
-	r = command_run(d, cmd, NULL, "MPRIS", f);
+	r = command_run(&d->cmds, cmd, NULL, "MPRIS", f);
 	fclose(f);
 	while (len && text[len - 1] == '\n')
 		text[--len] = '\0';

@@ -70,7 +70,7 @@ static int run(const char *name, const char *arg, char **reply)
 	int r;
 
 	ck_assert_msg(c != NULL, "no command %s", name);
-	r = command_run(d, c, arg, "test", f);
+	r = command_run(daemon_commands(d), c, arg, "test", f);
 	fclose(f);
 	return r;
 }
@@ -191,13 +191,13 @@ START_TEST(toggle)
 
 	expect("start", NULL, 0, "playing short");
 	f = open_memstream(&reply, &len);
-	ck_assert_int_eq(command_run(d, t, NULL, "test", f), 0);
+	ck_assert_int_eq(command_run(daemon_commands(d), t, NULL, "test", f), 0);
 	fclose(f);
 	ck_assert_str_eq(reply, "paused\n");
 	free(reply);
 	ck_assert_uint_eq(daemon_state(d), CMD_PAUSED);
 	f = open_memstream(&reply, &len);
-	ck_assert_int_eq(command_run(d, t, NULL, "test", f), 0);
+	ck_assert_int_eq(command_run(daemon_commands(d), t, NULL, "test", f), 0);
 	fclose(f);
 	ck_assert_str_eq(reply, "resumed\n");
 	free(reply);
@@ -270,7 +270,7 @@ END_TEST
 START_TEST(quit)
 {
 	expect("start", NULL, 0, "playing short");
-	ck_assert_int_eq(command_run(d, command_by_id(CMD_QUIT), NULL, "test", NULL), 0);
+	ck_assert_int_eq(command_run(daemon_commands(d), command_by_id(CMD_QUIT), NULL, "test", NULL), 0);
 	ck_assert(loop_quitting(daemon_loop(d)));
 }
 END_TEST
