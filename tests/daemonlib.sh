@@ -81,6 +81,8 @@ daemon_stop() {
 	DPID=
 }
 
+# Timeouts here are bounds for a hang, not speeds: as long as a loaded
+# machine needs (seconds); they cost nothing when the thing happens.
 # Wait up to $2 seconds (default 5) until `status` shows text $1.
 wait_status() {
 	_n=$(awk "BEGIN { print int(${2:-5} * 20) }")
@@ -91,6 +93,26 @@ wait_status() {
 		sleep 0.05
 	done
 	return 1
+}
+
+# Wait up to $2 seconds (default 5) until the daemon's log has a line
+# matching $1.
+wait_log() {
+	_n=$(awk "BEGIN { print int(${2:-5} * 20) }")
+	_i=0
+	until grep -q -- "$1" "$T/daemon.log"; do
+		_i=$((_i + 1))
+		[ $_i -gt "$_n" ] && return 1
+		sleep 0.05
+	done
+}
+
+# silence_after T SECONDS: the last sound in the SECONDS after T, as seconds
+# after T (0 when none): with a recording that goes on past T + SECONDS, a
+# value well below SECONDS means silence came and stayed.
+silence_after() {
+	_l=$(last_sound_between "$1" "$(awk "BEGIN { print $1 + $2 }")")
+	elapsed "$1" "${_l:-$1}"
 }
 
 rec_start() {

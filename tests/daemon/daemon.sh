@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # daemon.sh: `backcoach run` against a real sound server: signals, control
 # commands, reload, a sound server that dies, exit; asserted on what was
-# heard on the null sink's monitor.
+# heard on the null sink's monitor: sound after a start and not before it,
+# silence after a stop that comes and stays, within seconds (how fast:
+# bench/bench_daemon.sh, bench/bench_controls.sh).
 set -u
 : "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
 . "$TOP_SRCDIR/tests/daemonlib.sh"
@@ -42,9 +44,11 @@ check "the first daemon still runs" -- kill -0 "$DPID"
 # ---- SIGUSR1: speech arrives ----
 rec_start
 sleep 0.5
+t_rec=$(rec_t)
+sleep 0.5
 t_sig=$(rec_t)
 kill -USR1 "$DPID"
-wait_status "^state: playing" 3
+wait_status "^state: playing" 10
 sleep 3
 "$BACKCOACH" status >"$T/status" 2>&1
 check "status while playing: state" -- grep -q "^state: playing" "$T/status"
@@ -68,42 +72,44 @@ fi
 
 # ---- SIGUSR1 while playing: ignored ----
 kill -USR1 "$DPID"
-sleep 0.2
 check "SIGUSR1 while playing is ignored with a log line" -- \
-	grep -q "already playing; ignored" "$T/daemon.log"
+	wait_log "already playing; ignored"
 
-# ---- SIGUSR2: silence within 500 ms ----
+# ---- SIGUSR2: silence that comes and stays ----
 sleep 0.5
 t_stop=$(rec_t)
 kill -USR2 "$DPID"
-sleep 2
+sleep 4
 rec_stop
+check "before SIGUSR1: silence" -- test -z "$(last_sound_between "$t_rec" "$t_sig")"
 first=$(first_sound_after "$t_sig")
 if [ -n "$first" ]; then
 	lat=$(elapsed "$t_sig" "$first")
 	echo "  SIGUSR1 -> first sound: ${lat} s"
-	check "SIGUSR1: sound within 1.5 s" -- fcmp "$lat" "<=" 1.5
+	check "SIGUSR1: sound comes (within 5 s)" -- fcmp "$lat" "<=" 5
 	share=$(sound_share "$first" "$(awk "BEGIN{print $first + 2.5}")")
 	echo "  sound in the first 2.5 s: $share of 10 ms buckets"
 	check "SIGUSR1: speech (sound most of the first 2.5 s)" -- fcmp "$share" ">=" 0.4
 else
 	fail "SIGUSR1: nothing heard"
 fi
-last=$(last_sound_between "$t_stop" "$(awk "BEGIN{print $t_stop + 2}")")
+last=$(last_sound_between "$t_stop" "$(awk "BEGIN{print $t_stop + 4}")")
 if [ -n "$last" ]; then
 	gap=$(elapsed "$t_stop" "$last")
 	echo "  SIGUSR2 -> last sound: ${gap} s"
-	check "SIGUSR2: silent within 500 ms" -- fcmp "$gap" "<=" 0.5
+	# The end tone, then nothing in the 2 s after it.
+	check "SIGUSR2: silence comes (within 2 s) and stays" -- fcmp "$gap" "<=" 2
 else
 	fail "SIGUSR2: no sound at all after the stop (the end tone is missing)"
 fi
-check "idle after SIGUSR2" -- wait_status "^state: idle" 2
+check "idle after SIGUSR2" -- wait_status "^state: idle" 5
 
 # ---- start / stop through the control socket ----
 rec_start
 sleep 0.3
 t_start=$(rec_t)
 check "backcoach start" -- "$BACKCOACH" start
+wait_status "^state: playing" 10
 sleep 2
 "$BACKCOACH" start >/dev/null 2>"$T/err"
 rc=$?
@@ -113,14 +119,13 @@ check "a refused start is in the daemon's log too" -- \
 	grep -q "control: start refused: short is already playing" "$T/daemon.log"
 t_stop=$(rec_t)
 check "backcoach stop" -- "$BACKCOACH" stop
-sleep 1.5
+sleep 4
 rec_stop
 first=$(first_sound_after "$t_start")
 check "start: sound heard" -- test -n "$first"
-last=$(last_sound_between "$t_stop" "$(awk "BEGIN{print $t_stop + 1.5}")")
-gap=$(elapsed "$t_stop" "${last:-$t_stop}")
+gap=$(silence_after "$t_stop" 4)
 echo "  backcoach stop -> last sound: ${gap} s"
-check "stop: silent within 500 ms" -- fcmp "$gap" "<=" 0.5
+check "stop: silence comes (within 2 s) and stays" -- fcmp "$gap" "<=" 2
 "$BACKCOACH" start no-such-routine >/dev/null 2>"$T/err"
 check "start an unknown routine: refused" -- grep -q "no routine named" "$T/err"
 check "a failed start is in the daemon's log too" -- \
@@ -130,46 +135,46 @@ check "pause with nothing playing: exit 1" -- test $? -eq 1
 
 # ---- pause, resume, skip ----
 "$BACKCOACH" start >/dev/null
-wait_status "^state: playing" 3
+wait_status "^state: playing" 10
 sleep 1
 check "pause" -- "$BACKCOACH" pause
-check "status says paused" -- wait_status "^state: paused" 1
+check "status says paused" -- wait_status "^state: paused" 5
 rec_start
-sleep 1.5
+sleep 2.5
 rec_stop
-check "paused: silence" -- test -z "$(first_sound_after 0.6)"
+check "paused: silence" -- test -z "$(first_sound_after 1)"
 kill -s RTMIN+1 "$DPID" 2>/dev/null || kill -35 "$DPID"
-check "SIGRTMIN+1 resumes" -- wait_status "^state: playing" 1
+check "SIGRTMIN+1 resumes" -- wait_status "^state: playing" 5
 kill -s RTMIN+2 "$DPID" 2>/dev/null || kill -36 "$DPID"
-check "SIGRTMIN+2 skips to step 2" -- wait_status "^step: 2 of" 2
+check "SIGRTMIN+2 skips to step 2" -- wait_status "^step: 2 of" 5
 "$BACKCOACH" stop >/dev/null
-wait_status "^state: idle" 2
+wait_status "^state: idle" 10
 
 # ---- stop while paused: the session ends ----
 "$BACKCOACH" start >/dev/null
-wait_status "^state: playing" 3
+wait_status "^state: playing" 10
 sleep 1
 "$BACKCOACH" pause >/dev/null
-wait_status "^state: paused" 1
+wait_status "^state: paused" 5
 sleep 0.5
 "$BACKCOACH" stop >/dev/null
-check "stop while paused: idle within 2 s" -- wait_status "^state: idle" 2
+check "stop while paused: idle" -- wait_status "^state: idle" 10
 
 # ---- stopped during an exercise's reps: one line about pain ----
 # When the reps begin, from the routine's script.
 begin=$("$BACKCOACH" --config "$T/cfg.ini" script --samples |
 	awk '$3 == "speech" && $4 == "begin" { print $1 / 22050; exit }')
 "$BACKCOACH" start >/dev/null
-wait_status "^state: playing" 3
+wait_status "^state: playing" 10
 sleep "$(awk "BEGIN { print ${begin:-9} + 1.5 }")"
 rec_start
 sleep 0.3
 t_stop=$(rec_t)
 "$BACKCOACH" stop >/dev/null
-check "stopped during the reps: the line about pain plays" -- wait_status "^playing: stopped" 2
+check "stopped during the reps: the line about pain plays" -- wait_status "^playing: stopped" 5
 check "stopped during the reps: logged" -- \
-	grep -q "stopped during an exercise: said \"If that hurt" "$T/daemon.log"
-check "stopped during the reps: idle once said" -- wait_status "^state: idle" 8
+	wait_log "stopped during an exercise: said \"If that hurt"
+check "stopped during the reps: idle once said" -- wait_status "^state: idle" 15
 rec_stop
 check "stopped during the reps: the line heard" -- \
 	test -n "$(first_sound_after "$(awk "BEGIN { print $t_stop + 0.6 }")")"
@@ -177,20 +182,18 @@ check "stopped during the reps: the line heard" -- \
 # ---- SIGHUP with a broken config: old config kept, old routine plays ----
 cp "$TEST_DATA/daemon-broken.ini" "$T/cfg.ini"
 kill -HUP "$DPID"
-sleep 0.5
+check "broken reload: says the old config stays" -- wait_log "keeping the config in use"
 check "broken reload: daemon alive" -- kill -0 "$DPID"
 check "broken reload: errors logged as FILE:LINE" -- \
 	grep -q "$T/cfg.ini:[0-9]*: " "$T/daemon.log"
-check "broken reload: says the old config stays" -- \
-	grep -q "keeping the config in use" "$T/daemon.log"
 rec_start
 kill -USR1 "$DPID"
-check "broken reload: the old routine still plays" -- wait_status "^playing: short" 3
+check "broken reload: the old routine still plays" -- wait_status "^playing: short" 10
 sleep 1.5
 rec_stop
 check "broken reload: sound heard" -- test -n "$(first_sound_after 0)"
 "$BACKCOACH" stop >/dev/null
-wait_status "^state: idle" 2
+wait_status "^state: idle" 10
 "$BACKCOACH" reload >/dev/null 2>"$T/err"
 check "backcoach reload of a broken config: exit 1" -- test $? -eq 1
 check "backcoach reload shows FILE:LINE errors" -- grep -q "cfg.ini:[0-9]*: " "$T/err"
@@ -198,7 +201,7 @@ check "backcoach reload shows FILE:LINE errors" -- grep -q "cfg.ini:[0-9]*: " "$
 # ---- a good reload swaps the config ----
 cp "$TEST_DATA/daemon-other.ini" "$T/cfg.ini"
 check "backcoach reload of a good config" -- "$BACKCOACH" reload
-check "the new default routine is in use" -- wait_status "^default routine: other" 1
+check "the new default routine is in use" -- wait_status "^default routine: other" 5
 
 # ---- a FIFO named as the metronome sound, then as the config itself: the
 # reload is refused at once with FILE:LINE, never waits on the FIFO ----
@@ -208,7 +211,7 @@ sed 's/^volume = 60$/volume = 60\nsound = tick.wav/' "$TEST_DATA/daemon-other.in
 kill -HUP "$DPID"
 check "FIFO sound: status answers after a SIGHUP reload" -- status_answers
 check "FIFO sound: the reload names FILE:LINE" -- \
-	grep -q "$T/cfg.ini:9: sound: \"$T/tick.wav\": not a regular file" "$T/daemon.log"
+	wait_log "$T/cfg.ini:9: sound: \"$T/tick.wav\": not a regular file"
 # (A daemon stuck opening the FIFO would be freed by a writer, so that a
 # regression fails here instead of hanging the suite.)
 timeout 1 sh -c ': >"$1"' sh "$T/tick.wav" 2>/dev/null
@@ -218,8 +221,8 @@ check "FIFO sound: backcoach reload says why" -- grep -q "tick.wav\": not a regu
 mv "$T/cfg.ini" "$T/cfg.good" && mkfifo "$T/cfg.ini"
 kill -HUP "$DPID"
 check "FIFO config: status answers after a SIGHUP reload" -- status_answers
-check "FIFO config: refused" -- grep -q "$T/cfg.ini: not a regular file" "$T/daemon.log"
-check "FIFO config: the config in use stays" -- wait_status "^default routine: other" 1
+check "FIFO config: refused" -- wait_log "$T/cfg.ini: not a regular file"
+check "FIFO config: the config in use stays" -- wait_status "^default routine: other" 5
 rm -f "$T/cfg.ini" "$T/tick.wav" && mv "$T/cfg.good" "$T/cfg.ini"
 cp "$TEST_DATA/daemon-other.ini" "$T/cfg.ini"
 
@@ -238,7 +241,7 @@ cp "$TEST_DATA/daemon-other.ini" "$T/cfg.ini"
 
 # ---- the sound server stalls for 0.4 s mid-session: a dropout, reported ----
 "$BACKCOACH" start >/dev/null
-wait_status "^state: playing" 3
+wait_status "^state: playing" 10
 sleep 1.5
 pa_freeze
 sleep 0.4
@@ -246,7 +249,7 @@ pa_thaw
 sleep 1
 "$BACKCOACH" status >"$T/status" 2>&1
 "$BACKCOACH" stop >/dev/null
-wait_status "^state: idle" 3
+wait_status "^state: idle" 10
 d=$(sed -n 's/^dropouts: \([0-9]*\) (\([0-9]*\) ms).*/\1 \2/p' "$T/status")
 echo "  server stalled 0.4 s: dropouts ${d:-?} (count, ms)"
 set -- ${d:-0 0}
@@ -254,16 +257,16 @@ check "server stalled: status counts a dropout" -- test "$1" -ge 1
 # 0.4 s less the ~100 ms the server had queued.
 check "server stalled: of about its length (>= 150 ms)" -- test "$2" -ge 150
 check "server stalled: the session's log line counts it" -- \
-	grep -q "output underflows, dropouts: [1-9][0-9]* ([0-9]* ms)" "$T/daemon.log"
+	wait_log "output underflows, dropouts: [1-9][0-9]* ([0-9]* ms)"
 
 # ---- the sound server dies mid-session ----
 "$BACKCOACH" start >/dev/null
-wait_status "^state: playing" 3
+wait_status "^state: playing" 10
 sleep 1
 pa_kill
-check "server killed: the session ends" -- wait_status "^state: idle" 5
+check "server killed: the session ends" -- wait_status "^state: idle" 10
 check "server killed: daemon alive" -- kill -0 "$DPID"
-check "server killed: a clear log line" -- grep -q "the daemon carries on" "$T/daemon.log"
+check "server killed: a clear log line" -- wait_log "the daemon carries on"
 # No busy loop while the server is away: the daemon sleeps.
 cpu0=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat")
 sleep 1
@@ -272,25 +275,29 @@ check "server away: no busy loop (<= 5 ticks in 1 s)" -- test $((cpu1 - cpu0)) -
 kill -USR1 "$DPID"
 sleep 1
 check "no server: the trigger fails cleanly, daemon alive" -- kill -0 "$DPID"
-wait_status "^state: idle" 5
+wait_status "^state: idle" 10
 pa_restart
 rec_start
 kill -USR1 "$DPID"
-check "server back: SIGUSR1 plays again" -- wait_status "^state: playing" 5
+check "server back: SIGUSR1 plays again" -- wait_status "^state: playing" 10
 sleep 2
 rec_stop
 check "server back: sound heard" -- test -n "$(first_sound_after 0)"
 
-# ---- SIGTERM while playing: exit 0 within 1 s ----
+# ---- SIGTERM while playing: exit 0 (how fast: bench/bench_controls.sh) ----
 t0=$(now)
 kill -TERM "$DPID"
+# (A daemon that hangs on exit is killed after 20 s: the check below fails.)
+( sleep 20; kill -KILL "$DPID" 2>/dev/null ) &
+watchdog=$!
 wait "$DPID"
 rc=$?
+kill "$watchdog" 2>/dev/null
 dt=$(elapsed "$t0" "$(now)")
 DPID=
 echo "  SIGTERM -> exit: ${dt} s"
 check "SIGTERM: exit status 0" -- test $rc -eq 0
-check "SIGTERM: exit within 1 s" -- fcmp "$dt" "<=" 1.0
+check "SIGTERM: exit (within 10 s)" -- fcmp "$dt" "<=" 10
 check "SIGTERM: socket removed" -- test ! -e "$XDG_RUNTIME_DIR/backcoach/control"
 
 daemon_finish
