@@ -1480,6 +1480,39 @@ static struct origin key_at(const struct item *it, int id)
 	return id >= 0 && it->raw[id].at.file ? it->raw[id].at : it->last_at;
 }
 
+/* The easier form does less, the harder more (adapt.h): each limit
+ * checked where it is set. A rep of one breath cycle (hold = 0s) keeps
+ * that length in every form. */
+static void check_forms(struct loader *ld, const struct item *it,
+			const struct exercise *e)
+{
+	const char *const key[] = { "easier_reps", "easier_hold", "harder_reps",
+				    "harder_hold" };
+	struct origin at[4];
+
+	for (int k = 0; k < 4; k++) {
+		at[k] = key_at(it, setting_find(SEC_EXERCISE, key[k]));
+		if (!at[k].file)
+			at[k] = it->last_at;
+	}
+	if (e->easier_reps > e->reps)
+		problem(ld, at[0], "[%s]: easier_reps = %d is more than reps = %d (set both together)",
+			it->label, e->easier_reps, e->reps);
+	if (e->harder_reps < e->reps)
+		problem(ld, at[2], "[%s]: harder_reps = %d is fewer than reps = %d (set both together)",
+			it->label, e->harder_reps, e->reps);
+	if (e->hold_ms == 0 && e->easier_hold_ms != 0)
+		problem(ld, at[1], "[%s]: easier_hold needs a hold: with hold = 0s "
+			"a rep is one breath cycle in every form", it->label);
+	else if (e->easier_hold_ms > e->hold_ms)
+		problem(ld, at[1], "[%s]: easier_hold is longer than hold", it->label);
+	if (e->hold_ms == 0 && e->harder_hold_ms != 0)
+		problem(ld, at[3], "[%s]: harder_hold needs a hold: with hold = 0s "
+			"a rep is one breath cycle in every form", it->label);
+	else if (e->harder_hold_ms < e->hold_ms)
+		problem(ld, at[3], "[%s]: harder_hold is shorter than hold", it->label);
+}
+
 /* Fills cfg from the items; checks what involves more than one key. */
 static void build(struct loader *ld)
 {
@@ -1557,6 +1590,7 @@ static void build(struct loader *ld)
 			    is_none(value_of(it, (size_t)id_breath, &at, &quiet)))
 				problem(ld, key_at(it, id_metronome), "[%s]: metronome = "
 					"breath needs a breath pattern: set breath", it->label);
+			check_forms(ld, it, e);
 			e->rep_cue_at = key_at(it, id_rep_cue);
 			for (int p = 0; p < BP_COUNT; p++)
 				e->say_at[p] = key_at(it, id_say[p]);

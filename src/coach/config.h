@@ -69,6 +69,10 @@ enum phrase {
 	PH_ACT_SHORT,    /*   "Short: {title}" */
 	PH_ACT_SNOOZE,   /*   "Snooze" */
 	PH_ACT_SKIP,     /*   "Skip" */
+	PH_WAIT,         /* "Take your time; press play when you're in position." */
+	PH_WAITING,      /* "Waiting for you" (a wait's step name) */
+	PH_ASK,          /* the question after the last exercise */
+	PH_LEFT_OUT,     /* "I've left out {title}, as it hurt last time: ..." */
 	PH_COUNT
 };
 extern const char *const phrase_keys[PH_COUNT]; /* INI key of each phrase */
@@ -120,6 +124,11 @@ struct exercise {
 	char *release;        /* words for the exit, NULL = language's */
 	char *prepare;        /* said in the rest before it: what to do or fetch */
 	char *bring;          /* what to keep within reach ("your foam roller") */
+	/* Its easier and harder forms (adapt.h): reps and hold; the easier
+	 * form says easier_cue after the setup. */
+	int easier_reps, harder_reps;
+	int64_t easier_hold_ms, harder_hold_ms;
+	char *easier_cue;
 	/* Where texts were set, for messages about them. */
 	struct origin rep_cue_at, say_at[BP_COUNT];
 };
@@ -154,6 +163,8 @@ struct config {
 	struct {
 		char *voice;  /* variant name, NULL = plain language voice */
 		int rate, pitch, range, volume;
+		int64_t wait_ms; /* wait_at_most: 0 = no waits */
+		bool adapt;
 		struct origin voice_at;
 	} coach;
 	struct {

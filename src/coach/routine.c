@@ -128,6 +128,8 @@ struct comp {
 	                      next speech cue) */
 	bool in_breath;    /* placing a breath-paced part: no callouts from
 	                      fill_gaps (the part places its own) */
+	int64_t *waits;    /* where playback waits for the user */
+	size_t n_waits, cap_waits;
 };
 
 static int fail(struct comp *c, const char *fmt, ...)
@@ -225,10 +227,10 @@ static void str_add(struct str *b, const char *s)
 	str_addn(b, s, strlen(s));
 }
 
-/* phrase with {n}, {title} and {list} replaced; NULL if the phrase is unset
- * or empty. */
-static char *expand(const char *phrase, long n, const char *title,
-		    const char *list)
+/* phrase with {n}, {title}, {list} and {name} replaced; NULL if the
+ * phrase is unset or empty. */
+static char *expand_named(const char *phrase, long n, const char *title,
+			  const char *list, const char *name)
 {
 	struct str b = { 0 };
 	char num[32];
@@ -251,6 +253,9 @@ static char *expand(const char *phrase, long n, const char *title,
 		} else if (strncmp(p, "{list}", 6) == 0) {
 			rep = list ? list : "";
 			skip = 6;
+		} else if (strncmp(p, "{name}", 6) == 0) {
+			rep = name ? name : "";
+			skip = 6;
 		}
 		if (rep) {
 			str_add(&b, rep);
@@ -261,6 +266,12 @@ static char *expand(const char *phrase, long n, const char *title,
 		}
 	}
 	return b.s;
+}
+
+static char *expand(const char *phrase, long n, const char *title,
+		    const char *list)
+{
+	return expand_named(phrase, n, title, list, NULL);
 }
 
 static char *phrase(const struct comp *c, enum phrase ph, long n,
@@ -790,10 +801,17 @@ static int tempo(const struct comp *c, const struct exercise *ex)
 /* Exercise number xi from *t; *t is moved past its end. */
 static int exercise(struct comp *c, int xi, int64_t *t)
 {
-	const struct exercise *ex = &c->cfg->exercises[xi];
+	const struct exercise_plan *plan = c->opts && c->opts->plan ? &c->opts->plan[xi] : NULL;
+	struct exercise form = c->cfg->exercises[xi];
+	const struct exercise *ex = &form;
 	const char *title = ex_title(ex);
 	int sides = ex->both_sides ? 2 : 1;
 	int64_t at = *t;
+
+	if (plan && plan->reps >= 1) {
+		form.reps = plan->reps;
+		form.hold_ms = plan->hold_ms;
+	}
 
 	c->where = ex->name;
 	for (int side = 0; side < sides; side++) {
@@ -810,6 +828,9 @@ static int exercise(struct comp *c, int xi, int64_t *t)
 				ROLE_SETUP, MS(PAUSE_MS)) < 0 ||
 			    say(c, &at, ex->caution ? xstrdup(ex->caution) : NULL,
 				ROLE_CAUTION, MS(PAUSE_MS)) < 0 ||
+			    say(c, &at, plan && plan->easier && ex->easier_cue
+					? xstrdup(ex->easier_cue) : NULL,
+				ROLE_EASIER, MS(PAUSE_MS)) < 0 ||
 			    (sides == 2 &&
 			     say(c, &at, own_or(c, ex->first_side, PH_FIRST_SIDE, title),
 				 ROLE_FIRST_SIDE, MS(PAUSE_MS)) < 0))
@@ -852,9 +873,29 @@ static int exercise(struct comp *c, int xi, int64_t *t)
 	return 0;
 }
 
-/* The rest before exercise xi: "Rest.", then what comes next and what to
- * do or fetch; the rest time runs from the end of that. */
-static int rest(struct comp *c, int xi, int64_t *t)
+/* Where the user is to get into place: a step of its own (the language's
+ * `waiting`), the `wait` phrase, and playback waits at its end. *t is
+ * moved past it. */
+static int wait_here(struct comp *c, int64_t *t)
+{
+	const char *name = c->lang->phrase[PH_WAITING];
+
+	add_step(c, *t, name && *name ? name : "Waiting for you", -1);
+	if (say(c, t, phrase(c, PH_WAIT, 0, NULL, NULL), ROLE_WAIT, 0) < 0)
+		return -1;
+	if (c->n_waits == c->cap_waits) {
+		c->cap_waits = c->cap_waits ? c->cap_waits * 2 : 8;
+		c->waits = xrealloc(c->waits, c->cap_waits * sizeof(*c->waits));
+	}
+	c->waits[c->n_waits++] = *t;
+	*t += MS(PAUSE_MS);
+	return 0;
+}
+
+/* The rest before exercise xi (after prev): "Rest.", then what comes next
+ * and what to do or fetch; the rest time runs from the end of that, or,
+ * where the place changes, the coach waits for the user. */
+static int rest(struct comp *c, int prev, int xi, int64_t *t)
 {
 	const struct exercise *ex = &c->cfg->exercises[xi];
 	struct part parts[2] = {
@@ -872,8 +913,30 @@ static int rest(struct comp *c, int xi, int64_t *t)
 		if (place(c, *t, &u, 0) < 0)
 			return -1;
 	}
+	if (c->opts && c->opts->wait && routine_needs_wait(c->cfg, prev, xi)) {
+		*t = max64(*t, c->last_end + MS(PAUSE_MS));
+		return wait_here(c, t);
+	}
 	*t = max64(*t, c->last_end + max64(MS(PAUSE_MS), MS(c->r->rest_ms)));
 	return 0;
+}
+
+/* Is exercise xi played: the equipment owned, not left out? */
+static bool plays(const struct comp *c, int xi)
+{
+	if (c->cfg->exercises[xi].equipment & ~c->cfg->general.equipment)
+		return false;
+	return !(c->opts && c->opts->plan && c->opts->plan[xi].left_out);
+}
+
+bool routine_needs_wait(const struct config *cfg, int prev, int next)
+{
+	const unsigned floor = 1u << EQ_FLOOR,
+		       fetch = 1u << EQ_FOAM_ROLLER | 1u << EQ_BALL;
+	unsigned n = cfg->exercises[next].equipment,
+		 p = prev >= 0 ? cfg->exercises[prev].equipment : 0;
+
+	return (n & floor) != (p & floor) || (n & fetch & ~p);
 }
 
 /* Refuse what would make the compiler misbehave; the config loader gives
@@ -993,7 +1056,7 @@ int routine_compile(const struct config *cfg, int routine,
 		unsigned missing = ex->equipment & ~owned;
 
 		tl->skipped_equipment |= missing;
-		if (missing)
+		if (missing || !plays(&c, c.r->exercises[i]))
 			continue;
 		kept++;
 		if (ex->metronome == METRO_BREATH || tempo(&c, ex) > 0)
@@ -1019,6 +1082,22 @@ int routine_compile(const struct config *cfg, int routine,
 		goto fail;
 	}
 	free(list);
+	/* Left out as it hurt: said once, each with how to bring it back. */
+	for (size_t i = 0; opts && opts->plan && i < c.r->n_exercises; i++) {
+		int xi = c.r->exercises[i];
+		const struct exercise *ex = &cfg->exercises[xi];
+		bool dup = false;
+
+		if (!opts->plan[xi].left_out || !opts->plan[xi].tell ||
+		    (ex->equipment & ~owned))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			dup |= c.r->exercises[j] == xi;
+		if (!dup && say(&c, &t, expand_named(c.lang->phrase[PH_LEFT_OUT], 0,
+						     ex_title(ex), NULL, ex->name),
+				ROLE_LEFT_OUT, MS(PAUSE_MS)) < 0)
+			goto fail;
+	}
 	if (opts && opts->tones && toned &&
 	    say(&c, &t, phrase(&c, PH_TONES, 0, NULL, NULL), ROLE_TONES,
 		MS(PAUSE_MS)) < 0)
@@ -1027,17 +1106,42 @@ int routine_compile(const struct config *cfg, int routine,
 	for (size_t i = 0, done = 0; i < c.r->n_exercises; i++) {
 		int xi = c.r->exercises[i];
 
-		if (cfg->exercises[xi].equipment & ~owned)
+		if (!plays(&c, xi))
 			continue;
+		if (done == 0 && opts && opts->wait && routine_needs_wait(cfg, -1, xi)) {
+			/* Into place for the first exercise. */
+			const struct exercise *ex = &cfg->exercises[xi];
+			struct part parts[2] = {
+				{ phrase(&c, PH_NEXT, 0, ex_title(ex), NULL), ROLE_NEXT, -1 },
+				{ ex->prepare ? xstrdup(ex->prepare) : NULL, ROLE_NEXT, -1 },
+			};
+			struct utt u;
+
+			if (utter(&c, parts, 2, &u) < 0 || (u.text && place(&c, t, &u, 0) < 0))
+				goto fail;
+			if (u.text)
+				t = max64(t, c.last_end + MS(PAUSE_MS));
+			if (wait_here(&c, &t) < 0)
+				goto fail;
+		}
 		if (exercise(&c, xi, &t) < 0)
 			goto fail;
 		if (++done < kept) {
 			size_t j = i + 1;
 
-			while (cfg->exercises[c.r->exercises[j]].equipment & ~owned)
+			while (!plays(&c, c.r->exercises[j]))
 				j++;
-			if (rest(&c, c.r->exercises[j], &t) < 0)
+			if (rest(&c, xi, c.r->exercises[j], &t) < 0)
 				goto fail;
+		} else if (opts && opts->ask && c.lang->phrase[PH_ASK] &&
+			   *c.lang->phrase[PH_ASK]) {
+			/* How did it go? Next: all good; previous: too much. */
+			add_step(&c, t, "How it went", -1);
+			if (say(&c, &t, phrase(&c, PH_ASK, 0, NULL, NULL), ROLE_ASK, 0) < 0)
+				goto fail;
+			tl->ask_at = t;
+			t += MS(ROUTINE_ASK_WINDOW_MS);
+			tl->ask_end = t;
 		}
 	}
 
@@ -1072,11 +1176,14 @@ int routine_compile(const struct config *cfg, int routine,
 	tl->pool = c.pool;
 	tl->pool_len = c.pool_len;
 	tl->pool_cap = c.pool_cap;
+	tl->waits = c.waits;
+	tl->n_waits = c.n_waits;
 	free(c.cues);
 	free(c.steps);
 	return 0;
 
 fail:
+	free(c.waits);
 	free(c.cues);
 	free(c.steps);
 	free(c.phases);
@@ -1092,6 +1199,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->cues);
 	free(tl->phases);
 	free(tl->steps);
+	free(tl->waits);
 	free(tl->language_voice);
 	free(tl->pool);
 	memset(tl, 0, sizeof(*tl));
@@ -1165,6 +1273,8 @@ static const char *const role_names[ROLE_COUNT_OF] = {
 	[ROLE_FIRST_SIDE] = "first-side", [ROLE_SWITCH] = "switch",
 	[ROLE_RELEASE] = "release", [ROLE_REST] = "rest", [ROLE_NEXT] = "next",
 	[ROLE_OUTRO] = "outro", [ROLE_CHIME_END] = "end", [ROLE_BEAT] = "beat",
+	[ROLE_WAIT] = "wait", [ROLE_ASK] = "ask", [ROLE_LEFT_OUT] = "left-out",
+	[ROLE_EASIER] = "easier",
 	[ROLE_STOPPED] = "stopped",
 };
 

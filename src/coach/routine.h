@@ -45,6 +45,10 @@ enum cue_role {
 	ROLE_CHIME_END,   /* end-of-break sound, different from the start */
 	ROLE_BEAT,        /* metronome */
 	ROLE_STOPPED,     /* said when a session is stopped during an exercise */
+	ROLE_WAIT,        /* "Take your time; press play when you're in position." */
+	ROLE_ASK,         /* "Was anything too much? ..." after the last exercise */
+	ROLE_LEFT_OUT,    /* "I've left out ..., as it hurt last time: ..." */
+	ROLE_EASIER,      /* the exercise's easier_cue, in its easier form */
 	ROLE_COUNT_OF
 };
 
@@ -96,6 +100,14 @@ struct timeline {
 	int routine;          /* index into config->routines */
 	char *language_voice; /* eSpeak NG language of the routine's language */
 	unsigned skipped_equipment; /* mask of equipment whose exercises were skipped */
+	/* Where playback waits for the user (compile_opts.wait): sample
+	 * positions, ascending; each is the end of a ROLE_WAIT cue (or of
+	 * what comes next) inside a step of its own. */
+	int64_t *waits;
+	size_t n_waits;
+	/* The answer window after the question (compile_opts.ask): next
+	 * there means "all good", previous "too much". ask_end 0: none. */
+	int64_t ask_at, ask_end;
 	char *pool;           /* internal: owned strings */
 	size_t pool_len, pool_cap;
 };
@@ -115,8 +127,30 @@ struct misfit {
 	int64_t cue_len, phase_len; /* samples */
 };
 
+/* An exercise as adapted for this user (adapt.h): the form to play. */
+struct exercise_plan {
+	int reps;             /* repetitions per side, >= 1 */
+	int64_t hold_ms;      /* length of one rep, as the exercise's hold */
+	bool easier;          /* the easier form: its easier_cue after the setup */
+	bool left_out;        /* not played: it hurt */
+	bool tell;            /* left out: say so (once: ROLE_LEFT_OUT) */
+};
+
+/* The answer window after the question, ms. */
+#define ROUTINE_ASK_WINDOW_MS 8000
+
 struct compile_opts {
 	bool notice;          /* begin with the safety notice */
+	/* NULL, or one entry per cfg->n_exercises: each exercise's form. */
+	const struct exercise_plan *plan;
+	/* Wait for the user where the place changes: down to the floor, up
+	 * from it, fetching the foam roller or the ball (routine_needs_wait);
+	 * a step of its own named by the language's `waiting`, with its
+	 * `wait` phrase; tl->waits. */
+	bool wait;
+	/* After the last exercise: the language's `ask` question and an
+	 * answer window (tl->ask_at, tl->ask_end). */
+	bool ask;
 	bool tones;           /* explain the tones (a user's first session) */
 	/* Called for every breath cue that cannot fit its phase; the
 	 * compile goes on without it. NULL: the compile fails at the first,
@@ -148,6 +182,11 @@ int timeline_step_at(const struct timeline *tl, int64_t pos);
 /* The equipment routine r uses with the equipment the user owns: that of
  * the exercises it plays (a mask of enum equipment). */
 unsigned routine_equipment_used(const struct config *cfg, int routine);
+
+/* Does going from exercise prev (-1: the start) to next need moving, so
+ * the coach waits: down to the floor or up from it, or fetching the foam
+ * roller or the ball? */
+bool routine_needs_wait(const struct config *cfg, int prev, int next);
 
 /* Is pos within an exercise's reps: after its count-in, before its
  * release? (Where stopping may mean it hurt.) */

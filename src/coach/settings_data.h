@@ -78,6 +78,10 @@
 	  "Pitch range: 0 is monotone") \
 	X(COACH, "volume", PERCENT, "100", 0, 200, 0, NULL, coach.volume, \
 	  "Voice volume in percent") \
+	X(COACH, "wait_at_most", DUR, "60s", 0, 10 * BC_M, 0, NULL, coach.wait_ms, \
+	  "At a change of place (down to the floor, up, fetching the roller or ball): wait this long at most for play; 0s = do not wait") \
+	X(COACH, "adapt", BOOL, "yes", 0, 0, 0, NULL, coach.adapt, \
+	  "Ask how it went, and adapt each exercise to what you did and said (backcoach progress)") \
 	X(METRONOME, "bpm", INT, "60", 20, 240, F_ZERO, NULL, metronome.bpm, \
 	  "Metronome beats per minute, 0 = off") \
 	X(METRONOME, "accent", INT, "4", 1, 16, 0, NULL, metronome.accent, \
@@ -167,6 +171,16 @@
 	  "Repetitions (per side)") \
 	X(EXERCISE, "hold", DUR, "0s", 0, 10 * BC_M, 0, NULL, hold_ms, \
 	  "Length of one rep; 0 = one breath cycle") \
+	X(EXERCISE, "easier_reps", INT, "@reps", 1, 100, 0, NULL, easier_reps, \
+	  "Repetitions in the easier form (at most reps)") \
+	X(EXERCISE, "easier_hold", DUR, "@hold", 0, 10 * BC_M, 0, NULL, easier_hold_ms, \
+	  "Length of one rep in the easier form (at most hold)") \
+	X(EXERCISE, "easier_cue", TEXT, NULL, 0, 0, 0, "", easier_cue, \
+	  "Said after the setup in the easier form: how to do less") \
+	X(EXERCISE, "harder_reps", INT, "@reps", 1, 100, 0, NULL, harder_reps, \
+	  "Repetitions in the harder form (at least reps): where progression stops") \
+	X(EXERCISE, "harder_hold", DUR, "@hold", 0, 10 * BC_M, 0, NULL, harder_hold_ms, \
+	  "Length of one rep in the harder form (at least hold): where progression stops") \
 	X(EXERCISE, "breath", REF, "none", 0, 0, F_NONE, "breath", breath, \
 	  "Breath pattern to cue during the exercise, or none") \
 	X(EXERCISE, "sides", BOOL, "one", 0, 0, 0, "one|both", both_sides, \
@@ -242,6 +256,10 @@
 	P(PH_ACT_START, "start", "", 0, "Notification button: start the routine") \
 	P(PH_ACT_SHORT, "start_short", "title", 0, "Notification button: start the short routine {title}") \
 	P(PH_ACT_SNOOZE, "snooze", "", 0, "Notification button: snooze") \
-	P(PH_ACT_SKIP, "skip", "", 0, "Notification button: skip this break")
+	P(PH_ACT_SKIP, "skip", "", 0, "Notification button: skip this break") \
+	P(PH_WAIT, "wait", "", 0, "Said where the coach waits for you to get into place ([coach] wait_at_most)") \
+	P(PH_WAITING, "waiting", "", 0, "The name of a wait, as status and media players show it") \
+	P(PH_ASK, "ask", "", 0, "The question after the last exercise ([coach] adapt): next = all good, previous = too much") \
+	P(PH_LEFT_OUT, "left_out", "title|name", 0, "Said once when an exercise that hurt is left out; {name} is its section name")
 
 #endif

@@ -28,6 +28,11 @@ static const char *const outcome_words[] = {
 	[SLOG_EX_STOPPED] = "stopped",
 };
 
+const char *const slog_feedback_words[4] = {
+	[SLOG_GOOD] = "good", [SLOG_EASIER] = "easier", [SLOG_HARDER] = "harder",
+	[SLOG_HURT] = "hurt",
+};
+
 /* ---- one line ---- */
 
 /* The next space-separated word of [*p, end): its start and length. */
@@ -153,8 +158,37 @@ int slog_parse(const char *line, size_t len, struct slog_rec *r)
 		for (size_t i = 0; i < sizeof(outcome_words) / sizeof(*outcome_words); i++)
 			if (is(w, n, outcome_words[i])) {
 				r->outcome = (enum slog_outcome)i;
-				return word(&p, end, &w, &n) && keyed(w, n, "heard", &r->secs)
-					       ? 0 : -1;
+				if (!word(&p, end, &w, &n) || !keyed(w, n, "heard", &r->secs))
+					return -1;
+				/* Later fields: form=LEVEL (-1..999), repeated=N. */
+				while (word(&p, end, &w, &n)) {
+					if (n == 7 && memcmp(w, "form=-1", 7) == 0)
+						r->form = -1, r->form_set = true;
+					else if (keyed(w, n, "form", &v) && v <= 999)
+						r->form = (int)v, r->form_set = true;
+					else if (keyed(w, n, "repeated", &v) && v <= 100000)
+						r->repeated = (int)v;
+				}
+				return 0;
+			}
+		return -1;
+	}
+	if (is(w, n, "feedback") || is(w, n, "left-out")) {
+		bool fb = is(w, n, "feedback");
+
+		r->kind = fb ? SLOG_FEEDBACK : SLOG_LEFT_OUT;
+		if (!word(&p, end, &w, &n) || n >= sizeof(r->routine))
+			return -1;
+		memcpy(r->routine, w, n);
+		r->routine[n] = '\0';
+		if (!fb)
+			return 0;
+		if (!word(&p, end, &w, &n))
+			return -1;
+		for (size_t i = 0; i < 4; i++)
+			if (is(w, n, slog_feedback_words[i])) {
+				r->feedback = (int)i;
+				return 0;
 			}
 		return -1;
 	}
@@ -221,9 +255,26 @@ size_t slog_format(const struct slog_rec *r, char *buf, size_t len)
 				     reminder_words[r->reminder]);
 		break;
 	case SLOG_EXERCISE:
-		n = snprintf(buf, len, "%s exercise %s %s heard=%" PRId64 "\n", ts,
+	{
+		char form[32] = "", rep[32] = "";
+
+		if (r->form_set)
+			snprintf(form, sizeof(form), " form=%d", r->form < -1 ? -1 : r->form);
+		if (r->repeated)
+			snprintf(rep, sizeof(rep), " repeated=%d", r->repeated);
+		n = snprintf(buf, len, "%s exercise %s %s heard=%" PRId64 "%s%s\n", ts,
 			     r->routine[0] ? r->routine : "?", outcome_words[r->outcome],
-			     r->secs);
+			     r->secs, form, rep);
+	}
+		break;
+	case SLOG_FEEDBACK:
+		n = snprintf(buf, len, "%s feedback %s %s\n", ts,
+			     r->routine[0] ? r->routine : "?",
+			     slog_feedback_words[r->feedback & 3]);
+		break;
+	case SLOG_LEFT_OUT:
+		n = snprintf(buf, len, "%s left-out %s\n", ts,
+			     r->routine[0] ? r->routine : "?");
 		break;
 	case SLOG_SESSION:
 	default:
@@ -238,6 +289,20 @@ size_t slog_format(const struct slog_rec *r, char *buf, size_t len)
 	if (n < 0)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len - 1;
+}
+
+int64_t slog_now(void)
+{
+	const char *e = getenv("BACKCOACH_NOW");
+	int64_t t;
+
+	if (e && *e) {
+		if (parse_time(e, strlen(e), &t) || number(e, strlen(e), &t))
+			return t;
+		log_warn("BACKCOACH_NOW=%s: not a time (2026-03-14T10:12:00Z, or "
+			 "seconds since 1970): the clock is used", e);
+	}
+	return (int64_t)time(NULL);
 }
 
 /* ---- figures ---- */
@@ -273,7 +338,8 @@ void slog_stats_free(struct slog_stats *s)
 void slog_stats_add(struct slog_stats *s, const struct slog_rec *r,
 		    int64_t from, int64_t to)
 {
-	if (r->t < from || r->t >= to)
+	if (r->t < from || r->t >= to || r->kind == SLOG_FEEDBACK ||
+	    r->kind == SLOG_LEFT_OUT)
 		return;
 	s->records++;
 	switch (r->kind) {
@@ -305,6 +371,9 @@ void slog_stats_add(struct slog_stats *s, const struct slog_rec *r,
 			e->stopped++;
 		break;
 	}
+	case SLOG_FEEDBACK:
+	case SLOG_LEFT_OUT:
+		break;
 	case SLOG_SESSION:
 		s->sessions++;
 		if (slog_is_break(r))

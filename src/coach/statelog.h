@@ -12,11 +12,21 @@
  *   TIME reminder given|snoozed|cancelled|skipped|unanswered|started
  *   TIME reminder waited SECONDS       held back SECONDS by a call or
  *                                      do-not-disturb
- *   TIME exercise NAME done|skipped|stopped heard=SECONDS
+ *   TIME exercise NAME done|skipped|stopped heard=SECONDS form=LEVEL repeated=N
  *                                      one line per exercise a session
- *                                      reached, before its session line
+ *                                      reached, before its session line;
+ *                                      form= the form it was played in
+ *                                      (adapt.h: -1 easier, 0 the config's,
+ *                                      N steps towards harder), repeated=
+ *                                      how often `repeat` began it again
  *   TIME session ROUTINE completed|stopped STEP/STEPS skipped=N
  *        exercised=SECONDS done=N
+ *   TIME feedback NAME good|easier|harder|hurt
+ *                                      what you said about exercise NAME
+ *                                      (`backcoach feedback`, or the
+ *                                      question after the last exercise)
+ *   TIME left-out NAME                 exercise NAME left out of a session
+ *                                      as it hurt, and you were told so
  *
  * TIME is UTC, 2026-03-14T10:12:00Z: when the event ended. ROUTINE and NAME
  * are a routine's and an exercise's names (spaces as '-'). An exercise is
@@ -40,7 +50,13 @@
 #define STATELOG_FILE "day.log"
 #define STATELOG_MAX_BYTES (256 * 1024)
 
-enum slog_kind { SLOG_SIT, SLOG_BREAK, SLOG_REMINDER, SLOG_SESSION, SLOG_EXERCISE };
+/* SLOG_FEEDBACK and SLOG_LEFT_OUT: the adaptation's own records (adapt.h). */
+enum slog_kind { SLOG_SIT, SLOG_BREAK, SLOG_REMINDER, SLOG_SESSION, SLOG_EXERCISE,
+		 SLOG_FEEDBACK, SLOG_LEFT_OUT };
+
+/* SLOG_FEEDBACK: what you said about an exercise. */
+enum slog_feedback { SLOG_GOOD, SLOG_EASIER, SLOG_HARDER, SLOG_HURT };
+extern const char *const slog_feedback_words[4]; /* "good", ... */
 
 enum slog_reminder {
 	SLOG_GIVEN, SLOG_SNOOZED, SLOG_CANCELLED, SLOG_WAITED,
@@ -63,7 +79,16 @@ struct slog_rec {
 	int step, steps, skipped;
 	int done;           /* session: exercises done (-1: an old line) */
 	enum slog_outcome outcome; /* exercise */
+	int form;           /* exercise: the form's level, if form_set */
+	bool form_set;      /* exercise: form= written (lines before adapt.h: not) */
+	int repeated;       /* exercise: begun again by `repeat` */
+	int feedback;       /* SLOG_FEEDBACK: enum slog_feedback */
 };
+
+/* Now, seconds since the epoch: $BACKCOACH_NOW if set (a time as the log
+ * writes it, 2026-03-14T10:12:00Z, or epoch seconds: for tests, so days can
+ * pass in a second), else the clock. */
+int64_t slog_now(void);
 
 /* Parse one line (without its newline). Returns 0, or -1 if it is not a
  * record (garbage, an unknown event, a torn line). */
