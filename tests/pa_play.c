@@ -7,10 +7,11 @@
  * write()s them (blocking while the ring is full). A control thread reads
  * signals from a signalfd (blocked in every thread before PortAudio starts)
  * and calls the sink's thread-safe controls, as the daemon's loop will:
- *   USR1  --wait: start the tone; otherwise pause / resume
- *   USR2  stop: fade out, then close(ok = false); with --end-tone, the
- *         worker fades out, writes 0.3 s of 500 Hz and closes(ok = true),
- *         as the daemon's stop with its end tone
+ *   USR1  --wait: start the tone; otherwise pause / resume (the tone
+ *         goes on from the last sample heard)
+ *   USR2  stop: fade out, then close(ok = false); with --end-tone, a
+ *         cut (sink_pa_cut), then the worker writes 0.3 s of 500 Hz and
+ *         closes(ok = true), as the daemon's stop with its end tone
  *   HUP   skip: flush what is queued (the tone goes on)
  *   TERM, INT  finish now: close(ok = true), draining what is queued
  * Without signals it plays --seconds of tone and drains.
@@ -59,6 +60,7 @@ static struct sink *sink;
 static bool end_tone;
 static atomic_bool go;
 static atomic_int stop;
+static atomic_uint resumes;
 static int sfd;
 
 static void *control(void *arg)
@@ -71,14 +73,19 @@ static void *control(void *arg)
 		case SIGUSR1:
 			if (!atomic_load(&go))
 				atomic_store(&go, true);
-			else if (sink_pa_paused(sink))
+			else if (sink_pa_paused(sink)) {
 				sink_pa_resume(sink);
-			else
+				atomic_fetch_add(&resumes, 1);
+			} else
 				sink_pa_pause(sink);
 			break;
 		case SIGUSR2:
-			atomic_store(&stop, FADE);
-			if (!end_tone) /* else the writer fades, as the daemon */
+			/* The daemon's stop: cut now, then the writer writes
+			 * the end tone; else close's quick fade. */
+			atomic_store(&stop, FADE); /* first: no tone after the cut */
+			if (end_tone)
+				sink_pa_cut(sink);
+			else
 				sink_pa_fade_out(sink);
 			atomic_store(&go, true);
 			return NULL;
@@ -129,19 +136,35 @@ static struct sink *reopen_sink(const char *device, int64_t latency, double secs
 	return s;
 }
 
-/* Play up to frames of tone (all if < 0); -1 when the device is lost. */
+/* Play up to frames of tone (all if < 0); -1 when the device is lost.
+ * Paused, the sink drops what it had queued and what is written: resumed,
+ * the tone goes on from the last sample heard (sink_pa_played), as the
+ * daemon's session does. */
 static int play(struct tone *t, int64_t frames)
 {
 	float buf[BLOCK];
+	int64_t base = sink_pa_played(sink), pos = 0;
+	double phase0 = t->phase;
+	unsigned seen = atomic_load(&resumes);
 
-	while (atomic_load(&stop) == RUN && (frames < 0 || frames > 0)) {
-		size_t n = frames < 0 || frames > BLOCK ? BLOCK : (size_t)frames;
+	while (atomic_load(&stop) == RUN && (frames < 0 || pos < frames)) {
+		size_t n = frames < 0 || frames - pos > BLOCK ? BLOCK : (size_t)(frames - pos);
 
+		if (sink_pa_paused(sink)) {
+			usleep(2000);
+			continue;
+		}
+		if (atomic_load(&resumes) != seen) {
+			seen = atomic_load(&resumes);
+			sink_pa_flush(sink); /* a block under way at the pause */
+			pos = sink_pa_played(sink) - base;
+			t->phase = fmod(phase0 + (double)pos * t->step, 2 * M_PI);
+			continue;
+		}
 		render(t, buf, n);
 		if (sink->ops->write(sink, buf, n) < 0)
 			return -1;
-		if (frames > 0)
-			frames -= (int64_t)n;
+		pos += (int64_t)n;
 	}
 	return 0;
 }
@@ -330,7 +353,6 @@ int main(int argc, char **argv)
 		struct tone et = { .amp = 0.5f, .step = 2 * M_PI * 500 / BC_RATE };
 		float buf[BLOCK];
 
-		sink_pa_fade_out(sink);
 		for (int k = 0; k < (int)(0.3 * BC_RATE) / BLOCK; k++) {
 			render(&et, buf, BLOCK);
 			if (sink->ops->write(sink, buf, BLOCK) < 0)

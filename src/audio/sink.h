@@ -35,20 +35,24 @@ struct sink_ops {
 	const char *(*error)(const struct sink *s);
 
 	/* ---- live controls (NULL: see the sink_* defaults) ---- */
-	/* Paused, nothing is consumed (silence plays); write may block. */
+	/* Pause: silence at once; what is queued (and what the device
+	 * holds) is dropped, played() stays at the last sample heard, and
+	 * writes are dropped (they return at once) until resume. The writer
+	 * then goes on from played(): nothing lost, nothing repeated. */
 	void (*pause)(struct sink *s);
 	void (*resume)(struct sink *s);
 	bool (*paused)(const struct sink *s);
 	/* Drop what is queued now at once (skip). */
 	void (*flush)(struct sink *s);
-	/* Fade what is queued now to silence over SINK_FADE_MS and drop the
-	 * rest; audio written after plays normally (an end tone). */
+	/* Stop: what is queued ends now (a device: cut at once; the null
+	 * sink: faded over SINK_FADE_MS) and the rest is dropped; audio
+	 * written after plays normally (an end tone). */
 	void (*fade)(struct sink *s);
 	/* Writing thread: play out what is queued, then stop until the next
 	 * write. 0 or -1 with the error set (device lost). */
 	int (*drain)(struct sink *s);
-	/* Samples of written audio played so far (flushed or faded-away
-	 * ones are not counted). */
+	/* Samples of written audio played (heard) so far: flushed, faded-away
+	 * or cut ones are not counted. */
 	int64_t (*played)(const struct sink *s);
 	/* No more audio for now: running dry is not an underflow. */
 	void (*idle)(struct sink *s);

@@ -134,6 +134,12 @@ static int null_write(struct sink *s, const float *buf, size_t frames)
 		ret = lost_error(n);
 		goto out;
 	}
+	if (n->paused) { /* dropped, as a paused device does */
+		n->rec->written += (int64_t)frames;
+		n->rec->dropped += (int64_t)frames;
+		n->rec->writes++;
+		goto out;
+	}
 	if (n->head > 0 && n->head == n->len)
 		n->head = n->len = 0;
 	if (n->len + frames > n->cap) {
@@ -155,12 +161,8 @@ static int null_write(struct sink *s, const float *buf, size_t frames)
 	n->running = true;
 	n->idle = false;
 	consume(n);
-	while (!n->lost && (int64_t)queued(n) > n->queue_max) {
-		if (n->paused)
-			pthread_cond_wait(&n->cond, &n->lock);
-		else
-			wait_for(n, queued(n) - (size_t)n->queue_max);
-	}
+	while (!n->lost && !n->paused && (int64_t)queued(n) > n->queue_max)
+		wait_for(n, queued(n) - (size_t)n->queue_max);
 	if (n->lost)
 		ret = lost_error(n);
 out:
@@ -173,12 +175,17 @@ static const char *null_error(const struct sink *s)
 	return ns_of(s)->error;
 }
 
+static void drop(struct null_sink *n, size_t keep);
+
+/* As a device's: silent at once, the queue dropped (played stays at what
+ * was heard), writes dropped until resume. */
 static void null_pause(struct sink *s)
 {
 	struct null_sink *n = ns_of(s);
 
 	pthread_mutex_lock(&n->lock);
 	consume(n);
+	drop(n, 0);
 	n->paused = true;
 	n->rec->pauses++;
 	pthread_mutex_unlock(&n->lock);

@@ -33,10 +33,13 @@
  * refused BC_RATE] -> ring -> callback -> PortAudio -> ALSA "default" -> the
  * sound server. The callback is written like paex_sine.c: one struct, copies
  * and arithmetic, no malloc, free, locks, logging or system calls; what the
- * ring lacks is zero-filled. Requests from other threads (pause, fade, flush)
- * reach it through atomics; the ring's flush protocol and its positions let
- * "drop what was queued when I asked" be exact while the worker keeps
- * writing.
+ * ring lacks is zero-filled. Pause, stop and skip cut (cut()): the stream is
+ * aborted at once from the asking thread, which drops what PortAudio, ALSA
+ * and the sound server hold (writing silence instead would queue behind the
+ * whole device buffer), the ring is emptied, and played is wound back to the
+ * last sample the DAC had reached (the callback's outputBufferDacTime
+ * history), so a resume goes on from what was heard. Close's quick fade
+ * reaches the callback through atomics and the ring's positions.
  *
  * Start and stop: the stream is started by the write that fills the ring
  * (PortAudio primes the whole device buffer from the callback at once, so
@@ -65,7 +68,12 @@
  * filtering thread.
  */
 
-#define WRITE_SLEEP_NS 2000000L /* worker's nap while the ring is full */
+/* The writer, finding the queue full, sleeps until this much has played
+ * (at most half the queue; an eighth without sink_pa_set_queue): a session's
+ * full 2 s queue wakes it 4 times a second. */
+#define REFILL_MS 250
+/* Callbacks remembered for cut(): where each buffer reaches the DAC. */
+#define HIST 64
 #define DRAIN_MARGIN_MS 50      /* silence after the last sample on drain */
 #define SERVER_QUERY_MS 500     /* how long the sound server may take to answer */
 
@@ -124,6 +132,22 @@ struct sink_pa {
 	 * stream (the callback's is known after its first call). */
 	bool rt_pending;
 	bool rt_writer;
+
+	/* cut(): what the callback handed out, buffer by buffer: when its
+	 * first sample reaches the DAC (stream time), played before it, and
+	 * how much of it was written audio (the rest: zeros). The callback's
+	 * own while the stream runs; read after Pa_AbortStream joined it. */
+	struct cb_rec { double dac; long long played; unsigned long got; } hist[HIST];
+	unsigned long n_hist;
+	/* Start, stop and cut, and the ring's consumer side while the stream
+	 * is stopped, under ctl; the writer sleeps on wake (monotonic clock)
+	 * and is woken by a cut, pause, resume or close. cuts counts cuts: a
+	 * write that sees it change drops the rest of its samples. */
+	pthread_mutex_t ctl;
+	pthread_cond_t wake;
+	unsigned cuts;
+	size_t refill;            /* the writer sleeps until this much played */
+	unsigned src_gen;         /* the writer's: cuts at the resampler's last reset */
 
 	/* sink_pa_alive()'s heartbeat: the clock and when it last moved. */
 	pthread_mutex_t hb_lock;
@@ -340,6 +364,13 @@ static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 			p->fading = false;
 		}
 		p->dry_ok = true;
+	}
+	{
+		unsigned long k = p->n_hist++ % HIST;
+
+		p->hist[k].dac = ti ? ti->outputBufferDacTime : 0;
+		p->hist[k].played = atomic_load_explicit(&p->played, memory_order_relaxed);
+		p->hist[k].got = got;
 	}
 	atomic_fetch_add_explicit(&p->played, (long long)got, memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->clock, (long long)frames, memory_order_relaxed);
@@ -729,11 +760,30 @@ static double to_bc(const struct sink_pa *p, long long frames)
 	return p->rate == BC_RATE ? (double)frames : (double)frames * BC_RATE / p->rate;
 }
 
-static void nap(long ns)
+/* Sleep up to secs, or until woken (cut, pause, resume). ctl held. */
+static void doze_locked(struct sink_pa *p, double secs)
 {
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = ns };
+	struct timespec ts;
+	long long ns;
 
-	nanosleep(&ts, NULL);
+	if (secs < 0.001)
+		secs = 0.001;
+	ns = (long long)(secs * 1e9);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ns / 1000000000);
+	ts.tv_nsec += (long)(ns % 1000000000);
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&p->wake, &p->ctl, &ts);
+}
+
+static void doze(struct sink_pa *p, double secs)
+{
+	pthread_mutex_lock(&p->ctl);
+	doze_locked(p, secs);
+	pthread_mutex_unlock(&p->ctl);
 }
 
 static bool finished(const struct sink_pa *p)
@@ -828,11 +878,18 @@ static int start(struct sink_pa *p)
 	PaError e = paNoError;
 	struct quiet q;
 
+	pthread_mutex_lock(&p->ctl);
+	if (atomic_load(&p->paused) || running(p)) {
+		/* Paused meanwhile (cut): the next write after resume starts. */
+		pthread_mutex_unlock(&p->ctl);
+		return 0;
+	}
 	p->fade_seen = atomic_load(&p->fade_req);
 	p->fading = false;
 	p->dry_ok = true;
 	p->tid_seen = false;
 	p->slip_set = false;
+	p->n_hist = 0;
 	atomic_store(&p->cb_tid, 0);
 	atomic_store(&p->finished, false);
 	pthread_mutex_lock(&lock);
@@ -865,6 +922,7 @@ static int start(struct sink_pa *p)
 	if (e != paNoError) {
 		char why[200];
 
+		pthread_mutex_unlock(&p->ctl);
 		atomic_store(&p->dead, true);
 		set_err(why, sizeof(why), what, e);
 		snprintf(p->error, sizeof(p->error), "audio output \"%s\" unavailable (%s)",
@@ -875,9 +933,71 @@ static int start(struct sink_pa *p)
 	p->hb_time = util_now();
 	pthread_mutex_unlock(&p->hb_lock);
 	atomic_store_explicit(&p->running, true, memory_order_release);
+	pthread_mutex_unlock(&p->ctl);
 	p->rt_pending = true;
 	raise_threads(p);
 	return 0;
+}
+
+/* Of what the callback handed out, what had reached the DAC at stream time
+ * t (the stream stopped: the callback's history is ours): played up to
+ * there. A host API without times: all of it. */
+static long long heard_played(const struct sink_pa *p, double t)
+{
+	long long played = atomic_load_explicit(&p->played, memory_order_relaxed);
+	unsigned long first = p->n_hist > HIST ? p->n_hist - HIST : 0;
+
+	if (!p->n_hist || t <= 0)
+		return played;
+	for (unsigned long i = p->n_hist; i-- > first;) {
+		const struct cb_rec *h = &p->hist[i % HIST];
+		double k;
+
+		if (h->dac <= 0)
+			return played;
+		if (h->dac > t)
+			continue;
+		k = (t - h->dac) * p->rate;
+		return h->played + (k >= (double)h->got ? (long long)h->got : (long long)k);
+	}
+	return p->hist[first % HIST].played; /* none of it yet */
+}
+
+/* Silence now: abort the stream, which drops what PortAudio, ALSA and the
+ * sound server hold (Pa_AbortStream: the pulse plugin corks and flushes the
+ * server's stream), and drop everything queued. played then counts only
+ * what was heard. Any thread; a write under way drops the rest of its
+ * samples (cuts). The stream is closed: the next write that fills the
+ * queue opens and starts it afresh. */
+static void cut(struct sink_pa *p)
+{
+	pthread_mutex_lock(&p->ctl);
+	if (running(p)) {
+		bool died = finished(p);
+		struct quiet q;
+		double t = 0;
+
+		pthread_mutex_lock(&lock);
+		quiet_begin(&q);
+		if (!died) {
+			t = Pa_GetStreamTime(p->stream);
+			Pa_AbortStream(p->stream);
+		}
+		Pa_CloseStream(p->stream);
+		p->stream = NULL;
+		quiet_end(&q, "stopping the audio stream");
+		pthread_mutex_unlock(&lock);
+		if (!died)
+			atomic_store(&p->played, heard_played(p, t));
+		else
+			atomic_store(&p->dead, true);
+		atomic_store(&p->finished, false);
+		atomic_store_explicit(&p->running, false, memory_order_release);
+	}
+	ring_reset(p->ring);
+	p->cuts++;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->ctl);
 }
 
 /* Stop and close the running stream (writing thread): no more callbacks,
@@ -885,9 +1005,15 @@ static int start(struct sink_pa *p)
  * dropped. */
 static int stop(struct sink_pa *p, bool abort)
 {
-	bool died = finished(p);
+	bool died;
 	struct quiet q;
 
+	pthread_mutex_lock(&p->ctl);
+	if (!running(p)) { /* cut meanwhile */
+		pthread_mutex_unlock(&p->ctl);
+		return 0;
+	}
+	died = finished(p);
 	pthread_mutex_lock(&lock);
 	quiet_begin(&q);
 	if (!died)
@@ -900,6 +1026,7 @@ static int stop(struct sink_pa *p, bool abort)
 	atomic_store(&p->finished, false);
 	atomic_store_explicit(&p->running, false, memory_order_release);
 	ring_reset(p->ring);
+	pthread_mutex_unlock(&p->ctl);
 	if (p->src)
 		src_reset(p->src);
 	return died ? lost(p) : 0;
@@ -907,8 +1034,12 @@ static int stop(struct sink_pa *p, bool abort)
 
 /* Queue n device-rate samples, waiting while high_water is queued; a
  * stopped stream is started once start_level is queued. Fails when the
- * stream has ended or its clock stood still for dead_after. */
-static int push(struct sink_pa *p, const float *buf, size_t n)
+ * stream has ended or its clock stood still for dead_after. A full queue
+ * puts the writer to sleep until refill has played (sized to the queue, not
+ * polled); a cut (pause, flush, fade) wakes it. Samples of a write that a
+ * cut came during (cuts no longer gen), or written while paused, are
+ * dropped: they belong to what was cut. */
+static int push(struct sink_pa *p, const float *buf, size_t n, unsigned gen)
 {
 	long long c0 = -1;
 	double t0 = 0;
@@ -923,10 +1054,13 @@ static int push(struct sink_pa *p, const float *buf, size_t n)
 		if (!running(p) && q >= p->start_level) {
 			if (start(p) < 0)
 				return -1;
+			if (!running(p))
+				return 0; /* paused meanwhile */
 			continue;
 		}
 		if (!room) {
 			long long c = atomic_load_explicit(&p->clock, memory_order_relaxed);
+			size_t low = p->high_water - p->refill;
 
 			if (finished(p))
 				return lost(p);
@@ -936,10 +1070,21 @@ static int push(struct sink_pa *p, const float *buf, size_t n)
 			} else if (util_now() - t0 > p->dead_after) {
 				return lost(p);
 			}
-			nap(WRITE_SLEEP_NS);
+			pthread_mutex_lock(&p->ctl);
+			if (p->cuts == gen && running(p) && !atomic_load(&p->paused))
+				doze_locked(p, (double)(q > low ? q - low : 1) / p->rate);
+			pthread_mutex_unlock(&p->ctl);
+			if (p->cuts != gen || atomic_load(&p->paused))
+				return 0;
 			continue;
 		}
+		pthread_mutex_lock(&p->ctl);
+		if (p->cuts != gen || atomic_load(&p->paused)) {
+			pthread_mutex_unlock(&p->ctl);
+			return 0;
+		}
 		w = ring_write(p->ring, buf, n < room ? n : room);
+		pthread_mutex_unlock(&p->ctl);
 		/* Audio flows from here on (not before: the resampler may
 		 * hold back the first samples). */
 		atomic_store_explicit(&p->idle, false, memory_order_relaxed);
@@ -955,11 +1100,21 @@ static int push(struct sink_pa *p, const float *buf, size_t n)
 static int sink_pa_write(struct sink *s, const float *buf, size_t frames)
 {
 	struct sink_pa *p = (struct sink_pa *)s;
+	unsigned gen;
 
 	if (atomic_load(&p->dead) || (running(p) && finished(p)))
 		return lost(p);
+	pthread_mutex_lock(&p->ctl);
+	gen = p->cuts;
+	pthread_mutex_unlock(&p->ctl);
+	if (atomic_load(&p->paused))
+		return 0; /* dropped: resume goes on from what was heard */
 	if (!p->src)
-		return push(p, buf, frames);
+		return push(p, buf, frames, gen);
+	if (gen != p->src_gen) { /* cut since the last write: start afresh */
+		src_reset(p->src);
+		p->src_gen = gen;
+	}
 	while (frames) {
 		SRC_DATA d = { .data_in = buf, .data_out = p->rs_buf,
 			       .input_frames = (long)(frames < 1024 ? frames : 1024),
@@ -970,7 +1125,7 @@ static int sink_pa_write(struct sink *s, const float *buf, size_t frames)
 			snprintf(p->error, sizeof(p->error), "resampling: %s", src_strerror(e));
 			return -1;
 		}
-		if (push(p, p->rs_buf, (size_t)d.output_frames_gen) < 0)
+		if (push(p, p->rs_buf, (size_t)d.output_frames_gen, gen) < 0)
 			return -1;
 		buf += d.input_frames_used;
 		frames -= (size_t)d.input_frames_used;
@@ -999,15 +1154,17 @@ static int drain(struct sink_pa *p)
 		if (start(p) < 0)
 			return -1;
 	}
+	/* Sleeps sized to what is left to play (woken by a cut). */
 	deadline = util_now() + (double)queued(p) / p->rate + 2;
-	while ((queued(p) || ring_flush_pending(p->ring)) && !finished(p) &&
+	while ((queued(p) || ring_flush_pending(p->ring)) && running(p) && !finished(p) &&
 	       !atomic_load(&p->paused) && util_now() < deadline)
-		nap(5000000L);
+		doze(p, (double)queued(p) / p->rate + 0.002);
 	c0 = atomic_load(&p->clock);
 	want = (long long)((p->latency_ms + DRAIN_MARGIN_MS) * p->rate / 1000);
 	deadline = util_now() + (p->latency_ms + DRAIN_MARGIN_MS) / 1000 + 1;
-	while (atomic_load(&p->clock) - c0 < want && !finished(p) && util_now() < deadline)
-		nap(5000000L);
+	while (atomic_load(&p->clock) - c0 < want && running(p) && !finished(p) &&
+	       !atomic_load(&p->paused) && util_now() < deadline)
+		doze(p, (double)(want - (atomic_load(&p->clock) - c0)) / p->rate + 0.002);
 	return finished(p) ? lost(p) : 0;
 }
 
@@ -1029,6 +1186,8 @@ static void free_sink(struct sink_pa *p)
 		src_delete(p->src);
 	free(p->rs_buf);
 	pthread_mutex_destroy(&p->hb_lock);
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->ctl);
 	free(p);
 }
 
@@ -1046,7 +1205,7 @@ static int sink_pa_close(struct sink *s, bool ok, char *err, size_t errlen)
 
 		sink_pa_fade_out(s);
 		while (util_now() < until && !finished(p))
-			nap(5000000L);
+			doze(p, until - util_now());
 	}
 	if (running(p) && stop(p, !ok) < 0)
 		ret = -1;
@@ -1075,7 +1234,7 @@ static const struct sink_ops sink_pa_ops = {
 	.resume = sink_pa_resume,
 	.paused = sink_pa_paused,
 	.flush = sink_pa_flush,
-	.fade = sink_pa_fade_out,
+	.fade = sink_pa_cut,
 	.drain = sink_pa_standby,
 	.played = sink_pa_played,
 	.idle = sink_pa_idle,
@@ -1137,6 +1296,15 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	atomic_init(&p->timed, false);
 	atomic_init(&p->cb_tid, 0);
 	pthread_mutex_init(&p->hb_lock, NULL);
+	pthread_mutex_init(&p->ctl, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&p->wake, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	if (latency_ms <= 0)
 		latency_ms = SINK_PA_LATENCY_MS;
 	/* Before the lock: the server may take a moment to answer. */
@@ -1212,6 +1380,10 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	 * device buffer's worth and a bit queued. */
 	p->high_water = (size_t)((fmax(100, p->latency_ms) + 50) * p->rate / 1000);
 	p->start_level = p->high_water;
+	/* Without a longer queue (sink_pa_set_queue) the ring holds little
+	 * more than the device buffer, which the server may empty in one
+	 * burst: refill often. */
+	p->refill = p->high_water / 8;
 	for (cap = 1; cap < 2 * p->high_water; cap <<= 1)
 		;
 	p->ring = ring_new(cap);
@@ -1268,14 +1440,25 @@ unsigned sink_pa_underflows(const struct sink *s)
 	       atomic_load_explicit(&p->underruns, memory_order_relaxed);
 }
 
+/* Pause: silence now (cut); what was heard stays counted in played, the
+ * rest is dropped, and so are writes until resume: the writer goes on from
+ * sink_pa_played(). */
 void sink_pa_pause(struct sink *s)
 {
-	atomic_store(&((struct sink_pa *)s)->paused, true);
+	struct sink_pa *p = (struct sink_pa *)s;
+
+	atomic_store(&p->paused, true);
+	cut(p);
 }
 
 void sink_pa_resume(struct sink *s)
 {
-	atomic_store(&((struct sink_pa *)s)->paused, false);
+	struct sink_pa *p = (struct sink_pa *)s;
+
+	pthread_mutex_lock(&p->ctl);
+	atomic_store(&p->paused, false);
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->ctl);
 }
 
 bool sink_pa_paused(const struct sink *s)
@@ -1304,6 +1487,9 @@ void sink_pa_set_queue(struct sink *s, int64_t queue_ms)
 	if (want <= p->high_water || running(p) || ring_write_pos(p->ring))
 		return;
 	p->high_water = want;
+	p->refill = (size_t)(REFILL_MS * p->rate / 1000);
+	if (p->refill > want / 2)
+		p->refill = want / 2;
 	if (ring_capacity(p->ring) < 2 * want) {
 		ring_free(p->ring);
 		p->ring = ring_new(2 * want);
@@ -1317,7 +1503,12 @@ void sink_pa_idle(struct sink *s)
 
 void sink_pa_flush(struct sink *s)
 {
-	ring_flush(((struct sink_pa *)s)->ring);
+	cut((struct sink_pa *)s);
+}
+
+void sink_pa_cut(struct sink *s)
+{
+	cut((struct sink_pa *)s);
 }
 
 bool sink_pa_alive(struct sink *s)

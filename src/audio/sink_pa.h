@@ -55,8 +55,8 @@ void sink_pa_list(FILE *f);
  * The stream starts stopped and starts with the write that fills the queue
  * to its start level (max(100 ms, latency) + 50 ms: PortAudio primes the
  * whole device buffer from the callback at once, so the first sample is
- * heard within a few ms of that write); from then on write() blocks (short
- * sleeps) while that much is queued (more: sink_pa_set_queue). A sound
+ * heard within a few ms of that write); from then on write() blocks while
+ * that much is queued (asleep until half of it, at most 250 ms, has played) (more: sink_pa_set_queue). A sound
  * shorter than that starts playing at
  * sink_pa_standby() or close(ok = true). write() fails once the device is
  * lost. close(ok = true) drains: plays out everything written;
@@ -65,7 +65,8 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 
 /* Samples of written audio the callback has handed to the device, at
  * BC_RATE (what is audible lags by sink_pa_latency_ms). Flushed or faded-away
- * samples are not counted. */
+ * samples are not counted; after a cut or pause, neither are those the
+ * device had not played yet: it is then the last sample heard. */
 int64_t sink_pa_played(const struct sink *s);
 /* Samples the callback produced in all (audio, silence, paused), at BC_RATE:
  * a clock that advances with the device while the stream runs (not while it
@@ -77,25 +78,31 @@ int64_t sink_pa_clock(const struct sink *s);
  * pause, fade or flush, until the callback first gets all it asks for). */
 unsigned sink_pa_underflows(const struct sink *s);
 
-/* Paused, the callback outputs silence and consumes nothing; the device
- * buffer still plays out (~latency). */
+/* Pause: silence now, as sink_pa_cut; writes are dropped (return 0 at once)
+ * until resume, and the writer then goes on from sink_pa_played(), the
+ * last sample heard: nothing lost, nothing repeated. */
 void sink_pa_pause(struct sink *s);
 void sink_pa_resume(struct sink *s);
 bool sink_pa_paused(const struct sink *s);
-/* Stop: fade what is queued now to silence over SINK_PA_FADE_MS and drop
- * the rest of it; audio written after the call plays normally after the fade
- * (e.g. an end tone). From another thread than the writer, a block being
- * written during the call counts as written after it. */
+/* Cut (the sink's fade op: stop, skip): silence now. The stream is aborted,
+ * which drops what PortAudio, ALSA and the sound server hold, and so is
+ * everything queued; sink_pa_played() then counts what was heard (by the
+ * stream's DAC times). Audio written after the call plays (an end tone),
+ * on the stream opened afresh; the rest of a write under way when it came
+ * is dropped. Any thread. */
+void sink_pa_cut(struct sink *s);
+/* Skip: as sink_pa_cut. */
+void sink_pa_flush(struct sink *s);
+/* Close's quick fade: fade what is queued now to silence over
+ * SINK_PA_FADE_MS behind the device buffer and drop the rest of it; audio
+ * written after the call plays normally after the fade. */
 #define SINK_PA_FADE_MS SINK_FADE_MS
 void sink_pa_fade_out(struct sink *s);
-/* Skip: drop what is queued now at once; audio written after the call
- * stays (for an exact cut, call it from the writing thread). */
-void sink_pa_flush(struct sink *s);
 /* Queue up to queue_ms (at least the start level above): the stream still
  * starts once the start level is queued, and write() then blocks only
  * while queue_ms is queued. A writer that stalls for less than that (speech
- * synthesis under CPU load) causes no underflow; pause, fade-out and flush
- * stay immediate (the callback applies them). Call before the first write. */
+ * synthesis under CPU load) causes no underflow; pause, cut and flush
+ * stay immediate. Call before the first write. */
 void sink_pa_set_queue(struct sink *s, int64_t queue_ms);
 /* No more audio for now: running dry from here on is not an underrun.
  * The next write ends it. */

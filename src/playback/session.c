@@ -58,6 +58,7 @@ struct session {
 	/* Requests (under lock). */
 	bool want_pause, want_stop, stop_tone;
 	unsigned skips, repeats;
+	unsigned pauses;         /* pauses that cut the sink */
 	/* The worker is writing to the sink (under lock). When it is not (it
 	 * mixes or synthesises), requests act on the sink at once from the
 	 * caller's thread, and the worker finds them done. */
@@ -161,7 +162,7 @@ struct work {
 	struct sink *sink;
 	float buf[BLOCK];
 	size_t n;                /* frames mixed in buf, 0: the end */
-	unsigned skips_done, repeats_done;
+	unsigned skips_done, repeats_done, pauses_done;
 	size_t next_speech;
 	int64_t written;         /* frames written since the last seek */
 	bool stop_tone, faded;   /* TURN_STOP: how */
@@ -215,6 +216,7 @@ static enum turn skip_locked(struct session *s, struct work *w)
 
 	w->skips_done = s->skips;
 	w->repeats_done = s->repeats;
+	w->pauses_done = s->pauses;
 	sink_flush(w->sink);
 	if (skip && st < 0) /* past the last step: that is the end */
 		return TURN_END;
@@ -229,6 +231,22 @@ static enum turn skip_locked(struct session *s, struct work *w)
 	return TURN_SKIPPED;
 }
 
+/* Resumed after a pause, which dropped what was queued: mix on from the
+ * last sample heard (nothing lost, nothing repeated). Lock held. */
+static enum turn resume_locked(struct session *s, struct work *w)
+{
+	int64_t pos = heard_pos(s);
+
+	w->pauses_done = s->pauses;
+	sink_flush(w->sink); /* what a block under way left after the cut */
+	mixer_seek(w->mx, pos);
+	w->next_speech = 0;
+	w->written = 0;
+	s->base_pos = pos;
+	s->base_played = sink_played(w->sink);
+	return TURN_SKIPPED;
+}
+
 /* Take the requests: wait while paused, resume, skip, or stop. A request
  * that came while we mixed or synthesised was carried out on the sink by
  * the caller already (see session_stop); we finish it. */
@@ -240,7 +258,10 @@ static enum turn take_requests(struct session *s, struct work *w)
 	heard_pos(s);
 	while (s->want_pause && !s->want_stop && !seek_wanted(s, w)) {
 		if (s->state != SESSION_PAUSED) {
-			sink_pause(w->sink);
+			if (!sink_paused(w->sink)) {
+				sink_pause(w->sink);
+				s->pauses++;
+			}
 			s->state = SESSION_PAUSED;
 		}
 		pthread_cond_wait(&s->cond, &s->lock);
@@ -259,6 +280,8 @@ static enum turn take_requests(struct session *s, struct work *w)
 		t = TURN_STOP;
 	else if (seek_wanted(s, w))
 		t = skip_locked(s, w);
+	else if (s->pauses != w->pauses_done)
+		t = resume_locked(s, w);
 	s->writing = t == TURN_WRITE;
 	pthread_mutex_unlock(&s->lock);
 	return t;
@@ -349,7 +372,10 @@ static enum turn drain_tail(struct session *s, struct work *w)
 		}
 		if (s->want_pause) {
 			if (s->state != SESSION_PAUSED) {
-				sink_pause(w->sink);
+				if (!sink_paused(w->sink)) {
+					sink_pause(w->sink);
+					s->pauses++;
+				}
 				s->state = SESSION_PAUSED;
 			}
 			pthread_cond_wait(&s->cond, &s->lock);
@@ -360,6 +386,10 @@ static enum turn drain_tail(struct session *s, struct work *w)
 			sink_resume(w->sink);
 		if (s->state == SESSION_PAUSED)
 			s->state = SESSION_PLAYING;
+		if (s->pauses != w->pauses_done) {
+			t = resume_locked(s, w);
+			break;
+		}
 		if (played >= w->written)
 			break;
 		if (played != last) {
@@ -368,7 +398,9 @@ static enum turn drain_tail(struct session *s, struct work *w)
 		} else if (util_now() - since > TAIL_STALL_MS / 1000.0) {
 			break;
 		}
-		wait_ms(s, 20);
+		/* Until it should have played out (a request wakes us). */
+		wait_ms(s, 10 + (long)BC_SAMPLES_TO_MS(w->written - played < BC_MS_TO_SAMPLES(TAIL_STALL_MS / 2)
+							   ? w->written - played : BC_MS_TO_SAMPLES(TAIL_STALL_MS / 2)));
 	}
 	pthread_mutex_unlock(&s->lock);
 	return t;
@@ -501,13 +533,19 @@ struct session *session_start(const struct session_spec *spec, int end_fd,
 void session_pause(struct session *s, bool pause)
 {
 	pthread_mutex_lock(&s->lock);
+	/* At once, whatever the worker does (a write under way returns: the
+	 * sink drops what is written while paused). Pausing silences the
+	 * sink and drops its queue; resumed, the worker mixes on from the
+	 * last sample heard. */
+	if (s->sink && !s->want_stop && pause != s->want_pause) {
+		if (pause) {
+			sink_pause(s->sink);
+			s->pauses++;
+		} else {
+			sink_resume(s->sink);
+		}
+	}
 	s->want_pause = pause;
-	/* At once, also while the worker mixes or synthesises: the sink's
-	 * pause is a flag its callback reads. Not while it writes a block:
-	 * paused, the sink would never take the rest of it, and the worker
-	 * would not come back to see a stop; it pauses right after. */
-	if (s->sink && !s->writing && !s->want_stop)
-		pause ? sink_pause(s->sink) : sink_resume(s->sink);
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -527,9 +565,9 @@ void session_skip(struct session *s)
 {
 	pthread_mutex_lock(&s->lock);
 	s->skips++;
-	/* Drop what is queued now, unless the worker is writing a block (it
-	 * flushes then, right after, for an exact cut). */
-	if (s->sink && !s->writing && !s->want_stop)
+	/* Drop what is queued now (the rest of a block being written goes
+	 * too); the worker mixes on from the next step. */
+	if (s->sink && !s->want_stop)
 		sink_flush(s->sink);
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
@@ -540,7 +578,7 @@ void session_repeat(struct session *s)
 	pthread_mutex_lock(&s->lock);
 	s->repeats++;
 	/* As session_skip. */
-	if (s->sink && !s->writing && !s->want_stop)
+	if (s->sink && !s->want_stop)
 		sink_flush(s->sink);
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
@@ -551,10 +589,10 @@ void session_stop(struct session *s, bool tone)
 	pthread_mutex_lock(&s->lock);
 	if (!s->want_stop) {
 		s->stop_tone = tone;
-		/* Fade out now, unless the worker is writing a block (it fades
-		 * then, right after): silent within SINK_FADE_MS even while
-		 * it synthesises a long utterance. */
-		if (s->sink && !s->writing) {
+		/* Cut now, whatever the worker does (the rest of a block
+		 * being written goes too): silent at once even while it
+		 * synthesises a long utterance. */
+		if (s->sink) {
 			sink_fade(s->sink);
 			s->faded = true;
 		}

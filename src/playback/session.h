@@ -71,7 +71,7 @@ void session_skip(struct session *s);  /* to the start of the next step */
 /* Again from the start of the step playing ("say that again"; before the
  * first step: from the beginning). */
 void session_repeat(struct session *s);
-/* Quick fade; tone: then a short end tone. Silent within 500 ms. */
+/* Cut now (silent at once); tone: then a short end tone. */
 void session_stop(struct session *s, bool tone);
 
 void session_info(const struct session *s, struct session_info *info);

@@ -187,9 +187,9 @@ play pause --seconds 3 -- -s USR1@1.3 -s USR1@4.3
 show pause 'event[23]_(silent|onset|heard)|sound._(start|end)_s|heard_s'
 timing pause
 P=$W/pause.probe
-# The device buffer (~latency) still plays out after the pause; then
+# The pause cuts (the device buffer is dropped, not played out); then
 # silence until the resume (pa_probe: silent and stays so up to the next
-# event), and sound again after it.
+# event), and sound again after it, from the last sample heard.
 check "pause: silence comes (within 2 s) and stays until the resume" \
 	within "$(kv "$P" event2_silent_ms)" 0 2000
 check "pause: sound again after the resume (within 2 s)" within "$(kv "$P" event3_onset_ms)" 0 2000
@@ -207,19 +207,18 @@ check "fade: the rest of the tone dropped (under 0.5 s heard after the stop)" \
 	fcmp "$(kv "$W/fade.probe" event2_heard_s)" '<' 0.5
 check "fade: exit status 0" [ "$(cat "$W/fade.rc")" = 0 ]
 
-echo "== stop with an end tone (the daemon's stop): fade-out, then 0.3 s written after it"
+echo "== stop with an end tone (the daemon's stop): cut, then 0.3 s written after it"
 play endtone --seconds 10 --end-tone -- -s USR2@1.3 -g 300
 show endtone 'event2_(silent|heard)|sound._(start|end|hz|heard)_s|heard_s'
 timing endtone
-# Heard after the stop: what the device had queued (~latency), the 50 ms
-# fade, then the whole 0.3 s end tone (written after the fade request, not
-# dropped); not the rest of the 10 s tone. PipeWire moves the stream in
+# Heard after the stop: the whole 0.3 s end tone (written after the cut,
+# not dropped); not the rest of the 10 s tone, nor what the device held. PipeWire moves the stream in
 # whole cycles (1024 samples at 48 kHz, 21 ms): one more may be heard there.
 CYCLE_MS=0
 [ "$PA_SERVER" = pipewire ] && CYCLE_MS=22
 check "end tone: silence comes after it (within 2 s) and stays" \
 	within "$(kv "$W/endtone.probe" event2_silent_ms)" 0 2000
-check "end tone: heard in full after the fade, and nothing more" \
+check "end tone: heard in full after the cut, and nothing more" \
 	within "$(kv "$W/endtone.probe" event2_heard_s) * 1000" 295 \
 	"$(kv "$W/endtone.play" latency_ms) + 350 + 60 + $CYCLE_MS"
 check "end tone: exit 0" [ "$(cat "$W/endtone.rc")" = 0 ]
