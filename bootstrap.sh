@@ -31,7 +31,7 @@ done
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 
 # Building.
-BUILD="build-essential autoconf automake pkg-config
+BUILD="build-essential autoconf automake pkg-config bash-completion
 	portaudio19-dev libsndfile1-dev libespeak-ng-dev libinih-dev
 	libsamplerate0-dev libsystemd-dev libpulse-dev"
 # Running: eSpeak NG's voices, and ALSA's pulse plugin (the fast path into
@@ -42,9 +42,10 @@ RUN="espeak-ng-data libasound2-plugins"
 # (dbus-daemon, python3-dbusmock, gdbus from libglib2.0-bin), a real MPRIS
 # client (playerctl), clang with its libFuzzer runtime for `make fuzz`, and
 # stress-ng, the load the suites must pass under (`make -j4 check` beside
-# `stress-ng --cpu 4`) and `make bench` measures under.
+# `stress-ng --cpu 4`) and `make bench` measures under; the shells whose
+# completions are tested (zsh, fish).
 TEST="check pulseaudio-utils alsa-utils sox dbus python3-dbusmock libglib2.0-bin
-	playerctl clang libclang-rt-14-dev stress-ng"
+	playerctl clang libclang-rt-14-dev stress-ng zsh fish"
 
 # The sound server the live tests start privately: the one you have, or both
 # where there is none. pulseaudio-utils (pactl, parecord) is a client only and

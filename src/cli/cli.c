@@ -363,19 +363,46 @@ static int cmd_script(struct cli *cli, int argc, char **argv)
 	return ret;
 }
 
-/* Measured durations: compile each routine with real speech lengths. */
+static const struct option list_opts[] = {
+	{ "routines", no_argument, NULL, 'r' },
+	{ "exercises", no_argument, NULL, 'e' },
+	COMMON_LONGOPTS,
+};
+
+/* Measured durations: compile each routine with real speech lengths.
+ * --routines, --exercises: only their names, one a line, nothing measured
+ * (for scripts and shell completion). */
 static int cmd_list(struct cli *cli, int argc, char **argv)
 {
+	bool routines = false, exercises = false;
 	struct config cfg;
 	struct speech *sp;
 	int64_t *ex_ms;
 	char err[512], d[32];
-	int ret;
+	int c, ret;
 
-	if ((ret = no_own_options(cli, argc, argv)) >= 0)
-		return ret;
+	while ((c = cli_getopt(cli, argc, argv)) != -1) {
+		switch (c) {
+		case 'r':
+			routines = true;
+			break;
+		case 'e':
+			exercises = true;
+			break;
+		default:
+			return cli->exit;
+		}
+	}
 	if ((ret = load_config(cli, &cfg)) != EXIT_OK)
 		return ret;
+	if (routines || exercises) {
+		for (size_t i = 0; routines && i < cfg.n_routines; i++)
+			printf("%s\n", cfg.routines[i].name);
+		for (size_t i = 0; exercises && i < cfg.n_exercises; i++)
+			printf("%s\n", cfg.exercises[i].name);
+		config_free(&cfg);
+		return EXIT_OK;
+	}
 	if (!(sp = speech_open(err, sizeof(err)))) {
 		log_err("%s", err);
 		config_free(&cfg);
@@ -538,7 +565,10 @@ static const struct command commands[] = {
 	{ "check", "[FILE]", "validate a config file and speak every line it can say",
 	  NULL, common_opts, NULL, 1, cmd_check },
 	{ "list", "", "list routines and exercises with durations",
-	  NULL, common_opts, NULL, 0, cmd_list },
+	  "re", list_opts,
+	  "  -r, --routines          only the routines' names, one a line\n"
+	  "  -e, --exercises         only the exercises' names, one a line\n",
+	  0, cmd_list },
 	{ "voices", "", "list eSpeak NG languages and voice variants",
 	  NULL, common_opts, NULL, 0, cmd_voices },
 	{ "devices", "", "list audio output devices",

@@ -88,6 +88,24 @@ fi
 expect 0 "options after the routine" -- "$BACKCOACH" --config "$TEST_DATA/render-small.ini" script -nS
 contains "$tmp/out" "^[0-9]* [0-9]* " "script -nS: times in samples"
 
+# list --routines / --exercises: the names alone, as list shows them.
+expect 0 "list -r" -- "$BACKCOACH" list -r
+cp "$tmp/out" "$tmp/names-r"
+expect 0 "list --exercises" -- "$BACKCOACH" list --exercises
+cp "$tmp/out" "$tmp/names-e"
+expect 0 "list -re" -- "$BACKCOACH" list -re
+cat "$tmp/names-r" "$tmp/names-e" >"$tmp/names-both"
+"$BACKCOACH" list | awk -v r="$tmp/list-r" -v e="$tmp/list-e" '
+	/^Routines:/ { f = r; next } /^Exercises:/ { f = e; next }
+	/^  [^ ]/ { print $1 >f }'
+count=$((count + 1))
+if cmp -s "$tmp/names-r" "$tmp/list-r" && cmp -s "$tmp/names-e" "$tmp/list-e" &&
+	cmp -s "$tmp/out" "$tmp/names-both" && [ -s "$tmp/names-r" ] && [ -s "$tmp/names-e" ]; then
+	echo "ok: list -r, -e and -re name what list lists"
+else
+	echo "FAIL: list -r/-e/-re differ from list"; failures=$((failures + 1))
+fi
+
 expect 0 "check the built-in default" -- "$BACKCOACH" check
 contains "$tmp/out" "(built-in): OK" "check says which file"
 expect 0 "check a good file" -- "$BACKCOACH" check "$TEST_DATA/render-small.ini"
