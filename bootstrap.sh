@@ -43,9 +43,10 @@ RUN="espeak-ng-data libasound2-plugins"
 # client (playerctl), clang with its libFuzzer runtime for `make fuzz`, and
 # stress-ng, the load the suites must pass under (`make -j4 check` beside
 # `stress-ng --cpu 4`) and `make bench` measures under; the shells whose
-# completions are tested (zsh, fish).
+# completions are tested (zsh, fish); systemd-analyze (systemd) and man-db
+# to verify the user unit.
 TEST="check pulseaudio-utils alsa-utils sox dbus python3-dbusmock libglib2.0-bin
-	playerctl clang libclang-rt-14-dev stress-ng zsh fish"
+	playerctl clang libclang-rt-14-dev stress-ng zsh fish systemd man-db"
 
 # The sound server the live tests start privately: the one you have, or both
 # where there is none. pulseaudio-utils (pactl, parecord) is a client only and
