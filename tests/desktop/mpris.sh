@@ -3,7 +3,10 @@
 # mpris.sh: the daemon as an MPRIS player on a private session bus, driven
 # by playerctl; stand-in music players (python3-dbusmock) paused while a
 # session plays and resumed after; `repeat` and SIGRTMIN+3; bad calls; the
-# bus going away. Asserted on what was heard on the null sink's monitor.
+# bus going away. Asserted on what was heard on the null sink's monitor:
+# silence after a pause that comes and stays, speech after a resume, the
+# next step's announcement after next; how fast is bench/bench_mpris.sh's
+# and bench/bench_controls.sh's. Waits are bounds for a hang (seconds).
 set -u
 : "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
 . "$TOP_SRCDIR/tests/daemonlib.sh"
@@ -120,15 +123,15 @@ mock gone Playing || exit 1
 rec_start
 t_start=$(rec_t)
 "$BACKCOACH" start >/dev/null
-check "session: playerctl -l lists backcoach" -- wait_listed 2
+check "session: playerctl -l lists backcoach" -- wait_listed 5
 check "session: PlaybackStatus Playing" -- test "$(pc status)" = Playing
-check "a playing player is paused at the start" -- wait_call music Pause 2
-check "one that hangs on Pause was asked too" -- wait_call hang Pause 2
+check "a playing player is paused at the start" -- wait_call music Pause 5
+check "one that hangs on Pause was asked too" -- wait_call hang Pause 5
 t0=$(now)
 "$BACKCOACH" status >/dev/null
 dt=$(elapsed "$t0" "$(now)")
 echo "  status while a player hangs on Pause: ${dt} s"
-check "a player hanging on Pause does not block the daemon" -- fcmp "$dt" "<" 0.5
+check "a player hanging on Pause (4 s) does not block the daemon" -- fcmp "$dt" "<" 2
 check "a paused player is left alone" -- test "$(calls quiet Pause)" -eq 0
 check "session: title is the step (Intro)" -- test "$(title)" = Intro
 check "session: album is the routine" -- \
@@ -160,42 +163,44 @@ check "Identity" -- eval 'bc_call org.freedesktop.DBus.Properties.Get \
 check "bad calls: the daemon is alive" -- kill -0 "$DPID"
 
 # ---- the metadata follows the step by itself ----
-wait_status "^step: 2 of" 6
-check "metadata follows the step (Shoulder rolls)" -- wait_at "Shoulder rolls" 0 0.5
+wait_status "^step: 2 of" 10
+check "metadata follows the step (Shoulder rolls)" -- wait_at "Shoulder rolls" 0 3
 
-# ---- play-pause: silence within 300 ms; again: speech resumes there ----
-# Mid-announcement (speech from 2.8 s to 8.8 s into the step), three times:
-# the latencies are taken as the median of three.
+# ---- play-pause: silence that comes and stays; again: speech resumes there ----
+# Mid-announcement (speech from 2.8 s to 8.8 s into the step).
+# wait_pc STATUS SECONDS: until playerctl reports STATUS.
+wait_pc() {
+	_i=0
+	until [ "$(pc status)" = "$1" ]; do
+		_i=$((_i + 1))
+		[ $_i -gt $(($2 * 20)) ] && return 1
+		sleep 0.05
+	done
+}
 wait_at "Shoulder rolls" 4.0 8
 t_p=$(rec_t)
 pc play-pause
-sleep 0.5
-check "play-pause: Paused" -- test "$(pc status)" = Paused
+check "play-pause: Paused" -- wait_pc Paused 5
 p1=$(position)
-sleep 0.6
+sleep 1
 p2=$(position)
 check "paused: the position stands still" -- fcmp "($p2 - $p1)^2" "<" "50000^2"
 t_r=$(rec_t)
 pc play-pause
 sleep 0.6
 p3=$(position)
-echo "  position paused ${p1} us, 0.6 s after resuming ${p3} us"
-check "resumed where it stopped" -- eval 'fcmp "$p3 - $p1" ">=" 200000 && fcmp "$p3 - $p1" "<=" 1000000'
-check "play-pause again: Playing" -- test "$(pc status)" = Playing
-for k in 2 3; do
-	eval "t_p$k=\$(rec_t)"
-	pc play-pause
-	sleep 0.5
-	eval "t_r$k=\$(rec_t)"
-	pc play-pause
-	sleep 0.5
-done
+t3=$(rec_t)
+echo "  position paused ${p1} us, $(elapsed "$t_r" "$t3") s after resuming ${p3} us"
+# On from where it stopped: forward, by no more than the time since.
+check "resumed where it stopped" -- eval 'fcmp "$p3 - $p1" ">" 0 &&
+	fcmp "$p3 - $p1" "<=" "($t3 - $t_r + 0.1) * 1000000"'
+check "play-pause again: Playing" -- wait_pc Playing 5
 
 # ---- next: the next step's announcement (from silence in the hold) ----
 wait_at "Shoulder rolls" 17.5 16
 t_n=$(rec_t)
 pc next
-check "next: the title is the next step (Rest)" -- wait_at Rest 0 1
+check "next: the title is the next step (Rest)" -- wait_at Rest 0 3
 # Neck tilt follows: Rest is "Rest." and "Next: Neck tilt." (3.7 s, see
 # `backcoach script`); the wait is twice that, as the machine may be loaded.
 check "then Neck tilt" -- wait_at "Neck tilt" 0 8
@@ -208,7 +213,7 @@ pc previous
 sleep 0.6
 p4=$(position)
 echo "  position 0.6 s after previous: ${p4} us"
-check "previous: the position is back at the start" -- fcmp "$p4" "<" 1000000
+check "previous: the position is back at the start (from 12.5 s)" -- fcmp "$p4" "<" 3000000
 check "previous: the same step" -- test "$(title)" = "Neck tilt"
 sleep 2.4
 
@@ -217,11 +222,11 @@ pc pause
 sleep 0.5
 t_s=$(rec_t)
 pc stop
-check "stop: the name is gone" -- wait_listed 2 not
-sleep 0.5
+check "stop: the name is gone" -- wait_listed 5 not
+sleep 3
 rec_stop
-check "stop: the daemon is idle" -- wait_status "^state: idle" 1
-check "a paused player is resumed at the end" -- wait_call music Play 2
+check "stop: the daemon is idle" -- wait_status "^state: idle" 5
+check "a paused player is resumed at the end" -- wait_call music Play 5
 check "the one left alone is not resumed" -- test "$(calls quiet Play)" -eq 0
 check "a vanished player is skipped, with a log line" -- \
 	grep -q "MediaPlayer2.gone is gone: not resumed" "$T/daemon.log"
@@ -229,32 +234,24 @@ check "the hanging player is logged" -- \
 	grep -q "MediaPlayer2.hang did not answer Pause" "$T/daemon.log"
 
 # ---- what was heard ----
-median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
-lats=
-for t in "$t_p" "$t_p2" "$t_p3"; do lats="$lats $(silence_latency "$t" 0.5)"; done
-# shellcheck disable=SC2086
-lat=$(median3 $lats)
-echo "  play-pause -> silence:$lats s, median $lat s"
-check "play-pause: silent within 300 ms (median of 3)" -- fcmp "$lat" "<=" 0.3
-lats=
-for t in "$t_r" "$t_r2" "$t_r3"; do
-	l=$(sound_latency "$t")
-	lats="$lats ${l:-9}"
-done
-# shellcheck disable=SC2086
-lat=$(median3 $lats)
-echo "  play-pause again -> sound:$lats s, median $lat s"
-check "play-pause again: speech resumes within 300 ms (median of 3)" -- fcmp "$lat" "<=" 0.3
+lat=$(silence_latency "$t_p" "$(elapsed "$t_p" "$t_r")")
+echo "  play-pause -> silence: $lat s (resumed $(elapsed "$t_p" "$t_r") s after the pause)"
+# Silent for the last 0.8 s (and more) before the resume, at least.
+check "play-pause: silence comes and stays until the resume" -- \
+	fcmp "$lat" "<=" "$(elapsed "$t_p" "$t_r") - 0.8"
+lat=$(sound_latency "$t_r")
+echo "  play-pause again -> sound: ${lat:-none} s"
+check "play-pause again: speech resumes (within 3 s)" -- test -n "$lat"
 check "next: silence before it (in the hold)" -- \
 	test -z "$(last_sound_between "$(awk "BEGIN { print $t_n - 1 }")" "$t_n")"
 lat=$(sound_latency "$t_n")
 echo "  next -> announcement: ${lat:-none} s"
-check "next: the next step's announcement within 800 ms" -- fcmp "${lat:-9}" "<=" 0.8
+check "next: the next step's announcement comes (within 3 s)" -- test -n "$lat"
 check "previous: silence before it (in the hold)" -- \
 	test -z "$(last_sound_between "$(awk "BEGIN { print $t_prev - 1 }")" "$t_prev")"
 lat=$(sound_latency "$t_prev")
 echo "  previous -> announcement: ${lat:-none} s"
-check "previous: the announcement within 800 ms" -- fcmp "${lat:-9}" "<=" 0.8
+check "previous: the announcement comes (within 3 s)" -- test -n "$lat"
 # The announcement heard after previous is the step's own: as long as at
 # its first start.
 # (The title turns a little after the step starts: look from 0.4 s before,
@@ -263,46 +260,52 @@ b1=$(burst_after "$(first_sound_after "$(awk "BEGIN { print $t_tilt - 0.4 }")")"
 b2=$(burst_after "$(first_sound_after "$t_prev")")
 echo "  Neck tilt's announcement: ${b1:-?} s at first, ${b2:-?} s after previous"
 check "previous: the step's announcement again, from its start" -- \
-	fcmp "(${b1:-0} - ${b2:-9})^2" "<=" "0.15^2"
+	fcmp "(${b1:-0} - ${b2:-9})^2" "<=" "0.3^2"
 lat=$(sound_latency "$t_s")
-last=$(silence_latency "$t_s" 1)
+last=$(silence_latency "$t_s" 3)
 echo "  stop -> end tone at ${lat:-none} s, silent at ${last} s"
-check "stop: the end tone" -- fcmp "${lat:-9}" "<=" 0.5
-check "stop: silent within 500 ms" -- fcmp "$last" "<=" 0.5
+check "stop: the end tone (within 2 s)" -- fcmp "${lat:-9}" "<=" 2
+check "stop: silence comes (within 2 s) and stays" -- fcmp "$last" "<=" 2
 check "idle again: not on the bus" -- eval '! listed'
 
 # ---- repeat from the command line and SIGRTMIN+3 ----
 "$BACKCOACH" start >/dev/null
-wait_listed 2
-# (Intro is 2.4 s long: from 1.2 s in, back to under 0.8 s.)
-wait_at Intro 1.2 3
+wait_listed 5
+# (Intro is 2.4 s long: from 1.2 s in, back to before where it was, in Intro.)
+wait_at Intro 1.2 5
+pb=$(position)
 check "backcoach repeat" -- "$BACKCOACH" repeat
 sleep 0.3
-check "repeat: back at the start of the step" -- eval 'fcmp "$(position)" "<" 800000'
-wait_at Intro 1.2 3
+pa=$(position)
+echo "  repeat: position ${pb} us before, ${pa} us after"
+check "repeat: back at the start of the step" -- eval 'test "$(title)" = Intro && fcmp "$pa" "<" "$pb"'
+wait_at Intro 1.2 5
+pb=$(position)
 kill -s RTMIN+3 "$DPID" 2>/dev/null || kill -37 "$DPID"
 sleep 0.3
-check "SIGRTMIN+3: back at the start of the step" -- eval 'fcmp "$(position)" "<" 800000'
-check "SIGRTMIN+3: logged" -- grep -q "SIGRTMIN+3: again from the start of the step" "$T/daemon.log"
+pa=$(position)
+echo "  SIGRTMIN+3: position ${pb} us before, ${pa} us after"
+check "SIGRTMIN+3: back at the start of the step" -- eval 'test "$(title)" = Intro && fcmp "$pa" "<" "$pb"'
+check "SIGRTMIN+3: logged" -- wait_log "SIGRTMIN+3: again from the start of the step"
 
 # ---- a second daemon on the same bus (its own runtime dir): the spec's
 # instance name, and both answer ----
 "$BACKCOACH" stop >/dev/null
-wait_status "^state: idle" 2
+wait_status "^state: idle" 5
 mkdir -p "$T/run2"
 chmod 700 "$T/run2"
 XDG_RUNTIME_DIR="$T/run2" "$BACKCOACH" -v --config "$T/cfg.ini" run >>"$T/daemon2.log" 2>&1 &
 D2=$!
 _i=0
-until XDG_RUNTIME_DIR="$T/run2" "$BACKCOACH" status >/dev/null 2>&1 || [ $_i -gt 200 ]; do
+until XDG_RUNTIME_DIR="$T/run2" "$BACKCOACH" status >/dev/null 2>&1 || [ $_i -gt 400 ]; do
 	_i=$((_i + 1))
 	sleep 0.05
 done
 "$BACKCOACH" start >/dev/null
-wait_listed 2
+wait_listed 5
 XDG_RUNTIME_DIR="$T/run2" "$BACKCOACH" start >/dev/null
 _i=0
-until playerctl -l 2>/dev/null | grep -qx "backcoach.instance$D2" || [ $_i -gt 60 ]; do
+until playerctl -l 2>/dev/null | grep -qx "backcoach.instance$D2" || [ $_i -gt 200 ]; do
 	_i=$((_i + 1))
 	sleep 0.05
 done
@@ -311,7 +314,7 @@ check "a second daemon: listed as backcoach.instance$D2" -- \
 check "a second daemon: the first keeps its name" -- listed
 check "a second daemon: answers on its own name" -- \
 	eval 'playerctl -p "backcoach.instance$D2" pause && XDG_RUNTIME_DIR="$T/run2" "$BACKCOACH" status | grep -q "^state: paused"'
-check "a second daemon: the first still plays" -- wait_status "^state: playing" 1
+check "a second daemon: the first still plays" -- wait_status "^state: playing" 5
 kill -TERM "$D2"
 wait "$D2"
 check "a second daemon: exits cleanly" -- test $? -eq 0
@@ -320,27 +323,26 @@ check "a second daemon: its name is gone" -- \
 
 # ---- the bus goes away mid-session, and comes back ----
 bus_kill session
-sleep 0.3
+check "bus gone: a log line" -- wait_log "session bus connection lost"
 check "bus gone: the daemon is alive" -- kill -0 "$DPID"
-check "bus gone: still playing" -- wait_status "^state: playing" 1
-check "bus gone: a log line" -- grep -q "session bus connection lost" "$T/daemon.log"
+check "bus gone: still playing" -- wait_status "^state: playing" 5
 "$BACKCOACH" stop >/dev/null
-check "bus gone: stop works" -- wait_status "^state: idle" 2
+check "bus gone: stop works" -- wait_status "^state: idle" 5
 bus_start session || exit 1
 "$BACKCOACH" start >/dev/null
-check "bus back: listed again at the next session" -- wait_listed 2
+check "bus back: listed again at the next session" -- wait_listed 5
 "$BACKCOACH" stop >/dev/null
-check "bus back: gone after the session" -- wait_listed 2 not
+check "bus back: gone after the session" -- wait_listed 5 not
 
 # ---- [audio] other_players = keep: other players are left playing ----
 mock music2 Playing || exit 1
 sed 's/^latency = 50ms$/&\nother_players = keep/' "$TEST_DATA/daemon-mpris.ini" >"$T/cfg.ini"
 "$BACKCOACH" reload >/dev/null
 "$BACKCOACH" start >/dev/null
-wait_listed 2
+wait_listed 5
 sleep 1
 "$BACKCOACH" stop >/dev/null
-wait_listed 2 not
+wait_listed 5 not
 check "other_players = keep: a playing player gets no Pause" -- test "$(calls music2 Pause)" -eq 0
 check "other_players = keep: nor Play" -- test "$(calls music2 Play)" -eq 0
 
@@ -348,20 +350,21 @@ check "other_players = keep: nor Play" -- test "$(calls music2 Play)" -eq 0
 # daemon-countdown.ini: a reminder after 3 s of sitting, a 4 s countdown.
 cp "$TEST_DATA/daemon-countdown.ini" "$T/cfg.ini"
 "$BACKCOACH" reload >/dev/null
-check "reminder: on the bus" -- wait_listed 6
+check "reminder: on the bus" -- wait_listed 10
 check "reminder: the title" -- test "$(title)" = Reminder
 sleep 0.5
 pc play
+# (Without it, the 4 s countdown would run on first.)
 check "reminder: Play during the countdown starts the routine at once" -- \
-	wait_status "^step: 2 of" 1
+	wait_status "^step: 2 of" 2
 pc stop
-check "reminder: stopped" -- wait_listed 2 not
-check "the next reminder: on the bus" -- wait_listed 6
+check "reminder: stopped" -- wait_listed 5 not
+check "the next reminder: on the bus" -- wait_listed 10
 sleep 0.5
 pc stop
-check "reminder: Stop during the countdown" -- wait_listed 2 not
+check "reminder: Stop during the countdown" -- wait_listed 5 not
 check "reminder: Stop during the countdown snoozes it" -- \
-	grep -q "reminder cancelled: snoozed" "$T/daemon.log"
+	wait_log "reminder cancelled: snoozed"
 check "daemon alive at the end" -- kill -0 "$DPID"
 
 daemon_finish
