@@ -692,7 +692,8 @@ END_TEST
 
 /* Mixing throughput on a 5-minute routine-like timeline: speech 40% of the
  * time, breath tones and a 60 bpm metronome through the exercises. A figure,
- * printed; asserted only loosely (sanitizers and valgrind are slow). */
+ * printed, not asserted (how fast is bench_render's, in make bench); what
+ * is asserted is that the whole timeline was mixed. */
 START_TEST(throughput)
 {
 	struct timeline tl = { 0 };
@@ -722,7 +723,7 @@ START_TEST(throughput)
 	fprintf(stderr, "mixer: %.1f s of audio in %.2f ms: %.0fx real time, %.1f Msamples/s\n",
 		(double)total / BC_RATE, dt * 1000, (double)total / BC_RATE / dt,
 		(double)total / dt / 1e6);
-	ck_assert_double_gt((double)total / BC_RATE / dt, 100);
+	ck_assert_int_eq(total, tl.length);
 	free(buf);
 	mixer_free(m);
 	src_free(&s);
