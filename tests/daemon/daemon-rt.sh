@@ -51,7 +51,7 @@ $DAEMON_WRAP "$PY" -c 'import os; os.sched_setscheduler(0, os.SCHED_RR, os.sched
 # play_session: start the default routine, let it play 2 s, keep status.
 play_session() {
 	"$BACKCOACH" start >/dev/null
-	wait_status "^state: playing" 3
+	wait_status "^state: playing" 10
 	sleep 2
 	"$BACKCOACH" status >"$T/status" 2>&1
 }
@@ -69,7 +69,7 @@ check "no privilege, no rtkit: logged" -- \
 	grep -q "realtime scheduling: not granted" "$T/daemon.log"
 check "no privilege, no rtkit: it plays all the same" -- grep -q "^state: playing" "$T/status"
 "$BACKCOACH" stop >/dev/null
-wait_status "^state: idle" 3
+wait_status "^state: idle" 10
 daemon_stop
 
 # ---- the stand-in rtkit ----
@@ -123,13 +123,13 @@ echo "  RLIMIT_RTTIME: $lim"
 check "rtkit: RLIMIT_RTTIME lowered to RTTimeUSecMax first" -- test "$lim" = "$RTTIME $RTTIME"
 check "rtkit: sound heard" -- test -n "$(first_sound_after 0)"
 "$BACKCOACH" stop >/dev/null
-wait_status "^state: idle" 3
+wait_status "^state: idle" 10
 
 # A second session: new stream threads, asked for again; logged once.
 n0=$calls
 play_session
 "$BACKCOACH" stop >/dev/null
-wait_status "^state: idle" 3
+wait_status "^state: idle" 10
 calls=$(grep -c "MakeThreadRealtime [0-9]* $MAXPRIO\$" "$T/rtkit.log")
 check "rtkit: the next session's new threads are asked for too" -- test "$calls" -ge $((n0 + 2))
 check "rtkit: what was granted is logged once" -- \
