@@ -10,6 +10,12 @@
  * is opened and started before the signal and plays silence until it: that
  * is the floor for a daemon that keeps its stream running.
  *
+ * --abort: the floor of pause and resume (bench/sink_pa.sh). The tone plays
+ * from the first SIGUSR1 as above; each further SIGUSR1 pauses it with
+ * Pa_AbortStream (the least a PortAudio program can do to be silent now:
+ * what the device and server hold is dropped) or resumes it with
+ * Pa_StartStream (the tone goes on where the callback left it).
+ *
  * Prints "ready" on stdout (flushed) once it waits for the signal, and at the
  * end key=value lines: latency_ms (suggested, as asked), output_latency_ms
  * (Pa_GetStreamInfo), open_ms (signal -> Pa_StartStream returned).
@@ -18,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -112,7 +119,8 @@ static void usage(FILE *f)
 	      "Waits for SIGUSR1, then plays a tone on PortAudio's default output.\n"
 	      "  --device NAME PortAudio output device of that exact name instead\n"
 	      "  --latency MS  suggested output latency (default: the device's low latency)\n"
-	      "  --preopen     open and start the stream before the signal\n",
+	      "  --preopen     open and start the stream before the signal\n"
+	      "  --abort       further SIGUSR1s: Pa_AbortStream, Pa_StartStream, ...\n",
 	      f);
 }
 
@@ -121,6 +129,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "latency", required_argument, NULL, 'l' },
 		{ "preopen", no_argument, NULL, 'p' },
+		{ "abort", no_argument, NULL, 'A' },
 		{ "freq", required_argument, NULL, 'f' },
 		{ "amp", required_argument, NULL, 'a' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -131,7 +140,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	double latency_ms = -1, freq = 1000, seconds = 1, rate = BC_RATE, t_sig = 0, t_started = 0;
-	bool preopen = false, verbose = false;
+	bool preopen = false, verbose = false, abort_mode = false, running = true;
 	const char *device = NULL;
 	struct tone tone = { .amp = 0.5f };
 	PaStreamParameters par = { 0 };
@@ -142,8 +151,9 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int c, sfd, q, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "l:pf:a:s:r:vhd:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:pf:a:s:r:vhd:A", lo, NULL)) != -1) {
 		switch (c) {
+		case 'A': abort_mode = true; break;
 		case 'l': latency_ms = atof(optarg); break;
 		case 'p': preopen = true; break;
 		case 'f': freq = atof(optarg); break;
@@ -219,10 +229,25 @@ int main(int argc, char **argv)
 			goto error;
 	}
 	t_started = now();
-	/* Tone, then a little extra so the end is played out. */
+	/* Tone, then a little extra so the end is played out. --abort: the
+	 * further signals pause and resume it. */
 	while (!atomic_load_explicit(&tone.done, memory_order_acquire) &&
-	       now() - t_sig < seconds + 5)
-		Pa_Sleep(10);
+	       now() - t_sig < seconds + 5) {
+		struct pollfd pf = { .fd = sfd, .events = POLLIN };
+
+		if (!abort_mode) {
+			Pa_Sleep(10);
+			continue;
+		}
+		if (poll(&pf, 1, 10) != 1 || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGUSR1)
+			break;
+		err = running ? Pa_AbortStream(stream) : Pa_StartStream(stream);
+		if (err != paNoError)
+			goto error;
+		running = !running;
+	}
 	Pa_Sleep(200);
 	info = Pa_GetStreamInfo(stream);
 	printf("latency_ms=%.1f\noutput_latency_ms=%.1f\nopen_ms=%.2f\n", par.suggestedLatency * 1000,

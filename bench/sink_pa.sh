@@ -15,7 +15,18 @@
 # beside the floor, measured in the same run: bench/pa_floor --preopen at
 # the same latency (a tone written into a running stream, through its full
 # device buffer: what any PortAudio player waits before it is heard), and
-# as a ratio to it. Then what the test only shows: holes (silences of 1 ms
+# as a ratio to it. Then #17's figures against the PortAudio floors of the
+# same moves (bench/pa_floor --abort, same latency, same signals):
+#   pause -> silent     against Pa_AbortStream -> silent (target <= +15 ms)
+#   resume -> sound     against Pa_StartStream -> sound (target <= +25 ms)
+#   stop: tone gone     SIGUSR2 with --end-tone (the daemon's stop), until
+#                       the tone is gone (pa_probe -g 1: the first sound's
+#                       end), against Pa_AbortStream (target <= +15 ms); and
+#   stop: end tone      until the end tone is heard
+#   skip: old gone      HUP (flush): the tone, written again after the
+#                       flush, heard apart from the old one (-g 1); the old
+#                       one's end against Pa_AbortStream (<= +15 ms), the
+#   skip: next heard    new one's start (target <= 60 ms) Then what the test only shows: holes (silences of 1 ms
 # or more inside a sound) and glitches in a 3 s tone and in the paused one,
 # and the sink's own underflows and dropouts in every run. Figures, not pass/fail. Needs
 # BUILDDIR (the build tree, default .) and TOP_SRCDIR; stress-ng for the
@@ -61,6 +72,34 @@ run() {
 	wait $_p 2>/dev/null
 }
 
+# abort_floor: pa_floor --abort, tone at 0.3 s, Pa_AbortStream at 1.3 s,
+# Pa_StartStream at 3.3 s: the pause and resume floors.
+abort_floor() {
+	"$FLOOR" --abort --seconds 3 --latency $LAT >"$W/afloor.play" 2>/dev/null &
+	_p=$!
+	_i=0
+	until grep -q '^ready' "$W/afloor.play" 2>/dev/null || [ $_i -gt 1000 ]; do
+		_i=$((_i + 1))
+		sleep 0.01
+	done
+	"$PROBE" --pid $_p -s USR1@0.3 -s USR1@1.3 -s USR1@3.3 --until-exit --max 12 --tail 0.2 \
+		>"$W/afloor.probe"
+	kill $_p 2>/dev/null
+	wait $_p 2>/dev/null
+	kv "$W/afloor.probe" event2_silent_ms >>"$W/f.abort"
+	kv "$W/afloor.probe" event3_onset_ms >>"$W/f.start"
+}
+
+# cut_times NAME OUT_GONE OUT_NEXT: from a probe split at 1 ms gaps (-g 1),
+# event2 -> the first sound's end (the old audio gone) and -> the second
+# sound's start (the new audio heard); nothing when they did not come apart.
+cut_times() {
+	_t=$(kv "$W/$1.probe" event2_t)
+	[ "$(kv "$W/$1.probe" sounds)" -ge 2 ] 2>/dev/null || return 0
+	awk -v t="$_t" -v e="$(kv "$W/$1.probe" sound1_end_s)" 'BEGIN { printf "%.1f\n", (e - t) * 1000 }' >>"$2"
+	awk -v t="$_t" -v e="$(kv "$W/$1.probe" sound2_start_s)" 'BEGIN { printf "%.1f\n", (e - t) * 1000 }' >>"$3"
+}
+
 # floor: pa_floor --preopen, SIGUSR1 -> first sound.
 floor() {
 	"$FLOOR" --preopen --latency $LAT >"$W/floor.play" 2>/dev/null &
@@ -80,7 +119,8 @@ floor() {
 sum_sounds() { sed -n "s/^sound[0-9]*_$2=//p" "$1" | awk '{ s += $1 } END { print s + 0 }'; }
 
 trials() {
-	for f in floor pause resume stop endtone skip holes glitches underflows dropouts; do
+	for f in floor pause resume stop endtone skip holes glitches underflows dropouts \
+		abort start stopgone stoptone skipgone skipnext; do
 		: >"$W/f.$f"
 	done
 	_k=0
@@ -96,6 +136,11 @@ trials() {
 		kv "$W/endtone.probe" event2_silent_ms >>"$W/f.endtone"
 		run skip --seconds 3 -- -s HUP@1.3
 		kv "$W/skip.probe" event2_heard_s >>"$W/f.skip"
+		abort_floor
+		run cutstop --seconds 10 --end-tone -- -s USR2@1.3 -g 1
+		cut_times cutstop "$W/f.stopgone" "$W/f.stoptone"
+		run cutskip --seconds 3 -- -s HUP@1.3 -g 1
+		cut_times cutskip "$W/f.skipgone" "$W/f.skipnext"
 		# Holes and glitches where the tone should run unbroken (a fade
 		# or a flush makes its own); the sink's counts everywhere.
 		for n in tone pause; do
@@ -118,6 +163,23 @@ trials() {
 			"$(tr '\n' ' ' <"$W/f.${f%%:*}")"
 	done
 	printf '  %-22s median %7s s  (%s)\n' "skip: heard after" "$(median <"$W/f.skip")" "$(tr '\n' ' ' <"$W/f.skip")"
+	ab=$(median <"$W/f.abort")
+	st=$(median <"$W/f.start")
+	echo "  #17, against PortAudio's own (bench/pa_floor --abort):"
+	printf '  %-22s median %7s ms  (%s)\n' "floor: Pa_AbortStream" "$ab" "$(tr '\n' ' ' <"$W/f.abort")"
+	printf '  %-22s median %7s ms  (%s)\n' "floor: Pa_StartStream" "$st" "$(tr '\n' ' ' <"$W/f.start")"
+	for f in "pause|pause -> silent|abort|15" "resume|resume -> sound|start|25" \
+		"stopgone|stop: tone gone|abort|15" "skipgone|skip: old gone|abort|15"; do
+		_k=${f%%|*} _r=${f#*|}
+		_name=${_r%%|*} _r=${_r#*|}
+		_fl=$(median <"$W/f.${_r%%|*}")
+		m=$(median <"$W/f.$_k")
+		printf '  %-22s median %7s ms  %s (target <= +%s ms)  (%s)\n' "$_name" "$m" \
+			"$(awk -v m="$m" -v f="$_fl" 'BEGIN { if (m != "-" && f != "-" && f > 0) printf "%.1fx floor, %+.1f ms", m / f, m - f; else print "-" }')" \
+			"${_r#*|}" "$(tr '\n' ' ' <"$W/f.$_k")"
+	done
+	printf '  %-22s median %7s ms  (%s)\n' "stop: end tone heard" "$(median <"$W/f.stoptone")" "$(tr '\n' ' ' <"$W/f.stoptone")"
+	printf '  %-22s median %7s ms  (target <= 60 ms)  (%s)\n' "skip: next heard" "$(median <"$W/f.skipnext")" "$(tr '\n' ' ' <"$W/f.skipnext")"
 	for f in holes:2 glitches:2 underflows:5 dropouts:5; do
 		printf '  %-22s %s in %s runs (per run: %s)\n' "${f%:*}" \
 			"$(awk '{ s += $1 } END { print s + 0 }' "$W/f.${f%:*}")" "$((TRIALS * ${f#*:}))" \
