@@ -288,6 +288,14 @@ double util_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int64_t util_clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 char *util_replace(const char *s, const char *key, const char *val)
 {
 	size_t kl = strlen(key), vl = strlen(val), n = 0;

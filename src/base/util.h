@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Allocation that never returns NULL: out of memory prints and aborts. */
 void *xmalloc(size_t n);
@@ -56,5 +57,7 @@ int util_env_add_prop(const char *var, const char *key, const char *value);
 
 /* Seconds from a monotonic clock, for measurements. */
 double util_now(void);
+/* Milliseconds on clock id (CLOCK_MONOTONIC, _REALTIME, _BOOTTIME). */
+int64_t util_clock_ms(clockid_t id);
 
 #endif

@@ -20,9 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +33,10 @@
 #include "desktop/mpris.h"
 #include "daemon/notify.h"
 #include "desktop/presence_watch.h"
+#include "daemon/reminders.h"
+#include "coach/reminder_timeline.h"
+#include "coach/reminder_words.h"
+#include "playback/voice_speech.h"
 #include "coach/reminder.h"
 #include "coach/routine.h"
 #include "daemon/runtime.h"
@@ -210,20 +212,12 @@ static void daemon_repeat(void *data)
 static int daemon_snooze(void *data, int64_t *ms, char *err, size_t errlen)
 {
 	struct daemon *d = data;
-	const struct config *c = &d->cfg->c;
 
-	if (!d->rem_on) {
-		snprintf(err, errlen, "reminders are off");
+	if (reminders_snooze(d->reminders, ms, err, errlen) < 0)
 		return -1;
-	}
-	*ms = c->reminders.snooze_ms > 0 ? c->reminders.snooze_ms
-					 : d->rules.interval_ms;
-	d->snooze_mono = clock_ms(CLOCK_MONOTONIC) + *ms;
-	daemon_record_reminder(d, SLOG_SNOOZED);
-	d->held_since = 0;
 	if (d->sess && d->kind == PLAY_REMINDER)
 		session_stop(d->sess, true);
-	reminders_arm(d);
+	reminders_arm(d->reminders);
 	return 0;
 }
 
@@ -245,11 +239,12 @@ static int daemon_reload(void *data, FILE *reply)
 	log_info("config reloaded from %s", n->path ? n->path : "built-in default");
 	/* Sitting time carries on: a reload neither loses nor repeats a
 	 * reminder. */
-	reminders_configure(d);
+	if (d->reminders)
+		reminders_configure(d->reminders, &d->cfg->c);
 	if (d->pw)
 		pwatch_configure(d->pw, &d->cfg->c);
 	daemon_prepare(d);
-	reminders_arm(d);
+	reminders_arm(d->reminders);
 	notify_ready();
 	return 0;
 }
@@ -303,7 +298,6 @@ static void daemon_status(void *data, FILE *f)
 {
 	struct daemon *d = data;
 	const struct config *c = &d->cfg->c;
-	char a[32], when[64];
 
 	if (d->sess) {
 		status_session(d, f);
@@ -314,24 +308,7 @@ static void daemon_status(void *data, FILE *f)
 		fprintf(f, "latency: %" PRId64 " ms (requested)\n", c->audio.latency_ms);
 	}
 	fprintf(f, "default routine: %s\n", routine_name(c, c->general.routine_idx));
-	if (!d->rem_on) {
-		fprintf(f, "next reminder: off\n");
-	} else if (d->sess) {
-		fprintf(f, "next reminder: %s after this session\n",
-			util_format_duration(d->rules.interval_ms, a, sizeof(a)));
-	} else if ((d->due_wall == REMINDER_NEVER || d->due_wall < 0) && d->pw &&
-		   !pwatch_here(d->pw)) {
-		fprintf(f, "next reminder: waits for you (away)\n");
-	} else if ((d->due_wall == REMINDER_NEVER || d->due_wall < 0) && d->held_since) {
-		fprintf(f, "next reminder: waits for the call to end\n");
-	} else if (d->due_wall == REMINDER_NEVER || d->due_wall < 0) {
-		fprintf(f, "next reminder: none due (check [reminders] hours and days)\n");
-	} else {
-		daemon_format_wall(d->due_wall, when, sizeof(when));
-		fprintf(f, "next reminder: %s (in %s)\n", when,
-			util_format_duration(d->due_wall - clock_ms(CLOCK_REALTIME),
-					     a, sizeof(a)));
-	}
+	reminders_status(d->reminders, f);
 	if (d->pw)
 		pwatch_status(d->pw, f);
 	fprintf(f, "config: %s\n", d->cfg->path ? d->cfg->path : "(built-in default)");
@@ -349,6 +326,111 @@ const struct command_target *daemon_commands(struct daemon *d)
 {
 	return &d->cmds;
 }
+
+/* ---- the reminders (reminders.h): what they consult, and giving one ---- */
+
+static int64_t daemon_sitting(void *data)
+{
+	return pwatch_sitting(((struct daemon *)data)->pw);
+}
+
+static bool daemon_here(void *data)
+{
+	return pwatch_here(((struct daemon *)data)->pw);
+}
+
+static bool daemon_call_holds(void *data, int64_t *until_ms)
+{
+	return pwatch_call_holds(((struct daemon *)data)->pw, until_ms);
+}
+
+static bool daemon_ask_idle(void *data)
+{
+	return pwatch_ask_idle(((struct daemon *)data)->pw);
+}
+
+static void daemon_restart_sitting(void *data)
+{
+	pwatch_reset(((struct daemon *)data)->pw);
+}
+
+static void daemon_suspended(void *data, int64_t slept_ms)
+{
+	struct daemon *d = data;
+
+	if (d->pw)
+		pwatch_suspended(d->pw, slept_ms);
+}
+
+static bool daemon_playing(void *data)
+{
+	return ((struct daemon *)data)->sess != NULL;
+}
+
+/* A reminder is due: its message, then (if [reminders] routine names one)
+ * the routine, played as a session. */
+static int daemon_remind(void *data, int minutes)
+{
+	struct daemon *d = data;
+	const struct config *c = &d->cfg->c;
+	int r = c->reminders.routine_idx;
+	int voice = r >= 0 ? r : c->general.routine_idx;
+	const struct timeline *body = NULL;
+	struct voice_speech vs = { .sp = d->sp };
+	const struct language *lang = &c->languages[c->routines[voice].language];
+	char err[512];
+	char *msg;
+
+	msg = reminder_message(c, lang, minutes);
+	log_info("reminder after %d minutes sitting%s%s", minutes,
+		 r >= 0 ? ", then routine " : "", r >= 0 ? c->routines[r].name : "");
+	if (r >= 0) {
+		struct prepared *p = r == c->general.routine_idx ? &d->def : &d->rem;
+		if (prepared_build(p, d->cfg, r, d->sp, err, sizeof(err)) < 0) {
+			log_err("%s", err);
+			goto fail;
+		}
+		body = &p->tl;
+	}
+	/* Room for the message beside the routine's beginning, kept warm. */
+	speech_set_cache_budget(d->sp, CACHE_BUDGET);
+	speech_voice_for(c, voice, &vs.voice);
+	if (reminder_timeline(lang, voice, msg, body,
+			      c->reminders.countdown_ms, daemon_measure, &vs, &d->sess_tl,
+			      &d->sess_body_at, err, sizeof(err)) < 0) {
+		log_err("reminder: %s", err);
+		goto fail;
+	}
+	if (daemon_session_begin(d, PLAY_REMINDER, &d->sess_tl, d->cfg, "reminder", err,
+				 sizeof(err)) < 0) {
+		log_err("reminder: %s", err);
+		timeline_free(&d->sess_tl);
+		goto fail;
+	}
+	free(msg);
+	return 0;
+fail:
+	free(msg);
+	return -1;
+}
+
+static const struct reminders_ops daemon_reminders_ops = {
+	.sitting = daemon_sitting, .here = daemon_here,
+	.call_holds = daemon_call_holds, .ask_idle = daemon_ask_idle,
+	.restart = daemon_restart_sitting, .suspended = daemon_suspended,
+	.playing = daemon_playing, .due = daemon_remind,
+};
+
+/* Presence or a call changed: plan the next reminder again (one held by a
+ * call fires from the timer once call_grace is over). */
+static void on_presence_changed(void *data)
+{
+	reminders_arm(((struct daemon *)data)->reminders);
+}
+
+static const struct pwatch_ops daemon_pwatch_ops = {
+	.changed = on_presence_changed,
+};
 
 /* ---- event sources ---- */
 
@@ -380,28 +462,6 @@ static void on_session_end(void *data, short revents)
 		daemon_session_ended(d);
 }
 
-/* /etc/localtime replaced (time zone change): re-read it. */
-static void on_tz_change(void *data, short revents)
-{
-	struct daemon *d = data;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool tz = false;
-	ssize_t n;
-
-	(void)revents;
-	while ((n = read(d->ifd, buf, sizeof(buf))) > 0)
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ev = (const void *)p;
-			if (ev->len && strcmp(ev->name, "localtime") == 0)
-				tz = true;
-			p += sizeof(*ev) + ev->len;
-		}
-	if (tz) {
-		log_info("time zone changed");
-		reminders_arm(d);
-	}
-}
-
 /* ---- setting up and tearing down ---- */
 
 /* Signals, then (the daemon) the one-per-user lock, then the config and
@@ -415,8 +475,7 @@ static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 	*d = (struct daemon){
 		.config_arg = o->config_path, .foreground = foreground,
 		.no_socket = o->no_socket || foreground, .opener = o->opener,
-		.sfd = -1, .tfd = -1, .efd = -1, .ifd = -1, .lock_fd = -1,
-		.due_wall = -1, .exit_code = EXIT_FAIL,
+		.sfd = -1, .efd = -1, .lock_fd = -1, .exit_code = EXIT_FAIL,
 		.cmds = { &daemon_command_ops, d },
 	};
 	/* First, before any thread or child process exists. */
@@ -465,7 +524,7 @@ static int daemon_open_speech(struct daemon *d)
 }
 
 /* The loop and its sources: signals, the session's end, and for the daemon
- * the reminder timer, time zone changes and the control socket. */
+ * the control socket and MPRIS (the reminders have sources of their own). */
 static int daemon_sources(struct daemon *d)
 {
 	char err[512];
@@ -480,24 +539,6 @@ static int daemon_sources(struct daemon *d)
 	loop_add_fd(d->loop, d->efd, POLLIN, on_session_end, d);
 	if (d->foreground)
 		return 0;
-	d->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (d->tfd < 0) {
-		log_errno("timerfd");
-		return -1;
-	}
-	loop_add_fd(d->loop, d->tfd, POLLIN, reminders_on_timer, d);
-	if (!getenv("TZ")) {
-		d->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (d->ifd >= 0 &&
-		    inotify_add_watch(d->ifd, "/etc", IN_CREATE | IN_MOVED_TO |
-					     IN_CLOSE_WRITE | IN_DELETE) < 0) {
-			close(d->ifd);
-			d->ifd = -1;
-		}
-		if (d->ifd >= 0)
-			loop_add_fd(d->loop, d->ifd, POLLIN, on_tz_change, d);
-	}
-	loop_set_wakeup(d->loop, reminders_check_suspend, d);
 	if (d->no_socket)
 		return 0;
 	d->ctl = control_server_open(d->loop, d->rundir, &d->cmds, err, sizeof(err));
@@ -521,6 +562,7 @@ static void daemon_teardown(struct daemon *d)
 	mpris_free(d->mpris);
 	control_server_close(d->ctl);
 	pwatch_free(d->pw);
+	reminders_free(d->reminders);
 	loop_free(d->loop);
 	prepared_clear(&d->def);
 	prepared_clear(&d->rem);
@@ -528,12 +570,8 @@ static void daemon_teardown(struct daemon *d)
 	if (d->sp)
 		speech_close(d->sp);
 	sink_pa_terminate();
-	if (d->ifd >= 0)
-		close(d->ifd);
 	if (d->efd >= 0)
 		close(d->efd);
-	if (d->tfd >= 0)
-		close(d->tfd);
 	if (d->sfd >= 0)
 		close(d->sfd);
 	cfgref_put(d->cfg);
@@ -576,12 +614,14 @@ struct daemon *daemon_new(const struct daemon_opts *o, int *exit_code)
 		d->exit_code = EXIT_OK;
 		goto fail;
 	}
-	reminders_configure(d);
-	sitting_reset(&d->sit, clock_ms(CLOCK_MONOTONIC), clock_ms(CLOCK_BOOTTIME));
+	/* Sitting counts from here. */
+	d->reminders = reminders_new(d->loop, &d->cfg->c, &daemon_reminders_ops, d);
+	if (!d->reminders)
+		goto fail;
 	/* After PortAudio (before any thread) and the signal mask: call
 	 * detection runs libpulse in a thread of its own. */
-	d->pw = pwatch_new(d->loop, &d->cfg->c, &reminders_pwatch_ops, d);
-	reminders_arm(d);
+	d->pw = pwatch_new(d->loop, &d->cfg->c, &daemon_pwatch_ops, d);
+	reminders_arm(d->reminders);
 	return d;
 fail:
 	*exit_code = d->exit_code;
@@ -637,7 +677,6 @@ int daemon_play(const char *config_path, const char *routine)
 	}
 	if (daemon_open_speech(&d) < 0 || daemon_sources(&d) < 0)
 		goto out;
-	reminders_configure(&d);
 	if (prepared_build(&d.def, d.cfg, r, d.sp, err, sizeof(err)) < 0) {
 		if (daemon_quit_pending())
 			d.exit_code = EXIT_INTERRUPTED;

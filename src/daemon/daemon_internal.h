@@ -3,11 +3,11 @@
  * the few functions one of them gives the others. Only src/daemon*.c
  * include it; the daemon's interface is daemon.h.
  *
- *   daemon.c           `run`, `play`; the commands and status; loop handlers
+ *   daemon.c           `run`, `play`; the commands and status; loop handlers;
+ *                      what the reminder scheduler (reminders.h) consults,
+ *                      and giving a reminder when it is due
  *   daemon_prepare.c   the config by reference; routines compiled ahead
  *   daemon_session.c   the session: starting one; its end, what comes next
- *   daemon_reminders.c when a reminder is due (presence, calls, snooze);
- *                      firing it; the record of the day
  *   daemon_mpris.c     MPRIS: what plays, as a player shows it; its commands */
 #ifndef BC_DAEMON_INTERNAL_H
 #define BC_DAEMON_INTERNAL_H
@@ -33,20 +33,11 @@ struct loop_source;
 struct mpris;
 struct mpris_ops;
 struct pwatch;
-struct pwatch_ops;
 struct speech;
 
 /* Speech kept in the cache while compiling; between sessions only the
  * first cues of the prepared routines are kept (daemon_warm). */
 #define CACHE_BUDGET (2u << 20)
-
-/* Milliseconds on clock id (CLOCK_MONOTONIC, _REALTIME, _BOOTTIME). */
-static inline int64_t clock_ms(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- config, shared by the daemon and the sessions that use it ---- */
 
@@ -98,22 +89,17 @@ struct daemon {
 	int sess_skips;                /* steps skipped by `skip` */
 	int64_t sess_skip_at[64];      /* where the first of them were asked */
 
-	/* Reminders. */
-	bool rem_on;
-	struct reminder_rules rules;
-	struct sitting sit;             /* only to notice a suspend */
-	struct pwatch *pw;             /* presence, calls: the sitting clock */
-	int64_t held_since;            /* a due reminder held by a call (0: none) */
-	int64_t snooze_mono;           /* no reminder before this (0: none) */
-	int64_t due_wall;              /* armed deadline, REMINDER_NEVER: none */
-	unsigned long reminders_fired;
+	/* The reminder scheduler (the daemon only) and the sitting clock,
+	 * presence and calls it consults. */
+	struct reminders *reminders;
+	struct pwatch *pw;
 
 	/* The MPRIS player (the daemon only), its loop source, and a count
 	 * of sessions (each has its own MPRIS tracks). */
 	struct mpris *mpris;
 	unsigned sessions;
 
-	int sfd, tfd, efd, ifd, lock_fd;
+	int sfd, efd, lock_fd;
 };
 
 /* ---- daemon.c ---- */
@@ -153,25 +139,8 @@ int daemon_start_routine(struct daemon *d, int r, char *err, size_t errlen);
 void daemon_session_forget(struct daemon *d);
 /* The session's thread has ended: reap it and plan what comes next. */
 void daemon_session_ended(struct daemon *d);
-
-/* ---- daemon_reminders.c ---- */
-
-/* wall (ms since the epoch) as the local date, time and time zone. */
-void daemon_format_wall(int64_t wall, char *buf, size_t len);
-/* Arm the reminder timer at the next reminder due, or disarm it. */
-void reminders_arm(struct daemon *d);
-/* The loop's wakeup hook: after a suspend, sitting starts over. */
-void reminders_check_suspend(void *data);
-/* The reminder rules from d's config (after a load or a reload). */
-void reminders_configure(struct daemon *d);
-/* To the record of the day: a reminder given, snoozed or cancelled. */
-void daemon_record_reminder(struct daemon *d, enum slog_reminder what);
 /* To the record of the day: the session that ended, heard up to heard. */
 void daemon_record_session(struct daemon *d, enum session_result res, int64_t heard);
-/* The reminder timer's handler: fires the reminder when it is due. */
-void reminders_on_timer(void *data, short revents);
-/* Presence or a call changing plans the next reminder again. */
-extern const struct pwatch_ops reminders_pwatch_ops;
 
 /* ---- daemon_mpris.c ---- */
 

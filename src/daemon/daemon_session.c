@@ -2,7 +2,8 @@
 /* daemon_session.c: the daemon's one session (session.h): a routine or a
  * reminder started, and its end: the log and the record, the safety notice
  * given, the "stopped" line after a stop during an exercise, sitting starting
- * over (or a snooze), then the next triggers prepared and the reminder armed. */
+ * over (or a snooze: reminders.h), then the next triggers prepared and the
+ * reminder armed. */
 #include "daemon/daemon_internal.h"
 
 #include <stdint.h>
@@ -15,10 +16,12 @@
 #include "desktop/mpris.h"
 #include "daemon/notify.h"
 #include "desktop/presence_watch.h"
+#include "daemon/reminders.h"
 #include "coach/reminder_timeline.h"
 #include "coach/routine.h"
 #include "playback/session.h"
 #include "speech/speech.h"
+#include "coach/statelog.h"
 #include "coach/state.h"
 #include "base/util.h"
 #include "playback/voice_speech.h"
@@ -48,13 +51,13 @@ int daemon_session_begin(struct daemon *d, enum play_kind kind, const struct tim
 	d->sess_tlp = tl;
 	d->sess_name = xstrdup(name);
 	d->sess_notice_end = notice_end(tl);
-	d->sess_started_mono = clock_ms(CLOCK_MONOTONIC);
+	d->sess_started_mono = util_clock_ms(CLOCK_MONOTONIC);
 	d->sess_skips = 0;
 	if (d->pw)
 		pwatch_session_begins(d->pw);
 	d->sessions++;
 	notify_status("Playing %s", name);
-	reminders_arm(d); /* disarm while playing */
+	reminders_arm(d->reminders); /* disarm while playing */
 	mpris_update(d->mpris, false);
 	return 0;
 }
@@ -87,6 +90,59 @@ int daemon_start_routine(struct daemon *d, int r, char *err, size_t errlen)
 				    errlen);
 }
 
+/* The session that ended, for the record of the day: each exercise it
+ * reached (done, skipped, stopped during), then the session: which step it
+ * reached (of the routine, past a reminder's own step), how long you heard
+ * exercises, how many to the end. */
+void daemon_record_session(struct daemon *d, enum session_result res, int64_t heard)
+{
+	const struct timeline *tl = d->sess_tlp;
+	const struct config *c = &d->sess_cfg->c;
+	struct slog_rec r = { .t = (int64_t)time(NULL), .kind = SLOG_SESSION };
+	size_t first = d->kind == PLAY_REMINDER ? 1 : 0;
+	int64_t body = d->kind == PLAY_REMINDER ? d->sess_body_at : 0;
+	struct slog_exercise ex[128];
+	size_t n_skips = (size_t)d->sess_skips, n_ex;
+	int64_t exercised;
+	int step = 0;
+
+	if (!tl || tl->n_steps <= first || heard < body)
+		return; /* a reminder alone, or cancelled in its countdown */
+	for (size_t i = first; i < tl->n_steps; i++)
+		if (tl->steps[i].at <= heard)
+			step = (int)(i - first) + 1;
+	if (n_skips > sizeof(d->sess_skip_at) / sizeof(*d->sess_skip_at))
+		n_skips = sizeof(d->sess_skip_at) / sizeof(*d->sess_skip_at);
+	r.completed = res == SESSION_DONE;
+	n_ex = slog_session_exercises(tl, first, d->sess_skip_at, n_skips, heard,
+				      r.completed, ex, sizeof(ex) / sizeof(*ex),
+				      &exercised, &r.done);
+	for (size_t i = 0; i < n_ex; i++) {
+		struct slog_rec e = { .t = r.t, .kind = SLOG_EXERCISE,
+				      .outcome = ex[i].outcome,
+				      .secs = (BC_SAMPLES_TO_MS(ex[i].heard) + 500) / 1000 };
+
+		snprintf(e.routine, sizeof(e.routine), "%s",
+			 ex[i].exercise >= 0 && (size_t)ex[i].exercise < c->n_exercises
+				 ? c->exercises[ex[i].exercise].name : "?");
+		for (char *p = e.routine; *p; p++)
+			if (*p == ' ')
+				*p = '-';
+		(void)statelog_append(&e);
+	}
+	snprintf(r.routine, sizeof(r.routine), "%s",
+		 tl->routine >= 0 && (size_t)tl->routine < c->n_routines
+			 ? c->routines[tl->routine].name : "?");
+	for (char *p = r.routine; *p; p++)
+		if (*p == ' ')
+			*p = '-';
+	r.steps = (int)(tl->n_steps - first);
+	r.step = r.completed ? r.steps : step;
+	r.skipped = d->sess_skips;
+	r.secs = (BC_SAMPLES_TO_MS(exercised) + 500) / 1000;
+	(void)statelog_append(&r);
+}
+
 /* No output could be opened: what that means, and what to do; err is
  * what the audio library said. */
 static void explain_no_output(const char *err)
@@ -116,8 +172,7 @@ static void foreground_ended(struct daemon *d, enum session_result res,
 static void daemon_ended(struct daemon *d, enum session_result res,
 			 const char *err, int64_t heard)
 {
-	double secs = (double)(clock_ms(CLOCK_MONOTONIC) - d->sess_started_mono) / 1000;
-	int64_t mono = clock_ms(CLOCK_MONOTONIC);
+	double secs = (double)(util_clock_ms(CLOCK_MONOTONIC) - d->sess_started_mono) / 1000;
 
 	switch (res) {
 	case SESSION_DONE:
@@ -136,21 +191,9 @@ static void daemon_ended(struct daemon *d, enum session_result res,
 	}
 	if (d->kind != PLAY_STOPPED) /* not a session of its own */
 		daemon_record_session(d, res, heard);
-	/* Sitting starts over at the end of a session, except when a reminder
-	 * was cancelled during its countdown: that snoozes it. */
-	if (d->kind == PLAY_REMINDER && res == SESSION_STOPPED &&
-	    heard < d->sess_body_at && d->cfg->c.reminders.snooze_ms > 0) {
-		char buf[32];
-		daemon_record_reminder(d, SLOG_CANCELLED);
-		d->snooze_mono = mono + d->cfg->c.reminders.snooze_ms;
-		log_info("reminder cancelled: snoozed for %s",
-			 util_format_duration(d->cfg->c.reminders.snooze_ms, buf,
-					      sizeof(buf)));
-	} else {
-		pwatch_reset(d->pw);
-		d->snooze_mono = 0;
-		d->held_since = 0; /* a reminder held by a call is not due now */
-	}
+	reminders_session_ended(d->reminders, d->kind == PLAY_REMINDER &&
+						       res == SESSION_STOPPED &&
+						       heard < d->sess_body_at);
 }
 
 void daemon_session_forget(struct daemon *d)
@@ -235,6 +278,5 @@ void daemon_session_ended(struct daemon *d)
 	}
 	mpris_update(d->mpris, false);
 	daemon_prepare(d); /* a reload or the notice may have made them stale */
-	d->due_wall = -1;
-	reminders_arm(d);
+	reminders_rearm(d->reminders);
 }
