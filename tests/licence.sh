@@ -24,7 +24,9 @@ covered() {
 	return 1
 }
 
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+# A git checkout whose top is this tree (a tarball unpacked inside a
+# checkout, as make distcheck does, is not one).
+if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
 	list=$(git ls-files)
 else
 	# A tarball: its sources, not what autotools generated into it.
