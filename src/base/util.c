@@ -317,40 +317,66 @@ char *util_replace(const char *s, const char *key, const char *val)
 	return out;
 }
 
-int util_open_regular(const char *path, char *err, size_t errlen)
+int util_open_file(const char *path, int flags, unsigned mode, char *err,
+		   size_t errlen)
 {
 	struct stat st;
-	int fd, fl;
+	int fd, fl, e;
 
-	/* O_NONBLOCK: opening a FIFO with no writer, or a device, returns at
-	 * once instead of waiting; fstat then tells what was opened. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/* O_NONBLOCK: opening a FIFO with no writer (or, for writing, no
+	 * reader), or a device, returns at once instead of waiting; fstat
+	 * then tells what was opened. */
+	fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, (mode_t)mode);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		e = errno;
+		if (e == ENXIO || (e == ELOOP && (flags & O_NOFOLLOW)) || e == EISDIR) {
+			/* A FIFO without a reader, a socket, a symlink refused,
+			 * or a directory opened for writing: say which. */
+			if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+			    (flags & O_NOFOLLOW))
+				snprintf(err, errlen, "is a symbolic link, not a file");
+			else if (e == EISDIR)
+				snprintf(err, errlen, "is a directory, not a file");
+			else
+				snprintf(err, errlen, "not a regular file");
+		} else {
+			snprintf(err, errlen, "cannot open: %s", strerror(e));
+		}
+		errno = e;
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "cannot read: %s", strerror(errno));
+		e = errno;
+		snprintf(err, errlen, "cannot read: %s", strerror(e));
 		goto fail;
 	}
 	if (S_ISDIR(st.st_mode)) {
+		e = EISDIR;
 		snprintf(err, errlen, "is a directory, not a file");
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
+		e = ENXIO;
 		snprintf(err, errlen, "not a regular file");
 		goto fail;
 	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-		snprintf(err, errlen, "cannot read: %s", strerror(errno));
+		e = errno;
+		snprintf(err, errlen, "cannot read: %s", strerror(e));
 		goto fail;
 	}
 	return fd;
 
 fail:
 	close(fd);
+	errno = e;
 	return -1;
+}
+
+int util_open_regular(const char *path, char *err, size_t errlen)
+{
+	return util_open_file(path, O_RDONLY, 0, err, errlen);
 }
 
 int64_t util_test_now(void)

@@ -42,11 +42,19 @@ size_t util_utf8_valid(const char *s, size_t len);
 /* mkdir -p with mode for created directories. Returns 0 or -1 (errno). */
 int util_mkdir_p(const char *path, unsigned mode);
 
-/* Open path for reading as what a config may name: a regular file, never
- * blocking (a FIFO or a device is refused, not waited on). One open, checked
- * with fstat on the same descriptor, which is returned in blocking mode and
- * close-on-exec. Returns the fd, or -1 with a message ("cannot open: ...",
- * "is a directory", "not a regular file") in err. */
+/* Open path as a file of the user's (a config, a sound, the day log, a
+ * state file): a regular file only, never blocking (a FIFO, a socket or a
+ * device is refused, not waited on). flags are open(2)'s (O_RDONLY, or
+ * O_WRONLY | O_APPEND | O_CREAT ..., with O_NOFOLLOW to refuse a symlink);
+ * mode is for a file created. One open, checked with fstat on the same
+ * descriptor, which is returned in blocking mode and close-on-exec.
+ * Returns the fd, or -1 with errno (ENOENT for a missing file; EISDIR or
+ * ENXIO for a directory or another kind of file) and a message in err
+ * ("cannot open: ...", "is a directory, not a file", "not a regular file",
+ * "is a symbolic link, not a file"). */
+int util_open_file(const char *path, int flags, unsigned mode, char *err,
+		   size_t errlen);
+/* util_open_file(path, O_RDONLY, 0, ...): what a config may name, read. */
 int util_open_regular(const char *path, char *err, size_t errlen);
 
 /* Add key=value to the property list in environment variable var unless

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test_util.c: durations, text checks and string helpers. */
+/* test_util.c: durations, text checks, string helpers, files opened as
+ * regular files only. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "testlib.h"
 #include "base/util.h"
@@ -144,6 +151,70 @@ START_TEST(env_props)
 }
 END_TEST
 
+/* A regular file opens, for reading and for appending; a FIFO (no writer,
+ * no reader), a symlink to one, a directory and a socket are refused at
+ * once with what they are (a wait would trip Check's timeout). */
+START_TEST(open_file)
+{
+	char dir[] = "/tmp/bc-util.XXXXXX", err[128];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static const int flags[] = {
+		O_RDONLY, O_WRONLY | O_APPEND | O_CREAT, O_RDWR | O_APPEND | O_CREAT,
+	};
+	int fd, s;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *file = xasprintf("%s/file", dir), *fifo = xasprintf("%s/fifo", dir);
+	char *link = xasprintf("%s/link", dir), *sock = xasprintf("%s/sock", dir);
+	char *dlink = xasprintf("%s/dlink", dir), *none = xasprintf("%s/none", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(symlink(fifo, link), 0);
+	ck_assert_int_eq(symlink(file, dlink), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	ck_assert_int_ge(s = socket(AF_UNIX, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+
+	fd = util_open_file(file, O_WRONLY | O_CREAT, 0600, err, sizeof(err));
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "x", 1), 1);
+	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(*flags); i++) {
+		fd = util_open_file(file, flags[i], 0600, err, sizeof(err));
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		for (int nofollow = 0; nofollow < 2; nofollow++) {
+			int f = flags[i] | (nofollow ? O_NOFOLLOW : 0);
+
+			errno = 0;
+			ck_assert_int_lt(util_open_file(fifo, f, 0600, err, sizeof(err)), 0);
+			ck_assert_str_eq(err, "not a regular file");
+			ck_assert_int_eq(errno, ENXIO);
+			ck_assert_int_lt(util_open_file(sock, f, 0600, err, sizeof(err)), 0);
+			ck_assert_str_eq(err, "not a regular file");
+			ck_assert_int_lt(util_open_file(link, f, 0600, err, sizeof(err)), 0);
+			ck_assert_str_eq(err, nofollow ? "is a symbolic link, not a file"
+						       : "not a regular file");
+			ck_assert_int_lt(util_open_file(dir, f, 0600, err, sizeof(err)), 0);
+			ck_assert_str_eq(err, "is a directory, not a file");
+			ck_assert_int_eq(errno, EISDIR);
+			fd = util_open_file(dlink, f, 0600, err, sizeof(err));
+			ck_assert_msg(nofollow ? fd < 0 : fd >= 0, "%s", err);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	ck_assert_int_lt(util_open_regular(none, err, sizeof(err)), 0);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_str_eq(err, "cannot open: No such file or directory");
+	close(s);
+	unlink(file), unlink(fifo), unlink(link), unlink(sock), unlink(dlink);
+	ck_assert_int_eq(rmdir(dir), 0);
+	free(file), free(fifo), free(link), free(sock), free(dlink), free(none);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
@@ -156,6 +227,7 @@ int main(void)
 	tcase_add_test(tc, utf8_valid);
 	tcase_add_test(tc, strings);
 	tcase_add_test(tc, env_props);
+	tcase_add_test(tc, open_file);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
