@@ -543,19 +543,37 @@ char *statelog_path(void)
 	return path;
 }
 
-static bool append_failed; /* log only the first failure in a row */
+static bool append_failed;  /* log only the first failure in a row */
+static bool rotate_failed;  /* and the first failure to rotate */
 
-static void append_fail(const char *what, const char *path)
+static void append_fail(const char *what, const char *path, const char *why)
 {
 	if (!append_failed)
 		log_warn("record of the day: %s %s: %s (the daemon carries on without it)",
-			 what, path, strerror(errno));
+			 what, path, why);
 	append_failed = true;
+}
+
+/* Open the log for appending (and reading its last byte): a regular file
+ * only, never a symlink, never waited on. */
+static int open_log(const char *path)
+{
+	char why[128];
+	int fd = util_open_file(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW, 0600,
+				why, sizeof(why));
+
+	if (fd < 0) {
+		const char *w = why;
+		if (strncmp(w, "cannot open: ", 13) == 0)
+			w += 13;
+		append_fail("cannot open", path, w);
+	}
+	return fd;
 }
 
 int statelog_append(const struct slog_rec *r)
 {
-	char line[512], *dir = state_dir(), *path = NULL, *old = NULL;
+	char line[SLOG_LINE_MAX + 1], *dir = state_dir(), *path = NULL, *old = NULL;
 	struct stat st;
 	size_t len = slog_format(r, line + 1, sizeof(line) - 1);
 	int fd = -1, ret = -1;
@@ -563,43 +581,39 @@ int statelog_append(const struct slog_rec *r)
 	const char *out = line + 1;
 
 	if (!dir) {
-		errno = ENOENT;
-		append_fail("no state directory (XDG_STATE_HOME, HOME) for", STATELOG_FILE);
+		append_fail("no state directory (XDG_STATE_HOME, HOME) for", STATELOG_FILE,
+			    strerror(ENOENT));
 		return -1;
 	}
 	path = xasprintf("%s/" STATELOG_FILE, dir);
 	if (util_mkdir_p(dir, 0700) < 0) {
-		append_fail("cannot create", dir);
+		append_fail("cannot create", dir, strerror(errno));
 		goto out;
 	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		append_fail("cannot open", path);
+	if ((fd = open_log(path)) < 0)
 		goto out;
-	}
 	if (fstat(fd, &st) == 0 && st.st_size > STATELOG_MAX_BYTES) {
 		/* Rotate: the full log becomes day.log.1, a new one begins. */
 		old = xasprintf("%s.1", path);
 		if (rename(path, old) == 0) {
 			close(fd);
-			fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-					       O_NOFOLLOW, 0600);
-			if (fd < 0) {
-				append_fail("cannot open", path);
+			if ((fd = open_log(path)) < 0)
 				goto out;
-			}
 			log_info("record of the day: rotated to %s", old);
+			rotate_failed = false;
+		} else if (!rotate_failed) {
+			/* Appending goes on: nothing is lost, the log grows. */
+			log_warn("record of the day: cannot rotate %s to %s: %s", path, old,
+				 strerror(errno));
+			rotate_failed = true;
 		}
 	}
-	if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		int rfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (rfd >= 0) {
-			if (pread(rfd, &last, 1, st.st_size - 1) != 1)
-				last = '\n';
-			close(rfd);
-		}
-	}
-	if (last != '\n') { /* a torn line before: end it, keep ours whole */
+	/* The descriptor written is the one read: a torn line before (a crash
+	 * mid-write) is ended first, so ours stays whole. */
+	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    pread(fd, &last, 1, st.st_size - 1) != 1)
+		last = '\n';
+	if (last != '\n') {
 		line[0] = '\n';
 		out = line;
 		len++;
@@ -608,7 +622,7 @@ int statelog_append(const struct slog_rec *r)
 	if (n != (ssize_t)len) {
 		if (n >= 0)
 			errno = ENOSPC;
-		append_fail("cannot write", path);
+		append_fail("cannot write", path, strerror(errno));
 		goto out;
 	}
 	if (append_failed)
@@ -624,52 +638,111 @@ out:
 	return ret;
 }
 
-static int read_one(const char *path, void (*fn)(void *, const struct slog_rec *),
-		    void *ctx, int *skipped)
-{
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+/* ---- reading ---- */
 
-	if (!f)
-		return -1;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		struct slog_rec r;
-		bool whole = line[n - 1] == '\n';
-		if (whole)
-			n--;
-		if (n == 0)
-			continue;
-		if (whole && slog_parse(line, (size_t)n, &r) == 0)
-			fn(ctx, &r);
-		else if (skipped)
-			(*skipped)++;
+static void line_done(struct slog_lines *l, const char *s, size_t n)
+{
+	struct slog_rec r;
+
+	if (n == 0)
+		return;
+	if (slog_parse(s, n, &r) == 0)
+		l->fn(l->ctx, &r);
+	else
+		l->skipped++;
+}
+
+void slog_lines_feed(struct slog_lines *l, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *nl;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		if (l->overlong || l->n + n > SLOG_LINE_MAX) {
+			/* Longer than any record: skipped whole, to its end. */
+			if (!l->overlong)
+				l->skipped++;
+			l->overlong = true;
+			l->n = 0;
+		} else if (nl && l->n == 0) {
+			line_done(l, p, n); /* the common case: no copy */
+		} else {
+			memcpy(l->buf + l->n, p, n);
+			l->n += n;
+			if (nl) {
+				line_done(l, l->buf, l->n);
+				l->n = 0;
+			}
+		}
+		if (!nl)
+			break;
+		l->overlong = false;
+		p = nl + 1;
 	}
-	free(line);
-	fclose(f);
+}
+
+void slog_lines_end(struct slog_lines *l)
+{
+	/* A last line without its newline is torn (a crash mid-write). */
+	if (l->n > 0)
+		l->skipped++;
+	l->n = 0;
+	l->overlong = false;
+}
+
+/* Read one log file into l. Returns 0, or -1 with errno and err. */
+static int read_one(const char *path, struct slog_lines *l, char *err, size_t errlen)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = util_open_regular(path, err, errlen);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			snprintf(err, errlen, "cannot read: %s", strerror(e));
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		slog_lines_feed(l, buf, (size_t)n);
+	}
+	slog_lines_end(l);
+	close(fd);
 	return 0;
 }
 
 int statelog_read(const char *path, void (*fn)(void *, const struct slog_rec *),
 		  void *ctx, int *skipped)
 {
+	struct slog_lines *l = xcalloc(1, sizeof(*l));
 	char *old = xasprintf("%s.1", path);
-	int a = read_one(old, fn, ctx, skipped);
-	int ea = errno;
-	int b = read_one(path, fn, ctx, skipped);
-	int eb = errno;
+	const char *files[2] = { old, path };
+	char why[128];
+	int ret = 0, e = 0;
 
+	l->fn = fn;
+	l->ctx = ctx;
+	for (int i = 0; i < 2; i++) {
+		if (read_one(files[i], l, why, sizeof(why)) == 0 || errno == ENOENT)
+			continue;
+		/* Named, and what the other file holds still counted. */
+		e = errno;
+		log_err("cannot read the record of the day %s: %s", files[i], why);
+		ret = -1;
+	}
+	if (skipped)
+		*skipped += l->skipped;
 	free(old);
-	if (a < 0 && b < 0 && !(ea == ENOENT && eb == ENOENT)) {
-		errno = eb != ENOENT ? eb : ea;
-		return -1;
-	}
-	if (b < 0 && eb != ENOENT) {
-		errno = eb;
-		return -1;
-	}
-	return 0;
+	free(l);
+	errno = e;
+	return ret;
 }
 
 /* ---- backcoach stats ---- */
@@ -781,11 +854,10 @@ int stats_run(const char *period, int64_t now, unsigned days, FILE *out)
 	c->to = INT64_MAX;
 	c->first_day = slog_local_day(c->from);
 	c->n_days = back + 1;
-	if (statelog_read(path, stats_rec, c, &skipped) < 0) {
-		log_err("stats: cannot read %s: %s", path, strerror(errno));
+	/* A file that cannot be read is named (and the exit status says so);
+	 * what the other holds is still shown. */
+	if (statelog_read(path, stats_rec, c, &skipped) < 0)
 		ret = 1;
-		goto out;
-	}
 	time_t f = (time_t)c->from;
 	struct tm tm;
 	localtime_r(&f, &tm);

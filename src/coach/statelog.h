@@ -90,6 +90,9 @@ struct slog_rec {
  * pass in a second), else the clock. */
 int64_t slog_now(void);
 
+/* The longest line a record may have (without its newline). */
+#define SLOG_LINE_MAX 511
+
 /* Parse one line (without its newline). Returns 0, or -1 if it is not a
  * record (garbage, an unknown event, a torn line). */
 int slog_parse(const char *line, size_t len, struct slog_rec *r);
@@ -171,9 +174,27 @@ char *statelog_path(void);
  * line (only the first failure in a row is logged). */
 int statelog_append(const struct slog_rec *r);
 
+/* Lines fed in pieces of any size (a file read in blocks): fn is called
+ * for every record, in order; a line that does not parse, one longer than
+ * SLOG_LINE_MAX, and a last line without its newline (torn) are counted
+ * in skipped. Start zeroed, with fn and ctx set; end with slog_lines_end. */
+struct slog_lines {
+	void (*fn)(void *ctx, const struct slog_rec *r);
+	void *ctx;
+	int skipped;
+	/* private */
+	char buf[SLOG_LINE_MAX];
+	size_t n;
+	bool overlong;
+};
+void slog_lines_feed(struct slog_lines *l, const char *data, size_t len);
+void slog_lines_end(struct slog_lines *l);
+
 /* Call fn for every record of path.1 then path, in order; lines that do not
- * parse are counted in *skipped. Returns 0, or -1 when neither file could
- * be read (errno set); a missing log is no error. */
+ * parse are counted in *skipped. Each file is opened as a regular file only
+ * (never waited on: a FIFO there is refused). Returns 0, or -1 with errno
+ * and an error logged for each file that exists but cannot be read (what
+ * the other holds is still counted); a missing log is no error. */
 int statelog_read(const char *path, void (*fn)(void *ctx, const struct slog_rec *r),
 		  void *ctx, int *skipped);
 

@@ -336,5 +336,29 @@ expect 0 "render with no sound output" -- env PULSE_SERVER="unix:$tmp/no-server"
 	ALSA_CONFIG_PATH="$tmp/no-alsa.conf" \
 	"$BACKCOACH" --config "$TEST_DATA/render-small.ini" render -o "$tmp/nosound.wav"
 
+# The record of the day is read as regular files only: a FIFO at day.log
+# (no writer ever comes), a symlink to one, a directory, a FIFO at the
+# rotated day.log.1: `stats` answers at once, names the file and what it
+# is, and exits 1; what the other file holds is still counted.
+sd=$tmp/state/backcoach
+mkdir -p "$sd" && mkfifo "$tmp/fifo/log"
+stats_refused() { # WHAT SETUP...: day.log made by SETUP, then stats
+	_what=$1; shift
+	rm -rf "$sd/day.log" "$sd/day.log.1"
+	"$@"
+	expect 1 "stats with $_what" -- timeout 10 "$BACKCOACH" stats
+	contains "$tmp/err" "day.log.*: \(not a regular file\|is a directory\)" \
+		"stats with $_what: names the file and what it is"
+}
+stats_refused "a FIFO at day.log" mkfifo "$sd/day.log"
+stats_refused "a symlink to a FIFO at day.log" ln -s "$tmp/fifo/log" "$sd/day.log"
+stats_refused "a directory at day.log" mkdir "$sd/day.log"
+stats_refused "a FIFO at day.log.1" sh -c 'mkfifo "$1.1" &&
+	echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) session desk completed 3/3 skipped=0 exercised=200" >"$1"' \
+	_ "$sd/day.log"
+contains "$tmp/err" "day.log.1: not a regular file" "stats: the FIFO named is day.log.1"
+contains "$tmp/out" "^sessions completed: 1" "stats: day.log still counted beside a FIFO day.log.1"
+rm -rf "$sd/day.log" "$sd/day.log.1"
+
 echo "$((count - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -388,6 +388,101 @@ START_TEST(exercise_lines)
 }
 END_TEST
 
+/* Not a regular file at day.log or day.log.1 (a FIFO with no writer, a
+ * symlink to one, a directory): refused at once, never waited on; what
+ * the other file holds is still read. Check's timeout fails a hang. */
+START_TEST(not_a_file)
+{
+	char *path = statelog_path();
+	char *sub = xasprintf("%s/backcoach", dir);
+	char *old = xasprintf("%s.1", path);
+	char *fifo = xasprintf("%s/fifo", sub);
+	struct collect c = { .n = 0 };
+	struct slog_rec r = { .t = 1700000500, .kind = SLOG_SIT, .secs = 42 };
+	int skipped = 0;
+
+	ck_assert_int_eq(util_mkdir_p(sub, 0700), 0);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	/* A FIFO at day.log. */
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_lt(statelog_append(&r), 0);
+	ck_assert_int_lt(statelog_read(path, collect, &c, &skipped), 0);
+	ck_assert_int_eq(c.n, 0);
+	/* A symlink to a FIFO at day.log. */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(symlink(fifo, path), 0);
+	ck_assert_int_lt(statelog_append(&r), 0);
+	ck_assert_int_lt(statelog_read(path, collect, &c, &skipped), 0);
+	/* A FIFO at day.log.1, a good day.log: its records still counted. */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(statelog_append(&r), 0);
+	ck_assert_int_eq(mkfifo(old, 0600), 0);
+	ck_assert_int_lt(statelog_read(path, collect, &c, &skipped), 0);
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_int_eq(skipped, 0);
+	/* A symlink to a FIFO at day.log.1. */
+	ck_assert_int_eq(unlink(old), 0);
+	ck_assert_int_eq(symlink(fifo, old), 0);
+	c.n = 0;
+	ck_assert_int_lt(statelog_read(path, collect, &c, &skipped), 0);
+	ck_assert_int_eq(c.n, 1);
+	free(fifo);
+	free(old);
+	free(sub);
+	free(path);
+}
+END_TEST
+
+/* Fed in pieces of any size, a text gives the records and skips it gives
+ * whole; a line longer than any record is skipped, once. */
+START_TEST(lines_in_pieces)
+{
+	static const char text[] =
+		"2023-11-14T22:13:20Z sit 60\n"
+		"\n"
+		"\x01\x02 not a record\n"
+		"2023-11-14T22:14:20Z break natural 300\n"
+		"2023-11-14T22:15:20Z session desk completed 3/3 skipped=0 exercised=200\n"
+		"2023-11-14T22:16:20Z reminder given\n"
+		"2023-11-14T22:17:20Z sit 6";
+	size_t len = sizeof(text) - 1;
+
+	for (size_t piece = 1; piece <= len; piece++) {
+		struct collect c = { .n = 0 };
+		struct slog_lines l = { .fn = collect, .ctx = &c };
+
+		for (size_t at = 0; at < len; at += piece)
+			slog_lines_feed(&l, text + at, at + piece < len ? piece : len - at);
+		slog_lines_end(&l);
+		ck_assert_quiet(c.n == 4 && l.skipped == 2, "pieces of %zu: %d records, "
+				"%d skipped", piece, c.n, l.skipped);
+		ck_assert_quiet(c.r[2].kind == SLOG_SESSION && c.r[2].secs == 200 &&
+				c.r[3].kind == SLOG_REMINDER, "pieces of %zu", piece);
+	}
+
+	/* A line of SLOG_LINE_MAX bytes is read; one more is skipped whole. */
+	char *big = xmalloc(3 * SLOG_LINE_MAX);
+	for (size_t extra = 0; extra < 2; extra++) {
+		struct collect c = { .n = 0 };
+		struct slog_lines l = { .fn = collect, .ctx = &c };
+		size_t n = SLOG_LINE_MAX + extra;
+		const char *rec = "2023-11-14T22:13:20Z sit 60 ";
+
+		memset(big, 'x', n);
+		memcpy(big, rec, strlen(rec));
+		big[n] = '\n';
+		for (size_t at = 0; at <= n; at += 100)
+			slog_lines_feed(&l, big + at, at + 100 <= n + 1 ? 100 : n + 1 - at);
+		slog_lines_feed(&l, "2023-11-14T22:13:21Z sit 61\n", 28);
+		slog_lines_end(&l);
+		ck_assert_int_eq(c.n, extra ? 1 : 2);
+		ck_assert_int_eq(l.skipped, extra ? 1 : 0);
+		ck_assert_int_eq(c.r[c.n - 1].secs, 61);
+	}
+	free(big);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("statelog");
@@ -398,12 +493,14 @@ int main(void)
 	tcase_add_test(tc, streak_over_weekend);
 	tcase_add_test(tc, session_exercises);
 	tcase_add_test(tc, exercise_lines);
+	tcase_add_test(tc, lines_in_pieces);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("file");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, torn_lines_and_garbage);
 	tcase_add_test(tc, missing_and_unwritable);
 	tcase_add_test(tc, rotation);
+	tcase_add_test(tc, not_a_file);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
