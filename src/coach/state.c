@@ -102,7 +102,8 @@ int state_set_notice_given(const char *routine, unsigned equipment)
 {
 	char *dir = state_dir(), *path = NULL, *tmp = NULL, *text = NULL;
 	FILE *f = NULL;
-	int ret = -1;
+	char err[128];
+	int ret = -1, fd;
 
 	if (!dir) {
 		log_warn("cannot remember the safety notice: neither XDG_STATE_HOME nor HOME is set");
@@ -115,9 +116,15 @@ int state_set_notice_given(const char *routine, unsigned equipment)
 		goto out;
 	}
 	text = read_record();
-	/* The old lines, then the new ones; replaced whole. */
-	if (!(f = fopen(tmp, "we"))) {
-		log_warn_errno("cannot remember the safety notice: %s", tmp);
+	/* The old lines, then the new ones; replaced whole. The temporary file
+	 * is a regular file of ours, or nothing (a FIFO there is not waited on). */
+	fd = util_open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600, err,
+			    sizeof(err));
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		log_warn("cannot remember the safety notice: %s: %s", tmp,
+			 fd < 0 ? err : strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		goto out;
 	}
 	if (text && *text)

@@ -49,13 +49,14 @@ fail:
 int runtime_lock(const char *dir, pid_t *other, char *err, size_t errlen)
 {
 	char *path = xasprintf("%s/" RUNTIME_LOCK, dir);
-	char buf[32];
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	char buf[32], why[128];
+	int fd = util_open_file(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0600, why,
+				sizeof(why));
 	ssize_t n;
 
 	*other = 0;
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, why);
 		free(path);
 		return -1;
 	}

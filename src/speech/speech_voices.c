@@ -96,14 +96,18 @@ static bool is_regular_here(const char *path)
 static void scan_voice_file(const char *path, const char *fname,
 			    struct name_list *names, struct name_list *codes)
 {
-	char line[256], code[64], *name = xstrdup(fname);
-	FILE *f = fopen(path, "r");
+	char line[256], code[64], why[128], *name = xstrdup(fname);
+	int fd = util_open_regular(path, why, sizeof(why));
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 
 	str_lower(name);
 	names_add(names, name);
 	free(name);
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "language %63s", code) == 1) {
 			str_lower(code);

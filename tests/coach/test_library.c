@@ -1312,6 +1312,17 @@ START_TEST(notice_on_first_session)
 	ck_assert(state_notice_due("desk-break", chair, &never));
 	ck_assert(never);
 	ck_assert_int_eq(unlink(flag), 0);
+	/* Nor is a FIFO at the temporary file it is rewritten through waited
+	 * on: the notice is not remembered (a log line), the FIFO left be. */
+	char *tmp = xasprintf("%s.tmp", flag);
+	ck_assert_int_eq(mkfifo(tmp, 0600), 0);
+	ck_assert_int_lt(state_set_notice_given("desk-break", chair), 0);
+	ck_assert(state_notice_due("desk-break", chair, NULL));
+	ck_assert_int_eq(unlink(tmp), 0);
+	ck_assert_int_eq(state_set_notice_given("desk-break", chair), 0);
+	ck_assert(!state_notice_due("desk-break", chair, NULL));
+	ck_assert_int_eq(unlink(flag), 0);
+	free(tmp);
 
 	unhear(&first);
 	unhear(&later);
