@@ -1,0 +1,79 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# daemon-files.sh: what is found where the daemon's files should be (a FIFO
+# that no one writes, a symlink to one, a directory) is refused at once with
+# one log line, never waited on: reminders go on, `status` answers, SIGTERM
+# stops the daemon.
+set -u
+: "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
+. "$TOP_SRCDIR/tests/daemonlib.sh"
+
+daemon_setup
+S=$T/state/backcoach
+
+# Wait up to $2 seconds (default 5) until the daemon's log has $1.
+wait_log() {
+	_n=$(awk "BEGIN { print int(${2:-5} * 20) }")
+	_i=0
+	until grep -q -- "$1" "$T/daemon.log"; do
+		_i=$((_i + 1))
+		[ $_i -gt "$_n" ] && return 1
+		sleep 0.05
+	done
+}
+# Lines of the daemon's log with $1.
+log_count() { grep -c -- "$1" "$T/daemon.log"; }
+# Wait up to $3 seconds until the log has $2 lines with $1.
+wait_log_count() {
+	_n=$(awk "BEGIN { print int($3 * 20) }")
+	_i=0
+	until [ "$(log_count "$1")" -ge "$2" ]; do
+		_i=$((_i + 1))
+		[ $_i -gt "$_n" ] && return 1
+		sleep 0.05
+	done
+}
+# SIGTERM, then at most $1 seconds for the daemon to end.
+stops_within() {
+	kill -TERM "$DPID" 2>/dev/null
+	_i=0
+	while kill -0 "$DPID" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -gt $(($1 * 20)) ]; then
+			kill -KILL "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+			return 1
+		fi
+		sleep 0.05
+	done
+	wait "$DPID" 2>/dev/null
+	DPID=
+}
+
+mkfifo "$T/fifo"
+# day.log as each thing that is not a file; the daemon reminds every 4 s
+# (daemon-remind.ini) and records each reminder given.
+for what in fifo symlink directory; do
+	rm -rf "$S/day.log"
+	case $what in
+	fifo) mkfifo "$S/day.log" ;;
+	symlink) ln -s "$T/fifo" "$S/day.log" ;;
+	directory) mkdir "$S/day.log" ;;
+	esac
+	: >"$T/daemon.log"
+	daemon_start "$TEST_DATA/daemon-remind.ini" || exit 1
+	check "day.log a $what: refused with a log line" -- \
+		wait_log "record of the day: cannot open $S/day.log: " 10
+	# (A daemon stuck on the FIFO would never answer: bounded here.)
+	check "day.log a $what: status answers after the reminder" -- \
+		timeout 5 "$BACKCOACH" status
+	# The loop goes on: the next reminder is given too.
+	n=$(log_count "reminder after [0-9]* minutes sitting")
+	check "day.log a $what: the next reminder comes" -- \
+		wait_log_count "reminder after [0-9]* minutes sitting" $((n + 1)) 10
+	check "day.log a $what: one log line for all of them" -- \
+		test "$(log_count "record of the day: cannot open")" -eq 1
+	check "day.log a $what: SIGTERM stops the daemon" -- stops_within 5
+done
+grep "record of the day" "$T/daemon.log" | sed 's/^/    /'
+
+daemon_finish
