@@ -12,5 +12,12 @@
  * -1 when none answers within timeout_ms. Costs
  * a few ms; nothing stays connected. */
 int pulse_server_query(char *name, size_t len, int timeout_ms);
+/* As pulse_server_query, but the last answer stands while the server that
+ * gave it still takes connections on the same unix socket (the same file,
+ * not a restarted server's new one; the same PULSE_SERVER, runtime
+ * directory and HOME): a stat and a bare connect, ~50 us, instead of a
+ * whole libpulse connection (2-7 ms) on a trigger's way to the first
+ * sound. Never autospawns either. Thread-safe. */
+int pulse_server_known(char *name, size_t len, int timeout_ms);
 
 #endif

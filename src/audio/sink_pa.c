@@ -517,6 +517,13 @@ int sink_pa_init_lean(char *err, size_t errlen)
 
 	setenv("JACK_NO_START_SERVER", "1", 0);
 	tag_stream();
+	{
+		/* The server's name now, so that the first trigger need not
+		 * ask (pulse_server_known). */
+		char server[64];
+
+		(void)pulse_server_query(server, sizeof(server), SERVER_QUERY_MS);
+	}
 	pthread_mutex_lock(&lock);
 	if (pa_ready) {
 		pthread_mutex_unlock(&lock);
@@ -1307,9 +1314,11 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	}
 	if (latency_ms <= 0)
 		latency_ms = SINK_PA_LATENCY_MS;
-	/* Before the lock: the server may take a moment to answer. */
+	/* Before the lock: the server may take a moment to answer. Its last
+	 * answer stands while it listens on the same socket (the daemon asks
+	 * at start): no second connection on the way to the first sound. */
 	if (dflt || !strcasecmp(device, "pulse") || !strcasecmp(device, "default"))
-		answered = pulse_server_query(p->server, sizeof(p->server), SERVER_QUERY_MS) == 0;
+		answered = pulse_server_known(p->server, sizeof(p->server), SERVER_QUERY_MS) == 0;
 
 	pthread_mutex_lock(&lock);
 	if (dflt)

@@ -165,6 +165,7 @@ struct work {
 	unsigned skips_done, repeats_done, pauses_done;
 	size_t next_speech;
 	int64_t written;         /* frames written since the last seek */
+	bool announced;          /* the "playing ... on" line logged */
 	bool stop_tone, faded;   /* TURN_STOP: how */
 };
 
@@ -189,13 +190,20 @@ static int open_sink(struct session *s, struct work *w, char *err,
 	s->base_played = sink_played(w->sink);
 	s->state = SESSION_PLAYING;
 	pthread_mutex_unlock(&s->lock);
-	{
-		char out[300];
-
-		sink_describe(w->sink, out, sizeof(out));
-		log_info("playing %s on %s (%s)", s->spec.name, s->device, out);
-	}
 	return 0;
+}
+
+/* The log line saying what plays where: once the stream has started (a
+ * second is written), off the way to the first sound. */
+static void announce(struct session *s, struct work *w)
+{
+	char out[300];
+
+	if (w->announced)
+		return;
+	w->announced = true;
+	sink_describe(w->sink, out, sizeof(out));
+	log_info("playing %s on %s (%s)", s->spec.name, s->device, out);
 }
 
 /* A skip or a repeat is asked for (lock held). */
@@ -321,6 +329,8 @@ static int write_block(struct session *s, struct work *w, char *err,
 		return -1;
 	}
 	w->written += (int64_t)w->n;
+	if (w->written >= BC_MS_TO_SAMPLES(1000))
+		announce(s, w);
 	if (!sink_alive(w->sink)) {
 		snprintf(err, errlen, "audio: the device or sound server went away");
 		return -1;
@@ -439,6 +449,7 @@ static enum session_result close_sink(struct session *s, struct work *w,
 {
 	char cerr[200];
 
+	announce(s, w);
 	pthread_mutex_lock(&s->lock);
 	heard_pos(s);
 	s->sink = NULL;
@@ -501,24 +512,75 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The next session's thread, made ahead (session_prepare, and at the end
+ * of each session), so that a trigger creates no thread on its way to the
+ * first sound: it waits, asleep, until session_start hands it a session,
+ * plays that one and ends (session_join joins it). */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool ready;              /* a thread waits */
+	pthread_t thread;
+	struct session *next;    /* handed over */
+} spare = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, NULL };
+
+static void *spare_main(void *arg)
+{
+	struct session *s;
+
+	(void)arg;
+	pthread_mutex_lock(&spare.lock);
+	while (!spare.next)
+		pthread_cond_wait(&spare.cond, &spare.lock);
+	s = spare.next;
+	spare.next = NULL;
+	pthread_mutex_unlock(&spare.lock);
+	return worker(s);
+}
+
+/* Create a thread running fn(arg) that takes no signals (they all go to the
+ * main thread's signalfd; PortAudio's threads it starts inherit that). */
+static int create_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int e;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return e;
+}
+
+void session_prepare(void)
+{
+	pthread_mutex_lock(&spare.lock);
+	if (!spare.ready && create_thread(&spare.thread, spare_main, NULL) == 0)
+		spare.ready = true;
+	pthread_mutex_unlock(&spare.lock);
+}
+
 struct session *session_start(const struct session_spec *spec, int end_fd,
 			      char *err, size_t errlen)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
-	sigset_t all, old;
-	int e;
+	int e = 0;
 
 	s->spec = *spec;
 	s->end_fd = end_fd;
 	s->state = SESSION_STARTING;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
-	/* The worker (and PortAudio's threads it starts) take no signals:
-	 * they all go to the main thread's signalfd. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	e = pthread_create(&s->thread, NULL, worker, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_lock(&spare.lock);
+	if (spare.ready) {
+		s->thread = spare.thread;
+		spare.ready = false;
+		spare.next = s;
+		pthread_cond_signal(&spare.cond);
+	} else {
+		e = create_thread(&s->thread, worker, s);
+	}
+	pthread_mutex_unlock(&spare.lock);
 	if (e) {
 		snprintf(err, errlen, "cannot start the playback thread: %s",
 			 strerror(e));
@@ -631,6 +693,7 @@ enum session_result session_join(struct session *s, int64_t *heard, char *err,
 	enum session_result res;
 
 	pthread_join(s->thread, NULL);
+	session_prepare(); /* the next one's thread, now */
 	res = s->result;
 	if (heard)
 		*heard = s->heard;

@@ -55,6 +55,11 @@ struct session_info {
 	char realtime[200];    /* rt_describe */
 };
 
+/* Make the thread the next session will play on, ahead (it sleeps until
+ * then): a trigger then creates none on its way to the first sound.
+ * session_join makes the next one by itself. */
+void session_prepare(void);
+
 /* Start playing: returns at once; the worker opens the device, mixes the
  * first block, then starts the stream. When the session has ended (any
  * way), it writes to end_fd (an eventfd or pipe: 8 bytes), and the caller
