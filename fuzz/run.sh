@@ -3,7 +3,7 @@
 # fuzz/run.sh: build the libFuzzer harnesses with clang (AddressSanitizer and
 # UndefinedBehaviorSanitizer) and run each for FUZZ_SECONDS (default 60).
 # Called by `make fuzz`, which passes the build's flags:
-#   make fuzz FUZZ_SECONDS=1800 [FUZZ_TARGETS="config control speech_req"]
+#   make fuzz FUZZ_SECONDS=1800 [FUZZ_TARGETS="config control speech_req daylog"]
 # The corpus grows in $BUILDDIR/fuzz/build/corpus/NAME (seeded from tests/data,
 # config/ and fuzz/seeds); a crash leaves its input in $BUILDDIR/fuzz/build/ as
 # crash-*, and the run exits 1. One summary line per harness: executions per
@@ -14,7 +14,7 @@
 set -eu
 : "${TOP_SRCDIR:?}" "${BUILDDIR:?}"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-config control speech_req}
+FUZZ_TARGETS=${FUZZ_TARGETS:-config control speech_req daylog}
 CC=${FUZZ_CC:-clang}
 NICE=${FUZZ_NICE:-}
 out=$BUILDDIR/fuzz/build
@@ -62,6 +62,10 @@ for t in $FUZZ_TARGETS; do
 	config) seeds="$out/seeds/config"; dict="-dict=$TOP_SRCDIR/fuzz/config.dict" ;;
 	control) seeds="$TOP_SRCDIR/fuzz/seeds/control"; dict= ;;
 	speech_req) seeds="$out/seeds/speech_req"; dict= ;;
+	# stats warns of every skipped line: its stderr closed (libFuzzer's
+	# and the sanitizers' reports still come).
+	daylog) seeds="$TOP_SRCDIR/fuzz/seeds/daylog"
+		dict="-dict=$TOP_SRCDIR/fuzz/daylog.dict -close_fd_mask=2" ;;
 	*) echo "fuzz: no harness $t" >&2; exit 1 ;;
 	esac
 	corpus=${FUZZ_CORPUS_DIR:-$out/corpus}/$t
@@ -106,6 +110,7 @@ if [ "${FUZZ_COVERAGE:-}" = 1 ]; then
 			seeds="$TOP_SRCDIR/fuzz/seeds/control" ;;
 		speech_req) files="speech/speech_worker.c" funcs="speech_req|name_ok"
 			seeds="$out/seeds/speech_req" ;;
+		daylog) files="coach/statelog.c" funcs= seeds="$TOP_SRCDIR/fuzz/seeds/daylog" ;;
 		esac
 		# shellcheck disable=SC2086
 		$CC $COVFLAGS -fsanitize=fuzzer "$TOP_SRCDIR/fuzz/fuzz_$t.c" $srcs $DEP_LIBS \
