@@ -278,12 +278,17 @@ size_t slog_format(const struct slog_rec *r, char *buf, size_t len)
 		break;
 	case SLOG_SESSION:
 	default:
+		/* done < 0: a line from before done= existed, written as it
+		 * was (read back, it means what it meant). */
 		n = snprintf(buf, len,
-			     "%s session %s %s %d/%d skipped=%d exercised=%" PRId64
-			     " done=%d\n",
+			     "%s session %s %s %d/%d skipped=%d exercised=%" PRId64,
 			     ts, r->routine[0] ? r->routine : "?",
 			     r->completed ? "completed" : "stopped", r->step, r->steps,
-			     r->skipped, r->secs, r->done > 0 ? r->done : 0);
+			     r->skipped, r->secs);
+		if (n >= 0 && (size_t)n < len)
+			n += r->done >= 0 ? snprintf(buf + n, len - (size_t)n, " done=%d\n",
+						     r->done)
+					  : snprintf(buf + n, len - (size_t)n, "\n");
 		break;
 	}
 	if (n < 0)

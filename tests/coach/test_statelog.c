@@ -56,6 +56,21 @@ START_TEST(round_trip)
 	ck_assert_int_eq(r.t, 1700000000);
 	/* Later fields are ignored. */
 	ck_assert_int_eq(parse("2023-11-14T22:13:20Z sit 12 future=1", &r), 0);
+	/* A session line from before done= is written back as it was: read
+	 * again, it is still a break (fuzz_daylog found done=0 written). */
+	static const char old[] =
+		"2023-11-14T22:13:20Z session desk completed 3/3 skipped=0 exercised=200";
+	char buf[512];
+	struct slog_rec again;
+	ck_assert_int_eq(parse(old, &r), 0);
+	ck_assert_int_eq(r.done, -1);
+	ck_assert(slog_is_break(&r));
+	size_t n = slog_format(&r, buf, sizeof(buf));
+	ck_assert_uint_eq(n, strlen(old) + 1);
+	ck_assert(memcmp(buf, old, n - 1) == 0);
+	ck_assert_int_eq(slog_parse(buf, n - 1, &again), 0);
+	ck_assert_int_eq(again.done, -1);
+	ck_assert(slog_is_break(&again));
 }
 END_TEST
 
