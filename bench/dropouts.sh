@@ -84,7 +84,7 @@ run() { # SERVER RT
 		# with figures.
 		_i=0
 		until grep -q "output underflows, dropouts" "$T/daemon.log" || [ $_i -gt 600 ]; do
-			"$BACKCOACH" status >"$T/st" 2>/dev/null &&
+			"$BACKCOACH" status -v >"$T/st" 2>/dev/null &&
 				grep -q "^dropouts: [0-9n]" "$T/st" && cp "$T/st" "$T/last"
 			_i=$((_i + 1))
 			sleep 1

@@ -118,11 +118,14 @@ static int run_reload(const struct command_target *t, const char *arg, char *wor
 static int run_status(const struct command_target *t, const char *arg, char *word,
 		      size_t wordlen, FILE *out)
 {
-	(void)arg;
-	(void)word;
-	(void)wordlen;
+	bool verbose = arg && strcmp(arg, "verbose") == 0;
+
+	if (arg && !verbose) {
+		snprintf(word, wordlen, "status takes no argument but \"verbose\"");
+		return -1;
+	}
 	if (out)
-		t->ops->status(t->data, out);
+		t->ops->status(t->data, verbose, out);
 	return 0;
 }
 

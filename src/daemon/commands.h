@@ -64,8 +64,9 @@ struct command_ops {
 	int (*reload)(void *data, FILE *reply);
 	/* The config in use: its path, or NULL for the built-in default. */
 	const char *(*config_path)(void *data);
-	/* The `status` text. */
-	void (*status)(void *data, FILE *f);
+	/* The `status` text: the state in plain words; verbose (`status -v`)
+	 * adds the technical lines (the audio output, its faults, realtime). */
+	void (*status)(void *data, bool verbose, FILE *f);
 	/* SIGTERM: the daemon exits; `play` fades out, then exits. */
 	void (*quit)(void *data);
 };

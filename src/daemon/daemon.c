@@ -264,7 +264,7 @@ static void daemon_quit(void *data)
 	loop_quit(d->loop);
 }
 
-static void status_session(struct daemon *d, FILE *f)
+static void status_session(struct daemon *d, bool verbose, FILE *f)
 {
 	struct session_info si;
 	const struct timeline *tl = d->sess_tlp;
@@ -278,7 +278,9 @@ static void status_session(struct daemon *d, FILE *f)
 	char a[32], b[32];
 
 	session_info(d->sess, &si);
-	fprintf(f, "state: %s\n", si.stopping ? "stopping" : states[si.state]);
+	fprintf(f, "state: %s%s\n", si.stopping ? "stopping" : states[si.state],
+		si.state == SESSION_PAUSED && !si.stopping
+			? " (backcoach resume, or the play key, goes on)" : "");
 	fprintf(f, "playing: %s\n", d->sess_name);
 	if (si.step >= 0 && (size_t)si.step < tl->n_steps)
 		fprintf(f, "step: %d of %zu: %s\n", si.step + 1, tl->n_steps,
@@ -286,6 +288,9 @@ static void status_session(struct daemon *d, FILE *f)
 	fprintf(f, "position: %s of %s\n",
 		util_format_duration(BC_SAMPLES_TO_MS(si.pos), a, sizeof(a)),
 		util_format_duration(BC_SAMPLES_TO_MS(tl->length), b, sizeof(b)));
+	if (!verbose)
+		return;
+	/* The technical lines; the session's last log line repeats them. */
 	fprintf(f, "device: %s\n", si.device[0] ? si.device : "(opening)");
 	fprintf(f, "output: %s\n", si.output[0] ? si.output : "(opening)");
 	fprintf(f, "latency: %.0f ms\n", si.latency_s * 1000);
@@ -294,18 +299,21 @@ static void status_session(struct daemon *d, FILE *f)
 	fprintf(f, "realtime: %s\n", si.realtime);
 }
 
-static void daemon_status(void *data, FILE *f)
+static void daemon_status(void *data, bool verbose, FILE *f)
 {
 	struct daemon *d = data;
 	const struct config *c = &d->cfg->c;
 
 	if (d->sess) {
-		status_session(d, f);
+		status_session(d, verbose, f);
 	} else {
-		fprintf(f, "state: idle\n");
-		fprintf(f, "device: %s (opened when a session starts)\n",
-			c->audio.device ? c->audio.device : "default");
-		fprintf(f, "latency: %" PRId64 " ms (requested)\n", c->audio.latency_ms);
+		fprintf(f, "state: idle (nothing playing; the sound device is closed)\n");
+		if (verbose) {
+			fprintf(f, "device: %s (opened when a session starts)\n",
+				c->audio.device ? c->audio.device : "default");
+			fprintf(f, "latency: %" PRId64 " ms (requested)\n",
+				c->audio.latency_ms);
+		}
 	}
 	fprintf(f, "default routine: %s\n", routine_name(c, c->general.routine_idx));
 	reminders_status(d->reminders, f);

@@ -106,6 +106,24 @@ else
 	echo "FAIL: list -r/-e/-re differ from list"; failures=$((failures + 1))
 fi
 
+## backcoach(1) ENVIRONMENT names every variable the program reads:
+## getenv("X"), util_env_add_prop("X", ...) and the D-Bus addresses.
+if [ -n "${TOP_SRCDIR:-}" ]; then
+	vars=$(cat "$TOP_SRCDIR"/src/*/*.c | grep -oE '(getenv|util_env_add_prop)\("[A-Z_]+"|"DBUS_[A-Z_]+_ADDRESS"' |
+		grep -oE '[A-Z][A-Z_]+' | sort -u)
+	sed -n '/^\.SH ENVIRONMENT/,/^\.SH /p' "$TOP_SRCDIR/man/backcoach.1" >"$tmp/env"
+	missing=
+	for v in $vars; do
+		grep -qE "^\.BR? ([A-Z_]+ \", \" )?$v( |\$)" "$tmp/env" || missing="$missing $v"
+	done
+	count=$((count + 1))
+	if [ -z "$missing" ] && [ "$(echo "$vars" | wc -w)" -ge 10 ]; then
+		echo "ok: backcoach(1) ENVIRONMENT names all $(echo "$vars" | wc -w) variables read"
+	else
+		echo "FAIL: backcoach(1) ENVIRONMENT does not name:$missing"; failures=$((failures + 1))
+	fi
+fi
+
 expect 0 "check the built-in default" -- "$BACKCOACH" check
 contains "$tmp/out" "(built-in): OK" "check says which file"
 expect 0 "check a good file" -- "$BACKCOACH" check "$TEST_DATA/render-small.ini"

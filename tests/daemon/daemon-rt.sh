@@ -53,7 +53,7 @@ play_session() {
 	"$BACKCOACH" start >/dev/null
 	wait_status "^state: playing" 10
 	sleep 2
-	"$BACKCOACH" status >"$T/status" 2>&1
+	"$BACKCOACH" status -v >"$T/status" 2>&1
 }
 
 # policy PID TID: the thread's scheduling policy (0 other, 1 fifo, 2 rr).

@@ -28,8 +28,12 @@ ok "daemon started and answers status"
 
 "$BACKCOACH" status >"$T/status" 2>&1
 check "status when idle" -- grep -q "^state: idle" "$T/status"
-check "status names the device" -- grep -q "^device: " "$T/status"
 check "status names the config" -- grep -q "^config: $T/cfg.ini" "$T/status"
+check "status: no technical lines (they are for status -v)" -- \
+	sh -c "! grep -q '^\(device\|latency\|output\|underflows\|dropouts\|realtime\):' '$T/status'"
+"$BACKCOACH" status -v >"$T/status" 2>&1
+check "status -v names the device" -- grep -q "^device: " "$T/status"
+check "status -v: the same state" -- grep -q "^state: idle" "$T/status"
 
 # ---- a second daemon refuses ----
 "$BACKCOACH" --config "$T/cfg.ini" run >"$T/second.out" 2>&1
@@ -51,10 +55,13 @@ kill -USR1 "$DPID"
 wait_status "^state: playing" 10
 sleep 3
 "$BACKCOACH" status >"$T/status" 2>&1
+check "status while playing: no technical lines" -- \
+	sh -c "! grep -q '^\(device\|latency\|output\|underflows\|dropouts\|realtime\):' '$T/status'"
+"$BACKCOACH" status --verbose >"$T/status" 2>&1
 check "status while playing: state" -- grep -q "^state: playing" "$T/status"
 check "status while playing: routine" -- grep -q "^playing: short" "$T/status"
 check "status while playing: step" -- grep -q "^step: 1 of" "$T/status"
-check "status while playing: latency" -- grep -q "^latency: [0-9]" "$T/status"
+check "status -v while playing: latency" -- grep -q "^latency: [0-9]" "$T/status"
 grep -E "^(output|dropouts|realtime):" "$T/status" | sed 's/^/  /'
 # The fast path by default: ALSA's pulse device into the server that answers.
 check "status while playing: the server, its version and the path" -- \
@@ -247,7 +254,7 @@ pa_freeze
 sleep 0.4
 pa_thaw
 sleep 1
-"$BACKCOACH" status >"$T/status" 2>&1
+"$BACKCOACH" status -v >"$T/status" 2>&1
 "$BACKCOACH" stop >/dev/null
 wait_status "^state: idle" 10
 d=$(sed -n 's/^dropouts: \([0-9]*\) (\([0-9]*\) ms).*/\1 \2/p' "$T/status")

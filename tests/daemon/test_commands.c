@@ -106,10 +106,10 @@ static const char *f_config_path(void *data)
 	return "/etc/cfg.ini";
 }
 
-static void f_status(void *data, FILE *out)
+static void f_status(void *data, bool verbose, FILE *out)
 {
 	ask(data, 'T');
-	fprintf(out, "state: fake\n");
+	fprintf(out, "state: fake%s\n", verbose ? " (verbose)" : "");
 }
 
 static void f_quit(void *data)
@@ -205,14 +205,15 @@ START_TEST(always)
 	EXPECT("snooze", NULL, 0, "reminders snoozed for 15m00s\n");
 	EXPECT("reload", NULL, 0, "config reloaded from /etc/cfg.ini\n");
 	EXPECT("status", NULL, 0, "state: fake\n");
+	EXPECT("status", "verbose", 0, "state: fake (verbose)\n");
 	fk.fail = 1;
 	EXPECT("snooze", NULL, -1, "reminders are off\n");
 	EXPECT("reload", NULL, -1,
 	       "cfg.ini:3: bad\nconfig not reloaded: the old one stays in use\n");
 	EXPECT("start", "nope", -1, "no routine named \"nope\"\n");
-	ck_assert_str_eq(fk.asked, "zlTzlS");
+	ck_assert_str_eq(fk.asked, "zlTTzlS");
 	ck_assert_int_eq(command_run(&target, command_by_id(CMD_QUIT), NULL, "test", NULL), 0);
-	ck_assert_str_eq(fk.asked, "zlTzlSq");
+	ck_assert_str_eq(fk.asked, "zlTTzlSq");
 }
 END_TEST
 
