@@ -88,15 +88,20 @@ static void expect(const char *name, const char *arg, int ret, const char *line)
 	free(reply);
 }
 
-static bool status_has(const char *line)
+static bool status_arg_has(const char *arg, const char *line)
 {
 	char *reply = NULL;
 	bool has;
 
-	ck_assert_int_eq(run("status", NULL, &reply), 0);
+	ck_assert_int_eq(run("status", arg, &reply), 0);
 	has = strstr(reply, line) != NULL;
 	free(reply);
 	return has;
+}
+
+static bool status_has(const char *line)
+{
+	return status_arg_has(NULL, line);
 }
 
 /* Run the loop until the session has ended. */
@@ -134,7 +139,13 @@ END_TEST
 /* Idle: what needs a session is refused (stop is still fine). */
 START_TEST(idle)
 {
-	ck_assert(status_has("state: idle\n"));
+	ck_assert(status_has("state: idle (nothing playing; the sound device is closed)\n"));
+	/* The technical lines only with status -v. */
+	ck_assert(!status_has("device: "));
+	ck_assert(!status_has("latency: "));
+	ck_assert(status_arg_has("verbose", "device: default (opened when a session starts)\n"));
+	ck_assert(status_arg_has("verbose", "latency: "));
+	ck_assert(status_arg_has("verbose", "state: idle ("));
 	ck_assert(status_has("default routine: short\n"));
 	ck_assert(status_has("next reminder: off\n"));
 	expect("stop", NULL, 0, "nothing is playing");
@@ -161,6 +172,10 @@ START_TEST(session_commands)
 	expect("start", NULL, -1, "short is already playing");
 	ck_assert(status_has("playing: short\n"));
 	ck_assert(status_has("next reminder: off\n"));
+	ck_assert(!status_has("underflows: "));
+	ck_assert(status_arg_has("verbose", "underflows: "));
+	ck_assert(status_arg_has("verbose", "realtime: "));
+	ck_assert(status_arg_has("verbose", "playing: short\n"));
 	expect("pause", NULL, 0, "paused");
 	ck_assert_uint_eq(daemon_state(d), CMD_PAUSED);
 	expect("resume", NULL, 0, "resumed");
@@ -172,7 +187,7 @@ START_TEST(session_commands)
 	ck_assert_uint_eq(nc.rec.opens, 1);
 	ck_assert_uint_eq(nc.rec.closes, 1);
 	ck_assert_uint_ge(nc.rec.fades, 1);
-	ck_assert(status_has("state: idle\n"));
+	ck_assert(status_has("state: idle ("));
 	/* Ready for the next trigger. */
 	expect("start", "short", 0, "playing short");
 	expect("stop", NULL, 0, "stopping short");
