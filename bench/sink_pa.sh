@@ -119,7 +119,7 @@ floor() {
 sum_sounds() { sed -n "s/^sound[0-9]*_$2=//p" "$1" | awk '{ s += $1 } END { print s + 0 }'; }
 
 trials() {
-	for f in floor pause resume stop endtone skip holes glitches underflows dropouts \
+	for f in floor pause resume resumeat stop endtone skip holes glitches underflows dropouts \
 		abort start stopgone stoptone skipgone skipnext; do
 		: >"$W/f.$f"
 	done
@@ -130,6 +130,9 @@ trials() {
 		run pause --seconds 3 -- -s USR1@1.3 -s USR1@3.3
 		kv "$W/pause.probe" event2_silent_ms >>"$W/f.pause"
 		kv "$W/pause.probe" event3_onset_ms >>"$W/f.resume"
+		# Where the resume went on from: tone heard in all against the 3 s
+		# written, ms (+ heard twice, - lost).
+		awk -v h="$(kv "$W/pause.probe" heard_s)" 'BEGIN { printf "%.1f\n", (h - 3) * 1000 }' >>"$W/f.resumeat"
 		run fade --seconds 10 -- -s USR2@1.3
 		kv "$W/fade.probe" event2_silent_ms >>"$W/f.stop"
 		run endtone --seconds 10 --end-tone -- -s USR2@1.3 -g 300
@@ -163,6 +166,7 @@ trials() {
 			"$(tr '\n' ' ' <"$W/f.${f%%:*}")"
 	done
 	printf '  %-22s median %7s s  (%s)\n' "skip: heard after" "$(median <"$W/f.skip")" "$(tr '\n' ' ' <"$W/f.skip")"
+	printf '  %-22s median %7s ms  (%s)\n' "resume: heard - written" "$(median <"$W/f.resumeat")" "$(tr '\n' ' ' <"$W/f.resumeat")"
 	ab=$(median <"$W/f.abort")
 	st=$(median <"$W/f.start")
 	echo "  #17, against PortAudio's own (bench/pa_floor --abort):"

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "audio/ring.h"
 #include "testlib.h"
@@ -192,6 +193,23 @@ struct stress {
 	size_t bad_at;
 };
 
+/* The other thread's turn: yield a few times (both threads running side by
+ * side, the usual case), then sleep 50 us at a time, so that a loaded
+ * machine, whose other tasks a yield hands the CPU to for a whole slice,
+ * still wakes this one promptly: how long the stress tests take stays a
+ * matter of the work, not of the machine's load. *misses counts the
+ * misses in a row; progress resets it. */
+static void backoff(unsigned *misses)
+{
+	if (++*misses < 16) {
+		sched_yield();
+	} else {
+		struct timespec ts = { 0, 50000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 static uint32_t lcg(uint32_t *s)
 {
 	*s = *s * 1664525u + 1013904223u;
@@ -204,6 +222,7 @@ static void *producer(void *arg)
 	float buf[300];
 	size_t sent = 0;
 	uint32_t seed = 1;
+	unsigned misses = 0;
 
 	while (sent < STRESS_TOTAL) {
 		size_t n = 1 + lcg(&seed) % 300, off = 0;
@@ -216,10 +235,12 @@ static void *producer(void *arg)
 			size_t w = ring_write(st->r, buf + off, n - off);
 
 			off += w;
-			if (!w) {
+			if (w) {
+				misses = 0;
+			} else {
 				if (atomic_load(&st->failed))
 					return NULL;
-				sched_yield();
+				backoff(&misses);
 			}
 		}
 		sent += n;
@@ -233,6 +254,7 @@ static void *consumer(void *arg)
 	float buf[257];
 	size_t got = 0;
 	uint32_t seed = 7;
+	unsigned misses = 0;
 
 	while (got < STRESS_TOTAL) {
 		size_t want = 1 + lcg(&seed) % 257;
@@ -246,8 +268,10 @@ static void *consumer(void *arg)
 			}
 		}
 		got += n;
-		if (!n)
-			sched_yield();
+		if (n)
+			misses = 0;
+		else
+			backoff(&misses);
 	}
 	return NULL;
 }
@@ -283,6 +307,7 @@ static void *flush_producer(void *arg)
 	struct flush_stress *st = arg;
 	float buf[64];
 	uint32_t seed = 3, v = 1;
+	unsigned misses = 0;
 
 	for (int i = 0; i < 200000; i++) {
 		size_t n = 1 + lcg(&seed) % 64, off = 0;
@@ -293,10 +318,12 @@ static void *flush_producer(void *arg)
 			size_t w = ring_write(st->r, buf + off, n - off);
 
 			off += w;
-			if (!w) {
+			if (w) {
+				misses = 0;
+			} else {
 				if (atomic_load(&st->failed))
 					return NULL;
-				sched_yield();
+				backoff(&misses);
 			}
 		}
 		if (lcg(&seed) % 50 == 0 && i < 199999)
@@ -311,6 +338,7 @@ static void *flush_consumer(void *arg)
 {
 	struct flush_stress *st = arg;
 	float buf[100], last = 0;
+	unsigned misses = 0;
 
 	for (;;) {
 		bool done = atomic_load(&st->done);
@@ -326,8 +354,10 @@ static void *flush_consumer(void *arg)
 		if (done && !n && !ring_flush_pending(st->r))
 			break;
 		st->last_read = last;
-		if (!n)
-			sched_yield();
+		if (n)
+			misses = 0;
+		else
+			backoff(&misses);
 	}
 	return NULL;
 }
