@@ -194,11 +194,13 @@ check "pause: silence comes (within 2 s) and stays until the resume" \
 	within "$(kv "$P" event2_silent_ms)" 0 2000
 check "pause: sound again after the resume (within 2 s)" within "$(kv "$P" event3_onset_ms)" 0 2000
 # The resume goes on from the last sample heard, as the stream's timing
-# tells it (to a few ms; on a loaded machine up to a period): resuming from
-# what had been queued instead (~100 ms lost) or from the pause's request
-# (the queue heard twice) is far outside. How exact: bench/sink_pa.sh.
+# tells it: to a few ms, on a loaded machine up to a period (PipeWire's
+# cycle is 21 ms; loaded runs lost 16 ms there, replayed 7 ms on
+# PulseAudio). Resuming from what had been queued instead (~100 ms lost) or
+# from the pause's request (the queue heard twice) is far outside. How
+# exact: bench/sink_pa.sh.
 echo "  pause: heard $(awk "BEGIN { printf \"%+.1f\", ($(kv "$P" heard_s) - 3) * 1000 }") ms against the 3 s written"
-check "pause: nothing lost or doubled, 3.000 s of tone heard in all (+- 20 ms)" near "$(kv "$P" heard_s)" 3 0.020
+check "pause: nothing lost or doubled, 3.000 s of tone heard in all (+- 30 ms)" near "$(kv "$P" heard_s)" 3 0.030
 check "pause: the tone goes on after the resume (the rest of it heard then)" \
 	fcmp "$(kv "$P" event3_heard_s)" '>' 0.5
 
