@@ -254,3 +254,28 @@ int command_run(const struct command_target *t, const struct command *cmd, const
 		answer(source, reply, LOG_INFO, "", cmd->reply, word);
 	return 0;
 }
+
+int command_run_named(const struct command_target *t, const char *name, const char *source,
+		      char *err, size_t errlen)
+{
+	const struct command *cmd = command_by_name(name);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (!cmd || !(f = open_memstream(&text, &len))) {
+		snprintf(err, errlen, "cannot run %s", name);
+		return -1;
+	}
+	r = command_run(t, cmd, NULL, source, f);
+	fclose(f);
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	if (r < 0)
+		snprintf(err, errlen, "%s", len ? text : "failed");
+	else if (len)
+		log_info("%s: %s", source, text);
+	free(text);
+	return r;
+}

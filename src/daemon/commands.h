@@ -118,4 +118,10 @@ int command_sig_repeat(void); /* SIGRTMIN+3 */
 int command_run(const struct command_target *t, const struct command *cmd, const char *arg,
 		const char *source, FILE *reply);
 
+/* Run the command called name (served on the control socket), with no
+ * argument, for a source that takes a short answer (MPRIS): the answer is
+ * logged as "SOURCE: answer"; a refusal or failure goes into err. 0 or -1. */
+int command_run_named(const struct command_target *t, const char *name, const char *source,
+		      char *err, size_t errlen);
+
 #endif

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* daemon.c: the daemon's core: `backcoach run` and `backcoach play` around
- * one event loop; signals, the commands (daemon.h) and `status`, the loop's
- * handlers, setting up and tearing down. The files beside it share
- * struct daemon (daemon_internal.h says which holds what).
+ * one event loop: it holds the config and the routines compiled ahead
+ * (prepared.h), and wires the parts beside it, each of which knows the others
+ * only through the interface it is given: the commands (commands.h) run on
+ * the command_ops below; the session runner (runner.h) and the reminder
+ * scheduler (reminders.h) report through their ops, and the daemon does what
+ * follows (the MPRIS player told, the next triggers prepared, the reminder
+ * armed). Also signals, `status`, setting up and tearing down.
  *
  * Threads: the main thread runs the event loop and owns the config; while a
  * session plays, its worker thread (session.c) owns the synthesiser and the
@@ -10,7 +14,6 @@
  * no session plays. Signals are blocked before any thread or child exists
  * and read through a signalfd; timers are timerfds. */
 #include "daemon/daemon.h"
-#include "daemon/daemon_internal.h"
 
 #include <inttypes.h>
 #include <malloc.h>
@@ -19,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +35,9 @@
 #include "desktop/mpris.h"
 #include "daemon/notify.h"
 #include "desktop/presence_watch.h"
+#include "daemon/prepared.h"
 #include "daemon/reminders.h"
+#include "daemon/runner.h"
 #include "coach/reminder_timeline.h"
 #include "coach/reminder_words.h"
 #include "playback/voice_speech.h"
@@ -45,6 +49,35 @@
 #include "speech/speech.h"
 #include "coach/statelog.h"
 #include "base/util.h"
+
+struct daemon {
+	struct command_target cmds; /* what commands run on: this daemon */
+	const char *config_arg;
+	bool foreground;     /* `play`: one routine, then exit */
+	bool no_socket;      /* in-process (tests): no lock, no socket */
+	struct sink_opener opener;
+	struct cfgref *cfg;
+	struct speech *sp;
+	char *rundir;
+	struct loop *loop;
+	struct control_server *ctl;
+	int exit_code;
+
+	/* The default routine, and the reminders' routine if another. */
+	struct prepared def, rem;
+	struct prepared other; /* the latest `start ROUTINE` of another one */
+
+	/* The one session at a time, and what it plays. */
+	struct runner *runner;
+	/* The reminder scheduler (the daemon only) and the sitting clock,
+	 * presence and calls it consults. */
+	struct reminders *reminders;
+	struct pwatch *pw;
+	/* The MPRIS player (the daemon only). */
+	struct mpris *mpris;
+
+	int sfd, lock_fd;
+};
 
 /* ---- signals ---- */
 
@@ -77,16 +110,6 @@ static int signals_open(bool daemon)
 	return fd;
 }
 
-/* SIGTERM or SIGINT waiting in the signalfd: stop long work early. */
-bool daemon_quit_pending(void)
-{
-	sigset_t pending;
-
-	sigemptyset(&pending);
-	return sigpending(&pending) == 0 &&
-	       (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT));
-}
-
 /* For the log: "SIGUSR1", "SIGRTMIN+1". */
 static const char *signal_name(int sig, char *buf, size_t len)
 {
@@ -115,18 +138,27 @@ static const char *routine_name(const struct config *cfg, int r)
 	return r >= 0 && (size_t)r < cfg->n_routines ? cfg->routines[r].name : "?";
 }
 
+/* Compile what the next triggers will play, unless a session plays (the
+ * synthesiser is then the session's): called again when it ends. */
+static void daemon_prepare(struct daemon *d)
+{
+	if (runner_kind(d->runner) != PLAY_NONE || d->foreground)
+		return;
+	prepared_ahead(&d->def, &d->rem, d->cfg, d->sp);
+}
+
 /* ---- what commands ask (struct command_ops) ---- */
 
 unsigned daemon_state(const struct daemon *d)
 {
-	if (!d->sess)
+	if (runner_kind(d->runner) == PLAY_NONE)
 		return CMD_IDLE;
-	return session_paused(d->sess) ? CMD_PAUSED : CMD_PLAYING;
+	return runner_paused(d->runner) ? CMD_PAUSED : CMD_PLAYING;
 }
 
 const char *daemon_session_name(const struct daemon *d)
 {
-	return d->sess ? d->sess_name : NULL;
+	return runner_name(d->runner);
 }
 
 static unsigned daemon_cmd_state(void *data)
@@ -144,6 +176,34 @@ static const char *daemon_config_path(void *data)
 	const struct daemon *d = data;
 
 	return d->cfg->path;
+}
+
+/* Start routine r (-1: the default) now. */
+static int daemon_start_routine(struct daemon *d, int r, char *err, size_t errlen)
+{
+	const struct config *c = &d->cfg->c;
+	struct prepared *p;
+
+	if (runner_name(d->runner)) {
+		snprintf(err, errlen, "%s is already playing", runner_name(d->runner));
+		return -1;
+	}
+	if (r < 0)
+		r = c->general.routine_idx;
+	/* Prepared already, unless another routine, or the first trigger
+	 * after a reload that came while playing: then compiled now. */
+	if (r == c->general.routine_idx)
+		p = &d->def;
+	else if (r == c->reminders.routine_idx)
+		p = &d->rem;
+	else
+		p = &d->other;
+	if (prepared_build(p, d->cfg, r, d->sp, err, errlen) < 0)
+		return -1;
+	if (!d->foreground)
+		log_info("playing routine %s", c->routines[r].name);
+	return runner_begin(d->runner, PLAY_ROUTINE, &p->tl, p->cfg, c->routines[r].name, 0, err,
+			    errlen);
 }
 
 static int daemon_start(void *data, const char *routine, char *err,
@@ -168,8 +228,7 @@ static void daemon_stop(void *data)
 {
 	struct daemon *d = data;
 
-	if (d->sess)
-		session_stop(d->sess, !d->foreground);
+	runner_stop(d->runner, !d->foreground);
 	mpris_update(d->mpris, true);
 }
 
@@ -177,10 +236,9 @@ static void daemon_pause(void *data, bool pause)
 {
 	struct daemon *d = data;
 
-	if (!d->sess)
+	if (runner_kind(d->runner) == PLAY_NONE)
 		return;
-	session_pause(d->sess, pause);
-	notify_status("%s %s", pause ? "Paused" : "Playing", d->sess_name);
+	runner_pause(d->runner, pause);
 	mpris_update(d->mpris, true);
 }
 
@@ -188,15 +246,7 @@ static void daemon_skip(void *data)
 {
 	struct daemon *d = data;
 
-	if (d->sess) {
-		struct session_info si;
-
-		session_info(d->sess, &si);
-		if ((size_t)d->sess_skips < sizeof(d->sess_skip_at) / sizeof(*d->sess_skip_at))
-			d->sess_skip_at[d->sess_skips] = si.pos;
-		d->sess_skips++;
-		session_skip(d->sess);
-	}
+	runner_skip(d->runner);
 	mpris_update(d->mpris, true);
 }
 
@@ -204,8 +254,7 @@ static void daemon_repeat(void *data)
 {
 	struct daemon *d = data;
 
-	if (d->sess)
-		session_repeat(d->sess);
+	runner_repeat(d->runner);
 	mpris_update(d->mpris, true);
 }
 
@@ -215,8 +264,8 @@ static int daemon_snooze(void *data, int64_t *ms, char *err, size_t errlen)
 
 	if (reminders_snooze(d->reminders, ms, err, errlen) < 0)
 		return -1;
-	if (d->sess && d->kind == PLAY_REMINDER)
-		session_stop(d->sess, true);
+	if (runner_kind(d->runner) == PLAY_REMINDER)
+		runner_stop(d->runner, true);
 	reminders_arm(d->reminders);
 	return 0;
 }
@@ -253,9 +302,9 @@ static void daemon_quit(void *data)
 {
 	struct daemon *d = data;
 
-	if (d->foreground && d->sess) {
+	if (d->foreground && runner_kind(d->runner) != PLAY_NONE) {
 		/* Fade out; the session's end ends the loop. */
-		session_stop(d->sess, false);
+		runner_stop(d->runner, false);
 		d->exit_code = EXIT_INTERRUPTED;
 		return;
 	}
@@ -264,48 +313,13 @@ static void daemon_quit(void *data)
 	loop_quit(d->loop);
 }
 
-static void status_session(struct daemon *d, bool verbose, FILE *f)
-{
-	struct session_info si;
-	const struct timeline *tl = d->sess_tlp;
-	/* As enum session_state; a session fading out at the end of its
-	 * timeline is "ending", one that was told to stop is "stopping". */
-	static const char *const states[] = {
-		[SESSION_STARTING] = "starting", [SESSION_PLAYING] = "playing",
-		[SESSION_PAUSED] = "paused", [SESSION_ENDING] = "ending",
-		[SESSION_ENDED] = "ending",
-	};
-	char a[32], b[32];
-
-	session_info(d->sess, &si);
-	fprintf(f, "state: %s%s\n", si.stopping ? "stopping" : states[si.state],
-		si.state == SESSION_PAUSED && !si.stopping
-			? " (backcoach resume, or the play key, goes on)" : "");
-	fprintf(f, "playing: %s\n", d->sess_name);
-	if (si.step >= 0 && (size_t)si.step < tl->n_steps)
-		fprintf(f, "step: %d of %zu: %s\n", si.step + 1, tl->n_steps,
-			tl->steps[si.step].name);
-	fprintf(f, "position: %s of %s\n",
-		util_format_duration(BC_SAMPLES_TO_MS(si.pos), a, sizeof(a)),
-		util_format_duration(BC_SAMPLES_TO_MS(tl->length), b, sizeof(b)));
-	if (!verbose)
-		return;
-	/* The technical lines; the session's last log line repeats them. */
-	fprintf(f, "device: %s\n", si.device[0] ? si.device : "(opening)");
-	fprintf(f, "output: %s\n", si.output[0] ? si.output : "(opening)");
-	fprintf(f, "latency: %.0f ms\n", si.latency_s * 1000);
-	fprintf(f, "underflows: %u\n", si.underflows);
-	fprintf(f, "dropouts: %s\n", si.dropouts[0] ? si.dropouts : "(opening)");
-	fprintf(f, "realtime: %s\n", si.realtime);
-}
-
 static void daemon_status(void *data, bool verbose, FILE *f)
 {
 	struct daemon *d = data;
 	const struct config *c = &d->cfg->c;
 
-	if (d->sess) {
-		status_session(d, verbose, f);
+	if (runner_kind(d->runner) != PLAY_NONE) {
+		runner_status(d->runner, verbose, f);
 	} else {
 		fprintf(f, "state: idle (nothing playing; the sound device is closed)\n");
 		if (verbose) {
@@ -372,7 +386,7 @@ static void daemon_suspended(void *data, int64_t slept_ms)
 
 static bool daemon_playing(void *data)
 {
-	return ((struct daemon *)data)->sess != NULL;
+	return runner_kind(((struct daemon *)data)->runner) != PLAY_NONE;
 }
 
 /* A reminder is due: its message, then (if [reminders] routine names one)
@@ -384,6 +398,8 @@ static int daemon_remind(void *data, int minutes)
 	int r = c->reminders.routine_idx;
 	int voice = r >= 0 ? r : c->general.routine_idx;
 	const struct timeline *body = NULL;
+	struct timeline tl;
+	int64_t body_at;
 	struct voice_speech vs = { .sp = d->sp };
 	const struct language *lang = &c->languages[c->routines[voice].language];
 	char err[512];
@@ -404,15 +420,14 @@ static int daemon_remind(void *data, int minutes)
 	speech_set_cache_budget(d->sp, CACHE_BUDGET);
 	speech_voice_for(c, voice, &vs.voice);
 	if (reminder_timeline(lang, voice, msg, body,
-			      c->reminders.countdown_ms, daemon_measure, &vs, &d->sess_tl,
-			      &d->sess_body_at, err, sizeof(err)) < 0) {
+			      c->reminders.countdown_ms, prepared_measure, &vs, &tl,
+			      &body_at, err, sizeof(err)) < 0) {
 		log_err("reminder: %s", err);
 		goto fail;
 	}
-	if (daemon_session_begin(d, PLAY_REMINDER, &d->sess_tl, d->cfg, "reminder", err,
-				 sizeof(err)) < 0) {
+	if (runner_begin(d->runner, PLAY_REMINDER, &tl, d->cfg, "reminder", body_at, err,
+			 sizeof(err)) < 0) {
 		log_err("reminder: %s", err);
-		timeline_free(&d->sess_tl);
 		goto fail;
 	}
 	free(msg);
@@ -440,6 +455,65 @@ static const struct pwatch_ops daemon_pwatch_ops = {
 	.changed = on_presence_changed,
 };
 
+/* ---- the session runner (runner.h): what follows a session ---- */
+
+static void daemon_session_began(void *data)
+{
+	struct daemon *d = data;
+
+	if (d->pw)
+		pwatch_session_begins(d->pw);
+	reminders_arm(d->reminders); /* disarm while playing */
+	mpris_update(d->mpris, false);
+}
+
+/* `play`: the session is over, and so is the loop. The daemon: sitting
+ * starts over, or a reminder cancelled in its countdown is snoozed. */
+static void daemon_session_ended(void *data, enum session_result res, bool cancelled)
+{
+	struct daemon *d = data;
+
+	if (d->foreground) {
+		if (res == SESSION_FAILED || res == SESSION_NO_OUTPUT)
+			d->exit_code = EXIT_FAIL;
+		loop_quit(d->loop);
+		return;
+	}
+	reminders_session_ended(d->reminders, cancelled);
+}
+
+static void daemon_idle(void *data)
+{
+	struct daemon *d = data;
+
+	mpris_update(d->mpris, false);
+	daemon_prepare(d); /* a reload or the notice may have made them stale */
+	reminders_rearm(d->reminders);
+}
+
+static const struct runner_ops daemon_runner_ops = {
+	.began = daemon_session_began, .ended = daemon_session_ended,
+	.idle = daemon_idle,
+};
+
+/* ---- the MPRIS player (mpris.h): what plays, and its methods ---- */
+
+static void daemon_mpris_state(void *data, struct mpris_state *st)
+{
+	runner_mpris_state(((struct daemon *)data)->runner, st);
+}
+
+/* A method call from the bus, as a command of the table; its answer is
+ * logged as "MPRIS: ...", a refusal goes back as the D-Bus error. */
+static int daemon_mpris_command(void *data, const char *name, char *err, size_t errlen)
+{
+	return command_run_named(&((struct daemon *)data)->cmds, name, "MPRIS", err, errlen);
+}
+
+static const struct mpris_ops daemon_mpris_ops = {
+	daemon_mpris_state, daemon_mpris_command,
+};
+
 /* ---- event sources ---- */
 
 static void on_signal(void *data, short revents)
@@ -460,16 +534,6 @@ static void on_signal(void *data, short revents)
 	}
 }
 
-static void on_session_end(void *data, short revents)
-{
-	struct daemon *d = data;
-	uint64_t v;
-
-	(void)revents;
-	if (read(d->efd, &v, sizeof(v)) == sizeof(v) && d->sess)
-		daemon_session_ended(d);
-}
-
 /* ---- setting up and tearing down ---- */
 
 /* Signals, then (the daemon) the one-per-user lock, then the config and
@@ -483,7 +547,7 @@ static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 	*d = (struct daemon){
 		.config_arg = o->config_path, .foreground = foreground,
 		.no_socket = o->no_socket || foreground, .opener = o->opener,
-		.sfd = -1, .efd = -1, .lock_fd = -1, .exit_code = EXIT_FAIL,
+		.sfd = -1, .lock_fd = -1, .exit_code = EXIT_FAIL,
 		.cmds = { &daemon_command_ops, d },
 	};
 	/* First, before any thread or child process exists. */
@@ -531,20 +595,18 @@ static int daemon_open_speech(struct daemon *d)
 	return 0;
 }
 
-/* The loop and its sources: signals, the session's end, and for the daemon
- * the control socket and MPRIS (the reminders have sources of their own). */
+/* The loop and its sources: signals, the session runner (its end), and for
+ * the daemon the control socket and MPRIS (the reminders have sources of
+ * their own). */
 static int daemon_sources(struct daemon *d)
 {
 	char err[512];
 
 	d->loop = loop_new();
-	d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (d->efd < 0) {
-		log_errno("eventfd");
-		return -1;
-	}
 	loop_add_fd(d->loop, d->sfd, POLLIN, on_signal, d);
-	loop_add_fd(d->loop, d->efd, POLLIN, on_session_end, d);
+	d->runner = runner_new(d->loop, d->sp, d->opener, d->foreground, &daemon_runner_ops, d);
+	if (!d->runner)
+		return -1;
 	if (d->foreground)
 		return 0;
 	if (d->no_socket)
@@ -561,11 +623,8 @@ static int daemon_sources(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
-	if (d->sess) {
-		session_stop(d->sess, false);
-		session_join(d->sess, NULL, NULL, 0);
-		daemon_session_forget(d);
-	}
+	runner_free(d->runner);
+	d->runner = NULL;
 	/* Resumes the players a session paused. */
 	mpris_free(d->mpris);
 	control_server_close(d->ctl);
@@ -578,8 +637,6 @@ static void daemon_teardown(struct daemon *d)
 	if (d->sp)
 		speech_close(d->sp);
 	sink_pa_terminate();
-	if (d->efd >= 0)
-		close(d->efd);
 	if (d->sfd >= 0)
 		close(d->sfd);
 	cfgref_put(d->cfg);
@@ -619,7 +676,7 @@ struct daemon *daemon_new(const struct daemon_opts *o, int *exit_code)
 	if (daemon_sources(d) < 0)
 		goto fail;
 	daemon_prepare(d);
-	if (daemon_quit_pending()) {
+	if (prepared_quit_pending()) {
 		d->exit_code = EXIT_OK;
 		goto fail;
 	}
@@ -687,7 +744,7 @@ int daemon_play(const char *config_path, const char *routine)
 	if (daemon_open_speech(&d) < 0 || daemon_sources(&d) < 0)
 		goto out;
 	if (prepared_build(&d.def, d.cfg, r, d.sp, err, sizeof(err)) < 0) {
-		if (daemon_quit_pending())
+		if (prepared_quit_pending())
 			d.exit_code = EXIT_INTERRUPTED;
 		else
 			log_err("%s", err);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* daemon_prepare.c: the config, shared by reference by the daemon and the
+/* prepared.c: the config, shared by reference by the daemon and the
  * sessions that use it, and the routines compiled ahead of their triggers,
  * their beginnings kept synthesised so that a session starts at once. */
-#include "daemon/daemon_internal.h"
+#include "daemon/prepared.h"
 
 #include <malloc.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,10 +84,20 @@ void prepared_clear(struct prepared *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* The compiler's speech measurement, given up when asked to quit. */
-int64_t daemon_measure(void *ctx, const char *text, char *err, size_t errlen)
+/* SIGTERM or SIGINT waiting in the signalfd: stop long work early. */
+bool prepared_quit_pending(void)
 {
-	if (daemon_quit_pending()) {
+	sigset_t pending;
+
+	sigemptyset(&pending);
+	return sigpending(&pending) == 0 &&
+	       (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT));
+}
+
+/* The compiler's speech measurement, given up when asked to quit. */
+int64_t prepared_measure(void *ctx, const char *text, char *err, size_t errlen)
+{
+	if (prepared_quit_pending()) {
 		snprintf(err, errlen, "interrupted");
 		return -1;
 	}
@@ -141,7 +152,7 @@ int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct s
 		return 0;
 	prepared_clear(p);
 	speech_voice_for(&cfg->c, routine, &vs.voice);
-	if (routine_compile(&cfg->c, routine, &opts, daemon_measure, &vs, &tl, err, errlen) < 0)
+	if (routine_compile(&cfg->c, routine, &opts, prepared_measure, &vs, &tl, err, errlen) < 0)
 		return -1;
 	p->cfg = cfgref_get(cfg);
 	p->routine = routine;
@@ -161,39 +172,37 @@ int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct s
  * synthesise them again if a session pushed them out (it uses them first,
  * so they are its least recent), then shrink the budget to them. The rest
  * of a routine is synthesised ahead while it plays. */
-static void daemon_warm(struct daemon *d)
+static void warm(struct prepared *def, struct prepared *rem, struct speech *sp)
 {
 	size_t bytes = 0;
 
-	speech_set_cache_budget(d->sp, CACHE_BUDGET);
-	if (d->rem.cfg)
-		bytes += warm_start(d->sp, &d->rem.cfg->c, &d->rem.tl);
-	if (d->def.cfg)
-		bytes += warm_start(d->sp, &d->def.cfg->c, &d->def.tl);
-	speech_set_cache_budget(d->sp, bytes ? bytes : 1);
+	speech_set_cache_budget(sp, CACHE_BUDGET);
+	if (rem->cfg)
+		bytes += warm_start(sp, &rem->cfg->c, &rem->tl);
+	if (def->cfg)
+		bytes += warm_start(sp, &def->cfg->c, &def->tl);
+	speech_set_cache_budget(sp, bytes ? bytes : 1);
 }
 
-/* Compile what the next triggers will play, unless a session plays (the
- * synthesiser is then the session's): called again when it ends. Then hand
- * the freed pages back: compiling, and a session's speech (its cache may
- * grow to tens of MB), mixer and queue, would otherwise stay resident. */
-void daemon_prepare(struct daemon *d)
+/* Compile what the next triggers will play, then hand the freed pages back:
+ * compiling, and a session's speech (its cache may grow to tens of MB),
+ * mixer and queue, would otherwise stay resident. */
+void prepared_ahead(struct prepared *def, struct prepared *rem, struct cfgref *cfg,
+		    struct speech *sp)
 {
-	const struct config *c = &d->cfg->c;
+	const struct config *c = &cfg->c;
 	char err[512];
 
-	if (d->sess || d->foreground)
-		return;
-	if (prepared_build(&d->def, d->cfg, c->general.routine_idx, d->sp, err, sizeof(err)) < 0)
+	if (prepared_build(def, cfg, c->general.routine_idx, sp, err, sizeof(err)) < 0)
 		log_err("%s", err); /* "routine NAME, exercise ...: why" */
 	if (c->reminders.enabled && c->reminders.routine_idx >= 0 &&
 	    c->reminders.routine_idx != c->general.routine_idx) {
-		if (prepared_build(&d->rem, d->cfg, c->reminders.routine_idx, d->sp, err,
+		if (prepared_build(rem, cfg, c->reminders.routine_idx, sp, err,
 				   sizeof(err)) < 0)
 			log_err("%s", err);
 	} else {
-		prepared_clear(&d->rem);
+		prepared_clear(rem);
 	}
-	daemon_warm(d);
+	warm(def, rem, sp);
 	malloc_trim(0);
 }

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* prepared.h: the config, shared by reference by the daemon and the sessions
+ * that use it, and routines compiled ahead of their triggers, their
+ * beginnings kept synthesised so that a session starts at once. */
+#ifndef BC_PREPARED_H
+#define BC_PREPARED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "coach/config.h"
+#include "coach/routine.h"
+
+struct speech;
+
+/* Speech kept in the cache while compiling; between sessions only the
+ * first cues of the prepared routines are kept (prepared_ahead). */
+#define CACHE_BUDGET (2u << 20)
+
+/* A config, shared by the daemon and the sessions that use it. */
+struct cfgref {
+	struct config c;
+	char *path; /* NULL: built-in default only */
+	int refs;
+};
+
+/* A routine compiled against one config, ready to play. */
+struct prepared {
+	struct cfgref *cfg;   /* NULL: empty */
+	int routine;
+	bool notice, tones;
+	struct timeline tl;
+};
+
+/* One more reference to r; cfgref_put drops one, the last frees it. */
+struct cfgref *cfgref_get(struct cfgref *r);
+void cfgref_put(struct cfgref *r);
+/* Find and load the config; errors to the log and to reply (if not NULL).
+ * NULL if it is not valid. */
+struct cfgref *cfgref_load(const char *explicit_path, FILE *reply);
+
+/* SIGTERM or SIGINT waiting (the daemon blocks them and reads them from a
+ * signalfd): long work stops early. */
+bool prepared_quit_pending(void);
+/* The compiler's speech measurement (ctx: a struct voice_speech), given
+ * up when asked to quit. */
+int64_t prepared_measure(void *ctx, const char *text, char *err, size_t errlen);
+
+/* Empty p, dropping its reference to the config. */
+void prepared_clear(struct prepared *p);
+/* Compile routine of cfg into p, unless p holds it already. 0, or -1 with
+ * err filled. */
+int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct speech *sp,
+		   char *err, size_t errlen);
+/* Compile what the next triggers play: the default routine into def, the
+ * reminders' routine (if another) into rem, then keep their beginnings
+ * synthesised and hand the freed pages back. Only while no session plays
+ * (the synthesiser is then the session's). */
+void prepared_ahead(struct prepared *def, struct prepared *rem, struct cfgref *cfg,
+		    struct speech *sp);
+
+#endif
