@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # fish completion for backcoach: commands, options, and the routine names of
 # the config in use (`backcoach list --routines`: read, not measured).
+# A new command or option goes here too: tests/cli/completion.sh checks
+# this file against `backcoach --help` and each `backcoach CMD --help`.
 
 set -l commands play render script check list voices devices run start stop pause resume skip repeat snooze reload status stats
 
