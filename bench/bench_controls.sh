@@ -15,6 +15,10 @@
 # 1.2 s after a stop: a figure at that bound means it did not come)
 #   SIGUSR2 -> silent             the same by signal
 #   SIGTERM while playing -> exit wall clock, until wait returns
+#   backcoach skip -> sound       in a silent hold: the next step's first words
+#   backcoach repeat -> sound     in a silent hold: the step's title again
+# (the last two on tests/data/daemon-mpris.ini, no metronome: the holds are
+# silent; what tests/desktop/mpris.sh's next and previous show)
 # beside the floor measured the same way in the same run: bench/pa_floor
 # --preopen at the daemon's latency (a tone written into a running stream,
 # heard after its full device buffer: what any player waits before a change
@@ -117,6 +121,43 @@ trials() {
 	printf '  %-30s median %6s s  (%s)\n' "SIGTERM while playing -> exit" "$(median <"$T/term")" "$(_list "$T/term")"
 }
 
+# skip and repeat from a silent hold (daemon-mpris.ini: step 2's hold is
+# silent from 13.7 to 21.0 s into it, step 4's from 9.2 to 16.5 s).
+holds() {
+	daemon_stop
+	daemon_start "$TEST_DATA/daemon-mpris.ini" || exit 1
+	: >"$T/hmarks"
+	rec_start
+	_k=0
+	while [ "$_k" -lt "$TRIALS" ]; do
+		"$BACKCOACH" start >/dev/null
+		wait_status "^step: 2 of" 10
+		sleep 15
+		echo "skip $(rec_t)" >>"$T/hmarks"
+		"$BACKCOACH" skip >/dev/null
+		wait_status "^step: 4 of" 10
+		sleep 11
+		echo "repeat $(rec_t)" >>"$T/hmarks"
+		"$BACKCOACH" repeat >/dev/null
+		sleep 2
+		"$BACKCOACH" stop >/dev/null
+		wait_status "^state: idle" 10
+		_k=$((_k + 1))
+	done
+	rec_stop
+	: >"$T/f.skip"
+	: >"$T/f.repeat"
+	while read -r _w _t; do
+		echo "$(after "$_t")" >>"$T/f.$_w"
+	done <"$T/hmarks"
+	for _w in skip:"backcoach skip -> sound" repeat:"backcoach repeat -> sound"; do
+		printf '  %-30s median %6s s  (%s)\n' "${_w#*:}" \
+			"$(sed '/^$/d' "$T/f.${_w%%:*}" | median)" "$(sed '/^$/d' "$T/f.${_w%%:*}" | tr '\n' ' ')"
+	done
+	daemon_stop
+	daemon_start "$TEST_DATA/daemon-short.ini" || exit 1
+}
+
 for load in $LOADS; do
 	SP=
 	if [ "$load" = stress ]; then
@@ -127,6 +168,7 @@ for load in $LOADS; do
 	fi
 	echo "== $PA_SERVER_NAME, $load: the daemon's controls, $TRIALS trials (the recording in 10 ms buckets)"
 	trials
+	holds
 	if [ -n "$SP" ]; then
 		kill "$SP" 2>/dev/null
 		wait "$SP" 2>/dev/null
