@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static bool verbose;
@@ -68,4 +69,22 @@ void log_msg_errno(int priority, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	log_msg(priority, "%s: %s", buf, strerror(e));
+}
+
+bool log_limit_ok(struct log_limit *l, int64_t interval_ms, unsigned *held)
+{
+	struct timespec ts;
+	int64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (l->next_ms && now < l->next_ms) {
+		l->held++;
+		return false;
+	}
+	if (held)
+		*held = l->held;
+	l->held = 0;
+	l->next_ms = now + interval_ms;
+	return true;
 }
