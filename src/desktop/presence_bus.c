@@ -52,6 +52,36 @@ int64_t pbus_boot_ms(void)
 
 enum { SYS, SES };
 
+/* The services whose signals are followed. Their signals are taken from
+ * the unique name that owns the service's name, and only from it: the
+ * match names it (sender=':1.42'), followed through NameOwnerChanged, and
+ * each handler checks it again (a signal sent to us directly passes any
+ * match). Anyone else's is ignored, said once a minute. */
+enum { SV_LOGIND, SV_MUTTER, SV_SAVER, SV_N };
+
+struct svc {
+	struct pbus *pb;
+	int i;
+	char *owner;        /* unique name, NULL: no owner known */
+	sd_bus_slot *ask;   /* GetNameOwner in flight */
+	sd_bus_slot *match; /* its signals, from owner */
+	struct log_limit said; /* a signal from someone else */
+};
+
+static const struct svc_info {
+	const char *name;
+	int which;
+	const char *match; /* after "type='signal',sender='OWNER'," */
+	const char *what;
+} svc_info[SV_N] = {
+	[SV_LOGIND] = { LOGIND, SYS, "path='" LOGIND_PATH "',interface='"
+		LOGIND_MANAGER "'", "logind" },
+	[SV_MUTTER] = { MUTTER, SES, "path='" MUTTER_PATH "',interface='" MUTTER
+		"',member='WatchFired'", "GNOME idle monitor" },
+	[SV_SAVER] = { SAVER, SES, "interface='" SAVER "',member='ActiveChanged'",
+		"ScreenSaver" },
+};
+
 struct conn {
 	struct pbus *pb;
 	int which;
@@ -73,6 +103,8 @@ struct pbus {
 	void *data;
 	int64_t idle_ms;
 	struct conn c[2];
+	struct svc sv[SV_N];
+	struct log_limit bad_signal; /* a malformed signal */
 	unsigned reasons; /* reported on */
 
 	/* logind */
@@ -132,6 +164,36 @@ static bool is_unknown_service(const sd_bus_error *e)
 {
 	return sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
 	       sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+}
+
+/* Is m from the owner of service i? If not, it is ignored: said at most
+ * once a minute. */
+static bool from_owner(struct pbus *pb, int i, sd_bus_message *m)
+{
+	const char *sender = sd_bus_message_get_sender(m);
+	unsigned held = 0;
+
+	if (sender && pb->sv[i].owner && strcmp(sender, pb->sv[i].owner) == 0)
+		return true;
+	if (log_limit_ok(&pb->sv[i].said, 60000, &held))
+		log_warn("presence: ignored %s.%s from %s, not the %s (%s)%s",
+			 sd_bus_message_get_interface(m) ? sd_bus_message_get_interface(m) : "?",
+			 sd_bus_message_get_member(m) ? sd_bus_message_get_member(m) : "?",
+			 sender ? sender : "no sender", svc_info[i].what,
+			 pb->sv[i].owner ? pb->sv[i].owner : "not running",
+			 held ? " (and others like it since the last said)" : "");
+	return false;
+}
+
+/* A signal that does not read as its type says: said once a minute. */
+static void bad_signal(struct pbus *pb, sd_bus_message *m, const char *what)
+{
+	unsigned held = 0;
+
+	if (log_limit_ok(&pb->bad_signal, 60000, &held))
+		log_warn("presence: %s: a malformed %s%s", what,
+			 sd_bus_message_get_member(m) ? sd_bus_message_get_member(m) : "signal",
+			 held ? " (and others since the last said)" : "");
 }
 
 /* ---- logind ---- */
@@ -248,6 +310,8 @@ static int on_session_signal(sd_bus_message *m, void *data, sd_bus_error *ret_er
 	int64_t now = pbus_boot_ms();
 	(void)ret_error;
 
+	if (!from_owner(pb, SV_LOGIND, m))
+		return 0;
 	if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties",
 				     "PropertiesChanged")) {
 		const char *iface;
@@ -255,7 +319,7 @@ static int on_session_signal(sd_bus_message *m, void *data, sd_bus_error *ret_er
 		    strcmp(iface, LOGIND_SESSION) != 0)
 			return 0;
 		if (session_props(pb, m) < 0) {
-			log_warn("presence: logind: a malformed PropertiesChanged; reading the properties again");
+			bad_signal(pb, m, "logind (its properties read again)");
 			session_getall(pb);
 			return 0;
 		}
@@ -288,7 +352,8 @@ static void session_use(struct pbus *pb, const char *path, const char *how)
 	pb->session = xstrdup(path);
 	const char *slash = strrchr(path, '/');
 	pb->session_id = xstrdup(slash ? slash + 1 : path);
-	match = xasprintf("type='signal',sender='" LOGIND "',path='%s'", path);
+	match = xasprintf("type='signal',sender='%s',path='%s'",
+			  pb->sv[SV_LOGIND].owner ? pb->sv[SV_LOGIND].owner : LOGIND, path);
 	r = sd_bus_add_match_async(pb->c[SYS].bus, &pb->session_match, match,
 				   on_session_signal, NULL, pb);
 	free(match);
@@ -459,10 +524,14 @@ static int on_manager_signal(sd_bus_message *m, void *data, sd_bus_error *ret_er
 	struct pbus *pb = data;
 	(void)ret_error;
 
+	if (!from_owner(pb, SV_LOGIND, m))
+		return 0;
 	if (sd_bus_message_is_signal(m, LOGIND_MANAGER, "PrepareForSleep")) {
 		int b;
-		if (sd_bus_message_read(m, "b", &b) < 0)
+		if (sd_bus_message_read(m, "b", &b) < 0) {
+			bad_signal(pb, m, "logind");
 			return 0;
+		}
 		log_debug("presence: logind: %s", b ? "going to sleep" : "woke up");
 		logind_up(pb);
 		report(pb, PRESENCE_ASLEEP, b, pbus_boot_ms());
@@ -560,7 +629,13 @@ static int on_watch_fired(sd_bus_message *m, void *data, sd_bus_error *ret_error
 	int64_t now = pbus_boot_ms();
 	(void)ret_error;
 
-	if (sd_bus_message_read(m, "u", &id) < 0 || id == 0)
+	if (!from_owner(pb, SV_MUTTER, m))
+		return 0;
+	if (sd_bus_message_read(m, "u", &id) < 0) {
+		bad_signal(pb, m, "GNOME idle monitor");
+		return 0;
+	}
+	if (id == 0)
 		return 0;
 	if (id == pb->idle_watch) {
 		report(pb, PRESENCE_DESKTOP_IDLE, true, now - pb->idle_ms);
@@ -641,8 +716,12 @@ static int on_saver_changed(sd_bus_message *m, void *data, sd_bus_error *ret_err
 	int b;
 	(void)ret_error;
 
-	if (sd_bus_message_read(m, "b", &b) < 0)
+	if (!from_owner(pb, SV_SAVER, m))
 		return 0;
+	if (sd_bus_message_read(m, "b", &b) < 0) {
+		bad_signal(pb, m, "ScreenSaver");
+		return 0;
+	}
 	if (!pb->saver) {
 		pb->saver = true;
 		sources_changed(pb);
@@ -740,29 +819,96 @@ static const struct loop_source_ops recheck_ops = {
 
 /* ---- services coming and going ---- */
 
+static int on_manager_signal(sd_bus_message *m, void *data, sd_bus_error *ret_error);
+static int on_watch_fired(sd_bus_message *m, void *data, sd_bus_error *ret_error);
+static int on_saver_changed(sd_bus_message *m, void *data, sd_bus_error *ret_error);
+
+static const sd_bus_message_handler_t svc_handler[SV_N] = {
+	[SV_LOGIND] = on_manager_signal,
+	[SV_MUTTER] = on_watch_fired,
+	[SV_SAVER] = on_saver_changed,
+};
+
+/* Service i has no owner any more (or its bus went away). */
+static void svc_down(struct pbus *pb, int i)
+{
+	struct svc *v = &pb->sv[i];
+
+	v->ask = sd_bus_slot_unref(v->ask);
+	v->match = sd_bus_slot_unref(v->match);
+	free(v->owner);
+	v->owner = NULL;
+	if (i == SV_LOGIND)
+		logind_drop(pb);
+	else if (i == SV_MUTTER)
+		mutter_drop(pb);
+	else
+		saver_drop(pb);
+}
+
+/* Service i is owned by owner: its signals from it, then what it says now
+ * (asked after the match, so no change between is missed). */
+static void svc_up(struct pbus *pb, int i, const char *owner)
+{
+	struct svc *v = &pb->sv[i];
+	sd_bus *bus = pb->c[svc_info[i].which].bus;
+	char *match;
+	int r;
+
+	if (v->owner && strcmp(v->owner, owner) == 0)
+		return;
+	svc_down(pb, i);
+	v->owner = xstrdup(owner);
+	match = xasprintf("type='signal',sender='%s',%s", owner, svc_info[i].match);
+	r = sd_bus_add_match_async(bus, &v->match, match, svc_handler[i], NULL, pb);
+	free(match);
+	if (r < 0)
+		log_warn("presence: %s: cannot add a match: %s", bus_name(svc_info[i].which),
+			 strerror(-r));
+	if (i == SV_LOGIND)
+		logind_resolve(pb);
+	else if (i == SV_MUTTER)
+		mutter_setup(pb);
+	else
+		saver_setup_at(pb, "/ScreenSaver");
+}
+
 static int on_name_owner(sd_bus_message *m, void *data, sd_bus_error *ret_error)
 {
 	struct pbus *pb = data;
-	const char *name, *old, *new;
+	const char *name, *old, *new, *sender = sd_bus_message_get_sender(m);
 	(void)ret_error;
 
+	/* Only the bus itself says who owns a name. */
+	if (!sender || strcmp(sender, "org.freedesktop.DBus") != 0)
+		return 0;
 	if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0)
 		return 0;
 	bool up = new[0] != '\0';
-	log_debug("presence: %s %s", name, up ? "appeared" : "went away");
-	if (strcmp(name, LOGIND) == 0) {
-		logind_drop(pb);
+	for (int i = 0; i < SV_N; i++) {
+		if (strcmp(name, svc_info[i].name) != 0)
+			continue;
+		log_debug("presence: %s %s%s", name, up ? "owned by " : "went away",
+			  up ? new : "");
 		if (up)
-			logind_resolve(pb);
-	} else if (strcmp(name, MUTTER) == 0) {
-		mutter_drop(pb);
-		if (up)
-			mutter_setup(pb);
-	} else if (strcmp(name, SAVER) == 0) {
-		saver_drop(pb);
-		if (up)
-			saver_setup_at(pb, "/ScreenSaver");
+			svc_up(pb, i, new);
+		else
+			svc_down(pb, i);
 	}
+	return 0;
+}
+
+static int on_name_has_owner(sd_bus_message *m, void *data, sd_bus_error *ret_error)
+{
+	struct svc *v = data;
+	const char *owner;
+	(void)ret_error;
+
+	v->ask = sd_bus_slot_unref(v->ask);
+	/* No owner: NameOwnerChanged tells when one comes. */
+	if (!sd_bus_message_is_method_error(m, NULL) &&
+	    sd_bus_message_read(m, "s", &owner) > 0)
+		svc_up(v->pb, v->i, owner);
 	return 0;
 }
 
@@ -779,26 +925,22 @@ static void conn_started(struct conn *c)
 {
 	struct pbus *pb = c->pb;
 
-	if (c->which == SYS) {
-		add_match(c, "type='signal',sender='org.freedesktop.DBus',"
-			     "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-			     "arg0='" LOGIND "'", on_name_owner);
-		add_match(c, "type='signal',sender='" LOGIND "',path='" LOGIND_PATH "',"
-			     "interface='" LOGIND_MANAGER "'", on_manager_signal);
-		logind_resolve(pb);
-	} else {
-		add_match(c, "type='signal',sender='org.freedesktop.DBus',"
-			     "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-			     "arg0='" MUTTER "'", on_name_owner);
-		add_match(c, "type='signal',sender='org.freedesktop.DBus',"
-			     "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-			     "arg0='" SAVER "'", on_name_owner);
-		add_match(c, "type='signal',path='" MUTTER_PATH "',interface='" MUTTER
-			     "',member='WatchFired'", on_watch_fired);
-		add_match(c, "type='signal',interface='" SAVER "',member='ActiveChanged'",
-			  on_saver_changed);
-		mutter_setup(pb);
-		saver_setup_at(pb, "/ScreenSaver");
+	for (int i = 0; i < SV_N; i++) {
+		if (svc_info[i].which != c->which)
+			continue;
+		char *match = xasprintf("type='signal',sender='org.freedesktop.DBus',"
+					"interface='org.freedesktop.DBus',"
+					"member='NameOwnerChanged',arg0='%s'",
+					svc_info[i].name);
+		add_match(c, match, on_name_owner);
+		free(match);
+		/* Asked after the match: an owner that comes between is told. */
+		if (sd_bus_call_method_async(c->bus, &pb->sv[i].ask, "org.freedesktop.DBus",
+					     "/org/freedesktop/DBus", "org.freedesktop.DBus",
+					     "GetNameOwner", on_name_has_owner, &pb->sv[i], "s",
+					     svc_info[i].name) < 0)
+			log_warn("presence: %s: cannot ask for %s", bus_name(c->which),
+				 svc_info[i].name);
 	}
 }
 
@@ -815,12 +957,10 @@ static void conn_lost(void *data, int err)
 
 	log_warn("presence: the %s went away (%s); presence from it ends, and it is waited for",
 		 bus_name(c->which), strerror(-err));
-	if (c->which == SYS)
-		logind_drop(pb);
-	else {
-		mutter_drop(pb);
-		saver_drop(pb);
-	}
+	for (int i = 0; i < SV_N; i++)
+		if (svc_info[i].which == c->which)
+			svc_down(pb, i);
+	pb->session_match = sd_bus_slot_unref(pb->session_match);
 	bus_source_free(c->src);
 	c->src = NULL;
 	sd_bus_close(c->bus);
@@ -970,6 +1110,10 @@ struct pbus *pbus_new(struct loop *l, int64_t idle_ms,
 	pb->idle_ms = idle_ms;
 	pb->recheck_at = LOOP_NO_DEADLINE;
 	pb->recheck = loop_add(l, -1, &recheck_ops, pb);
+	for (int i = 0; i < SV_N; i++) {
+		pb->sv[i].pb = pb;
+		pb->sv[i].i = i;
+	}
 	for (int i = 0; i < 2; i++) {
 		struct conn *c = &pb->c[i];
 		c->pb = pb;
@@ -1033,6 +1177,11 @@ void pbus_free(struct pbus *pb)
 	pb->mutter_call2 = sd_bus_slot_unref(pb->mutter_call2);
 	pb->saver_call = sd_bus_slot_unref(pb->saver_call);
 	pb->idle_call = sd_bus_slot_unref(pb->idle_call);
+	for (int i = 0; i < SV_N; i++) {
+		pb->sv[i].ask = sd_bus_slot_unref(pb->sv[i].ask);
+		pb->sv[i].match = sd_bus_slot_unref(pb->sv[i].match);
+		free(pb->sv[i].owner);
+	}
 	loop_remove(pb->loop, pb->recheck);
 	for (int i = 0; i < 2; i++) {
 		struct conn *c = &pb->c[i];
