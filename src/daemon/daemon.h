@@ -2,10 +2,12 @@
 /* daemon.h: `backcoach run` (the daemon) and `backcoach play` (the same
  * core in the foreground, for one routine), and what commands ask of it.
  *
- * The daemon owns the config, the routines compiled ahead, the one session
- * playing and the reminders; its event loop (loop.h) reads signals, the
- * session's end, the reminder timer, time zone changes and the control
- * socket (control_server.h). Commands (commands.h) act on it through the
+ * The daemon owns the config and the routines compiled ahead (prepared.h),
+ * and wires the parts that do the rest, each through its own interface: the
+ * session runner (runner.h), the reminder scheduler (reminders.h), the
+ * control socket (control_server.h), the MPRIS player (mpris.h) and the
+ * presence watch (presence_watch.h), all on one event loop (loop.h) that
+ * also reads signals. Commands (commands.h) act on it through the
  * command_ops it fills (daemon_commands). */
 #ifndef BC_DAEMON_H
 #define BC_DAEMON_H
