@@ -55,12 +55,13 @@ kill -USR1 "$DPID"
 wait_status "^state: playing" 10
 sleep 3
 "$BACKCOACH" status >"$T/status" 2>&1
-check "status while playing: no technical lines" -- \
-	sh -c "! grep -q '^\(device\|latency\|output\|underflows\|dropouts\|realtime\):' '$T/status'"
-"$BACKCOACH" status --verbose >"$T/status" 2>&1
 check "status while playing: state" -- grep -q "^state: playing" "$T/status"
 check "status while playing: routine" -- grep -q "^playing: short" "$T/status"
 check "status while playing: step" -- grep -q "^step: 1 of" "$T/status"
+check "status while playing: no technical lines" -- \
+	sh -c "! grep -q '^\(device\|latency\|output\|underflows\|dropouts\|realtime\):' '$T/status'"
+"$BACKCOACH" status --verbose >"$T/status" 2>&1
+check "status -v while playing: the same state" -- grep -q "^state: playing" "$T/status"
 check "status -v while playing: latency" -- grep -q "^latency: [0-9]" "$T/status"
 grep -E "^(output|dropouts|realtime):" "$T/status" | sed 's/^/  /'
 # The fast path by default: ALSA's pulse device into the server that answers.
