@@ -672,7 +672,8 @@ struct daemon *daemon_new(const struct daemon_opts *o, int *exit_code)
 	 * device enumeration. A failure here is retried at each session. */
 	if (!d->opener.open && audio_init(&d->cfg->c, err, sizeof(err)) < 0)
 		log_warn("audio: %s (trying again at each session)", err);
-	session_prepare(); /* the first session's thread, asleep until then */
+	/* The first session's thread, asleep until then. */
+	session_prepare(!d->opener.open);
 	if (daemon_sources(d) < 0)
 		goto fail;
 	daemon_prepare(d);

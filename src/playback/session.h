@@ -57,8 +57,10 @@ struct session_info {
 
 /* Make the thread the next session will play on, ahead (it sleeps until
  * then): a trigger then creates none on its way to the first sound.
- * session_join makes the next one by itself. */
-void session_prepare(void);
+ * session_join makes the next one by itself, alike. realtime: it asks for
+ * realtime scheduling then too (rt_thread), as the feeding thread of a
+ * PortAudio session does anyway. */
+void session_prepare(bool realtime);
 
 /* Start playing: returns at once; the worker opens the device, mixes the
  * first block, then starts the stream. When the session has ended (any

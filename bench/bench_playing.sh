@@ -1,0 +1,187 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# bench_playing.sh: what a session costs the daemon (#17), each figure beside
+# its floor measured in the same run, per sound server (BENCH_SERVERS,
+# "pulseaudio pipewire"; tests/pulse.sh starts each privately):
+#   1. trigger -> first sound: SIGUSR1 to the daemon (default config,
+#      [audio] latency 100 ms) against bench/pa_floor --latency 100
+#      (PortAudio initialised; opens the default output on SIGUSR1, starts,
+#      plays), interleaved, BENCH_TRIALS (7) each, tests/pa_probe
+#      (sample-accurate), medians; target <= 1.3x the floor;
+#   2. CPU while playing: the daemon (all its threads, its speech worker and
+#      the processes that synthesise) over BENCH_PLAY_S (20) s of the default
+#      routine, 2 s after the start, against paplay of the same routine
+#      rendered to a file (`backcoach render`), the same seconds; target
+#      <= 2x. And the feeding thread's wakeups (bc-feed: it mixes and fills
+#      the queue) per second: target <= 20;
+# then once, without a server:
+#   3. render CPU: `backcoach render full` against espeak-ng synthesising the
+#      same words (each utterance the render speaks, once, as the render
+#      synthesises it), with the same voice variant, rate and pitch, user +
+#      system time of each with its children, medians of BENCH_TRIALS;
+#      target <= 1.5x.
+# Figures, not pass/fail. Needs BACKCOACH, TOP_SRCDIR; installs espeak-ng
+# (the command) when missing, as root (bootstrap.sh installs it).
+set -u
+: "${BACKCOACH:?}" "${TOP_SRCDIR:?}"
+BUILD=$(dirname "$BACKCOACH")/..
+PA_FLOOR=${PA_FLOOR:-$BUILD/bench/pa_floor}
+PA_PROBE=${PA_PROBE:-$BUILD/tests/pa_probe}
+PLAY_S=${BENCH_PLAY_S:-20}
+SERVERS=${BENCH_SERVERS:-pulseaudio pipewire}
+N=${BENCH_TRIALS:-7}
+for t in "$PA_FLOOR" "$PA_PROBE"; do
+	[ -x "$t" ] || { echo "bench_playing.sh: $t not built (make bench)"; exit 1; }
+done
+
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "-" }'; }
+list() { tr '\n' ' ' <"$1" | sed 's/ $//'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
+hz=$(getconf CLK_TCK)
+# cpu_ms PID...: CPU time of the processes, every thread (schedstat, ns),
+# and of their children reaped so far (clock ticks: the speech worker's
+# synthesising processes), in ms.
+cpu_ms() {
+	{
+		for _p in "$@"; do
+			cat /proc/"$_p"/task/*/schedstat 2>/dev/null | awk '{ print $1 / 1e6 }'
+			awk -v hz="$hz" '{ print ($16 + $17) * 1000 / hz }' "/proc/$_p/stat" 2>/dev/null
+		done
+	} | awk '{ s += $1 } END { printf "%.1f\n", s }'
+}
+# The daemon and its children (the speech worker).
+family() {
+	echo "$DPID"
+	cat /proc/"$DPID"/task/*/children 2>/dev/null
+}
+# feed_switches: context switches of the daemon's feeding thread.
+feed_switches() {
+	for _t in /proc/"$DPID"/task/*; do
+		[ "$(cat "$_t/comm" 2>/dev/null)" = bc-feed ] || continue
+		awk '$1 ~ /ctxt_switches:/ { s += $2 } END { print s + 0 }' "$_t/status"
+		return
+	done
+	echo -
+}
+
+if ! command -v espeak-ng >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "installing espeak-ng (apt-get)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng >/dev/null 2>&1
+fi
+
+for server in $SERVERS; do
+	(
+		BC_SERVER=$server
+		export BC_SERVER
+		. "$TOP_SRCDIR/bench/benchlib.sh"
+		daemon_setup
+		printf '[reminders]\nenabled = yes\ninterval = 1h\nactive_hours = always\ndays = all\n' \
+			>"$T/bench.ini"
+		daemon_start "$T/bench.ini" || exit 1
+		sleep 1
+		echo "== $PA_SERVER_NAME: 1. trigger -> first sound, $N trials each, interleaved"
+		: >"$T/lat"
+		: >"$T/floor"
+		i=0
+		while [ $i -lt "$N" ]; do
+			"$PA_PROBE" -T -50 --pid "$DPID" -s USR1@0.5 -t 2 >"$T/probe" 2>/dev/null
+			sed -n 's/^event1_onset_ms=//p' "$T/probe" | grep -v '^-1' >>"$T/lat"
+			"$BACKCOACH" stop >/dev/null 2>&1
+			wait_status "^state: idle" 5
+			sleep 0.3
+			"$PA_FLOOR" --latency 100 >"$T/floor.out" 2>/dev/null &
+			fp=$!
+			k=0
+			until grep -q '^ready' "$T/floor.out" 2>/dev/null || [ $k -gt 500 ]; do
+				k=$((k + 1))
+				sleep 0.01
+			done
+			"$PA_PROBE" -T -50 --pid "$fp" -s USR1@0.5 -t 2 >"$T/probe" 2>/dev/null
+			sed -n 's/^event1_onset_ms=//p' "$T/probe" | grep -v '^-1' >>"$T/floor"
+			kill "$fp" 2>/dev/null
+			wait "$fp" 2>/dev/null
+			i=$((i + 1))
+		done
+		lat=$(median <"$T/lat")
+		fl=$(median <"$T/floor")
+		echo "  backcoach: median $lat ms ($(list "$T/lat"))"
+		echo "  floor:     median $fl ms ($(list "$T/floor"))  bench/pa_floor --latency 100"
+		echo "  ratio: $(ratio "$lat" "$fl") (target <= 1.3)"
+
+		echo "== $PA_SERVER_NAME: 2. CPU while playing, $PLAY_S s of the default routine"
+		"$BACKCOACH" start >/dev/null 2>&1
+		wait_status "^state: playing" 5
+		sleep 2
+		c0=$(cpu_ms $(family))
+		w0=$(feed_switches)
+		sleep "$PLAY_S"
+		c1=$(cpu_ms $(family))
+		w1=$(feed_switches)
+		"$BACKCOACH" stop >/dev/null 2>&1
+		wait_status "^state: idle" 5
+		"$BACKCOACH" render -o "$T/routine.wav" >/dev/null 2>&1
+		paplay "$T/routine.wav" &
+		pp=$!
+		sleep 2
+		p0=$(cpu_ms $pp)
+		sleep "$PLAY_S"
+		p1=$(cpu_ms $pp)
+		kill $pp 2>/dev/null
+		wait $pp 2>/dev/null
+		bc=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f", b - a }')
+		pa=$(awk -v a="$p0" -v b="$p1" 'BEGIN { printf "%.1f", b - a }')
+		echo "  backcoach: $bc ms CPU (daemon, speech worker and its processes)"
+		echo "  paplay:    $pa ms CPU (the same routine rendered to a file)"
+		echo "  ratio: $(ratio "$bc" "$pa") (target <= 2)"
+		if [ "$w0" != - ] && [ "$w1" != - ]; then
+			echo "  feeding thread (bc-feed): $(awk -v w=$((w1 - w0)) -v s="$PLAY_S" 'BEGIN { printf "%.1f", w / s }') wakeups/s (target <= 20)"
+		else
+			echo "  feeding thread: not found (bc-feed)"
+		fi
+		daemon_stop
+	)
+done
+
+echo "== 3. render CPU: backcoach render full against espeak-ng, the same words, $N trials"
+if ! command -v espeak-ng >/dev/null 2>&1; then
+	echo "  espeak-ng not installed (apt-get install espeak-ng): not measured"
+	exit 0
+fi
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+export XDG_CONFIG_HOME="$W/config" XDG_STATE_HOME="$W/state"
+# The utterances the render speaks, each once (it synthesises each once),
+# and the voice it speaks them with.
+"$BACKCOACH" script full | awk '$3 == "speech"' |
+	sed -E 's/^[^ ]+ +[^ ]+ +speech +[^ ]+ +//' | sort -u >"$W/words.txt"
+voice=$("$BACKCOACH" script full | sed -n 's/^#.*; voice \([^,]*\), rate \([0-9]*\).*/\1 \2/p' | head -n 1)
+lang=${voice% *}
+rate=${voice#* }
+# The default variant and pitch, from the settings table.
+variant=$(sed -n 's/.*X(COACH, "voice", VARIANT, "\([^"]*\)".*/\1/p' "$TOP_SRCDIR/src/coach/settings_data.h")
+pitch=$(sed -n 's/.*X(COACH, "pitch", INT, "\([0-9]*\)".*/\1/p' "$TOP_SRCDIR/src/coach/settings_data.h")
+# espeak-ng with the variant: eSpeak NG's data, our variant beside its own.
+sys=$(find /usr/lib /usr/share -maxdepth 3 -type d -name espeak-ng-data 2>/dev/null | head -n 1)
+mkdir -p "$W/data"
+cp -rs "$sys" "$W/data/espeak-ng-data" 2>/dev/null
+[ -n "$variant" ] && [ -f "$TOP_SRCDIR/voices/$variant" ] &&
+	cp "$TOP_SRCDIR/voices/$variant" "$W/data/espeak-ng-data/voices/!v/$variant"
+ev=$lang${variant:++$variant}
+# cpu CMD...: user + system ms of CMD and its children.
+cpu() { (
+	"$@" >/dev/null 2>&1
+	times
+) | tail -n 1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'; }
+: >"$W/r"
+: >"$W/e"
+i=0
+while [ $i -lt "$N" ]; do
+	cpu "$BACKCOACH" render full -o "$W/full.wav" >>"$W/r"
+	cpu espeak-ng --path="$W/data" -v "$ev" -s "$rate" -p "$pitch" -w "$W/e.wav" -f "$W/words.txt" >>"$W/e"
+	i=$((i + 1))
+done
+r=$(median <"$W/r")
+e=$(median <"$W/e")
+echo "  backcoach render full: median $r ms ($(list "$W/r"))"
+echo "  espeak-ng -v $ev -s $rate -p $pitch, $(wc -l <"$W/words.txt") utterances: median $e ms ($(list "$W/e"))"
+echo "  ratio: $(ratio "$r" "$e") (target <= 1.5)"
