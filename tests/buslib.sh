@@ -17,6 +17,13 @@
 #   kde_start; kde_lock true|false  # org.freedesktop.ScreenSaver (KDE)
 #   kde_idle MS               # what its GetSessionIdleTime answers
 #   mic_load                  # a microphone, bc_mic, on the test server
+#   notif_start               # dbusmock's notification_daemon template on
+#                             # the session bus (with actions); its calls
+#                             # in $T/bus/notif.calls
+#   notif_id                  # the id of the latest new notification
+#   notif_action ID KEY       # the user clicks KEY (ActionInvoked)
+#   notif_dismiss ID          # the user dismisses it (NotificationClosed 2)
+#   notif_inhibit true|false  # do not disturb: its Inhibited property
 # Everything started here is stopped by bus_stop (from the EXIT trap).
 
 BUS_PIDS=
@@ -169,4 +176,35 @@ bus_stop() {
 		kill "$_p" 2>/dev/null
 	done
 	BUS_MOCKS= BUS_PIDS=
+}
+
+NOTIF=org.freedesktop.Notifications
+NOTIF_PATH=/org/freedesktop/Notifications
+
+notif_start() {
+	/usr/bin/python3 -m dbusmock --session --template notification_daemon \
+		-p '{"capabilities": "body actions persistence"}' \
+		-l "$T/bus/notif.calls" >>"$T/bus/notif.log" 2>&1 &
+	BUS_MOCKS="$BUS_MOCKS $!"
+	_bus_wait_name --session $NOTIF
+}
+_notif() { gdbus call --session -d $NOTIF -o $NOTIF_PATH "$@" >/dev/null; }
+# The template numbers new notifications 1, 2, ...: the count of Notify
+# calls that replace none.
+notif_id() { grep -c ' Notify "backcoach" 0 ' "$T/bus/notif.calls" 2>/dev/null; }
+notif_action() {
+	_notif -m org.freedesktop.DBus.Mock.EmitSignal $NOTIF ActionInvoked us \
+		"[<uint32 $1>, <'$2'>]"
+}
+notif_dismiss() {
+	_notif -m org.freedesktop.DBus.Mock.EmitSignal $NOTIF NotificationClosed uu \
+		"[<uint32 $1>, <uint32 2>]"
+}
+# Do not disturb, as KDE's server tells it: the Inhibited property and its
+# PropertiesChanged.
+notif_inhibit() {
+	[ -n "${_NOTIF_PROP:-}" ] ||
+		_notif -m org.freedesktop.DBus.Mock.AddProperty $NOTIF Inhibited "<false>"
+	_NOTIF_PROP=1
+	_notif -m org.freedesktop.DBus.Mock.UpdateProperties $NOTIF "{'Inhibited': <$1>}"
 }

@@ -47,6 +47,9 @@ daemon_setup() {
 			echo "equipment $q"
 		done
 	} >"$T/state/backcoach/notice-given"
+	# The first start's words were said before (tests/desktop/notifications.sh
+	# hears them).
+	date >"$T/state/backcoach/first-start"
 	export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
 	# Never the host's D-Bus: presence (logind, the desktop) and MPRIS are
 	# tested on private buses (tests/buslib.sh); elsewhere there are none.

@@ -4,7 +4,7 @@
 # A new command or option goes here too: tests/cli/completion.sh checks
 # this file against `backcoach --help` and each `backcoach CMD --help`.
 
-set -l commands play render script check list voices devices run start stop pause resume skip repeat snooze reload status stats
+set -l commands play render script check list voices devices run start stop pause resume skip repeat snooze hold unhold reload status stats
 
 function __backcoach_routines
     set -l tokens (commandline -opc)
@@ -41,6 +41,8 @@ complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a resume -
 complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a skip -d 'Skip to the next step'
 complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a repeat -d 'Say the current step again'
 complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a snooze -d 'Put off the next reminder'
+complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a hold -d 'No reminders for a while'
+complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a unhold -d 'Reminders as usual again'
 complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a reload -d 'Reload the config'
 complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a status -d 'What the daemon is doing'
 complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Time at the machine, breaks, sessions'
@@ -54,3 +56,5 @@ complete -c backcoach -n '__fish_seen_subcommand_from list' -s r -l routines -d 
 complete -c backcoach -n '__fish_seen_subcommand_from list' -s e -l exercises -d "Only the exercises' names"
 complete -c backcoach -n '__fish_seen_subcommand_from check' -F
 complete -c backcoach -n '__fish_seen_subcommand_from stats' -a 'today week month'
+complete -c backcoach -n '__fish_seen_subcommand_from start' -s m -l minutes -x -d 'The longest routine that fits in N minutes'
+complete -c backcoach -n '__fish_seen_subcommand_from hold' -a 'until tomorrow' -d 'Until when'

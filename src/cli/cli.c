@@ -547,6 +547,60 @@ static int cmd_control(struct cli *cli, int argc, char **argv)
 
 static const struct option common_opts[] = { COMMON_LONGOPTS };
 
+static const struct option start_opts[] = {
+	{ "minutes", required_argument, NULL, 'm' },
+	COMMON_LONGOPTS,
+};
+
+/* start [ROUTINE | --minutes N]: the routine named, or the longest that
+ * fits in N minutes (the daemon knows their lengths). */
+static int cmd_start(struct cli *cli, int argc, char **argv)
+{
+	const char *minutes = NULL;
+	char arg[64];
+	int c;
+
+	while ((c = cli_getopt(cli, argc, argv)) != -1) {
+		if (c != 'm')
+			return cli->exit;
+		minutes = optarg;
+	}
+	if (minutes && optind < argc)
+		return bad_usage(cli, "a routine or --minutes, not both");
+	if (minutes) {
+		char *end;
+		long m = strtol(minutes, &end, 10);
+
+		if (end == minutes || *end || m <= 0 || m > 24 * 60)
+			return bad_usage(cli, "--minutes: \"%s\" is not a number of minutes (1..1440)",
+					 minutes);
+		snprintf(arg, sizeof(arg), "--minutes=%ld", m);
+		return control_client("start", arg);
+	}
+	return control_client("start", optind < argc ? argv[optind] : NULL);
+}
+
+/* hold DURATION | until HH:MM | tomorrow: the words as one argument. */
+static int cmd_hold(struct cli *cli, int argc, char **argv)
+{
+	int ret;
+
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
+	if (optind == argc)
+		return bad_usage(cli, "hold for how long? DURATION, until HH:MM, or tomorrow");
+	if (argc - optind == 2 && strcmp(argv[optind], "until") == 0) {
+		char arg[64];
+
+		/* One word on the control socket. */
+		snprintf(arg, sizeof(arg), "until=%s", argv[optind + 1]);
+		return control_client("hold", arg);
+	}
+	if (argc - optind > 1)
+		return bad_usage(cli, "unexpected argument '%s'", argv[optind + 1]);
+	return control_client("hold", argv[optind]);
+}
+
 #define ROUTINE_ARG "[ROUTINE]"
 static const struct command commands[] = {
 	{ "play", ROUTINE_ARG, "play a routine now (default: [general] routine)",
@@ -575,15 +629,22 @@ static const struct command commands[] = {
 	  NULL, common_opts, NULL, 0, cmd_devices },
 	{ "run", "", "run the daemon (reminders, signals, control)",
 	  NULL, common_opts, NULL, 0, cmd_run },
-	{ "start", ROUTINE_ARG, "ask the running daemon to start a routine",
-	  NULL, common_opts, NULL, 1, cmd_control },
+	{ "start", "[ROUTINE | --minutes N]",
+	  "ask the running daemon to start a routine (a reminder waiting: its answer)",
+	  "m:", start_opts,
+	  "  -m, --minutes N         the longest routine that fits in N minutes\n",
+	  1, cmd_start },
 	{ "stop", "", "stop the session", NULL, common_opts, NULL, 0, cmd_control },
 	{ "pause", "", "pause the session", NULL, common_opts, NULL, 0, cmd_control },
 	{ "resume", "", "resume the session", NULL, common_opts, NULL, 0, cmd_control },
 	{ "skip", "", "skip to the next step", NULL, common_opts, NULL, 0, cmd_control },
 	{ "repeat", "", "say the current step again from its start",
 	  NULL, common_opts, NULL, 0, cmd_control },
-	{ "snooze", "", "put off the next reminder ([reminders] snooze)",
+	{ "snooze", "[DURATION]", "put off the next reminder (default: [reminders] snooze)",
+	  NULL, common_opts, NULL, 1, cmd_control },
+	{ "hold", "DURATION | until HH:MM | tomorrow", "no reminders for a while",
+	  NULL, common_opts, NULL, 2, cmd_hold },
+	{ "unhold", "", "reminders as usual again (ends a hold or a snooze)",
 	  NULL, common_opts, NULL, 0, cmd_control },
 	{ "reload", "", "reload the config; on errors say them and keep the old one",
 	  NULL, common_opts, NULL, 0, cmd_control },

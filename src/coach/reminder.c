@@ -233,7 +233,7 @@ int64_t reminder_hold_until(const char *arg, int64_t now, char *err, size_t errl
 	}
 	if (strcmp(arg, "tomorrow") == 0)
 		return (int64_t)local_instant(tm.tm_year, tm.tm_mon, tm.tm_mday + 1, 0, NULL) * 1000;
-	if (strncmp(arg, "until ", 6) == 0) {
+	if (strncmp(arg, "until ", 6) == 0 || strncmp(arg, "until=", 6) == 0) {
 		if (sscanf(arg + 6, "%2d:%2d%c", &h, &m, &end) != 2 || h < 0 || h > 23 || m < 0 ||
 		    m > 59 || strlen(arg + 6) != 5) {
 			snprintf(err, errlen, "\"%s\": not a time of day (HH:MM, as 14:30)", arg + 6);

@@ -60,7 +60,7 @@ int reminder_minutes_sat(const struct reminder_rules *r, int64_t since,
 			 int64_t now);
 
 /* `backcoach hold`: until when (wall ms) for arg "DURATION" (30m, 2h),
- * "until HH:MM" (the next such time, today or tomorrow) or "tomorrow" (the
+ * "until HH:MM" or "until=HH:MM" (the next such time, today or tomorrow) or "tomorrow" (the
  * next local midnight: tomorrow's reminders come as usual), given the wall
  * time now. Returns it, or -1 with err filled for an arg that is none of
  * these. */

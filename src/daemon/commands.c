@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "base/util.h"
@@ -55,7 +56,7 @@ static int run_resume(const struct command_target *t, const char *arg, char *wor
 static int run_toggle(const struct command_target *t, const char *arg, char *word,
 		      size_t wordlen, FILE *out)
 {
-	bool pause = t->ops->state(t->data) != CMD_PAUSED;
+	bool pause = t->ops->state(t->data) == CMD_PLAYING;
 
 	(void)arg;
 	(void)out;
@@ -91,11 +92,42 @@ static int run_snooze(const struct command_target *t, const char *arg, char *wor
 {
 	int64_t ms;
 
-	(void)arg;
 	(void)out;
-	if (t->ops->snooze(t->data, &ms, word, wordlen) < 0)
+	if (t->ops->snooze(t->data, arg, &ms, word, wordlen) < 0)
 		return -1;
 	util_format_duration(ms, word, wordlen);
+	return 0;
+}
+
+static int run_hold(const struct command_target *t, const char *arg, char *word,
+		    size_t wordlen, FILE *out)
+{
+	int64_t until;
+	time_t when;
+	struct tm tm;
+
+	(void)out;
+	if (!t->ops->hold) {
+		snprintf(word, wordlen, "no reminders here");
+		return -1;
+	}
+	if (t->ops->hold(t->data, arg, &until, word, wordlen) < 0)
+		return -1;
+	when = (time_t)(until / 1000);
+	localtime_r(&when, &tm);
+	strftime(word, wordlen, "%Y-%m-%d %H:%M:%S %Z", &tm);
+	return 0;
+}
+
+static int run_unhold(const struct command_target *t, const char *arg, char *word,
+		      size_t wordlen, FILE *out)
+{
+	(void)arg;
+	(void)word;
+	(void)wordlen;
+	(void)out;
+	if (t->ops->unhold)
+		t->ops->unhold(t->data);
 	return 0;
 }
 
@@ -145,23 +177,27 @@ static int run_quit(const struct command_target *t, const char *arg, char *word,
 /* Rows: id, name, on the socket, states, otherwise, otherwise ok, reply,
  * logs itself, handler. */
 static const struct command commands[CMD_COUNT] = {
-	[CMD_START] = { CMD_START, "start", true, CMD_IDLE,
+	[CMD_START] = { CMD_START, "start", true, CMD_IDLE | CMD_ASKING,
 			"%s is already playing", false, "playing %s", true, run_start },
-	[CMD_STOP] = { CMD_STOP, "stop", true, CMD_SESSION,
+	[CMD_STOP] = { CMD_STOP, "stop", true, CMD_SESSION | CMD_ASKING,
 		       NOTHING, true, "stopping %s", false, run_stop },
 	[CMD_PAUSE] = { CMD_PAUSE, "pause", true, CMD_SESSION,
 			NOTHING, false, "paused", false, run_pause },
-	[CMD_RESUME] = { CMD_RESUME, "resume", true, CMD_SESSION,
+	[CMD_RESUME] = { CMD_RESUME, "resume", true, CMD_SESSION | CMD_ASKING,
 			 NOTHING, false, "resumed", false, run_resume },
-	[CMD_TOGGLE] = { CMD_TOGGLE, "toggle", false, CMD_SESSION,
+	[CMD_TOGGLE] = { CMD_TOGGLE, "toggle", false, CMD_SESSION | CMD_ASKING,
 			 NOTHING, false, "%s", false, run_toggle },
-	[CMD_SKIP] = { CMD_SKIP, "skip", true, CMD_SESSION,
+	[CMD_SKIP] = { CMD_SKIP, "skip", true, CMD_SESSION | CMD_ASKING,
 		       NOTHING, false, "skipping to the next step", false, run_skip },
 	[CMD_REPEAT] = { CMD_REPEAT, "repeat", true, CMD_SESSION,
 			 NOTHING, false, "again from the start of the step", false,
 			 run_repeat },
 	[CMD_SNOOZE] = { CMD_SNOOZE, "snooze", true, CMD_ALWAYS,
 			 NULL, false, "reminders snoozed for %s", false, run_snooze },
+	[CMD_HOLD] = { CMD_HOLD, "hold", true, CMD_ALWAYS,
+		       NULL, false, "no reminder until %s", false, run_hold },
+	[CMD_UNHOLD] = { CMD_UNHOLD, "unhold", true, CMD_ALWAYS,
+			 NULL, false, "reminders as usual", false, run_unhold },
 	[CMD_RELOAD] = { CMD_RELOAD, "reload", true, CMD_ALWAYS,
 			 NULL, false, "config reloaded from %s", true,
 			 run_reload },

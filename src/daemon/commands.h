@@ -24,7 +24,9 @@ enum command_id {
 	CMD_TOGGLE,  /* pause or resume (RTMIN+1; MPRIS PlayPause) */
 	CMD_SKIP,    /* to the next step */
 	CMD_REPEAT,  /* again from the start of the step (RTMIN+3; MPRIS Previous) */
-	CMD_SNOOZE,  /* no reminder for [reminders] snooze */
+	CMD_SNOOZE,  /* snooze [DURATION]: no reminder for that ([reminders] snooze) */
+	CMD_HOLD,    /* hold DURATION | until HH:MM | tomorrow */
+	CMD_UNHOLD,  /* reminders as usual again */
 	CMD_RELOAD,  /* read the config again; keep the old one if it is bad */
 	CMD_STATUS,
 	CMD_QUIT,    /* SIGTERM, SIGINT */
@@ -36,13 +38,14 @@ enum command_state {
 	CMD_IDLE = 1u << 0,     /* nothing plays */
 	CMD_PLAYING = 1u << 1,
 	CMD_PAUSED = 1u << 2,
+	CMD_ASKING = 1u << 3,   /* a reminder waits for its answer */
 };
 #define CMD_SESSION (CMD_PLAYING | CMD_PAUSED)
-#define CMD_ALWAYS (CMD_IDLE | CMD_SESSION)
+#define CMD_ALWAYS (CMD_IDLE | CMD_SESSION | CMD_ASKING)
 
 /* What commands ask of the daemon (or `play`); data is the target's. */
 struct command_ops {
-	/* CMD_IDLE, CMD_PLAYING or CMD_PAUSED. */
+	/* CMD_IDLE, CMD_PLAYING, CMD_PAUSED or CMD_ASKING. */
 	unsigned (*state)(void *data);
 	/* What plays ("desk-break", "reminder"), or NULL. */
 	const char *(*session_name)(void *data);
@@ -55,10 +58,15 @@ struct command_ops {
 	void (*skip)(void *data);
 	/* Again from the start of the step playing ("say that again"). */
 	void (*repeat)(void *data);
-	/* No reminder for [reminders] snooze (or the interval); stops a
-	 * reminder playing. *ms gets how long. -1 with err filled when
-	 * reminders are off. */
-	int (*snooze)(void *data, int64_t *ms, char *err, size_t errlen);
+	/* No reminder for arg (a duration; NULL: [reminders] snooze, or the
+	 * interval); stops a reminder playing or waiting. *ms gets how long.
+	 * -1 with err filled when reminders are off or arg is no duration. */
+	int (*snooze)(void *data, const char *arg, int64_t *ms, char *err, size_t errlen);
+	/* `hold DURATION | until=HH:MM | tomorrow`: no reminder until then
+	 * (*until: wall ms); -1 with err filled. NULL: no reminders here. */
+	int (*hold)(void *data, const char *arg, int64_t *until, char *err, size_t errlen);
+	/* Reminders as usual again (ends a hold or a snooze). */
+	void (*unhold)(void *data);
 	/* Load the config again and swap it in only if it is valid; its
 	 * errors go to the log and, if reply is not NULL, to reply. 0 or -1. */
 	int (*reload)(void *data, FILE *reply);

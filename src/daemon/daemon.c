@@ -15,6 +15,8 @@
  * and read through a signalfd; timers are timerfds. */
 #include "daemon/daemon.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <poll.h>
@@ -27,8 +29,10 @@
 #include <unistd.h>
 
 #include "base/exitcode.h"
+#include "daemon/asking.h"
 #include "daemon/commands.h"
 #include "coach/config.h"
+#include "coach/state.h"
 #include "daemon/control_server.h"
 #include "base/log.h"
 #include "base/loop.h"
@@ -75,6 +79,16 @@ struct daemon {
 	struct pwatch *pw;
 	/* The MPRIS player (the daemon only). */
 	struct mpris *mpris;
+
+	/* The reminder given: its notification, and with start = ask, the
+	 * answer awaited. */
+	struct asking *ask;
+	bool asking;                /* waiting for the answer */
+	bool answered;              /* answered while its message spoke */
+	enum play_kind playing;     /* the kind of the session that began */
+	int ask_routine, ask_short; /* offered: the routine, a shorter (-1) */
+	int start_after;            /* start this routine when the message ends (-1) */
+	char *ask_msg;              /* what it says */
 
 	int sfd, lock_fd;
 };
@@ -147,10 +161,367 @@ static void daemon_prepare(struct daemon *d)
 	prepared_ahead(&d->def, &d->rem, d->cfg, d->sp);
 }
 
+/* ---- a reminder given and answered ----
+ * Its desktop notification and, with [reminders] start = ask, the wait for
+ * your answer (asking.h); the answer carried out, however it came (the
+ * notification, play on a headset, `backcoach start`, SIGUSR1, the clock);
+ * do not disturb; `hold`; `start --minutes`; the first start's words. */
+
+static int daemon_start_routine(struct daemon *d, int r, char *err, size_t errlen);
+
+/* The lengths of the routines, compiled once per config (not while a
+ * session plays: the synthesiser is then the session's). */
+static const int64_t *daemon_lengths(struct daemon *d)
+{
+	if (runner_kind(d->runner) != PLAY_NONE)
+		return d->cfg->routine_len;
+	return prepared_lengths(d->cfg, d->sp);
+}
+
+#define FIRST_START_FILE "first-start"
+
+static const struct language *lang_of(const struct daemon *d)
+{
+	return reminder_language(&d->cfg->c);
+}
+
+/* ---- the answer ---- */
+
+static void stop_message(struct daemon *d)
+{
+	if (runner_kind(d->runner) == PLAY_REMINDER) {
+		d->answered = true;
+		runner_stop(d->runner, false);
+	}
+}
+
+static void daemon_answer(struct daemon *d, int answer, int routine)
+{
+	const struct config *c = &d->cfg->c;
+	char err[512], buf[32];
+	int r;
+
+	int64_t ms;
+
+	if (!d->asking)
+		return;
+	d->asking = false;
+	asking_done(d->ask);
+	switch ((enum ask_answer)answer) {
+	case ASK_START:
+	case ASK_START_SHORT:
+		reminders_record(d->reminders, SLOG_STARTED);
+		r = routine >= 0 ? routine
+		    : answer == ASK_START_SHORT && d->ask_short >= 0 ? d->ask_short
+								     : d->ask_routine;
+		log_info("reminder answered: start %s", c->routines[r].name);
+		if (runner_kind(d->runner) == PLAY_REMINDER) {
+			d->start_after = r; /* once the message has faded */
+			stop_message(d);
+		} else if (daemon_start_routine(d, r, err, sizeof(err)) < 0) {
+			log_err("%s", err);
+		}
+		break;
+	case ASK_SNOOZE:
+	case ASK_UNANSWERED:
+		if (reminders_snooze(d->reminders, 0,
+				     answer == ASK_SNOOZE ? SLOG_SNOOZED : SLOG_UNANSWERED, &ms,
+				     err, sizeof(err)) == 0)
+			log_info("reminder %s: snoozed for %s",
+				 answer == ASK_SNOOZE ? "snoozed" : "not answered",
+				 util_format_duration(ms, buf, sizeof(buf)));
+		stop_message(d);
+		break;
+	case ASK_SKIP:
+		reminders_record(d->reminders, SLOG_SKIPPED);
+		log_info("reminder skipped: sitting starts over");
+		reminders_session_ended(d->reminders, false);
+		stop_message(d);
+		break;
+	}
+	notify_status("Idle");
+	mpris_update(d->mpris, true);
+	reminders_arm(d->reminders);
+}
+
+/* An answer through the notification. With start = auto the reminder plays
+ * by itself: Start ends the countdown, Snooze snoozes, Skip stops it. */
+static void on_answer(void *data, enum ask_answer a)
+{
+	struct daemon *d = data;
+	struct mpris_state st;
+	int64_t ms;
+	char err[128];
+
+	if (d->asking) {
+		daemon_answer(d, a, -1);
+		return;
+	}
+	if (runner_kind(d->runner) != PLAY_REMINDER)
+		return;
+	switch (a) {
+	case ASK_START:
+	case ASK_START_SHORT:
+		memset(&st, 0, sizeof(st));
+		runner_mpris_state(d->runner, &st);
+		if (st.countdown) /* the routine now */
+			runner_skip(d->runner);
+		break;
+	case ASK_SNOOZE:
+	case ASK_UNANSWERED:
+		(void)d->cmds.ops->snooze(d, NULL, &ms, err, sizeof(err));
+		break;
+	case ASK_SKIP:
+		reminders_record(d->reminders, SLOG_SKIPPED);
+		reminders_session_ended(d->reminders, false);
+		d->answered = true;
+		runner_stop(d->runner, true);
+		break;
+	}
+}
+
+/* ---- do not disturb ---- */
+
+static void on_dnd(void *data, bool on, const char *why)
+{
+	struct daemon *d = data;
+
+	reminders_dnd(d->reminders, on, why);
+}
+
+static bool daemon_ask_dnd(void *data)
+{
+	struct daemon *d = data;
+
+	if (!d->ask)
+		return false;
+	asking_check_dnd(d->ask); /* the answer, perhaps at once: on_dnd */
+	return true;
+}
+
+/* ---- the notification ---- */
+
+static char *body(void *data, int minutes_left)
+{
+	struct daemon *d = data;
+	const struct config *c = &d->cfg->c;
+	const struct language *lang = lang_of(d);
+	char *s, *left;
+
+	if (minutes_left < 0 || !d->ask_msg)
+		return xstrdup(d->ask_msg ? d->ask_msg : "");
+	left = reminder_minutes(c, lang, minutes_left);
+	s = xasprintf("%s\n%s (%s)", d->ask_msg, reminder_phrase(c, lang, PH_REMINDER_ASK),
+		      left);
+	free(left);
+	return s;
+}
+
+static const struct asking_ops ask_ops = {
+	.answer = on_answer, .dnd = on_dnd, .body = body,
+};
+
+static void daemon_ask_open(struct daemon *d)
+{
+	d->ask_routine = d->ask_short = d->start_after = -1;
+	if (!d->foreground && !d->no_socket)
+		d->ask = asking_new(d->loop, &ask_ops, d);
+}
+
+static void daemon_ask_close(struct daemon *d)
+{
+	asking_free(d->ask);
+	d->ask = NULL;
+	free(d->ask_msg);
+	d->ask_msg = NULL;
+}
+
+static void daemon_ask_offer(struct daemon *d, const char *msg, bool ask)
+{
+	const struct config *c = &d->cfg->c;
+	const struct language *lang = lang_of(d);
+	const int64_t *len;
+	char *short_label = NULL;
+	int r = c->reminders.routine_idx;
+
+	free(d->ask_msg);
+	d->ask_msg = xstrdup(msg);
+	d->ask_routine = r;
+	d->ask_short = -1;
+	d->asking = ask;
+	d->answered = false;
+	/* The short routine, where one is shorter than the one offered. */
+	if (r >= 0 && (len = daemon_lengths(d)) && len[r] > 0) {
+		int s = -1;
+
+		for (size_t i = 0; i < c->n_routines; i++)
+			if (len[i] > 0 && len[i] < len[r] && (s < 0 || len[i] < len[s]) &&
+			    c->routines[i].language == c->routines[r].language)
+				s = (int)i;
+		if (s >= 0) {
+			d->ask_short = s;
+			short_label = util_replace(reminder_phrase(c, lang, PH_ACT_SHORT),
+						   "{title}", c->routines[s].title);
+		}
+	}
+	if (d->ask) {
+		struct ask_offer o = {
+			.title = reminder_phrase(c, lang, PH_BREAK_TITLE),
+			.start = reminder_phrase(c, lang, PH_ACT_START),
+			.short_label = short_label,
+			.snooze = reminder_phrase(c, lang, PH_ACT_SNOOZE),
+			.skip = reminder_phrase(c, lang, PH_ACT_SKIP),
+			.notify = c->reminders.announce != ANNOUNCE_VOICE && r >= 0,
+			.wait_ms = ask ? c->reminders.answer_within_ms : 0,
+		};
+		asking_offer(d->ask, &o);
+	}
+	free(short_label);
+	if (ask) {
+		notify_status("A reminder waits for your answer");
+		mpris_update(d->mpris, false);
+	}
+}
+
+static void daemon_ask_session_ended(struct daemon *d)
+{
+	char err[512];
+	int r = d->start_after;
+
+	d->answered = false;
+	d->start_after = -1;
+	if (r >= 0 && runner_kind(d->runner) == PLAY_NONE &&
+	    daemon_start_routine(d, r, err, sizeof(err)) < 0)
+		log_err("%s", err);
+}
+
+/* ---- hold ---- */
+
+static int daemon_hold(void *data, const char *arg, int64_t *until, char *err, size_t errlen)
+{
+	struct daemon *d = data;
+	int64_t t;
+
+	tzset();
+	t = reminder_hold_until(arg, util_clock_ms(CLOCK_REALTIME), err, errlen);
+	if (t < 0 || reminders_hold(d->reminders, t, err, errlen) < 0)
+		return -1;
+	*until = t;
+	if (d->asking) {
+		/* The reminder waiting is put off with the rest. */
+		d->asking = false;
+		asking_done(d->ask);
+		reminders_record(d->reminders, SLOG_SNOOZED);
+		stop_message(d);
+		mpris_update(d->mpris, true);
+		reminders_arm(d->reminders);
+	}
+	return 0;
+}
+
+static void daemon_unhold(void *data)
+{
+	struct daemon *d = data;
+
+	reminders_unhold(d->reminders);
+}
+
+/* ---- status ---- */
+
+static void daemon_ask_status(struct daemon *d, FILE *f)
+{
+	int64_t left;
+	char a[32];
+
+	if (d->asking && asking_waiting(d->ask, &left))
+		fprintf(f, "reminder: waits for your answer: start (the notification, play, "
+			   "backcoach start), snooze or skip; snoozed in %s without one\n",
+			util_format_duration(left, a, sizeof(a)));
+}
+
+/* ---- start --minutes ---- */
+
+static int daemon_fitting_routine(struct daemon *d, const char *minutes, char *err, size_t errlen)
+{
+	const struct config *c = &d->cfg->c;
+	const int64_t *len;
+	char *end;
+	long m;
+	int r;
+
+	errno = 0;
+	m = strtol(minutes, &end, 10);
+	if (errno || end == minutes || *end || m <= 0 || m > 24 * 60) {
+		snprintf(err, errlen, "--minutes: \"%s\" is not a number of minutes (1..1440)",
+			 minutes);
+		return -1;
+	}
+	len = daemon_lengths(d);
+	if (!len) {
+		snprintf(err, errlen, "a session plays");
+		return -1;
+	}
+	r = reminder_pick_fitting(len, c->n_routines, BC_MS_TO_SAMPLES((int64_t)m * 60000));
+	if (r < 0) {
+		snprintf(err, errlen, "no routine fits in %ld minute%s", m, m == 1 ? "" : "s");
+		return -1;
+	}
+	return r;
+}
+
+/* ---- the first start ---- */
+
+static void daemon_first_start(struct daemon *d)
+{
+	const struct config *c = &d->cfg->c;
+	const struct language *lang = lang_of(d);
+	char *dir = state_dir(), *path, *text, err[512];
+	int voice = c->reminders.routine_idx >= 0 ? c->reminders.routine_idx
+						  : c->general.routine_idx;
+	struct voice_speech vs = { .sp = d->sp };
+	struct timeline tl;
+	int64_t at;
+	int fd;
+
+	if (!dir || d->foreground || d->no_socket || !d->reminders || !c->reminders.enabled ||
+	    voice < 0) {
+		free(dir);
+		return;
+	}
+	path = xasprintf("%s/" FIRST_START_FILE, dir);
+	if (util_mkdir_p(dir, 0700) < 0 ||
+	    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		if (errno != EEXIST)
+			log_warn("%s: %s (the first start's words are not remembered)", path,
+				 strerror(errno));
+		free(path);
+		free(dir);
+		return; /* said before */
+	}
+	close(fd);
+	text = reminder_first_start(c, lang);
+	log_info("first start: \"%s\"", text);
+	if (d->ask && c->reminders.announce != ANNOUNCE_VOICE)
+		asking_note(d->ask, "backcoach", text);
+	if (c->reminders.announce != ANNOUNCE_NOTIFICATION) {
+		speech_voice_for(c, voice, &vs.voice);
+		if (reminder_timeline(lang, voice, text, NULL, 0, prepared_measure, &vs, &tl,
+				      &at, err, sizeof(err)) < 0)
+			log_err("first start: %s", err);
+		else if (runner_begin(d->runner, PLAY_STOPPED, &tl, d->cfg, "hello", 0, err,
+				      sizeof(err)) < 0)
+			log_err("first start: %s", err);
+	}
+	free(text);
+	free(path);
+	free(dir);
+}
 /* ---- what commands ask (struct command_ops) ---- */
 
 unsigned daemon_state(const struct daemon *d)
 {
+	if (d->asking)
+		return CMD_ASKING;
 	if (runner_kind(d->runner) == PLAY_NONE)
 		return CMD_IDLE;
 	return runner_paused(d->runner) ? CMD_PAUSED : CMD_PLAYING;
@@ -158,6 +529,8 @@ unsigned daemon_state(const struct daemon *d)
 
 const char *daemon_session_name(const struct daemon *d)
 {
+	if (d->start_after >= 0) /* answered: it starts as the reminder fades */
+		return d->cfg->c.routines[d->start_after].name;
 	return runner_name(d->runner);
 }
 
@@ -213,7 +586,16 @@ static int daemon_start(void *data, const char *routine, char *err,
 	const struct config *c = &d->cfg->c;
 	int r = -1;
 
-	if (routine && (r = config_routine(c, routine)) < 0) {
+	if (routine && strncmp(routine, "--minutes=", 10) == 0) {
+		if (runner_name(d->runner) && !d->asking) {
+			snprintf(err, errlen, "%s is already playing", runner_name(d->runner));
+			return -1;
+		}
+		r = daemon_fitting_routine(d, routine + 10, err, errlen);
+		if (r < 0)
+			return -1;
+		log_info("%s minutes: %s fits", routine + 10, c->routines[r].name);
+	} else if (routine && (r = config_routine(c, routine)) < 0) {
 		size_t n = (size_t)snprintf(err, errlen,
 					    "no routine named \"%s\"; known:", routine);
 		for (size_t i = 0; i < c->n_routines && n < errlen; i++)
@@ -221,12 +603,21 @@ static int daemon_start(void *data, const char *routine, char *err,
 					      c->routines[i].name);
 		return -1;
 	}
+	if (d->asking) {
+		daemon_answer(d, ASK_START, r);
+		return 0;
+	}
 	return daemon_start_routine(d, r, err, errlen);
 }
 
 static void daemon_stop(void *data)
 {
 	struct daemon *d = data;
+
+	if (d->asking) {
+		daemon_answer(d, ASK_SKIP, -1); /* no break this time */
+		return;
+	}
 
 	runner_stop(d->runner, !d->foreground);
 	mpris_update(d->mpris, true);
@@ -236,7 +627,11 @@ static void daemon_pause(void *data, bool pause)
 {
 	struct daemon *d = data;
 
-	if (runner_kind(d->runner) == PLAY_NONE)
+	if (d->asking && !pause) { /* play: the routine starts */
+		daemon_answer(d, ASK_START, -1);
+		return;
+	}
+	if (runner_kind(d->runner) == PLAY_NONE || d->asking)
 		return;
 	runner_pause(d->runner, pause);
 	mpris_update(d->mpris, true);
@@ -245,6 +640,11 @@ static void daemon_pause(void *data, bool pause)
 static void daemon_skip(void *data)
 {
 	struct daemon *d = data;
+
+	if (d->asking) {
+		daemon_answer(d, ASK_SKIP, -1);
+		return;
+	}
 
 	runner_skip(d->runner);
 	mpris_update(d->mpris, true);
@@ -258,14 +658,27 @@ static void daemon_repeat(void *data)
 	mpris_update(d->mpris, true);
 }
 
-static int daemon_snooze(void *data, int64_t *ms, char *err, size_t errlen)
+static int daemon_snooze(void *data, const char *arg, int64_t *ms, char *err, size_t errlen)
 {
 	struct daemon *d = data;
+	int64_t want = 0;
 
-	if (reminders_snooze(d->reminders, ms, err, errlen) < 0)
+	if (arg && (util_parse_duration(arg, &want) < 0 || want <= 0 ||
+		    want > 24 * 3600 * 1000LL)) {
+		snprintf(err, errlen, "\"%s\" is not a duration up to a day (as 20m, 1h30m)", arg);
 		return -1;
-	if (runner_kind(d->runner) == PLAY_REMINDER)
+	}
+	if (reminders_snooze(d->reminders, want, SLOG_SNOOZED, ms, err, errlen) < 0)
+		return -1;
+	if (d->asking) {
+		d->asking = false;
+		asking_done(d->ask);
+		mpris_update(d->mpris, true);
+	}
+	if (runner_kind(d->runner) == PLAY_REMINDER) {
+		d->answered = true; /* not cancelled as well */
 		runner_stop(d->runner, true);
+	}
 	reminders_arm(d->reminders);
 	return 0;
 }
@@ -317,6 +730,7 @@ static void daemon_status(void *data, bool verbose, FILE *f)
 {
 	struct daemon *d = data;
 	const struct config *c = &d->cfg->c;
+	char a[32];
 
 	if (runner_kind(d->runner) != PLAY_NONE) {
 		runner_status(d->runner, verbose, f);
@@ -330,7 +744,12 @@ static void daemon_status(void *data, bool verbose, FILE *f)
 		}
 	}
 	fprintf(f, "default routine: %s\n", routine_name(c, c->general.routine_idx));
-	reminders_status(d->reminders, f);
+	if (d->asking && c->reminders.enabled)
+		fprintf(f, "next reminder: %s after this one is answered\n",
+			util_format_duration(c->reminders.interval_ms, a, sizeof(a)));
+	else
+		reminders_status(d->reminders, f);
+	daemon_ask_status(d, f);
 	if (d->pw)
 		pwatch_status(d->pw, f);
 	fprintf(f, "config: %s\n", d->cfg->path ? d->cfg->path : "(built-in default)");
@@ -340,6 +759,7 @@ static const struct command_ops daemon_command_ops = {
 	.state = daemon_cmd_state, .session_name = daemon_cmd_session_name,
 	.start = daemon_start, .stop = daemon_stop, .pause = daemon_pause,
 	.skip = daemon_skip, .repeat = daemon_repeat, .snooze = daemon_snooze,
+	.hold = daemon_hold, .unhold = daemon_unhold,
 	.reload = daemon_reload, .config_path = daemon_config_path,
 	.status = daemon_status, .quit = daemon_quit,
 };
@@ -384,31 +804,58 @@ static void daemon_suspended(void *data, int64_t slept_ms)
 		pwatch_suspended(d->pw, slept_ms);
 }
 
+/* A session plays, or a reminder waits for its answer: none is due. */
 static bool daemon_playing(void *data)
 {
-	return runner_kind(((struct daemon *)data)->runner) != PLAY_NONE;
+	struct daemon *d = data;
+
+	return runner_kind(d->runner) != PLAY_NONE || d->asking;
 }
 
-/* A reminder is due: its message, then (if [reminders] routine names one)
- * the routine, played as a session. */
+/* A reminder is due: its notification and its message. Ask, don't
+ * impose: with a routine to offer and start = ask, the message says how to
+ * answer and the routine waits for the answer; with start = auto, the
+ * countdown and the routine follow, played as one session. */
 static int daemon_remind(void *data, int minutes)
 {
 	struct daemon *d = data;
 	const struct config *c = &d->cfg->c;
 	int r = c->reminders.routine_idx;
 	int voice = r >= 0 ? r : c->general.routine_idx;
+	bool ask = r >= 0 && c->reminders.start == START_ASK;
+	bool spoken = c->reminders.announce != ANNOUNCE_NOTIFICATION;
 	const struct timeline *body = NULL;
 	struct timeline tl;
 	int64_t body_at;
 	struct voice_speech vs = { .sp = d->sp };
 	const struct language *lang = &c->languages[c->routines[voice].language];
 	char err[512];
-	char *msg;
+	char *msg, *said;
 
 	msg = reminder_message(c, lang, minutes);
-	log_info("reminder after %d minutes sitting%s%s", minutes,
-		 r >= 0 ? ", then routine " : "", r >= 0 ? c->routines[r].name : "");
-	if (r >= 0) {
+	log_info("reminder after %d minutes sitting%s%s%s", minutes,
+		 r >= 0 ? (ask ? ", offering routine " : ", then routine ") : "",
+		 r >= 0 ? c->routines[r].name : "", ask ? " (waiting for your answer)" : "");
+	daemon_ask_offer(d, msg, ask);
+	if (!spoken) {
+		free(msg);
+		if (ask) { /* the notification asks; the answer decides */
+			reminders_arm(d->reminders);
+			return 0;
+		}
+		if (r < 0) { /* shown: sitting starts over */
+			reminders_session_ended(d->reminders, false);
+			reminders_arm(d->reminders);
+			return 0;
+		}
+		/* start = auto, not spoken: the routine, as by itself. */
+		if (daemon_start_routine(d, r, err, sizeof(err)) < 0) {
+			log_err("reminder: %s", err);
+			return -1;
+		}
+		return 0;
+	}
+	if (r >= 0 && !ask) {
 		struct prepared *p = r == c->general.routine_idx ? &d->def : &d->rem;
 		if (prepared_build(p, d->cfg, r, d->sp, err, sizeof(err)) < 0) {
 			log_err("%s", err);
@@ -416,15 +863,18 @@ static int daemon_remind(void *data, int minutes)
 		}
 		body = &p->tl;
 	}
+	said = ask ? xasprintf("%s %s", msg, reminder_phrase(c, lang, PH_REMINDER_ASK))
+		   : xstrdup(msg);
 	/* Room for the message beside the routine's beginning, kept warm. */
 	speech_set_cache_budget(d->sp, CACHE_BUDGET);
 	speech_voice_for(c, voice, &vs.voice);
-	if (reminder_timeline(lang, voice, msg, body,
-			      c->reminders.countdown_ms, prepared_measure, &vs, &tl,
-			      &body_at, err, sizeof(err)) < 0) {
+	if (reminder_timeline(lang, voice, said, body, c->reminders.countdown_ms,
+			      prepared_measure, &vs, &tl, &body_at, err, sizeof(err)) < 0) {
 		log_err("reminder: %s", err);
+		free(said);
 		goto fail;
 	}
+	free(said);
 	if (runner_begin(d->runner, PLAY_REMINDER, &tl, d->cfg, "reminder", body_at, err,
 			 sizeof(err)) < 0) {
 		log_err("reminder: %s", err);
@@ -434,6 +884,8 @@ static int daemon_remind(void *data, int minutes)
 	return 0;
 fail:
 	free(msg);
+	if (d->asking) /* the notification still asks; the clock runs */
+		return 0;
 	return -1;
 }
 
@@ -441,7 +893,7 @@ static const struct reminders_ops daemon_reminders_ops = {
 	.sitting = daemon_sitting, .here = daemon_here,
 	.call_holds = daemon_call_holds, .ask_idle = daemon_ask_idle,
 	.restart = daemon_restart_sitting, .suspended = daemon_suspended,
-	.playing = daemon_playing, .due = daemon_remind,
+	.playing = daemon_playing, .due = daemon_remind, .ask_dnd = daemon_ask_dnd,
 };
 
 /* Presence or a call changed: plan the next reminder again (one held by a
@@ -461,6 +913,7 @@ static void daemon_session_began(void *data)
 {
 	struct daemon *d = data;
 
+	d->playing = runner_kind(d->runner);
 	if (d->pw)
 		pwatch_session_begins(d->pw);
 	reminders_arm(d->reminders); /* disarm while playing */
@@ -479,12 +932,25 @@ static void daemon_session_ended(void *data, enum session_result res, bool cance
 		loop_quit(d->loop);
 		return;
 	}
-	reminders_session_ended(d->reminders, cancelled);
+	/* Sitting starts over (a reminder cancelled in its countdown:
+	 * snoozed), except after a reminder answered while it spoke (the
+	 * answer did what it asked) or one that waits for its answer. */
+	if (d->playing == PLAY_REMINDER && !d->asking)
+		asking_done(d->ask); /* an auto reminder's notification, over */
+	if (!(d->playing == PLAY_REMINDER && (d->answered || d->asking)))
+		reminders_session_ended(d->reminders, cancelled);
 }
 
 static void daemon_idle(void *data)
 {
 	struct daemon *d = data;
+
+	if (d->playing == PLAY_REMINDER) {
+		d->playing = PLAY_NONE;
+		daemon_ask_session_ended(d); /* may start the routine asked for */
+		if (runner_kind(d->runner) != PLAY_NONE)
+			return;
+	}
 
 	mpris_update(d->mpris, false);
 	daemon_prepare(d); /* a reload or the notice may have made them stale */
@@ -500,7 +966,19 @@ static const struct runner_ops daemon_runner_ops = {
 
 static void daemon_mpris_state(void *data, struct mpris_state *st)
 {
-	runner_mpris_state(((struct daemon *)data)->runner, st);
+	struct daemon *d = data;
+
+	if (d->asking) {
+		/* A reminder waits for its answer: paused, so that play (a
+		 * headset's button, a media key) starts the routine. */
+		st->status = MPRIS_PAUSED;
+		st->album = "reminder";
+		st->title = d->ask_msg;
+		st->step = -1;
+		st->pause_others = d->cfg->c.audio.other_players == OTHER_PAUSE;
+		return;
+	}
+	runner_mpris_state(d->runner, st);
 }
 
 /* A method call from the bus, as a command of the table; its answer is
@@ -548,7 +1026,8 @@ static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 		.config_arg = o->config_path, .foreground = foreground,
 		.no_socket = o->no_socket || foreground, .opener = o->opener,
 		.sfd = -1, .lock_fd = -1, .exit_code = EXIT_FAIL,
-		.cmds = { &daemon_command_ops, d },
+		.cmds = { &daemon_command_ops, d }, .playing = PLAY_NONE,
+		.ask_routine = -1, .ask_short = -1, .start_after = -1,
 	};
 	/* First, before any thread or child process exists. */
 	d->sfd = signals_open(!foreground);
@@ -618,6 +1097,7 @@ static int daemon_sources(struct daemon *d)
 	}
 	/* On the session bus while a session plays (mpris.h). */
 	d->mpris = mpris_new(d->loop, &daemon_mpris_ops, d);
+	daemon_ask_open(d);
 	return 0;
 }
 
@@ -627,6 +1107,7 @@ static void daemon_teardown(struct daemon *d)
 	d->runner = NULL;
 	/* Resumes the players a session paused. */
 	mpris_free(d->mpris);
+	daemon_ask_close(d);
 	control_server_close(d->ctl);
 	pwatch_free(d->pw);
 	reminders_free(d->reminders);
@@ -689,6 +1170,7 @@ struct daemon *daemon_new(const struct daemon_opts *o, int *exit_code)
 	 * detection runs libpulse in a thread of its own. */
 	d->pw = pwatch_new(d->loop, &d->cfg->c, &daemon_pwatch_ops, d);
 	reminders_arm(d->reminders);
+	daemon_first_start(d);
 	return d;
 fail:
 	*exit_code = d->exit_code;

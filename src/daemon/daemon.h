@@ -53,7 +53,7 @@ void daemon_free(struct daemon *d);
 /* The daemon as the command table's target: command_run(daemon_commands(d),
  * ...) runs a command as the control socket would. */
 const struct command_target *daemon_commands(struct daemon *d);
-/* CMD_IDLE, CMD_PLAYING or CMD_PAUSED (commands.h). */
+/* CMD_IDLE, CMD_PLAYING, CMD_PAUSED or CMD_ASKING (commands.h). */
 unsigned daemon_state(const struct daemon *d);
 /* What plays ("desk-break", "reminder"), or NULL. */
 const char *daemon_session_name(const struct daemon *d);

@@ -36,6 +36,7 @@ struct cfgref *cfgref_get(struct cfgref *r)
 void cfgref_put(struct cfgref *r)
 {
 	if (r && --r->refs == 0) {
+		free(r->routine_len);
 		config_free(&r->c);
 		free(r->path);
 		free(r);
@@ -203,6 +204,36 @@ void prepared_ahead(struct prepared *def, struct prepared *rem, struct cfgref *c
 	} else {
 		prepared_clear(rem);
 	}
+	/* The notification offers the shortest routine beside the reminder's:
+	 * their lengths, known before a reminder falls due. */
+	if (c->reminders.enabled && c->reminders.routine_idx >= 0 &&
+	    c->reminders.announce != ANNOUNCE_VOICE)
+		(void)prepared_lengths(cfg, sp);
 	warm(def, rem, sp);
 	malloc_trim(0);
+}
+
+const int64_t *prepared_lengths(struct cfgref *cfg, struct speech *sp)
+{
+	const struct config *c = &cfg->c;
+	struct compile_opts opts = { .notice = false };
+	struct voice_speech vs = { .sp = sp };
+	char err[512];
+
+	if (cfg->routine_len)
+		return cfg->routine_len;
+	cfg->routine_len = xcalloc(c->n_routines ? c->n_routines : 1, sizeof(int64_t));
+	for (size_t r = 0; r < c->n_routines; r++) {
+		struct timeline tl;
+
+		speech_voice_for(c, (int)r, &vs.voice);
+		if (routine_compile(c, (int)r, &opts, prepared_measure, &vs, &tl, err,
+				    sizeof(err)) < 0) {
+			cfg->routine_len[r] = -1;
+			continue;
+		}
+		cfg->routine_len[r] = tl.length;
+		timeline_free(&tl);
+	}
+	return cfg->routine_len;
 }

@@ -24,6 +24,8 @@ struct cfgref {
 	struct config c;
 	char *path; /* NULL: built-in default only */
 	int refs;
+	int64_t *routine_len; /* each routine's length in samples (without the
+				 notice; -1: cannot compile), NULL: not yet */
 };
 
 /* A routine compiled against one config, ready to play. */
@@ -60,5 +62,10 @@ int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct s
  * (the synthesiser is then the session's). */
 void prepared_ahead(struct prepared *def, struct prepared *rem, struct cfgref *cfg,
 		    struct speech *sp);
+
+/* The lengths of cfg's routines (cfg->routine_len), compiled once per
+ * config. Only while no session plays (the synthesiser is then the
+ * session's). */
+const int64_t *prepared_lengths(struct cfgref *cfg, struct speech *sp);
 
 #endif

@@ -38,6 +38,10 @@ struct reminders {
 	int64_t snooze_mono;           /* no reminder before this (0: none) */
 	int64_t due_wall;              /* armed deadline, REMINDER_NEVER: none */
 	unsigned long fired;
+	int64_t hold_wall;             /* `hold`: none before this (0: none) */
+	bool dnd, dnd_asking;          /* do not disturb on; being asked */
+	char dnd_why[96];
+	const char *held_by;           /* "a call", "do not disturb" */
 };
 
 /* ---- when the next reminder is due ---- */
@@ -103,18 +107,33 @@ void reminders_arm(struct reminders *r)
 		return;
 	tzset(); /* follow time zone changes */
 	playing = r->ops->playing(r->data);
+	if (r->hold_wall && r->hold_wall <= real) {
+		log_info("hold over: reminders as usual");
+		r->hold_wall = 0;
+	}
 	if (r->on && !playing) {
+		int64_t until = 0;
+
 		due = next_due(r, mono, real);
-		if (r->snooze_mono > mono && due != REMINDER_NEVER) {
-			/* Snoozed: not before the snooze ends, and then only
-			 * inside active hours. */
-			int64_t until = real + (r->snooze_mono - mono);
-			if (due < until)
-				due = reminder_active(&r->rules, until)
-					      ? until
-					      : reminder_next_due(&r->rules, until);
-		}
+		/* Snoozed or held: not before that ends, and then only inside
+		 * active hours. */
+		if (r->snooze_mono > mono)
+			until = real + (r->snooze_mono - mono);
+		if (r->hold_wall > until)
+			until = r->hold_wall;
+		if (until && due != REMINDER_NEVER && due < until)
+			due = reminder_active(&r->rules, until) ? until
+								 : reminder_next_due(&r->rules, until);
 		due = presence_gate(r, due, real);
+		/* Do not disturb: its end fires it (reminders_dnd). */
+		if (r->dnd && due != REMINDER_NEVER && due <= real + 50) {
+			if (!r->held_since) {
+				r->held_since = util_clock_ms(CLOCK_BOOTTIME);
+				r->held_by = "do not disturb";
+				log_info("a reminder is due: it waits for do not disturb to end");
+			}
+			due = REMINDER_NEVER;
+		}
 	}
 	if (due != REMINDER_NEVER) {
 		if (due <= real)
@@ -188,7 +207,8 @@ static void record(struct reminders *r, enum slog_reminder what)
 		struct slog_rec w = rec;
 		w.reminder = SLOG_WAITED;
 		w.secs = (util_clock_ms(CLOCK_BOOTTIME) - r->held_since + 500) / 1000;
-		log_info("the reminder waited %lld s for a call", (long long)w.secs);
+		log_info("the reminder waited %lld s for %s", (long long)w.secs,
+			 r->held_by ? r->held_by : "a call");
 		(void)statelog_append(&w);
 		r->held_since = 0;
 	}
@@ -218,6 +238,49 @@ static void fire(struct reminders *r)
 
 /* ---- the timer, the time zone ---- */
 
+/* A reminder may be due now (the timer; do not disturb answered or
+ * changed): fire it unless absence, a call, a snooze, a hold or do not
+ * disturb holds it. dnd_checked: do not disturb was just told. */
+static void due_now(struct reminders *r, bool dnd_checked)
+{
+	if (r->ops->playing(r->data) || !r->on)
+		return;
+	/* Recompute: a tz change may have moved the deadline. */
+	int64_t mono = util_clock_ms(CLOCK_MONOTONIC), real = util_clock_ms(CLOCK_REALTIME);
+	int64_t due = next_due(r, mono, real), until;
+	if (r->snooze_mono > mono + 50 || due > real + 50 || !r->ops->here(r->data) ||
+	    r->hold_wall > real) {
+		reminders_arm(r);
+		return;
+	}
+	if (r->ops->ask_idle && r->ops->ask_idle(r->data))
+		return; /* KDE: are you here? The answer arms the timer again. */
+	if (r->ops->call_holds(r->data, &until)) {
+		if (!r->held_since) {
+			r->held_since = util_clock_ms(CLOCK_BOOTTIME);
+			r->held_by = "a call";
+			log_info("a reminder is due: it waits for the call to end");
+		}
+		reminders_arm(r);
+		return;
+	}
+	/* Do not disturb, asked at each due reminder; the answer (perhaps at
+	 * once) comes back here through reminders_dnd. */
+	if (!dnd_checked && r->ops->ask_dnd) {
+		if (r->dnd_asking)
+			return;
+		r->dnd_asking = true;
+		if (r->ops->ask_dnd(r->data))
+			return;
+		r->dnd_asking = false;
+	}
+	if (r->dnd) {
+		reminders_arm(r); /* held: see there */
+		return;
+	}
+	fire(r);
+}
+
 /* The reminder timer: it expired, or the wall clock changed. Fire the
  * reminder if it is due and neither absence, a call nor a snooze holds it. */
 static void on_timer(void *data, short revents)
@@ -234,26 +297,7 @@ static void on_timer(void *data, short revents)
 		}
 		return;
 	}
-	if (r->ops->playing(r->data) || !r->on)
-		return;
-	/* Recompute: a tz change may have moved the deadline. */
-	int64_t mono = util_clock_ms(CLOCK_MONOTONIC), real = util_clock_ms(CLOCK_REALTIME);
-	int64_t due = next_due(r, mono, real), until;
-	if (r->snooze_mono > mono + 50 || due > real + 50 || !r->ops->here(r->data)) {
-		reminders_arm(r);
-		return;
-	}
-	if (r->ops->ask_idle && r->ops->ask_idle(r->data))
-		return; /* KDE: are you here? The answer arms the timer again. */
-	if (r->ops->call_holds(r->data, &until)) {
-		if (!r->held_since) {
-			r->held_since = util_clock_ms(CLOCK_BOOTTIME);
-			log_info("a reminder is due: it waits for the call to end");
-		}
-		reminders_arm(r);
-		return;
-	}
-	fire(r);
+	due_now(r, false);
 }
 
 /* /etc/localtime replaced (time zone change): re-read it. */
@@ -280,17 +324,62 @@ static void on_tz_change(void *data, short revents)
 
 /* ---- what the daemon asks ---- */
 
-int reminders_snooze(struct reminders *r, int64_t *ms, char *err, size_t errlen)
+int reminders_snooze(struct reminders *r, int64_t want_ms, enum slog_reminder as,
+		     int64_t *ms, char *err, size_t errlen)
 {
 	if (!r || !r->on) {
 		snprintf(err, errlen, "reminders are off");
 		return -1;
 	}
-	*ms = r->snooze_ms > 0 ? r->snooze_ms : r->rules.interval_ms;
+	*ms = want_ms > 0 ? want_ms : r->snooze_ms > 0 ? r->snooze_ms : r->rules.interval_ms;
 	r->snooze_mono = util_clock_ms(CLOCK_MONOTONIC) + *ms;
-	record(r, SLOG_SNOOZED);
+	record(r, as);
 	r->held_since = 0;
 	return 0;
+}
+
+int reminders_hold(struct reminders *r, int64_t until, char *err, size_t errlen)
+{
+	if (!r || !r->on) {
+		snprintf(err, errlen, "reminders are off");
+		return -1;
+	}
+	r->hold_wall = until;
+	r->held_since = 0;
+	reminders_arm(r);
+	return 0;
+}
+
+void reminders_unhold(struct reminders *r)
+{
+	if (!r)
+		return;
+	r->hold_wall = 0;
+	r->snooze_mono = 0;
+	reminders_rearm(r);
+}
+
+void reminders_dnd(struct reminders *r, bool on, const char *why)
+{
+	bool was;
+
+	if (!r)
+		return;
+	was = r->dnd;
+	r->dnd_asking = false;
+	r->dnd = on;
+	snprintf(r->dnd_why, sizeof(r->dnd_why), "%s", why ? why : "");
+	if (on && !was)
+		log_info("do not disturb is on (%s)", r->dnd_why);
+	else if (!on && was)
+		log_info("do not disturb is off");
+	due_now(r, true); /* a reminder due now fires, or waits */
+}
+
+void reminders_record(struct reminders *r, enum slog_reminder what)
+{
+	if (r)
+		record(r, what);
 }
 
 void reminders_session_ended(struct reminders *r, bool cancelled)
@@ -312,28 +401,64 @@ void reminders_session_ended(struct reminders *r, bool cancelled)
 	}
 }
 
+/* When the next reminder comes, in words: "in 42 minutes, at 14:35",
+ * "today at 16:10, in 2h05", "tomorrow at 09:50", "on Monday at 09:50". */
+static void in_words(int64_t due, int64_t real, char *buf, size_t len)
+{
+	int64_t days = slog_local_day(due / 1000) - slog_local_day(real / 1000);
+	int64_t min = (due - real + 59999) / 60000;
+	time_t t = (time_t)(due / 1000);
+	struct tm tm;
+	char hm[16], day[16];
+
+	localtime_r(&t, &tm);
+	strftime(hm, sizeof(hm), "%H:%M", &tm);
+	strftime(day, sizeof(day), "%A", &tm);
+	if (days == 0 && min < 60)
+		snprintf(buf, len, "in %lld minute%s, at %s", (long long)min, min == 1 ? "" : "s", hm);
+	else if (days == 0)
+		snprintf(buf, len, "today at %s, in %lldh%02lld", hm, (long long)(min / 60),
+			 (long long)(min % 60));
+	else if (days == 1)
+		snprintf(buf, len, "tomorrow at %s", hm);
+	else
+		snprintf(buf, len, "on %s at %s", day, hm);
+}
+
 void reminders_status(const struct reminders *r, FILE *f)
 {
-	char a[32], when[64];
+	int64_t real = util_clock_ms(CLOCK_REALTIME), mono = util_clock_ms(CLOCK_MONOTONIC);
+	char a[32], when[64], words[96];
 
 	if (!r || !r->on) {
 		fprintf(f, "next reminder: off\n");
+		return;
 	} else if (r->ops->playing(r->data)) {
 		fprintf(f, "next reminder: %s after this session\n",
 			util_format_duration(r->rules.interval_ms, a, sizeof(a)));
 	} else if ((r->due_wall == REMINDER_NEVER || r->due_wall < 0) &&
 		   !r->ops->here(r->data)) {
 		fprintf(f, "next reminder: waits for you (away)\n");
+	} else if ((r->due_wall == REMINDER_NEVER || r->due_wall < 0) && r->dnd) {
+		fprintf(f, "next reminder: waits for do not disturb to end (%s)\n", r->dnd_why);
 	} else if ((r->due_wall == REMINDER_NEVER || r->due_wall < 0) && r->held_since) {
 		fprintf(f, "next reminder: waits for the call to end\n");
 	} else if (r->due_wall == REMINDER_NEVER || r->due_wall < 0) {
 		fprintf(f, "next reminder: none due (check [reminders] hours and days)\n");
 	} else {
 		format_wall(r->due_wall, when, sizeof(when));
-		fprintf(f, "next reminder: %s (in %s)\n", when,
-			util_format_duration(r->due_wall - util_clock_ms(CLOCK_REALTIME),
-					     a, sizeof(a)));
+		in_words(r->due_wall, real, words, sizeof(words));
+		fprintf(f, "next reminder: %s (%s)\n", words, when);
 	}
+	if (r->hold_wall > real) {
+		format_wall(r->hold_wall, when, sizeof(when));
+		fprintf(f, "held: no reminder until %s (backcoach unhold)\n", when);
+	}
+	if (r->snooze_mono > mono)
+		fprintf(f, "snoozed: for %s more\n",
+			util_format_duration(r->snooze_mono - mono, a, sizeof(a)));
+	if (r->dnd)
+		fprintf(f, "do not disturb: on (%s): a due reminder waits\n", r->dnd_why);
 }
 
 /* ---- setting up and tearing down ---- */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "coach/config.h"
+#include "coach/statelog.h"
 
 struct loop;
 struct reminders;
@@ -43,6 +44,10 @@ struct reminders_ops {
 	 * begins, which calls reminders_arm). 0, or -1 when it could not be
 	 * given: it counts as given (sitting starts over, no retry burst). */
 	int (*due)(void *data, int minutes);
+	/* A reminder falls due: ask the desktop whether do not disturb is
+	 * on. true: asked, and the answer (now or later) calls reminders_dnd.
+	 * NULL: never asks. */
+	bool (*ask_dnd)(void *data);
 };
 
 /* A scheduler on l for the [reminders] of c (sitting counts from now),
@@ -68,17 +73,32 @@ void reminders_rearm(struct reminders *r);
 /* The deadline armed: wall ms, or REMINDER_NEVER (none), or -1 (none yet). */
 int64_t reminders_due_at(const struct reminders *r);
 
-/* `snooze`: no reminder for [reminders] snooze (or the interval); *ms gets
+/* `snooze`: no reminder for want_ms (0: [reminders] snooze, or the
+ * interval), recorded as `as` (SLOG_SNOOZED, or SLOG_UNANSWERED); *ms gets
  * how long. -1 with err filled when reminders are off (r NULL too). The
  * caller stops a reminder playing, then arms. */
-int reminders_snooze(struct reminders *r, int64_t *ms, char *err, size_t errlen);
+int reminders_snooze(struct reminders *r, int64_t want_ms, enum slog_reminder as,
+		     int64_t *ms, char *err, size_t errlen);
+/* `hold`: no reminder before wall time until (ms). -1 with err filled when
+ * reminders are off. `unhold`: reminders as usual (a snooze ends too).
+ * Both arm. */
+int reminders_hold(struct reminders *r, int64_t until, char *err, size_t errlen);
+void reminders_unhold(struct reminders *r);
+/* Do not disturb is on or off (the answer to ops->ask_dnd, or a change):
+ * a reminder due now fires, or waits (why: for status). */
+void reminders_dnd(struct reminders *r, bool on, const char *why);
+/* To the record of the day: how a reminder was answered (started,
+ * skipped). */
+void reminders_record(struct reminders *r, enum slog_reminder what);
 
 /* A session ended. cancelled: a reminder stopped during its countdown,
  * before its routine: that snoozes it (when [reminders] snooze is set);
  * anything else: sitting starts over. Arms nothing. */
 void reminders_session_ended(struct reminders *r, bool cancelled);
 
-/* The `status` line "next reminder: ..."; r NULL: off. */
+/* The `status` line "next reminder: ..." (in words: "in 42 minutes, at
+ * 14:35", "tomorrow at 09:50"), and the lines of a hold, a snooze and do
+ * not disturb; r NULL: off. */
 void reminders_status(const struct reminders *r, FILE *f);
 
 #endif

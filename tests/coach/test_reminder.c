@@ -315,7 +315,7 @@ START_TEST(hold_until)
 	ck_assert_int_eq(reminder_hold_until("2h", now, err, sizeof(err)), now + 2 * 60 * MIN);
 	ck_assert_int_eq(reminder_hold_until("until 16:30", now, err, sizeof(err)),
 			 local(2026, 3, 10, 16, 30));
-	ck_assert_int_eq(reminder_hold_until("until 09:00", now, err, sizeof(err)),
+	ck_assert_int_eq(reminder_hold_until("until=09:00", now, err, sizeof(err)),
 			 local(2026, 3, 11, 9, 0));
 	ck_assert_int_eq(reminder_hold_until("until 14:00", now, err, sizeof(err)),
 			 local(2026, 3, 11, 14, 0));

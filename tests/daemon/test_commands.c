@@ -77,17 +77,35 @@ static void f_repeat(void *data)
 	ask(data, 'a');
 }
 
-static int f_snooze(void *data, int64_t *ms, char *err, size_t errlen)
+static int f_snooze(void *data, const char *arg, int64_t *ms, char *err, size_t errlen)
 {
 	struct fake *f = data;
 
-	ask(f, 'z');
+	ask(f, arg ? 'Z' : 'z');
 	if (f->fail) {
 		snprintf(err, errlen, "reminders are off");
 		return -1;
 	}
 	*ms = 15 * 60 * 1000;
 	return 0;
+}
+
+static int f_hold(void *data, const char *arg, int64_t *until, char *err, size_t errlen)
+{
+	struct fake *f = data;
+
+	ask(f, 'h');
+	if (strcmp(arg, "2h") != 0) {
+		snprintf(err, errlen, "\"%s\": not a duration", arg);
+		return -1;
+	}
+	*until = 0; /* the epoch, as the local time says it */
+	return 0;
+}
+
+static void f_unhold(void *data)
+{
+	ask(data, 'u');
 }
 
 static int f_reload(void *data, FILE *reply)
@@ -120,7 +138,8 @@ static void f_quit(void *data)
 static const struct command_ops fake_ops = {
 	.state = f_state, .session_name = f_session_name, .start = f_start,
 	.stop = f_stop, .pause = f_pause, .skip = f_skip, .repeat = f_repeat,
-	.snooze = f_snooze, .reload = f_reload, .config_path = f_config_path,
+	.snooze = f_snooze, .hold = f_hold, .unhold = f_unhold,
+	.reload = f_reload, .config_path = f_config_path,
 	.status = f_status, .quit = f_quit,
 };
 
@@ -198,6 +217,38 @@ START_TEST(toggle)
 }
 END_TEST
 
+/* A reminder waiting for its answer: start, resume (play) and toggle
+ * answer it with the routine; stop and skip let the break go; pause and
+ * repeat have nothing to act on. */
+START_TEST(asking)
+{
+	fk.state = CMD_ASKING;
+	fk.name = "reminder";
+	EXPECT("pause", NULL, -1, "nothing is playing\n");
+	EXPECT("repeat", NULL, -1, "nothing is playing\n");
+	EXPECT("skip", NULL, 0, "skipping to the next step\n");
+	EXPECT("stop", NULL, 0, "stopping reminder\n");
+	EXPECT("resume", NULL, 0, "resumed\n");
+	fk.state = CMD_ASKING;
+	ck_assert_int_eq(command_run(&target, command_by_id(CMD_TOGGLE), NULL, "test", NULL), 0);
+	fk.state = CMD_ASKING;
+	EXPECT("start", "desk", 0, "playing desk\n");
+	ck_assert_str_eq(fk.asked, "kxrrS");
+}
+END_TEST
+
+/* snooze DURATION, hold, unhold: in every state, the argument passed on. */
+START_TEST(hold)
+{
+	setenv("TZ", "UTC", 1);
+	EXPECT("snooze", "20m", 0, "reminders snoozed for 15m00s\n");
+	EXPECT("hold", "2h", 0, "no reminder until 1970-01-01 00:00:00 UTC\n");
+	EXPECT("hold", "later", -1, "\"later\": not a duration\n");
+	EXPECT("unhold", NULL, 0, "reminders as usual\n");
+	ck_assert_str_eq(fk.asked, "Zhhu");
+}
+END_TEST
+
 /* In every state: snooze, reload, status; failures carry the target's
  * reason. */
 START_TEST(always)
@@ -226,6 +277,8 @@ int main(void)
 	tcase_add_test(tc, idle_refused);
 	tcase_add_test(tc, session);
 	tcase_add_test(tc, toggle);
+	tcase_add_test(tc, asking);
+	tcase_add_test(tc, hold);
 	tcase_add_test(tc, always);
 	suite_add_tcase(s, tc);
 	return test_run(s);

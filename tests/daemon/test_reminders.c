@@ -258,19 +258,19 @@ START_TEST(snooze)
 	int64_t ms = 0;
 	char err[64] = "";
 
-	ck_assert_int_eq(reminders_snooze(rem, &ms, err, sizeof(err)), 0);
+	ck_assert_int_eq(reminders_snooze(rem, 0, SLOG_SNOOZED, &ms, err, sizeof(err)), 0);
 	ck_assert_int_eq(ms, SNOOZE_MS);
 	reminders_arm(rem);
 	ck_assert_int_ge(reminders_due_at(rem), now_real() + SNOOZE_MS - 1000);
 	ck_assert_str_eq(record(), "S");
 	cfg.reminders.enabled = false;
 	reminders_configure(rem, &cfg);
-	ck_assert_int_eq(reminders_snooze(rem, &ms, err, sizeof(err)), -1);
+	ck_assert_int_eq(reminders_snooze(rem, 0, SLOG_SNOOZED, &ms, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "reminders are off");
 	reminders_arm(rem);
 	ck_assert_int_eq(reminders_due_at(rem), REMINDER_NEVER);
 	ck_assert_str_eq(status(), "next reminder: off\n");
-	ck_assert_int_eq(reminders_snooze(NULL, &ms, err, sizeof(err)), -1);
+	ck_assert_int_eq(reminders_snooze(NULL, 0, SLOG_SNOOZED, &ms, err, sizeof(err)), -1);
 }
 END_TEST
 
