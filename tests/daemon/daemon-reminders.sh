@@ -86,8 +86,10 @@ check "countdown cancelled: silence comes (within 2 s) and stays, no routine aft
 	fcmp "$gap" "<=" 2
 check "countdown cancelled: snoozed" -- wait_log "reminder cancelled: snoozed"
 "$BACKCOACH" status >"$T/status"
-check "countdown cancelled: next reminder about a minute away" -- \
-	grep -q "^next reminder: .*(in [0-9]*s\|(in 1m" "$T/status"
+check "countdown cancelled: next reminder about a minute away, in words" -- \
+	grep -q "^next reminder: in 1 minute, at [0-9][0-9]:[0-9][0-9] (" "$T/status"
+check "countdown cancelled: status says snoozed" -- \
+	grep -q "^snoozed: for [0-9]*s more" "$T/status"
 daemon_stop
 
 # ---- a reminder that plays to its end is "ending", never "stopping" ----
