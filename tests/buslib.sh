@@ -24,6 +24,9 @@
 #   notif_action ID KEY       # the user clicks KEY (ActionInvoked)
 #   notif_dismiss ID          # the user dismisses it (NotificationClosed 2)
 #   notif_inhibit true|false  # do not disturb: its Inhibited property
+#   portal_start; portal_banners true|false
+#                             # GNOME's show-banners, through a stand-in
+#                             # settings portal (Read, SettingChanged)
 # Everything started here is stopped by bus_stop (from the EXIT trap).
 
 BUS_PIDS=
@@ -207,4 +210,24 @@ notif_inhibit() {
 		_notif -m org.freedesktop.DBus.Mock.AddProperty $NOTIF Inhibited "<false>"
 	_NOTIF_PROP=1
 	_notif -m org.freedesktop.DBus.Mock.UpdateProperties $NOTIF "{'Inhibited': <$1>}"
+}
+
+PORTAL=org.freedesktop.portal.Desktop
+PORTAL_PATH=/org/freedesktop/portal/desktop
+portal_start() {
+	echo true >"$T/bus/banners"
+	/usr/bin/python3 -m dbusmock --session $PORTAL $PORTAL_PATH org.freedesktop.portal.Settings \
+		>>"$T/bus/portal.log" 2>&1 &
+	BUS_MOCKS="$BUS_MOCKS $!"
+	_bus_wait_name --session $PORTAL &&
+	gdbus call --session -d $PORTAL -o $PORTAL_PATH -m org.freedesktop.DBus.Mock.AddMethod \
+		org.freedesktop.portal.Settings Read ss v \
+		"ret = dbus.Boolean(open('$T/bus/banners').read().strip() == 'true', variant_level=1) if args == ['org.gnome.desktop.notifications', 'show-banners'] else None" \
+		>/dev/null
+}
+portal_banners() {
+	echo "$1" >"$T/bus/banners"
+	gdbus call --session -d $PORTAL -o $PORTAL_PATH -m org.freedesktop.DBus.Mock.EmitSignal \
+		org.freedesktop.portal.Settings SettingChanged ssv \
+		"[<'org.gnome.desktop.notifications'>, <'show-banners'>, <<$1>>]" >/dev/null
 }

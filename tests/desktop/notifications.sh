@@ -8,7 +8,8 @@
 # Short), MPRIS play (playerctl), `backcoach start` and SIGUSR1, the
 # notification closed each time; Snooze, Skip, a dismissed notification and
 # no answer (snoozed, recorded as unanswered); do not disturb (the server's
-# Inhibited property) holding a due reminder; hold, unhold, snooze
+# Inhibited property; GNOME's show-banners through a stand-in settings
+# portal) holding a due reminder; hold, unhold, snooze
 # DURATION; start --minutes; no notification server: voice only, a log
 # line. Heard (or not) on the null sink's monitor.
 set -u
@@ -196,6 +197,23 @@ check "day.log: it waited" -- grep -q "reminder waited [0-9]*$" "$LOG"
 "$BACKCOACH" skip >/dev/null
 check "backcoach skip answers it" -- wait_log "reminder skipped$" 3 "$LOG"
 
+# ---- do not disturb, as GNOME says it: banners off (the settings portal) ----
+"$BACKCOACH" snooze 1h >/dev/null
+portal_start || exit 1
+portal_banners false
+"$BACKCOACH" unhold >/dev/null
+check "banners off: a due reminder waits, status says why" -- \
+	wait_status "^next reminder: waits for do not disturb to end (notification banners are off (GNOME))" 10
+a=$(rec_t)
+sleep 3
+b=$(rec_t)
+SILENT="$SILENT $a:$b"
+portal_banners true
+t=$(rec_t)
+HEARD="$HEARD $t:banners-on"
+check "banners on: the reminder comes" -- wait_asking 10
+"$BACKCOACH" skip >/dev/null
+
 # ---- start --minutes ----
 "$BACKCOACH" snooze 1h >/dev/null
 check "start --minutes 1: the longest that fits (short)" -- \
@@ -224,8 +242,11 @@ rec_stop
 daemon_stop
 
 # ---- what was heard ----
+# Each span less 0.3 s at either end: the recording's clock and ours differ
+# by a few buffers.
 for span in $SILENT; do
-	a=${span%:*} b=${span#*:}
+	a=$(awk -v a="${span%:*}" 'BEGIN { print a + 0.3 }')
+	b=$(awk -v b="${span#*:}" 'BEGIN { print b - 0.3 }')
 	s=$(last_sound_between "$a" "$b")
 	check "silence from $a s to $b s (waiting, snoozed, held, do not disturb)" -- test -z "$s"
 done
