@@ -26,7 +26,8 @@
 struct fake {
 	int64_t sat_mono;    /* sitting since (CLOCK_MONOTONIC ms) */
 	bool away, call, playing, fail;
-	int dues, minutes, restarts, suspends;
+	bool dnd;            /* do not disturb, as the desktop answers */
+	int dues, minutes, restarts, suspends, dnd_asks;
 };
 
 static struct fake fk;
@@ -97,10 +98,20 @@ static int f_due(void *data, int minutes)
 	return 0;
 }
 
+/* Do not disturb asked: answered at once, as with no desktop bus. */
+static bool f_ask_dnd(void *data)
+{
+	struct fake *f = data;
+
+	f->dnd_asks++;
+	reminders_dnd(rem, f->dnd, f->dnd ? "stand-in" : "");
+	return true;
+}
+
 static const struct reminders_ops fake_ops = {
 	.sitting = f_sitting, .here = f_here, .call_holds = f_call_holds,
 	.restart = f_restart, .suspended = f_suspended, .playing = f_playing,
-	.due = f_due,
+	.due = f_due, .ask_dnd = f_ask_dnd,
 };
 
 static void setup(void)
@@ -161,7 +172,9 @@ static void until_dues(int n, double secs)
 static void add_rec(void *ctx, const struct slog_rec *r)
 {
 	static const char letter[] = { [SLOG_GIVEN] = 'G', [SLOG_SNOOZED] = 'S',
-				       [SLOG_CANCELLED] = 'C', [SLOG_WAITED] = 'W' };
+				       [SLOG_CANCELLED] = 'C', [SLOG_WAITED] = 'W',
+				       [SLOG_SKIPPED] = 'K', [SLOG_UNANSWERED] = 'U',
+				       [SLOG_STARTED] = 'T' };
 	char *s = ctx;
 
 	if (r->kind == SLOG_REMINDER && strlen(s) < 15)
@@ -190,8 +203,9 @@ START_TEST(due_after_interval)
 	reminders_arm(rem);
 	ck_assert_int_ge(reminders_due_at(rem), real + INTERVAL_MS - 1000);
 	ck_assert_int_le(reminders_due_at(rem), now_real() + INTERVAL_MS);
-	ck_assert_msg(strncmp(status(), "next reminder: ", 15) == 0 &&
-		      strstr(status(), " (in "), "%s", status());
+	/* In words, then the date and time. */
+	ck_assert_msg(strncmp(status(), "next reminder: in 1 minute, at ", 31) == 0 &&
+		      strstr(status(), " ("), "%s", status());
 	until_dues(1, 30);
 	ck_assert_int_eq(fk.dues, 1);
 	/* Not before the interval since sitting down (to the timer's ms). */
@@ -292,6 +306,51 @@ START_TEST(cancelled_and_failed)
 }
 END_TEST
 
+/* Do not disturb holds a due reminder (asked when it falls due) until it
+ * ends; the record says it waited. */
+START_TEST(waits_for_do_not_disturb)
+{
+	fk.dnd = true;
+	reminders_arm(rem);
+	for (int i = 0; i < 200 && fk.dnd_asks == 0; i++)
+		ck_assert_int_eq(loop_run_once(loop), 0);
+	ck_assert_int_eq(fk.dues, 0);
+	ck_assert_int_eq(reminders_due_at(rem), REMINDER_NEVER);
+	ck_assert_str_eq(status(), "next reminder: waits for do not disturb to end (stand-in)\n"
+				   "do not disturb: on (stand-in): a due reminder waits\n");
+	fk.dnd = false;
+	reminders_dnd(rem, false, ""); /* it changed */
+	ck_assert_int_eq(fk.dues, 1);
+	ck_assert_str_eq(record(), "WG");
+}
+END_TEST
+
+/* hold: none before it ends; unhold: as usual at once; snooze for a
+ * duration of one's own, recorded as asked (unanswered). */
+START_TEST(hold_and_unhold)
+{
+	char err[64] = "";
+	int64_t ms;
+
+	ck_assert_int_eq(reminders_hold(rem, now_real() + 3600 * 1000, err, sizeof(err)), 0);
+	ck_assert_int_ge(reminders_due_at(rem), now_real() + 3600 * 1000 - 1000);
+	ck_assert_ptr_nonnull(strstr(status(), "\nheld: no reminder until "));
+	reminders_unhold(rem);
+	ck_assert_int_le(reminders_due_at(rem), now_real() + INTERVAL_MS);
+	ck_assert_ptr_null(strstr(status(), "held:"));
+	ck_assert_int_eq(reminders_snooze(rem, 90 * 1000, SLOG_UNANSWERED, &ms, err, sizeof(err)), 0);
+	ck_assert_int_eq(ms, 90 * 1000);
+	reminders_arm(rem);
+	ck_assert_int_ge(reminders_due_at(rem), now_real() + 89 * 1000);
+	ck_assert_ptr_nonnull(strstr(status(), "\nsnoozed: for 1m"));
+	ck_assert_str_eq(record(), "U");
+	cfg.reminders.enabled = false;
+	reminders_configure(rem, &cfg);
+	ck_assert_int_eq(reminders_hold(rem, now_real() + 1000, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "reminders are off");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reminders");
@@ -304,6 +363,8 @@ int main(void)
 	tcase_add_test(tc, waits_for_the_call);
 	tcase_add_test(tc, snooze);
 	tcase_add_test(tc, cancelled_and_failed);
+	tcase_add_test(tc, waits_for_do_not_disturb);
+	tcase_add_test(tc, hold_and_unhold);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
