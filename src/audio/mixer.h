@@ -22,7 +22,8 @@ struct speech_source {
 
 /* Levels (linear gains, before the master gain). */
 #define MIXER_SPEECH_GAIN 0.70f
-#define MIXER_DUCK_DB (-15.0f)   /* metronome under speech, >= 12 dB down */
+#define MIXER_DUCK_DB (-15.0f)   /* tones and plain clicks under speech, >= 12 dB
+                                    down; an accented click is not ducked */
 #define MIXER_FADE_MS 5          /* fade at every clip edge */
 
 struct mixer;

@@ -324,8 +324,8 @@ START_TEST(fades)
 }
 END_TEST
 
-/* Under speech, tones and clicks are at least 12 dB down, and the level
- * moves in short ramps, never in a step. */
+/* Under speech, tones and plain clicks are at least 12 dB down, and the
+ * level moves in short ramps, never in a step. */
 START_TEST(ducking)
 {
 	struct timeline tl = { 0 }, ref = { 0 };
@@ -338,8 +338,8 @@ START_TEST(ducking)
 	tone(&tl, 0, MS(4000), 440, 440, 0.25f);
 	tone(&ref, 0, MS(4000), 440, 440, 0.25f);
 	add(&tl, CUE_SPEECH, ROLE_INTRO, sa, se - sa);
-	beats(&tl, MS(100), MS(3900), 120, 1);
-	beats(&ref, MS(100), MS(3900), 120, 1);
+	beats(&tl, MS(100), MS(3900), 120, 100);
+	beats(&ref, MS(100), MS(3900), 120, 100);
 	finish(&tl, 100);
 	finish(&ref, 100);
 	ref.length = tl.length;
@@ -374,6 +374,52 @@ START_TEST(ducking)
 	src_free(&s);
 	free(tl.cues);
 	free(ref.cues);
+}
+END_TEST
+
+/* The accent that starts a breath is heard louder than a plain click,
+ * even as the breath's words begin with it (where tones and plain clicks
+ * are ducked): as the spoken explanation of the sounds promises. */
+START_TEST(accent_audible)
+{
+	static const char *const sounds[] = { "click", "wood", "beep" };
+
+	for (size_t k = 0; k < 3; k++) {
+		struct timeline tl = { 0 };
+		struct config cfg;
+		struct src s = { .tl = &tl, .kind = CLIP_SILENT };
+		const int64_t sa = MS(1000), se = MS(3000);
+		float *out, plain, plain_under, accent, accent_free;
+		struct mixer *m;
+
+		/* As the compiler places them: a phase of four beats, its
+		 * accent on the phase start, where the words start too. */
+		add(&tl, CUE_SPEECH, ROLE_BREATH, sa, se - sa);
+		add(&tl, CUE_CLICK, ROLE_BEAT, MS(200), MS(30))->gain = 1.0f; /* plain, in silence */
+		beats(&tl, sa, sa + MS(4000), 60, 4);       /* accent, under words */
+		beats(&tl, MS(5500), MS(6000), 60, 4);      /* accent, in silence */
+		finish(&tl, MS(200));
+		cfg_init(&cfg, sounds[k], 0.35);
+		m = new_mixer(&tl, &cfg, &s);
+		out = render(m, &tl, 1000);
+		plain = peak(out, MS(200), MS(260));
+		accent = peak(out, (size_t)sa, (size_t)sa + MS(60));
+		plain_under = peak(out, (size_t)sa + MS(1000), (size_t)sa + MS(1060));
+		accent_free = peak(out, MS(5500), MS(5560));
+		ck_assert_msg(plain > 0.01f, "%s: no plain click heard", sounds[k]);
+		/* Never quieter than a plain click: louder by the accent's step. */
+		ck_assert_msg(accent >= plain * 1.5f, "%s: accent under speech %.1f dB against "
+			      "a plain click", sounds[k], 20 * log10(accent / plain));
+		/* Not ducked at all: as loud as in silence. */
+		ck_assert_float_eq_tol(accent, accent_free, 1e-6f);
+		/* Plain clicks under speech are ducked as before. */
+		ck_assert_msg(20 * log10(plain_under / plain) <= -12.0, "%s: plain click under "
+			      "speech %.1f dB", sounds[k], 20 * log10(plain_under / plain));
+		free(out);
+		mixer_free(m);
+		src_free(&s);
+		free(tl.cues);
+	}
 }
 END_TEST
 
@@ -740,6 +786,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, speech_placement);
 	tcase_add_test(tc, fades);
 	tcase_add_test(tc, ducking);
+	tcase_add_test(tc, accent_audible);
 	tcase_add_test(tc, no_clipping);
 	tcase_add_test(tc, tone_accuracy);
 	tcase_add_test(tc, nan_is_silence);
