@@ -1580,7 +1580,7 @@ static void build(struct loader *ld)
 			e->breath = -1;
 			convert_item(ld, it, e);
 			/* (A breath naming a missing pattern is reported already.) */
-			if (e->hold_ms == 0 && e->breath < 0 &&
+			if (e->reps > 0 && e->hold_ms == 0 && e->breath < 0 &&
 			    is_none(value_of(it, (size_t)setting_find(SEC_EXERCISE, "breath"),
 					     &at, &quiet)))
 				problem(ld, it->last_at, "[%s]: hold = 0s (one breath "

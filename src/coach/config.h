@@ -73,6 +73,10 @@ enum phrase {
 	PH_WAITING,      /* "Waiting for you" (a wait's step name) */
 	PH_ASK,          /* the question after the last exercise */
 	PH_LEFT_OUT,     /* "I've left out {title}, as it hurt last time: ..." */
+	PH_BEGIN_SHORT,  /* "Go.": begin, where it does not fit with the words */
+	PH_LAST_SHORT,   /* "Last.": last, likewise */
+	PH_NOTICE_FLOOR, /* the risks of the floor: said the first time */
+	PH_NOTICE_BALL,  /* the risks of the ball: said the first time */
 	PH_COUNT
 };
 extern const char *const phrase_keys[PH_COUNT]; /* INI key of each phrase */
@@ -111,7 +115,8 @@ struct exercise {
 	char *rep_cue;        /* spoken at the start of every rep, may be NULL */
 	char *say[BP_COUNT];  /* per-exercise words for breath phases, NULL = language default */
 	int64_t setup_ms;     /* time to get into position after the setup speech */
-	int reps;             /* repetitions per side, >= 1 */
+	int reps;             /* repetitions per side; 0: a movement between
+	                         positions (setup said, setup_ms to do it) */
 	int64_t hold_ms;      /* length of one rep; 0 = one breath cycle */
 	int breath;           /* index into config->breaths, -1 = none */
 	bool both_sides;      /* do all reps on one side, switch, do them again */
@@ -165,6 +170,7 @@ struct config {
 		int rate, pitch, range, volume;
 		int64_t wait_ms; /* wait_at_most: 0 = no waits */
 		bool adapt;
+		int fade_after;    /* breath words fade after N cycles, 0 = never */
 		struct origin voice_at;
 	} coach;
 	struct {

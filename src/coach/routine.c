@@ -53,6 +53,7 @@ enum {
 	CLICK_MS = 30,           /* nominal length of a metronome cue */
 	BREATH_BEAT_MS = 1000,   /* metronome = breath: about one beat a second */
 	TAIL_MS = 1000,          /* silence after the last cue */
+	FADE_EVERY = 4,          /* faded breath words come back every 4th cycle */
 };
 
 /* Breath tones: rising over the inhale, falling over the exhale, steady and
@@ -126,6 +127,7 @@ struct comp {
 	int64_t last_end;  /* end of the latest speech cue, -1 before any */
 	int64_t cd_end;    /* what time-left callouts count down to (0: the
 	                      next speech cue) */
+	unsigned risks_told; /* equipment whose risks were told */
 	bool in_breath;    /* placing a breath-paced part: no callouts from
 	                      fill_gaps (the part places its own) */
 	int64_t *waits;    /* where playback waits for the user */
@@ -577,57 +579,188 @@ static void add_phase(struct comp *c, int64_t at, int64_t len, int k, int breath
 	};
 }
 
-/* Measure and place what is said at the start of the phase [p, pend):
- * the optional parts (first np_opt of parts) where they fit with the
- * required ones, the required ones or a misfit. Frees every part. */
-static int phase_words(struct comp *c, const struct exercise *ex, int k,
-		       bool rep_start, struct part *parts, size_t np_opt,
-		       size_t np, int64_t p, int64_t pend, int64_t cd_end)
+/* Measure the non-empty parts of parts[0..n) joined (copies: parts keep
+ * their texts) into *u; *fits: it ends MIN_GAP_MS before room runs out. */
+static int try_words(struct comp *c, const struct part *parts, size_t n,
+		     int64_t room, struct utt *u, bool *fits)
 {
+	struct part tmp[4];
+
+	for (size_t j = 0; j < n; j++)
+		tmp[j] = (struct part){ parts[j].text ? xstrdup(parts[j].text) : NULL,
+					parts[j].role, parts[j].phase };
+	if (utter(c, tmp, n, u) < 0)
+		return -1;
+	*fits = !u->text || u->len <= room;
+	return 0;
+}
+
+/* What is said at the start of a breath phase: at a rep's start its
+ * opening ("Begin.", the count, "Halfway." or "Last one.") and the rep cue,
+ * then the phase's words. Each may be NULL. The short forms are what the
+ * compiler falls back to where the whole does not fit. */
+struct opening {
+	char *text, *shorter;  /* the opening and its short form */
+	enum cue_role role;
+	char *rep_cue;
+	char *word, *word_short; /* breath words; the language's plain ones */
+	int phase;
+};
+
+static void opening_free(struct opening *o)
+{
+	free(o->text);
+	free(o->shorter);
+	free(o->rep_cue);
+	free(o->word);
+	free(o->word_short);
+	memset(o, 0, sizeof(*o));
+}
+
+/* The opening (or its short form) with the words w but without the rep
+ * cue, into *u if it fits in room (else u->text NULL). */
+static int try_carry(struct comp *c, const struct opening *o, struct part w,
+		     int64_t room, struct utt *u)
+{
+	const struct part op = { o->text, o->role, -1 };
+	const struct part os = { o->shorter, o->role, -1 };
+	bool fits;
+
+	if (try_words(c, (struct part[2]){ op, w }, 2, room, u, &fits) < 0)
+		return -1;
+	if (!fits && o->shorter) {
+		free(u->text);
+		if (try_words(c, (struct part[2]){ os, w }, 2, room, u, &fits) < 0)
+			return -1;
+	}
+	if (!fits) {
+		free(u->text);
+		u->text = NULL;
+	}
+	return 0;
+}
+
+/* Measure and place what is said at the start of the phase [p, pend), the
+ * first form of it that fits: the opening, rep cue and words whole; the
+ * short opening; the plain breath words; both short. Where only the rep cue
+ * and words fit, the opening is left out and reported (a misfit with
+ * `lost`: `check` lists it; a session goes on without it); where not even
+ * they fit, a misfit. Frees o's texts. */
+static int phase_words(struct comp *c, const struct exercise *ex, int k,
+		       struct opening *o, char **carry, int64_t p, int64_t pend,
+		       int64_t cd_end)
+{
+	const bool rep_start = o->rep_cue != NULL;
 	const int64_t room = pend - p - MS(MIN_GAP_MS);
-	struct utt u;
-	size_t first = 0;
+	const struct part rc = { o->rep_cue, ROLE_REP_CUE, -1 };
+	const struct part w = { o->word, ROLE_BREATH, k };
+	const struct part ws = { o->word_short, ROLE_BREATH, k };
+	struct part tries[4][3];
+	size_t n_tries = 0;
+	struct utt u = { 0 };
+	bool fits = false;
+	int ret = -1;
 
-	/* All parts first; then without the optional ones, one by one. */
-	for (;;) {
-		struct part tmp[8];
+	/* The words alone first: where they do not fit, that is a misfit
+	 * (the short forms stand in for the opening's sake only). */
+	if (try_words(c, (struct part[2]){ rc, w }, 2, room, &u, &fits) < 0)
+		goto out;
+	if (fits && o->text) {
+		const struct part op = { o->text, o->role, -1 };
+		const struct part os = { o->shorter, o->role, -1 };
 
-		for (size_t j = first; j < np; j++)
-			tmp[j - first] = (struct part){
-				parts[j].text ? xstrdup(parts[j].text) : NULL,
-				parts[j].role, parts[j].phase };
-		if (utter(c, tmp, np - first, &u) < 0)
-			goto fail;
-		if (!u.text || u.len <= room || first == np_opt)
-			break;
-		free(u.text);
-		first++;
+		memcpy(tries[n_tries++], (struct part[3]){ op, rc, w }, sizeof(tries[0]));
+		if (o->shorter)
+			memcpy(tries[n_tries++], (struct part[3]){ os, rc, w }, sizeof(tries[0]));
+		if (o->word_short && o->word)
+			memcpy(tries[n_tries++], (struct part[3]){ op, rc, ws }, sizeof(tries[0]));
+		if (o->word_short && o->word && o->shorter)
+			memcpy(tries[n_tries++], (struct part[3]){ os, rc, ws }, sizeof(tries[0]));
 	}
-	for (size_t j = 0; j < np; j++) {
-		free(parts[j].text);
-		parts[j].text = NULL;
+	if (fits && n_tries) {
+		struct utt alone = u;
+		char *alone_text = u.text;
+
+		fits = false;
+		u.text = NULL;
+		for (size_t t = 0; t < n_tries && !fits; t++) {
+			free(u.text);
+			if (try_words(c, tries[t], 3, room, &u, &fits) < 0) {
+				free(alone_text);
+				goto out;
+			}
+		}
+		if (!fits) {
+			/* None with the opening: the rep cue may wait, or the
+			 * opening is lost. */
+			int64_t with_len = u.len;
+			char *with = u.text;
+
+			u.text = NULL;
+			if (carry && o->rep_cue && try_carry(c, o, w, room, &u) < 0) {
+				free(with);
+				free(alone_text);
+				goto out;
+			}
+			if (u.text) { /* the rep cue waits for the next phase */
+				*carry = o->rep_cue;
+				o->rep_cue = NULL;
+				free(with);
+				free(alone_text);
+				ret = place(c, p, &u, cd_end);
+				goto out;
+			}
+			if (c->opts && c->opts->misfit) {
+				struct misfit m = {
+					.at = words_at(c, ex, k, rep_start), .exercise = ex->name,
+					.phase = k, .text = with, .cue_len = with_len,
+					.phase_len = pend - p, .lost = o->text,
+				};
+				c->opts->misfit(c->opts->misfit_ctx, &m);
+			}
+			free(with);
+			u = alone;
+			fits = true;
+		} else {
+			free(alone_text);
+		}
 	}
-	if (u.text && u.len > room) {
+	if (!fits && carry && o->rep_cue && o->text) {
+		/* Too long with the rep cue: it may wait for the next phase. */
+		char *alone = u.text;
+
+		u.text = NULL;
+		if (try_carry(c, o, w, room, &u) < 0) {
+			free(alone);
+			goto out;
+		}
+		if (u.text) {
+			free(alone);
+			*carry = o->rep_cue;
+			o->rep_cue = NULL;
+			ret = place(c, p, &u, cd_end);
+			goto out;
+		}
+		u.text = alone;
+	}
+	if (!fits) {
 		struct misfit m = {
 			.at = words_at(c, ex, k, rep_start), .exercise = ex->name, .phase = k,
 			.text = u.text, .cue_len = u.len, .phase_len = pend - p,
 		};
 		if (!c->opts || !c->opts->misfit) {
 			routine_misfit_message(&m, c->err, c->errlen);
-			free(u.text);
-			return -1;
+			goto out;
 		}
 		c->opts->misfit(c->opts->misfit_ctx, &m);
-		free(u.text);
-		return 0;
+		ret = 0;
+		goto out;
 	}
-	return place(c, p, &u, cd_end);
-fail:
-	for (size_t j = 0; j < np; j++) {
-		free(parts[j].text);
-		parts[j].text = NULL;
-	}
-	return -1;
+	ret = place(c, p, &u, cd_end);
+out:
+	free(u.text);
+	opening_free(o);
+	return ret;
 }
 
 /* In the phase [p, pend) of a breath-paced part that ends at `end`: keep
@@ -680,23 +813,41 @@ static void add_phase_beats(struct comp *c, int64_t p, int64_t len)
 	}
 }
 
-/* The optional words at a rep's start: "Begin." (first rep), else the
- * count, "Halfway." or "Last one.". Returns how many parts it added. */
-static size_t rep_opening(struct comp *c, const struct exercise *ex, int i,
-			  struct part *parts)
+/* The opening of rep i: "Begin." (first rep), else the count, "Halfway."
+ * or "Last one.", with the short form each falls back to ("Go.", the
+ * count, "Last."). */
+static void rep_opening(struct comp *c, const struct exercise *ex, int i,
+			struct opening *o)
 {
 	if (i == 0) {
-		parts[0] = (struct part){ phrase(c, PH_BEGIN, 0, NULL, NULL), ROLE_BEGIN, -1 };
-		return 1;
+		o->text = phrase(c, PH_BEGIN, 0, NULL, NULL);
+		o->shorter = phrase(c, PH_BEGIN_SHORT, 0, NULL, NULL);
+		o->role = ROLE_BEGIN;
+	} else if (i == ex->reps - 1) {
+		o->text = phrase(c, PH_LAST, 0, NULL, NULL);
+		o->shorter = phrase(c, PH_LAST_SHORT, 0, NULL, NULL);
+		o->role = ROLE_LAST;
+	} else if (ex->reps >= 4 && i == ex->reps / 2) {
+		o->text = phrase(c, PH_HALFWAY, 0, NULL, NULL);
+		o->shorter = phrase(c, PH_COUNT_REP, i + 1, NULL, NULL);
+		o->role = ROLE_HALFWAY;
+	} else {
+		o->text = phrase(c, PH_COUNT_REP, i + 1, NULL, NULL);
+		o->role = ROLE_COUNT;
 	}
-	if (i == ex->reps - 1)
-		parts[0] = (struct part){ phrase(c, PH_LAST, 0, NULL, NULL), ROLE_LAST, -1 };
-	else if (ex->reps >= 4 && i == ex->reps / 2)
-		parts[0] = (struct part){ phrase(c, PH_HALFWAY, 0, NULL, NULL), ROLE_HALFWAY, -1 };
-	else
-		parts[0] = (struct part){ phrase(c, PH_COUNT_REP, i + 1, NULL, NULL),
-					  ROLE_COUNT, -1 };
-	return 1;
+}
+
+/* Are the breath words of cycle `cycle` of a side said? Always, unless the
+ * phase has tones to carry it: then the first fade_after cycles, and every
+ * FADE_EVERY-th after them (0: always). */
+static bool words_said(const struct comp *c, const struct breath *b, int k,
+		       int64_t cycle)
+{
+	int n = c->cfg->coach.fade_after;
+
+	if (n <= 0 || !(b->via[k] & VIA_TONE) || cycle < n)
+		return true;
+	return (cycle - n) % FADE_EVERY == FADE_EVERY - 1;
 }
 
 /* One rep starting at R (i: its index in the side); its end in *end. */
@@ -705,11 +856,11 @@ static int rep(struct comp *c, const struct exercise *ex, int i, int64_t R,
 {
 	const struct breath *b = ex->breath >= 0 ? &c->cfg->breaths[ex->breath] : NULL;
 	const int64_t min_gap = MS(MIN_GAP_MS);
-	struct part parts[4];
 	int phases[BP_COUNT], n_phases = 0;
-	size_t np, nopt;
 	int64_t cycle = 0, n, p = R, E;
-	struct utt u;
+	struct opening o = { 0 };
+	char *carried;
+	bool next_quiet;
 
 	if (b)
 		for (int k = 0; k < BP_COUNT; k++)
@@ -717,16 +868,21 @@ static int rep(struct comp *c, const struct exercise *ex, int i, int64_t R,
 				phases[n_phases++] = k;
 				cycle += MS(b->ms[k]);
 			}
-	np = nopt = rep_opening(c, ex, i, parts);
-	if (ex->rep_cue && *ex->rep_cue)
-		parts[np++] = (struct part){ xstrdup(ex->rep_cue), ROLE_REP_CUE, -1 };
 
 	if (!n_phases) {
 		/* No breath pattern: one hold (or a default length), at least
 		 * as long as what is said. */
 		int64_t len = MS(ex->hold_ms > 0 ? ex->hold_ms : DEFAULT_REP_MS);
+		struct part parts[2];
+		struct utt u;
 
-		if (utter(c, parts, np, &u) < 0)
+		rep_opening(c, ex, i, &o);
+		parts[0] = (struct part){ o.text, o.role, -1 };
+		parts[1] = (struct part){ ex->rep_cue && *ex->rep_cue ? xstrdup(ex->rep_cue)
+								     : NULL, ROLE_REP_CUE, -1 };
+		o.text = NULL;
+		opening_free(&o);
+		if (utter(c, parts, 2, &u) < 0)
 			return -1;
 		if (u.text)
 			len = max64(len, u.len + min_gap);
@@ -745,17 +901,39 @@ static int rep(struct comp *c, const struct exercise *ex, int i, int64_t R,
 	}
 	E = R + n * cycle;
 	c->in_breath = true;
+	carried = NULL;
 	for (int64_t j = 0; j < n * n_phases; j++) {
 		int k = phases[j % n_phases];
 		int64_t len = MS(b->ms[k]);
+		/* The cycle of the side: reps are one cycle each, or one rep of
+		 * n cycles. */
+		int64_t cyc = n > 1 ? j / n_phases : i;
 
 		add_phase(c, p, len, k, ex->breath);
-		if (j > 0)
-			np = nopt = 0;
-		parts[np++] = (struct part){ breath_word(c, ex, b, k), ROLE_BREATH, k };
-		if (phase_words(c, ex, k, j == 0, parts, nopt, np, p, p + len, E) < 0 ||
-		    phase_callouts(c, p, p + len, E) < 0)
+		memset(&o, 0, sizeof(o));
+		if (j == 0) {
+			rep_opening(c, ex, i, &o);
+			if (ex->rep_cue && *ex->rep_cue)
+				o.rep_cue = xstrdup(ex->rep_cue);
+		} else {
+			o.rep_cue = carried; /* a rep cue that waited */
+			carried = NULL;
+		}
+		if (words_said(c, b, k, cyc)) {
+			o.word = breath_word(c, ex, b, k);
+			if (o.word && ex->say[k] && *ex->say[k])
+				o.word_short = phrase(c, breath_phrase[k], 0, NULL, NULL);
+		}
+		/* The next phase of this rep has no words: the rep cue may wait
+		 * for it. */
+		next_quiet = j + 1 < n * n_phases &&
+			     !(b->via[phases[(j + 1) % n_phases]] & VIA_VOICE);
+		if (phase_words(c, ex, k, &o, next_quiet ? &carried : NULL, p, p + len,
+				E) < 0 ||
+		    phase_callouts(c, p, p + len, E) < 0) {
+			free(carried);
 			return -1;
+		}
 		breath_tone(c, b, k, p, p + len);
 		if (ex->metronome == METRO_BREATH)
 			add_phase_beats(c, p, len);
@@ -798,6 +976,65 @@ static int tempo(const struct comp *c, const struct exercise *ex)
 	return ex->bpm > 0 ? ex->bpm : c->cfg->metronome.bpm;
 }
 
+/* The risks of each piece of equipment, told the first time it is used. */
+static const struct {
+	enum equipment eq;
+	enum phrase ph;
+} risk_phrases[] = {
+	{ EQ_FLOOR, PH_NOTICE_FLOOR },
+	{ EQ_BALL, PH_NOTICE_BALL },
+};
+
+/* Before exercise ex: the risks of its equipment that are due and not yet
+ * told in this routine (c->risks_told). */
+static int tell_risks(struct comp *c, const struct exercise *ex, int64_t *t)
+{
+	unsigned due = c->opts ? c->opts->risks & ex->equipment & ~c->risks_told : 0;
+
+	for (size_t i = 0; i < sizeof(risk_phrases) / sizeof(risk_phrases[0]); i++) {
+		unsigned bit = 1u << risk_phrases[i].eq;
+		struct utt u;
+
+		if (!(due & bit))
+			continue;
+		c->risks_told |= bit;
+		if (utter1(c, phrase(c, risk_phrases[i].ph, 0, NULL, NULL), ROLE_NOTICE,
+			   &u) < 0)
+			return -1;
+		if (!u.text)
+			continue;
+		if (fill(c, *t) < 0) {
+			free(u.text);
+			return -1;
+		}
+		add_cue(c, *t, u.len, CUE_SPEECH, ROLE_NOTICE, u.text)->risk = bit;
+		c->last_end = *t + u.len;
+		free(u.text);
+		*t = c->last_end + MS(NOTICE_PAUSE_MS);
+	}
+	return 0;
+}
+
+/* A movement between positions (reps = 0): its title, how to make it and
+ * the caution, its time, and its release words if it has any. */
+static int movement(struct comp *c, const struct exercise *ex, int64_t *t)
+{
+	int64_t at = *t;
+
+	if (say(c, &at, xstrdup(ex_title(ex)), ROLE_ANNOUNCE, MS(PAUSE_MS)) < 0 ||
+	    say(c, &at, ex->setup ? xstrdup(ex->setup) : NULL, ROLE_SETUP,
+		MS(PAUSE_MS)) < 0 ||
+	    say(c, &at, ex->caution ? xstrdup(ex->caution) : NULL, ROLE_CAUTION,
+		MS(PAUSE_MS)) < 0)
+		return -1;
+	at = max64(at, c->last_end + MS(ex->setup_ms));
+	if (ex->release && *ex->release &&
+	    say(c, &at, xstrdup(ex->release), ROLE_RELEASE, MS(PAUSE_MS)) < 0)
+		return -1;
+	*t = at;
+	return 0;
+}
+
 /* Exercise number xi from *t; *t is moved past its end. */
 static int exercise(struct comp *c, int xi, int64_t *t)
 {
@@ -805,7 +1042,7 @@ static int exercise(struct comp *c, int xi, int64_t *t)
 	struct exercise form = c->cfg->exercises[xi];
 	const struct exercise *ex = &form;
 	const char *title = ex_title(ex);
-	int sides = ex->both_sides ? 2 : 1;
+	int sides = ex->both_sides && ex->reps > 0 ? 2 : 1;
 	int64_t at = *t;
 
 	if (plan && plan->reps >= 1) {
@@ -822,6 +1059,15 @@ static int exercise(struct comp *c, int xi, int64_t *t)
 				  : xasprintf("%s (%s side)", title, side ? "right" : "left");
 		add_step(c, at, name, xi);
 		free(name);
+		if (side == 0 && tell_risks(c, ex, &at) < 0)
+			return -1;
+		if (ex->reps == 0) {
+			if (movement(c, ex, &at) < 0)
+				return -1;
+			c->where = NULL;
+			*t = at;
+			return 0;
+		}
 		if (side == 0) {
 			if (say(c, &at, xstrdup(title), ROLE_ANNOUNCE, MS(PAUSE_MS)) < 0 ||
 			    say(c, &at, ex->setup ? xstrdup(ex->setup) : NULL,
@@ -936,6 +1182,12 @@ bool routine_needs_wait(const struct config *cfg, int prev, int next)
 	unsigned n = cfg->exercises[next].equipment,
 		 p = prev >= 0 ? cfg->exercises[prev].equipment : 0;
 
+	/* A movement down to the floor (or up) is coached as a step of its
+	 * own: the wait comes after it, when you are there. */
+	if (cfg->exercises[next].reps == 0)
+		return false;
+	if (prev >= 0 && cfg->exercises[prev].reps == 0 && (p & floor))
+		return true;
 	return (n & floor) != (p & floor) || (n & fetch & ~p);
 }
 
@@ -961,8 +1213,8 @@ static int validate(struct comp *c)
 		c->where = ex->name;
 		if (ex->breath >= (int)cfg->n_breaths || ex->breath < -1)
 			return fail(c, "breath index %d out of range", ex->breath);
-		if (ex->reps < 1)
-			return fail(c, "reps must be at least 1, not %d", ex->reps);
+		if (ex->reps < 0)
+			return fail(c, "reps must be at least 0, not %d", ex->reps);
 		if (ex->setup_ms < 0 || ex->hold_ms < 0 || ex->switch_ms < 0)
 			return fail(c, "negative duration");
 		if (ex->bpm < 0)
@@ -1131,7 +1383,10 @@ int routine_compile(const struct config *cfg, int routine,
 
 			while (!plays(&c, c.r->exercises[j]))
 				j++;
-			if (rest(&c, xi, c.r->exercises[j], &t) < 0)
+			/* A movement needs no rest before it: it says what it is. */
+			if (cfg->exercises[c.r->exercises[j]].reps == 0)
+				t = max64(t, c.last_end + MS(PAUSE_MS));
+			else if (rest(&c, xi, c.r->exercises[j], &t) < 0)
 				goto fail;
 		} else if (opts && opts->ask && c.lang->phrase[PH_ASK] &&
 			   *c.lang->phrase[PH_ASK]) {
@@ -1296,6 +1551,17 @@ const char *routine_phase_name(int phase)
 
 void routine_misfit_message(const struct misfit *m, char *buf, size_t len)
 {
+	if (m->lost) {
+		snprintf(buf, len, "%s:%d: exercise %s, %s: \"%s\" is left out: with it, "
+			 "\"%s\" takes %.2f s to say, and the phase lasts %.2f s with "
+			 "%.2f s of quiet after the words: shorten them, or speak faster "
+			 "([coach] rate)",
+			 m->at.file ? m->at.file : "?", m->at.line, m->exercise,
+			 routine_phase_name(m->phase), m->lost, m->text,
+			 (double)m->cue_len / BC_RATE, (double)m->phase_len / BC_RATE,
+			 MIN_GAP_MS / 1000.0);
+		return;
+	}
 	snprintf(buf, len, "%s:%d: exercise %s, %s: \"%s\" takes %.2f s to say, "
 		 "and the phase lasts %.2f s with %.2f s of quiet after the words: "
 		 "shorten them, or speak faster ([coach] rate)",
@@ -1303,4 +1569,39 @@ void routine_misfit_message(const struct misfit *m, char *buf, size_t len)
 		 routine_phase_name(m->phase), m->text,
 		 (double)m->cue_len / BC_RATE, (double)m->phase_len / BC_RATE,
 		 MIN_GAP_MS / 1000.0);
+}
+
+unsigned routine_risks(const struct config *cfg, int routine)
+{
+	unsigned used = routine_equipment_used(cfg, routine), risks = 0;
+	const struct language *lang;
+
+	if (!used)
+		return 0;
+	lang = &cfg->languages[cfg->routines[routine].language];
+	for (size_t i = 0; i < sizeof(risk_phrases) / sizeof(risk_phrases[0]); i++)
+		if ((used & (1u << risk_phrases[i].eq)) && lang->phrase[risk_phrases[i].ph])
+			risks |= 1u << risk_phrases[i].eq;
+	return risks;
+}
+
+bool timeline_notice_heard(const struct timeline *tl, int64_t heard, unsigned *risks)
+{
+	bool any = false;
+
+	*risks = 0;
+	for (size_t i = 0; i < tl->n_cues; i++) {
+		const struct cue *c = &tl->cues[i];
+
+		if (c->role != ROLE_NOTICE || c->kind != CUE_SPEECH)
+			continue;
+		if (c->at + c->len > heard) {
+			if (!c->risk)
+				return false; /* the notice itself not heard */
+			continue;
+		}
+		any = true;
+		*risks |= c->risk;
+	}
+	return any;
 }

@@ -70,6 +70,8 @@ struct cue {
 	float f0, f1;         /* CUE_TONE: start and end frequency, Hz */
 	float gain;           /* linear, before the mixer's master gain */
 	bool accent;          /* CUE_CLICK: first beat of a bar */
+	unsigned risk;        /* ROLE_NOTICE: the equipment whose risks it
+	                         tells (notice_floor, ...); 0: the notice */
 };
 
 /* A step is what `skip` jumps over and `status` names: intro, each
@@ -125,6 +127,9 @@ struct misfit {
 	int phase;            /* enum breath_phase */
 	const char *text;     /* the words */
 	int64_t cue_len, phase_len; /* samples */
+	const char *lost;     /* NULL; or the opening ("Begin.", a count, "Last
+	                         one.") left out for these words: the session
+	                         goes on without it, `check` reports it */
 };
 
 /* An exercise as adapted for this user (adapt.h): the form to play. */
@@ -152,6 +157,8 @@ struct compile_opts {
 	 * answer window (tl->ask_at, tl->ask_end). */
 	bool ask;
 	bool tones;           /* explain the tones (a user's first session) */
+	unsigned risks;       /* equipment whose risks (notice_floor, ...) are
+	                         told before the first exercise using it */
 	/* Called for every breath cue that cannot fit its phase; the
 	 * compile goes on without it. NULL: the compile fails at the first,
 	 * with the message of routine_misfit_message. */
@@ -159,7 +166,8 @@ struct compile_opts {
 	void *misfit_ctx;
 };
 
-/* "FILE:LINE: exercise x, inhale: \"...\" takes 4.32 s to say; ..." */
+/* "FILE:LINE: exercise x, inhale: \"...\" takes 4.32 s to say; ...", or
+ * with m->lost: "... \"Begin.\" is left out: with it, \"...\" takes ..." */
 void routine_misfit_message(const struct misfit *m, char *buf, size_t len);
 
 /* The compiler's least silence after speech in a breath phase, ms. */
@@ -185,11 +193,21 @@ unsigned routine_equipment_used(const struct config *cfg, int routine);
 
 /* Does going from exercise prev (-1: the start) to next need moving, so
  * the coach waits: down to the floor or up from it, or fetching the foam
- * roller or the ball? */
+ * roller or the ball? Not before a movement (reps = 0: it is coached), but
+ * after one on the floor (getting down: the wait is for being there). */
 bool routine_needs_wait(const struct config *cfg, int prev, int next);
 
 /* Is pos within an exercise's reps: after its count-in, before its
  * release? (Where stopping may mean it hurt.) */
 bool timeline_in_exercise(const struct timeline *tl, int64_t pos);
+
+/* The equipment routine r plays whose risks its language tells
+ * (notice_floor, notice_ball): a mask of enum equipment. */
+unsigned routine_risks(const struct config *cfg, int routine);
+
+/* Was the safety notice in tl heard (the session got past it by sample
+ * `heard`), or one of its risk notes? *risks: the equipment whose risk
+ * notes were heard. False when tl's notice was not heard. */
+bool timeline_notice_heard(const struct timeline *tl, int64_t heard, unsigned *risks);
 
 #endif

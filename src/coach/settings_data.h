@@ -82,6 +82,8 @@
 	  "At a change of place (down to the floor, up, fetching the roller or ball): wait this long at most for play; 0s = do not wait") \
 	X(COACH, "adapt", BOOL, "yes", 0, 0, 0, NULL, coach.adapt, \
 	  "Ask how it went, and adapt each exercise to what you did and said (backcoach progress)") \
+	X(COACH, "fade_after", INT, "3", 1, 100, F_ZERO, NULL, coach.fade_after, \
+	  "Breath words fade after this many cycles where tones carry the breath, and come back every fourth; 0 = never") \
 	X(METRONOME, "bpm", INT, "60", 20, 240, F_ZERO, NULL, metronome.bpm, \
 	  "Metronome beats per minute, 0 = off") \
 	X(METRONOME, "accent", INT, "4", 1, 16, 0, NULL, metronome.accent, \
@@ -167,8 +169,8 @@
 	  "Words for the hold after breathing out in this exercise") \
 	X(EXERCISE, "setup_time", DUR, "5s", 0, 2 * BC_M, 0, NULL, setup_ms, \
 	  "Time to get into position after the setup speech") \
-	X(EXERCISE, "reps", INT, "1", 1, 100, 0, NULL, reps, \
-	  "Repetitions (per side)") \
+	X(EXERCISE, "reps", INT, "1", 0, 100, 0, NULL, reps, \
+	  "Repetitions (per side); 0: a movement between positions, a step of its own") \
 	X(EXERCISE, "hold", DUR, "0s", 0, 10 * BC_M, 0, NULL, hold_ms, \
 	  "Length of one rep; 0 = one breath cycle") \
 	X(EXERCISE, "easier_reps", INT, "@reps", 1, 100, 0, NULL, easier_reps, \
@@ -236,7 +238,7 @@
 	P(PH_RELEASE, "release", "", F_REQ, "End of an exercise") \
 	P(PH_REST, "rest", "", F_REQ, "Rest between exercises") \
 	P(PH_SKIPPED, "skipped", "list", F_REQ, "Exercises left out for lack of equipment") \
-	P(PH_NOTICE, "notice", "", F_REQ, "Safety notice, spoken before the first session with a routine or equipment") \
+	P(PH_NOTICE, "notice", "", F_REQ, "Safety notice, spoken before the first session") \
 	P(PH_TONES, "tones", "", 0, "What the breath tones and clicks mean, said in the first session") \
 	P(PH_WITHIN_REACH, "within_reach", "list", 0, "Names the equipment to keep within reach") \
 	P(PH_STOPPED, "stopped", "", 0, "Said when a session is stopped during an exercise") \
@@ -260,6 +262,10 @@
 	P(PH_WAIT, "wait", "", 0, "Said where the coach waits for you to get into place ([coach] wait_at_most)") \
 	P(PH_WAITING, "waiting", "", 0, "The name of a wait, as status and media players show it") \
 	P(PH_ASK, "ask", "", 0, "The question after the last exercise ([coach] adapt): next = all good, previous = too much") \
-	P(PH_LEFT_OUT, "left_out", "title|name", 0, "Said once when an exercise that hurt is left out; {name} is its section name")
+	P(PH_LEFT_OUT, "left_out", "title|name", 0, "Said once when an exercise that hurt is left out; {name} is its section name") \
+	P(PH_BEGIN_SHORT, "begin_short", "", 0, "Shorter begin, where begin and the breath words do not fit together") \
+	P(PH_LAST_SHORT, "last_short", "", 0, "Shorter last, where last and the breath words do not fit together") \
+	P(PH_NOTICE_FLOOR, "notice_floor", "", 0, "Said the first time a routine goes down to the floor") \
+	P(PH_NOTICE_BALL, "notice_ball", "", 0, "Said the first time a routine uses the exercise ball")
 
 #endif

@@ -127,6 +127,7 @@ static int64_t speak(void *ctx, const char *text, char *err, size_t errlen)
 static void check_routine(struct speaker *k, const struct config *cfg, int r)
 {
 	struct compile_opts opts = { .notice = true, .tones = true,
+				     .risks = (1u << EQ_COUNT) - 1,
 				     .misfit = on_misfit, .misfit_ctx = k };
 	const char *stopped = cfg->languages[cfg->routines[r].language].phrase[PH_STOPPED];
 	struct timeline tl;

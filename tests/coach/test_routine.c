@@ -733,6 +733,8 @@ END_TEST
 struct misfits {
 	struct misfit first;
 	char *text;
+	char msg[512];    /* the first's message */
+	char *lost[8];    /* each one's lost opening, or NULL */
 	int n;
 };
 
@@ -740,11 +742,278 @@ static void collect(void *ctx, const struct misfit *m)
 {
 	struct misfits *mf = ctx;
 
+	if (mf->n < 8)
+		mf->lost[mf->n] = m->lost ? strdup(m->lost) : NULL;
 	if (!mf->n++) {
 		mf->first = *m;
 		mf->text = strdup(m->text);
+		routine_misfit_message(m, mf->msg, sizeof(mf->msg));
 	}
 }
+
+static void misfits_free(struct misfits *mf)
+{
+	free(mf->text);
+	for (int i = 0; i < mf->n && i < 8; i++)
+		free(mf->lost[i]);
+	memset(mf, 0, sizeof(*mf));
+}
+
+/* The text of the first speech cue with role, or NULL. */
+static const char *said(const struct timeline *tl, enum cue_role role)
+{
+	int i = find(tl, 0, role, CUE_SPEECH);
+
+	return i < 0 ? NULL : tl->cues[i].text;
+}
+
+/* Counts never drop out silently: where "Begin.", a count or "Last one."
+ * do not fit with a breath's words, the short forms stand in (the
+ * language's begin_short and last_short, the plain breath words for the
+ * exercise's own); where none fits, the opening is left out and reported
+ * as a misfit naming it. */
+START_TEST(opening_fallbacks)
+{
+	struct fix f;
+	struct timeline tl;
+	struct misfits m = { 0 };
+	struct compile_opts o = { .misfit = collect, .misfit_ctx = &m };
+	char err[512];
+
+	fix_init(&f);
+	f.lang.phrase[PH_BEGIN_SHORT] = (char *)"Go.";
+	f.lang.phrase[PH_LAST_SHORT] = (char *)"Last.";
+	fix_order(&f, 1, 5);
+	/* Room for 23 characters: "Begin. Lift. Breathe in." (24) and
+	 * "Last one. Lift. Breathe in." (27) do not fit, their short forms
+	 * do; "2. Lift. Breathe in." fits whole. */
+	f.breaths[B_SLOW].ms[BP_INHALE] = 1350;
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &o, measure, NULL, &tl, err,
+					 sizeof(err)), 0);
+	ck_assert_int_eq(m.n, 0);
+	ck_assert_str_eq(said(&tl, ROLE_BEGIN), "Go. Lift. Breathe in.");
+	ck_assert_str_eq(said(&tl, ROLE_COUNT), "2. Lift. Breathe in.");
+	ck_assert_str_eq(said(&tl, ROLE_LAST), "Last. Lift. Breathe in.");
+	check_invariants(&tl);
+	timeline_free(&tl);
+
+	/* The exercise's own words give way to the language's plain ones
+	 * for the opening's sake, only where they must. */
+	f.ex[5].rep_cue = NULL;
+	f.ex[5].say[BP_INHALE] = (char *)"Breathe in, arms up.";
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &o, measure, NULL, &tl, err,
+					 sizeof(err)), 0);
+	ck_assert_int_eq(m.n, 0);
+	ck_assert_str_eq(said(&tl, ROLE_BEGIN), "Begin. Breathe in.");
+	ck_assert_str_eq(said(&tl, ROLE_COUNT), "2. Breathe in, arms up.");
+	ck_assert_str_eq(said(&tl, ROLE_LAST), "Last one. Breathe in.");
+	timeline_free(&tl);
+
+	/* Room for 17: "Lift. Breathe in." alone. Every opening is left out,
+	 * and each is reported: FILE:LINE of the words, the cue, the phase. */
+	f.ex[5].rep_cue = (char *)"Lift";
+	f.ex[5].say[BP_INHALE] = NULL;
+	f.ex[5].rep_cue_at = (struct origin){ "my.ini", 42 };
+	f.breaths[B_SLOW].ms[BP_INHALE] = 1100;
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &o, measure, NULL, &tl, err,
+					 sizeof(err)), 0);
+	ck_assert_int_eq(m.n, 3);
+	ck_assert_str_eq(m.lost[0], "Begin.");
+	ck_assert_str_eq(m.lost[1], "2.");
+	ck_assert_str_eq(m.lost[2], "Last one.");
+	ck_assert_str_eq(m.msg, "my.ini:42: exercise lift, inhale: \"Begin.\" is left out: "
+			 "with it, \"Go. Lift. Breathe in.\" takes 0.95 s to say, and the "
+			 "phase lasts 1.10 s with 0.30 s of quiet after the words: shorten "
+			 "them, or speak faster ([coach] rate)");
+	ck_assert_int_eq(count_role(&tl, ROLE_BEGIN) + count_role(&tl, ROLE_COUNT) +
+			 count_role(&tl, ROLE_LAST), 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_REP_CUE), 3);
+	misfits_free(&m);
+	timeline_free(&tl);
+	/* A session (no misfit handler) goes on without them. */
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &(struct compile_opts){ 0 }, measure,
+					 NULL, &tl, err, sizeof(err)), 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_REP_CUE), 3);
+	timeline_free(&tl);
+}
+END_TEST
+
+/* In a hold cued by tones only, a rep cue that leaves "Begin." no room
+ * waits for the next phase. */
+START_TEST(rep_cue_waits)
+{
+	struct fix f;
+	struct timeline tl;
+	struct misfits m = { 0 };
+	struct compile_opts o = { .misfit = collect, .misfit_ctx = &m };
+	const char *cue = "Lift your chest and arch your back.";
+	char err[512];
+	int b, rc;
+
+	fix_init(&f);
+	fix_order(&f, 1, 5);
+	f.breaths[B_TONE].ms[BP_INHALE] = 2000;
+	f.breaths[B_TONE].ms[BP_HOLD] = 0;
+	f.breaths[B_TONE].ms[BP_EXHALE] = 2000;
+	f.ex[5].breath = B_TONE;
+	f.ex[5].reps = 1;
+	f.ex[5].hold_ms = 8000;
+	f.ex[5].rep_cue = (char *)cue;
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &o, measure, NULL, &tl, err,
+					 sizeof(err)), 0);
+	ck_assert_int_eq(m.n, 0);
+	b = find(&tl, 0, ROLE_BEGIN, CUE_SPEECH);
+	rc = find(&tl, 0, ROLE_REP_CUE, CUE_SPEECH);
+	ck_assert_int_ge(b, 0);
+	ck_assert_int_ge(rc, 0);
+	ck_assert_str_eq(tl.cues[b].text, "Begin.");
+	ck_assert_str_eq(tl.cues[rc].text, cue);
+	ck_assert_int_eq(tl.cues[rc].at, tl.cues[b].at + MS(2000));
+	ck_assert_int_eq(count_role(&tl, ROLE_REP_CUE), 1);
+	check_invariants(&tl);
+	timeline_free(&tl);
+	/* With room for both, they are said together. */
+	f.breaths[B_TONE].ms[BP_INHALE] = 3000;
+	compile_ok(&f, false, &tl);
+	ck_assert_str_eq(said(&tl, ROLE_BEGIN), "Begin. Lift your chest and arch your back.");
+	ck_assert_int_eq(count_role(&tl, ROLE_REP_CUE), 0);
+	timeline_free(&tl);
+}
+END_TEST
+
+/* [coach] fade_after: where tones carry the breath, its words are said in
+ * the first N cycles, then every fourth; the counts go on. */
+START_TEST(words_fade)
+{
+	struct fix f;
+	struct timeline tl;
+	const char *want[8] = { "Begin. Breathe in.", "2. Breathe in.", "3. Breathe in.",
+				"4.", "Halfway.", "6.", "7. Breathe in.", "Last one." };
+	int n_out = 0, tones = 0;
+
+	fix_init(&f);
+	fix_order(&f, 1, 0);
+	f.ex[0].reps = 8;
+	f.cfg.coach.fade_after = 3;
+	compile_ok(&f, false, &tl);
+	for (int k = 0, i = find(&tl, 0, ROLE_BEGIN, CUE_SPEECH); k < 8; k++) {
+		ck_assert_int_ge(i, 0);
+		ck_assert_str_eq(tl.cues[i].text, want[k]);
+		i = find(&tl, (size_t)i + 1, k + 1 == 4 ? ROLE_HALFWAY : k + 1 == 7 ? ROLE_LAST
+				 : ROLE_COUNT, CUE_SPEECH);
+	}
+	for (size_t i = 0; i < tl.n_cues; i++) {
+		n_out += tl.cues[i].kind == CUE_SPEECH && tl.cues[i].text &&
+			 strcmp(tl.cues[i].text, "Breathe out.") == 0;
+		tones += tl.cues[i].kind == CUE_TONE && tl.cues[i].role == ROLE_BREATH;
+	}
+	ck_assert_int_eq(n_out, 4); /* cycles 1, 2, 3 and 7 */
+	ck_assert_int_eq(tones, 16); /* every phase */
+	timeline_free(&tl);
+
+	/* 0: never. */
+	f.cfg.coach.fade_after = 0;
+	compile_ok(&f, false, &tl);
+	ck_assert_str_eq(said(&tl, ROLE_HALFWAY), "Halfway. Breathe in.");
+	timeline_free(&tl);
+	/* Words with no tones to carry the breath stay. */
+	f.cfg.coach.fade_after = 1;
+	f.breaths[B_SLOW].via[BP_INHALE] = VIA_VOICE;
+	compile_ok(&f, false, &tl);
+	ck_assert_str_eq(said(&tl, ROLE_HALFWAY), "Halfway. Breathe in.");
+	n_out = 0;
+	for (size_t i = 0; i < tl.n_cues; i++)
+		n_out += tl.cues[i].kind == CUE_SPEECH && tl.cues[i].text &&
+			 strcmp(tl.cues[i].text, "Breathe out.") == 0;
+	ck_assert_int_eq(n_out, 2); /* cycles 1 and 5 */
+	timeline_free(&tl);
+}
+END_TEST
+
+/* reps = 0: a movement, a step of its own with no count-in and no rest
+ * before it; the risks of its equipment told first, when due, once. */
+START_TEST(movement_and_risks)
+{
+	struct fix f;
+	struct timeline tl;
+	struct compile_opts o = { .risks = 1u << EQ_FLOOR };
+	int64_t t;
+	int st = -1, n, ti, se, rel;
+	unsigned risks;
+	char err[256];
+
+	fix_init(&f);
+	f.lang.phrase[PH_NOTICE_FLOOR] = (char *)"Mind the floor.";
+	f.ex[3].reps = 0;
+	f.ex[3].title = (char *)"Down";
+	f.ex[3].setup = (char *)"Kneel down.";
+	f.ex[3].setup_ms = 4000;
+	f.ex[3].release = (char *)"Good.";
+	f.ex[3].equipment = 1u << EQ_FLOOR;
+	f.ex[4].equipment = 1u << EQ_FLOOR;
+	f.ex[4].reps = 1;
+	f.ex[4].hold_ms = 3000;
+	fix_order(&f, 4, 1, 3, 4, 3);
+	ck_assert_uint_eq(routine_risks(&f.cfg, 0), 1u << EQ_FLOOR);
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &o, measure, NULL, &tl, err,
+					 sizeof(err)), 0);
+	check_invariants(&tl);
+	for (size_t i = 0; i < tl.n_steps && st < 0; i++)
+		if (tl.steps[i].exercise == 3)
+			st = (int)i;
+	ck_assert_int_gt(st, 0);
+	/* No rest before it: the plank's release, then the movement. */
+	ck_assert_int_eq(tl.steps[st - 1].exercise, 1);
+	n = find(&tl, 0, ROLE_NOTICE, CUE_SPEECH);
+	ck_assert_int_ge(n, 0);
+	ck_assert_str_eq(tl.cues[n].text, "Mind the floor.");
+	ck_assert_uint_eq(tl.cues[n].risk, 1u << EQ_FLOOR);
+	ck_assert_int_eq(tl.cues[n].step, st);
+	ck_assert_int_eq(tl.cues[n].at, tl.steps[st].at);
+	ck_assert_int_eq(count_role(&tl, ROLE_NOTICE), 1); /* once */
+	ti = find(&tl, (size_t)n, ROLE_ANNOUNCE, CUE_SPEECH);
+	se = find(&tl, (size_t)n, ROLE_SETUP, CUE_SPEECH);
+	rel = find(&tl, (size_t)n, ROLE_RELEASE, CUE_SPEECH);
+	ck_assert_str_eq(tl.cues[ti].text, "Down");
+	ck_assert_str_eq(tl.cues[se].text, "Kneel down.");
+	ck_assert_str_eq(tl.cues[rel].text, "Good.");
+	ck_assert_int_gt(tl.cues[ti].at, tl.cues[n].at + tl.cues[n].len);
+	t = tl.cues[se].at + tl.cues[se].len + MS(4000);
+	ck_assert_int_eq(tl.cues[rel].at, t);
+	ck_assert_int_eq(tl.cues[rel].step, st);
+	for (size_t i = 0; i < tl.n_cues; i++)
+		if (tl.cues[i].step == st)
+			ck_assert(tl.cues[i].role != ROLE_GET_READY &&
+				  tl.cues[i].role != ROLE_COUNTDOWN && tl.cues[i].kind == CUE_SPEECH);
+	/* The rest after it says what comes next. */
+	ck_assert_int_eq(tl.steps[st + 1].exercise, -1);
+	/* Heard: up to the note's end. */
+	ck_assert(!timeline_notice_heard(&tl, tl.cues[n].at + tl.cues[n].len - 1, &risks));
+	ck_assert(timeline_notice_heard(&tl, tl.cues[n].at + tl.cues[n].len, &risks));
+	ck_assert_uint_eq(risks, 1u << EQ_FLOOR);
+	timeline_free(&tl);
+
+	/* Not due: not told. */
+	o.risks = 0;
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &o, measure, NULL, &tl, err,
+					 sizeof(err)), 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_NOTICE), 0);
+	ck_assert(!timeline_notice_heard(&tl, tl.length, &risks));
+	timeline_free(&tl);
+	/* The notice not heard: nothing is. */
+	o.notice = true;
+	o.risks = 1u << EQ_FLOOR;
+	ck_assert_int_eq(routine_compile(&f.cfg, 0, &o, measure, NULL, &tl, err,
+					 sizeof(err)), 0);
+	ck_assert_int_eq(count_role(&tl, ROLE_NOTICE), 2);
+	ck_assert(!timeline_notice_heard(&tl, tl.cues[0].len - 1, &risks));
+	ck_assert(timeline_notice_heard(&tl, tl.cues[0].len, &risks));
+	ck_assert_uint_eq(risks, 0);
+	ck_assert(timeline_notice_heard(&tl, tl.length, &risks));
+	ck_assert_uint_eq(risks, 1u << EQ_FLOOR);
+	timeline_free(&tl);
+}
+END_TEST
 
 START_TEST(joining_and_fitting)
 {
@@ -1017,10 +1286,10 @@ START_TEST(measure_failure)
 	ck_assert_str_eq(err, "routine desk: cannot say \"Stop if anything hurts.\"");
 
 	/* Bad input says what and where. */
-	f.ex[0].reps = 0;
+	f.ex[0].reps = -1;
 	ck_assert_int_eq(routine_compile(&f.cfg, 0, &o, measure, NULL, &tl, err,
 					 sizeof(err)), -1);
-	ck_assert_str_eq(err, "routine desk, exercise cat-cow: reps must be at least 1, not 0");
+	ck_assert_str_eq(err, "routine desk, exercise cat-cow: reps must be at least 0, not -1");
 	ck_assert_int_eq(routine_compile(&f.cfg, 3, &o, measure, NULL, &tl, err,
 					 sizeof(err)), -1);
 	ck_assert_str_eq(err, "routine #3: no such routine");
@@ -1114,6 +1383,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, empty_routine);
 	tcase_add_test(tc, combinations);
 	tcase_add_test(tc, voice);
+	tcase_add_test(tc, opening_fallbacks);
+	tcase_add_test(tc, rep_cue_waits);
+	tcase_add_test(tc, words_fade);
+	tcase_add_test(tc, movement_and_risks);
 	suite_add_tcase(s, tc);
 	return s;
 }
