@@ -240,8 +240,9 @@ static int cmd_render(struct cli *cli, int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
-		case 'n':
+		case 'n': /* as a new user hears it */
 			copts.notice = copts.tones = true;
+			copts.risks = (1u << EQ_COUNT) - 1;
 			break;
 		case 's':
 			subtitles = optarg;
@@ -329,8 +330,9 @@ static int cmd_script(struct cli *cli, int argc, char **argv)
 		case 'S':
 			samples = true;
 			break;
-		case 'n':
+		case 'n': /* as a new user hears it */
 			copts.notice = copts.tones = true;
+			copts.risks = (1u << EQ_COUNT) - 1;
 			break;
 		default:
 			return cli->exit;

@@ -84,21 +84,22 @@ static bool has_line(const char *text, const char *kind, const char *name)
 	return found;
 }
 
-bool state_notice_due(const char *routine, unsigned equipment, bool *first)
+bool state_notice_due(unsigned risks, unsigned *new_risks)
 {
 	char *text = read_record();
-	bool due = !text || !has_line(text, "routine", routine);
 
-	if (first)
-		*first = !text;
-	for (int q = 0; q < EQ_COUNT && !due; q++)
-		if (equipment & (1u << q))
-			due = !has_line(text, "equipment", equipment_names[q]);
+	if (new_risks) {
+		*new_risks = 0;
+		for (int q = 0; q < EQ_COUNT; q++)
+			if ((risks & (1u << q)) &&
+			    !has_line(text, "equipment", equipment_names[q]))
+				*new_risks |= 1u << q;
+	}
 	free(text);
-	return due;
+	return !text;
 }
 
-int state_set_notice_given(const char *routine, unsigned equipment)
+int state_set_notice_given(unsigned equipment)
 {
 	char *dir = state_dir(), *path = NULL, *tmp = NULL, *text = NULL;
 	FILE *f = NULL;
@@ -129,8 +130,8 @@ int state_set_notice_given(const char *routine, unsigned equipment)
 	}
 	if (text && *text)
 		fprintf(f, "%s%s", text, text[strlen(text) - 1] == '\n' ? "" : "\n");
-	if (!text || !has_line(text, "routine", routine))
-		fprintf(f, "routine %s\n", routine);
+	if (!text || !*text)
+		fputs("notice\n", f);
 	for (int q = 0; q < EQ_COUNT; q++)
 		if ((equipment & (1u << q)) &&
 		    (!text || !has_line(text, "equipment", equipment_names[q])))
@@ -140,7 +141,7 @@ int state_set_notice_given(const char *routine, unsigned equipment)
 		unlink(tmp);
 		goto out;
 	}
-	log_debug("safety notice given for %s; remembered in %s", routine, path);
+	log_debug("safety notice given; remembered in %s", path);
 	ret = 0;
 out:
 	free(text);

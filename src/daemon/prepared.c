@@ -133,23 +133,23 @@ static size_t warm_start(struct speech *sp, const struct config *cfg,
 }
 
 /* Compile routine of cfg into p (replacing what it held), unless it already
- * holds exactly that. It begins with the safety notice when the routine or
- * its equipment is new to the user, and explains the tones in the very
- * first session. Returns 0, or -1 with err filled. */
+ * holds exactly that. It begins with the safety notice in the user's very
+ * first session (and explains the tones), and tells the risks of the floor
+ * or the ball before the first exercise on them the user has not heard
+ * them for. Returns 0, or -1 with err filled. */
 int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct speech *sp,
 		   char *err, size_t errlen)
 {
-	bool first = true;
-	bool notice = routine >= 0 && (size_t)routine < cfg->c.n_routines &&
-		      state_notice_due(cfg->c.routines[routine].name,
-				       routine_equipment_used(&cfg->c, routine), &first);
-	struct compile_opts opts = { .notice = notice, .tones = first };
+	unsigned risks = 0;
+	bool ok = routine >= 0 && (size_t)routine < cfg->c.n_routines;
+	bool notice = ok && state_notice_due(routine_risks(&cfg->c, routine), &risks);
+	struct compile_opts opts = { .notice = notice, .tones = notice, .risks = risks };
 	struct voice_speech vs = { .sp = sp };
 	struct timeline tl;
 	double t0 = util_now();
 
 	if (p->cfg == cfg && p->routine == routine && p->notice == notice &&
-	    p->tones == opts.tones)
+	    p->tones == opts.tones && p->risks == risks)
 		return 0;
 	prepared_clear(p);
 	speech_voice_for(&cfg->c, routine, &vs.voice);
@@ -159,6 +159,7 @@ int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct s
 	p->routine = routine;
 	p->notice = notice;
 	p->tones = opts.tones;
+	p->risks = risks;
 	p->tl = tl;
 	speech_set_cache_budget(sp, CACHE_BUDGET);
 	warm_start(sp, &cfg->c, &p->tl);

@@ -33,6 +33,7 @@ struct prepared {
 	struct cfgref *cfg;   /* NULL: empty */
 	int routine;
 	bool notice, tones;
+	unsigned risks;       /* equipment whose risks it tells */
 	struct timeline tl;
 };
 

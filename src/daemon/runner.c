@@ -45,21 +45,12 @@ struct runner {
 	const struct timeline *sess_tlp;
 	char *sess_name;
 	int64_t sess_body_at;          /* reminders: where the routine starts */
-	int64_t sess_notice_end;       /* heard past this: notice given */
 	int64_t sess_started_mono;
 	int sess_skips;                /* steps skipped by `skip` */
 	int64_t sess_skip_at[64];      /* where the first of them were asked */
 };
 
 /* ---- starting one ---- */
-
-static int64_t notice_end(const struct timeline *tl)
-{
-	for (size_t i = 0; i < tl->n_cues; i++)
-		if (tl->cues[i].role == ROLE_NOTICE)
-			return tl->cues[i].at + tl->cues[i].len;
-	return -1;
-}
 
 int runner_begin(struct runner *rn, enum play_kind kind, struct timeline *tl,
 		 struct cfgref *cfg, const char *name, int64_t body_at, char *err,
@@ -87,7 +78,6 @@ int runner_begin(struct runner *rn, enum play_kind kind, struct timeline *tl,
 	rn->sess_tlp = tl;
 	rn->sess_name = xstrdup(name);
 	rn->sess_body_at = body_at;
-	rn->sess_notice_end = notice_end(tl);
 	rn->sess_started_mono = util_clock_ms(CLOCK_MONOTONIC);
 	rn->sess_skips = 0;
 	rn->sessions++;
@@ -361,14 +351,14 @@ static void ended(struct runner *rn)
 	char err[512];
 	int64_t heard = 0;
 	enum session_result res = session_join(rn->sess, &heard, err, sizeof(err));
+	unsigned risks;
 	bool hurt;
 
 	rn->sess = NULL;
 	speech_set_cache_budget(rn->sp, CACHE_BUDGET); /* ours again */
-	if (rn->sess_notice_end >= 0 && heard >= rn->sess_notice_end)
-		state_set_notice_given(rn->sess_cfg->c.routines[rn->sess_tlp->routine].name,
-				       routine_equipment_used(&rn->sess_cfg->c,
-							      rn->sess_tlp->routine));
+	/* The notice, or the risks it told, remembered as far as heard. */
+	if (timeline_notice_heard(rn->sess_tlp, heard, &risks))
+		state_set_notice_given(risks);
 	/* Stopped during an exercise's reps: perhaps it hurt. */
 	hurt = res == SESSION_STOPPED && rn->kind != PLAY_STOPPED &&
 	       timeline_in_exercise(rn->sess_tlp, heard);
