@@ -167,7 +167,7 @@ contains "$tmp/out" " beat    accent" "script has beats"
 expect 0 "script --samples" -- "$BACKCOACH" script desk-break --samples
 contains "$tmp/out" "^0          [0-9]* *step" "script --samples counts samples"
 expect 0 "script --notice" -- "$BACKCOACH" script desk-break --notice
-contains "$tmp/out" "^0:00.000 .* speech  notice  *A quick safety note" "script --notice begins with the notice"
+contains "$tmp/out" "^0:00.000 .* speech  notice  *A word on safety" "script --notice begins with the notice"
 contains "$tmp/out" " speech  tones  *About the sounds" "script --notice explains the tones"
 expect 66 "script of an unknown routine" -- "$BACKCOACH" script no-such-routine
 expect 64 "script with two routines" -- "$BACKCOACH" script desk-break floor

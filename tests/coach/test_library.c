@@ -26,6 +26,7 @@
 #include <sndfile.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -312,11 +313,15 @@ static const char *out_path(const char *name)
 	return buf;
 }
 
+/* The risks told in the routines compiled and heard (the daemon asks the
+ * notice record: state_notice_due). */
+static unsigned risks_due;
+
 /* Compile routine r of cfg into h->tl, as the renderer does. */
 static void compile(struct heard *h, const struct config *cfg, int r,
 		    const char *what, bool notice)
 {
-	struct compile_opts o = { .notice = notice, .tones = notice };
+	struct compile_opts o = { .notice = notice, .tones = notice, .risks = risks_due };
 	struct voice_speech vs = { .sp = sp };
 	char err[512];
 
@@ -333,7 +338,7 @@ static void compile(struct heard *h, const struct config *cfg, int r,
 static void hear(struct heard *h, const struct config *cfg, int r,
 		 const char *what, bool notice)
 {
-	struct compile_opts o = { .notice = notice, .tones = notice };
+	struct compile_opts o = { .notice = notice, .tones = notice, .risks = risks_due };
 	struct render_stats st;
 	char err[512], file[160];
 
@@ -656,7 +661,7 @@ static void check_script(const struct config *cfg, int r, const struct script *s
 			const struct exercise *ex = &cfg->exercises[config_exercise(cfg, l->what)];
 			const struct sline *first = NULL, *last = NULL;
 			bool second = strstr(l->words, "(right side)") != NULL;
-			bool final = !ex->both_sides || second;
+			bool final = (!ex->both_sides || second) && (ex->reps > 0 || ex->release);
 
 			for (size_t j = i + 1; j < sc->n && sc->l[j].at < l->end; j++)
 				if (strcmp(sc->l[j].kind, "speech") == 0) {
@@ -682,8 +687,9 @@ static void check_script(const struct config *cfg, int r, const struct script *s
 			}
 		}
 	}
-	ck_assert_msg(phases > 0 && rests > 0 && releases > 0, "%s: %zu phases, %zu rests, "
-		      "%zu releases", label, phases, rests, releases);
+	ck_assert_msg(phases > 0 && (rests > 0 || cfg->routines[r].n_exercises < 2) &&
+		      releases > 0, "%s: %zu phases, %zu rests, %zu releases", label, phases,
+		      rests, releases);
 	(void)switches;
 }
 
@@ -785,6 +791,29 @@ static void check_side(const struct heard *h, size_t i, bool second)
 	size_t tones = 0, tones_heard = 0, beats = 0, beats_heard = 0;
 	int64_t period = 0, prev_beat = -1;
 	int bpm = ex->metronome != METRO_DEFAULT ? 0 : ex->bpm ? ex->bpm : h->cfg->metronome.bpm;
+
+	if (ex->reps == 0) {
+		/* A movement: its title, how to make it and the caution, with
+		 * no count-in and nothing paced; its release, if it has one,
+		 * after its time. */
+		const struct cue *ann = cue_in(h, (int)i, ROLE_ANNOUNCE);
+		const struct cue *setup = cue_in(h, (int)i, ROLE_SETUP);
+		const struct cue *rel = cue_in(h, (int)i, ROLE_RELEASE);
+
+		ck_assert_msg(ann && ann->at == st->at && strstr(ann->text, ex->title),
+			      "%s: %s is not announced", h->label, st->name);
+		ck_assert_msg(setup && strcmp(setup->text, ex->setup) == 0 && setup->at > ann->at,
+			      "%s: %s: setup not said", h->label, st->name);
+		ck_assert(!get_ready && !cue_in(h, (int)i, ROLE_COUNTDOWN) &&
+			  !cue_in(h, (int)i, ROLE_BREATH) && !cue_in(h, (int)i, ROLE_BEAT));
+		if (ex->release)
+			ck_assert_msg(rel && rel->at >= setup->at + setup->len +
+						   BC_MS_TO_SAMPLES(ex->setup_ms),
+				      "%s: %s: release not said after its time", h->label,
+				      st->name);
+		ck_assert(voiced(h, setup->at, setup->at + setup->len) > 0.5);
+		return;
+	}
 
 	/* The start: the first speech after the count-in ("Begin." with the
 	 * first words, or the words alone where "Begin." does not fit). */
@@ -1039,6 +1068,165 @@ START_TEST(every_exercise_in_a_routine)
 }
 END_TEST
 
+/* Does text say any of the words (a |-separated list)? */
+static bool says(const char *text, const char *words)
+{
+	char *w = xstrdup(words), *save = NULL;
+	bool found = false;
+
+	for (char *t = strtok_r(w, "|", &save); t && !found; t = strtok_r(NULL, "|", &save))
+		found = text && strcasestr(text, t);
+	free(w);
+	return found;
+}
+
+static const struct exercise *ex_named(const struct config *cfg, const char *name)
+{
+	int e = config_exercise(cfg, name);
+
+	ck_assert_msg(e >= 0, "no exercise %s", name);
+	return &cfg->exercises[e];
+}
+
+/* What a physiotherapist listening asked of the library (issue 19), in
+ * both languages: where to feel it, once, in each setup; the fixes to the
+ * twist, the roller, the ball, the back bend and the chair; a change of
+ * level only by a movement of its own; warm-up and cool-down around the
+ * floor; tones throughout each routine; the breaks. */
+START_TEST(coaching_content)
+{
+	static const char *const langs[][2] = { { "", "should feel" }, { "-de", "solltest" } };
+	struct config cfg;
+
+	load(&cfg, NULL);
+	for (size_t e = 0; e < cfg.n_exercises; e++) {
+		const struct exercise *ex = &cfg.exercises[e];
+		const char *feel = strstr(ex->name, "-de") ? "solltest" : "should feel";
+		const char *texts[] = { ex->caution, ex->rep_cue, ex->release, ex->prepare,
+					ex->switch_text, ex->first_side };
+
+		if (ex->reps == 0 || !strncmp(ex->name, "one-back-bend", 13) ||
+		    !strncmp(ex->name, "cool-down", 9))
+			continue; /* movements, the single bend of the micro-break,
+			             and the cool-down (it asks how your back feels) */
+		ck_assert_msg(strstr(ex->setup, feel) && !strstr(strstr(ex->setup, feel) + 1, feel),
+			      "%s: its setup does not say once where to feel it", ex->name);
+		for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+			ck_assert_msg(!says(texts[i], feel), "%s: says where to feel it twice",
+				      ex->name);
+	}
+	for (size_t l = 0; l < 2; l++) {
+		char name[64];
+		bool de = l == 1;
+		const struct exercise *ex;
+
+#define EX(n) (snprintf(name, sizeof(name), "%s%s", n, langs[l][0]), ex_named(&cfg, name))
+		ex = EX("seated-twist");
+		ck_assert(says(ex->first_side, de ? "nach links" : "to your left"));
+		ck_assert(says(ex->setup, de ? "nach links" : "to your left"));
+		ck_assert(says(ex->switch_text, de ? "nach rechts" : "to your right"));
+		ex = EX("foam-roller");
+		ck_assert(says(ex->setup, de ? "Becken etwas an" : "lift your hips"));
+		ck_assert(says(ex->setup, de ? "Füßen schiebst" : "pushing gently with your feet"));
+		ck_assert(says(ex->say[BP_INHALE], de ? "Füßen" : "feet"));
+		ck_assert(says(ex->release, de ? "Senk das Becken" : "lower your hips"));
+		ex = EX("exercise-ball");
+		ck_assert(says(ex->setup, de ? "Wand oder ein Sofa" : "wall or a sofa"));
+		ck_assert(says(ex->prepare, de ? "Wand oder ein Sofa" : "wall or a sofa"));
+		ex = EX("standing-extension");
+		ck_assert(says(ex->say[BP_INHALE], de ? "höher" : "a little higher"));
+		ex = EX("chair-extension");
+		ck_assert(says(ex->setup, de ? "Handtuch" : "towel"));
+		ex = EX("down-to-floor");
+		ck_assert(ex->reps == 0 && says(ex->setup, de ? "Stuhl" : "chair") &&
+			  says(ex->setup, de ? "ein Knie" : "one knee"));
+		ex = EX("up-from-floor");
+		ck_assert(ex->reps == 0 && says(ex->setup, de ? "auf die Seite" : "onto your side") &&
+			  says(ex->setup, de ? "mit den Armen" : "with your arms") &&
+			  says(ex->setup, de ? "Moment sitzen" : "sit for a moment"));
+		ex = EX("cool-down");
+		ck_assert(says(ex->rep_cue, de ? "wie sich dein Rücken jetzt" : "how your back feels now"));
+		ex = EX("box-breathing");
+		ck_assert_str_eq(cfg.breaths[ex->breath].name, "box");
+#undef EX
+	}
+	for (size_t r = 0; r < cfg.n_routines; r++) {
+		const struct routine *ro = &cfg.routines[r];
+		const char *lang = cfg.languages[ro->language].name;
+		bool floor = false, toned = false;
+		size_t bends = 0;
+
+		/* Every routine in both languages. */
+		if (strcmp(lang, "de") == 0)
+			ck_assert_msg(strlen(ro->name) > 3 &&
+				      !strcmp(ro->name + strlen(ro->name) - 3, "-de"), "%s", ro->name);
+		else {
+			char de[64];
+
+			snprintf(de, sizeof(de), "%s-de", ro->name);
+			ck_assert_msg(config_routine(&cfg, de) >= 0, "%s: no German form", ro->name);
+		}
+		for (size_t k = 0; k < ro->n_exercises; k++) {
+			const struct exercise *ex = &cfg.exercises[ro->exercises[k]];
+			const struct exercise *prev = k ? &cfg.exercises[ro->exercises[k - 1]] : NULL;
+			bool on_floor = ex->equipment & (1u << EQ_FLOOR);
+
+			/* The exercises of a German routine are German. */
+			ck_assert_msg(!strcmp(lang, "de") == !!strstr(ex->name, "-de"),
+				      "%s: %s", ro->name, ex->name);
+			/* Down to the floor and up again: movements of their own. */
+			if (prev && on_floor != !!(prev->equipment & (1u << EQ_FLOOR)))
+				ck_assert_msg(ex->reps == 0 || prev->reps == 0, "%s: from %s to %s "
+					      "without a movement", ro->name, prev->name, ex->name);
+			if (!k && on_floor)
+				ck_assert_msg(ex->reps == 0, "%s begins on the floor", ro->name);
+			if (k + 1 == ro->n_exercises && on_floor)
+				ck_assert_msg(ex->reps == 0, "%s ends on the floor", ro->name);
+			floor |= on_floor;
+			/* One way of guiding: every breath-paced exercise with tones. */
+			if (ex->breath >= 0) {
+				const struct breath *b = &cfg.breaths[ex->breath];
+				bool t = false;
+
+				for (int p = 0; p < BP_COUNT; p++)
+					t |= b->ms[p] > 0 && (b->via[p] & VIA_TONE);
+				ck_assert_msg(t || !toned, "%s: %s has no tones after others had",
+					      ro->name, ex->name);
+				toned |= t;
+			}
+			bends += !strncmp(ex->name, "chair-extension", 15) ||
+				 !strncmp(ex->name, "standing-extension", 18);
+		}
+		if (floor) {
+			/* Warm-up first (a posture check, then gentle mobilising,
+			 * before any back bend), cool-down last. */
+			const struct exercise *first = &cfg.exercises[ro->exercises[0]];
+			const struct exercise *second = &cfg.exercises[ro->exercises[1]];
+			const struct exercise *last = &cfg.exercises[ro->exercises[ro->n_exercises - 1]];
+
+			ck_assert_msg(!strncmp(first->name, "posture-check", 13) &&
+				      !strncmp(second->name, "shoulder-rolls", 14) &&
+				      !strncmp(last->name, "cool-down", 9), "%s: no warm-up or "
+				      "cool-down", ro->name);
+			ck_assert(bends > 0);
+		}
+	}
+	for (size_t l = 0; l < 2; l++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "floor%s", langs[l][0]);
+		ck_assert_int_ge(config_routine(&cfg, name), 0);
+		snprintf(name, sizeof(name), "full%s", langs[l][0]);
+		ck_assert_int_ge(config_routine(&cfg, name), 0);
+		snprintf(name, sizeof(name), "micro-break%s", langs[l][0]);
+		ck_assert_int_ge(config_routine(&cfg, name), 0);
+		snprintf(name, sizeof(name), "breathing%s", langs[l][0]);
+		ck_assert_int_ge(config_routine(&cfg, name), 0);
+	}
+	config_free(&cfg);
+}
+END_TEST
+
 /* Each shipped routine, with the default equipment (chair, floor). */
 START_TEST(routines_heard_default_equipment)
 {
@@ -1187,9 +1375,9 @@ START_TEST(german_desk_break)
 					  strstr(h.tl.cues[i].text, "\xc3\xbc")))
 			umlaut = true;
 	ck_assert(umlaut);
-	/* Same length as a plain desk break: two to four minutes. */
+	/* Same length as a plain desk break: two to four and a half minutes. */
 	ck_assert_int_ge(h.tl.length, SEC(120));
-	ck_assert_int_le(h.tl.length, SEC(240));
+	ck_assert_int_le(h.tl.length, SEC(270));
 
 	intro = cue_in(&h, 0, ROLE_INTRO);
 	ck_assert_ptr_nonnull(intro);
@@ -1210,20 +1398,55 @@ START_TEST(german_desk_break)
 }
 END_TEST
 
+/* The risk note told in tl (a ROLE_NOTICE cue with risk bit), checked:
+ * said with the language's phrase ph, at the start of the first step of
+ * the first exercise that needs the equipment, before its title. */
+static const struct cue *risk_told(const struct config *cfg, int r, const struct timeline *tl,
+				   unsigned bit, enum phrase ph)
+{
+	const struct language *lang = &cfg->languages[cfg->routines[r].language];
+	const struct cue *note = NULL, *title = NULL;
+	int step = -1;
+
+	for (size_t i = 0; i < tl->n_steps && step < 0; i++)
+		if (tl->steps[i].exercise >= 0 &&
+		    (cfg->exercises[tl->steps[i].exercise].equipment & bit))
+			step = (int)i;
+	ck_assert_int_ge(step, 0);
+	for (size_t i = 0; i < tl->n_cues; i++) {
+		const struct cue *c = &tl->cues[i];
+
+		if (c->role == ROLE_NOTICE && c->risk == bit) {
+			ck_assert_msg(!note, "the risks of %s told twice", equipment_names[ffs((int)bit) - 1]);
+			note = c;
+		}
+		if (c->role == ROLE_ANNOUNCE && c->step == step && !title)
+			title = c;
+	}
+	ck_assert_ptr_nonnull(note);
+	ck_assert_ptr_nonnull(title);
+	ck_assert_str_eq(note->text, lang->phrase[ph]);
+	ck_assert_int_eq(note->step, step);
+	ck_assert_int_eq(note->at, tl->steps[step].at);
+	ck_assert_int_lt(note->at + note->len, title->at);
+	return note;
+}
+
 /* The first session begins with the spoken safety notice, before the start
- * chime, and explains the tones; other sessions of the same routine with
- * the same equipment begin with the chime. A routine, or equipment, new to
- * the user brings the notice back (the tones are explained only once). The
- * state file remembers what the notice was given for. */
+ * chime, and explains the tones; other sessions begin with the chime. The
+ * floor, or the ball, new to the user, brings the risks of each (only) the
+ * first time: before the first exercise on it, not the whole notice again.
+ * The state file remembers that the notice was given and which risks were
+ * told; a session remembers only what it got past. */
 START_TEST(notice_on_first_session)
 {
 	struct config cfg, all;
-	struct heard first, later;
-	const struct cue *notice, *chime = NULL;
+	struct heard first, later, fl_h, fu_h;
+	const struct cue *notice, *chime = NULL, *note;
 	char *state_home = xasprintf("%s/state", dir), *flag, *text;
 	struct stat sb;
-	unsigned chair = 1u << EQ_CHAIR, floor = 1u << EQ_FLOOR;
-	bool never;
+	unsigned chair = 1u << EQ_CHAIR, floor = 1u << EQ_FLOOR, ball = 1u << EQ_BALL;
+	unsigned risks, heard_risks;
 	int r, fl, fu;
 
 	ck_assert_int_eq(setenv("XDG_STATE_HOME", state_home, 1), 0);
@@ -1236,20 +1459,32 @@ START_TEST(notice_on_first_session)
 	ck_assert_uint_eq(routine_equipment_used(&cfg, fl), floor);
 	ck_assert_uint_eq(routine_equipment_used(&all, fu),
 			  chair | floor | 1u << EQ_FOAM_ROLLER | 1u << EQ_BALL);
+	/* The risks the routines bring: none at the desk. */
+	ck_assert_uint_eq(routine_risks(&cfg, r), 0);
+	ck_assert_uint_eq(routine_risks(&cfg, fl), floor);
+	ck_assert_uint_eq(routine_risks(&all, fu), floor | ball);
+	ck_assert_uint_eq(routine_risks(&cfg, config_routine(&cfg, "full")), floor);
 
 	/* A new user: no state yet, so the notice is due. */
-	ck_assert(state_notice_due("desk-break", chair, &never));
-	ck_assert(never);
-	hear(&first, &cfg, r, "default", state_notice_due("desk-break", chair, NULL));
-	ck_assert_int_eq(state_set_notice_given("desk-break", chair), 0);
+	ck_assert(state_notice_due(0, &risks));
+	ck_assert_uint_eq(risks, 0);
+	ck_assert(state_notice_due(floor | ball, &risks));
+	ck_assert_uint_eq(risks, floor | ball);
+	risks_due = 0;
+	hear(&first, &cfg, r, "default", true);
+	/* Stopped in the notice: not given. */
+	ck_assert(!timeline_notice_heard(&first.tl, first.tl.cues[0].len - 1, &heard_risks));
+	ck_assert(timeline_notice_heard(&first.tl, first.tl.cues[0].len, &heard_risks));
+	ck_assert_uint_eq(heard_risks, 0);
+	ck_assert_int_eq(state_set_notice_given(heard_risks), 0);
 	flag = xasprintf("%s/backcoach/notice-given", state_home);
 	ck_assert_int_eq(stat(flag, &sb), 0);
-	ck_assert(!state_notice_due("desk-break", chair, &never));
-	ck_assert(!never);
-	hear(&later, &cfg, r, "default", state_notice_due("desk-break", chair, NULL));
+	ck_assert(!state_notice_due(0, NULL));
+	hear(&later, &cfg, r, "default", false);
 
 	notice = &first.tl.cues[0];
 	ck_assert_int_eq(notice->role, ROLE_NOTICE);
+	ck_assert_int_eq(notice->risk, 0);
 	ck_assert_int_eq(notice->at, 0);
 	ck_assert_str_eq(notice->text, cfg.languages[0].phrase[PH_NOTICE]);
 	for (size_t i = 0; i < first.tl.n_cues && !chime; i++)
@@ -1275,57 +1510,89 @@ START_TEST(notice_on_first_session)
 		  later.segs[0].from >= cue_in(&later, 0, ROLE_INTRO)->at - SEC(EDGE_S));
 	ck_assert_int_gt(first.tl.length, later.tl.length + SEC(10));
 
-	/* The floor, new: the notice again; the full routine with a roller
-	 * and a ball, new again once the floor routine is known. */
-	ck_assert(state_notice_due("floor", floor, NULL));
-	ck_assert(state_notice_due("desk-break", chair | floor, NULL));
-	ck_assert_int_eq(state_set_notice_given("floor", floor), 0);
-	ck_assert(!state_notice_due("floor", floor, NULL));
-	ck_assert(!state_notice_due("desk-break", chair | floor, NULL));
-	ck_assert(state_notice_due("full", chair | floor, NULL));
-	ck_assert_int_eq(state_set_notice_given("full", chair | floor), 0);
-	ck_assert(!state_notice_due("full", chair | floor, NULL));
-	ck_assert(state_notice_due("full", routine_equipment_used(&all, fu), NULL));
+	/* The floor, new: not the notice again, but the floor's risks,
+	 * before going down to it. */
+	ck_assert(!state_notice_due(routine_risks(&cfg, fl), &risks));
+	ck_assert_uint_eq(risks, floor);
+	risks_due = risks;
+	compile(&fl_h, &cfg, fl, "default", false);
+	ck_assert_uint_eq(count_role(&fl_h, ROLE_NOTICE), 1);
+	note = risk_told(&cfg, fl, &fl_h.tl, floor, PH_NOTICE_FLOOR);
+	ck_assert_str_eq(cfg.exercises[fl_h.tl.steps[note->step].exercise].name, "down-to-floor");
+	ck_assert(!timeline_notice_heard(&fl_h.tl, note->at + note->len - 1, &heard_risks));
+	ck_assert(timeline_notice_heard(&fl_h.tl, note->at + note->len, &heard_risks));
+	ck_assert_uint_eq(heard_risks, floor);
+	ck_assert_int_eq(state_set_notice_given(heard_risks), 0);
+	ck_assert(!state_notice_due(routine_risks(&cfg, fl), &risks));
+	ck_assert_uint_eq(risks, 0);
+	/* The full routine with a ball: the ball's risks only. */
+	ck_assert(!state_notice_due(routine_risks(&all, fu), &risks));
+	ck_assert_uint_eq(risks, ball);
+	risks_due = risks;
+	compile(&fu_h, &all, fu, "all", false);
+	ck_assert_uint_eq(count_role(&fu_h, ROLE_NOTICE), 1);
+	note = risk_told(&all, fu, &fu_h.tl, ball, PH_NOTICE_BALL);
+	ck_assert_str_eq(all.exercises[fu_h.tl.steps[note->step].exercise].name, "exercise-ball");
+	ck_assert(timeline_notice_heard(&fu_h.tl, fu_h.tl.length, &heard_risks));
+	ck_assert_int_eq(state_set_notice_given(heard_risks), 0);
+	ck_assert(!state_notice_due(routine_risks(&all, fu), &risks));
+	ck_assert_uint_eq(risks, 0);
 	text = read_all(flag);
-	ck_assert_str_eq(text, "routine desk-break\nequipment chair\nroutine floor\n"
-			 "equipment floor\nroutine full\n");
+	ck_assert_str_eq(text, "notice\nequipment floor\nequipment ball\n");
 	free(text);
+	risks_due = 0;
 
 	/* The record is read whole, however long: lines past 64 KiB count,
-	 * and are kept when it is rewritten. */
+	 * and are kept when it is rewritten. Older records ("routine NAME")
+	 * are records all the same. */
 	FILE *f = fopen(flag, "w");
 
 	ck_assert_ptr_nonnull(f);
 	for (int i = 0; i < 5000; i++)
 		fprintf(f, "routine padding-%04d-xxxxxxxxxx\n", i);
-	fputs("routine last\n", f);
+	fputs("equipment ball\n", f);
 	ck_assert_int_eq(fclose(f), 0);
-	ck_assert(!state_notice_due("last", 0, NULL));
-	ck_assert_int_eq(state_set_notice_given("another", 0), 0);
-	ck_assert(!state_notice_due("last", 0, NULL));
-	ck_assert(!state_notice_due("padding-4999-xxxxxxxxxx", 0, NULL));
-	ck_assert(!state_notice_due("another", 0, NULL));
+	ck_assert(!state_notice_due(ball | floor, &risks));
+	ck_assert_uint_eq(risks, floor);
+	ck_assert_int_eq(state_set_notice_given(floor), 0);
+	ck_assert(!state_notice_due(ball | floor, &risks));
+	ck_assert_uint_eq(risks, 0);
+	{
+		char tail[128] = "";
+		const char *want = "routine padding-4999-xxxxxxxxxx\nequipment ball\n"
+				   "equipment floor\n";
+
+		f = fopen(flag, "r");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(fseek(f, -(long)strlen(want), SEEK_END), 0);
+		ck_assert_uint_eq(fread(tail, 1, strlen(want), f), strlen(want));
+		fclose(f);
+		ck_assert_str_eq(tail, want);
+	}
 	/* Only a regular file is read: a FIFO there is no record, and never
 	 * blocks (the test's timeout would). */
 	ck_assert_int_eq(unlink(flag), 0);
 	ck_assert_int_eq(mkfifo(flag, 0600), 0);
-	ck_assert(state_notice_due("desk-break", chair, &never));
-	ck_assert(never);
+	ck_assert(state_notice_due(floor, &risks));
+	ck_assert_uint_eq(risks, floor);
 	ck_assert_int_eq(unlink(flag), 0);
 	/* Nor is a FIFO at the temporary file it is rewritten through waited
 	 * on: the notice is not remembered (a log line), the FIFO left be. */
 	char *tmp = xasprintf("%s.tmp", flag);
 	ck_assert_int_eq(mkfifo(tmp, 0600), 0);
-	ck_assert_int_lt(state_set_notice_given("desk-break", chair), 0);
-	ck_assert(state_notice_due("desk-break", chair, NULL));
+	ck_assert_int_lt(state_set_notice_given(floor), 0);
+	ck_assert(state_notice_due(floor, NULL));
 	ck_assert_int_eq(unlink(tmp), 0);
-	ck_assert_int_eq(state_set_notice_given("desk-break", chair), 0);
-	ck_assert(!state_notice_due("desk-break", chair, NULL));
+	ck_assert_int_eq(state_set_notice_given(floor), 0);
+	ck_assert(!state_notice_due(floor, &risks));
+	ck_assert_uint_eq(risks, 0);
 	ck_assert_int_eq(unlink(flag), 0);
 	free(tmp);
 
 	unhear(&first);
 	unhear(&later);
+	unhear(&fl_h);
+	unhear(&fu_h);
 	config_free(&cfg);
 	config_free(&all);
 	free(flag);
@@ -1385,6 +1652,7 @@ int main(void)
 	tcase_add_test(tc, every_exercise_in_a_routine);
 	tcase_add_test(tc, routines_heard_default_equipment);
 	tcase_add_test(tc, routines_heard_all_equipment);
+	tcase_add_test(tc, coaching_content);
 	tcase_add_test(tc, scripts_at_other_rates);
 	tcase_add_test(tc, equipment_decides);
 	tcase_add_test(tc, german_desk_break);

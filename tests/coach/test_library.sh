@@ -65,7 +65,8 @@ if "$BACKCOACH" list >"$tmp/list" 2>"$tmp/err" &&
 else
 	fail "list failed:"; sed 's/^/  /' "$tmp/err"
 fi
-for r in desk-break desk-break-de floor full; do
+for r in desk-break desk-break-de micro-break micro-break-de breathing \
+	breathing-de floor floor-de full full-de; do
 	for f in list list-all; do
 		d=$(routine_duration "$tmp/$f" $r)
 		e=$(routine_equipment "$tmp/$f" $r)
@@ -76,10 +77,16 @@ for r in desk-break desk-break-de floor full; do
 		fi
 	done
 done
-within "$tmp/list" desk-break 120 240 default
-within "$tmp/list" desk-break-de 120 240 default
-within "$tmp/list" floor 480 720 default
-within "$tmp/list-all" floor 480 720 "with a foam roller"
+within "$tmp/list" desk-break 120 270 default
+within "$tmp/list" desk-break-de 120 270 default
+within "$tmp/list" micro-break 60 90 default
+within "$tmp/list" micro-break-de 60 90 default
+within "$tmp/list" breathing 60 120 default
+within "$tmp/list" breathing-de 60 120 default
+within "$tmp/list" floor 600 960 default
+within "$tmp/list-all" floor 600 960 "with a foam roller"
+within "$tmp/list" floor-de 600 960 default
+within "$tmp/list-all" full-de 900 1500 "with everything"
 check "desk-break needs a chair at most" \
 	test "$(routine_equipment "$tmp/list" desk-break)" = " chair"
 check "desk-break-de needs a chair at most" \
@@ -97,7 +104,12 @@ for e in $(exercises "$tmp/list-all"); do
 	if [ "$(seconds "${d:-x}")" -gt 0 ]; then ok "$e is in a routine ($d)"; else
 		fail "$e is in no routine"; fi
 done
-check "nine exercises and their German three" test "$(exercises "$tmp/list" | wc -l)" -ge 12
+# The nine of the article, the movements, warm-up, cool-down and breaks,
+# each in German too.
+check "the library in English and German" test "$(exercises "$tmp/list" | wc -l)" -ge 34
+for e in $(exercises "$tmp/list"); do
+	case $e in *-de) ;; *) check "$e has a German form" grep -q "^  $e-de " "$tmp/list" ;; esac
+done
 for e in exercise-ball foam-roller; do
 	check "$e is not played without the equipment" \
 		test "$(exercise_duration "$tmp/list" $e)" = "-"
@@ -120,6 +132,51 @@ with=$(seconds "$(sed -n 's/.*: \(.*\) of audio$/\1/p' "$tmp/out")")
 check "render --notice adds the spoken notice ($with s)" \
 	test "$with" -gt "$(seconds "$(routine_duration "$tmp/list" desk-break)")"
 
+## Every built-in line fits, down to a slow voice: check passes at each
+## rate, so no breath word runs over and no count is left out.
+for rate in 110 130 150 200; do
+	printf '[coach]\nrate = %d\n' "$rate" >"$tmp/rate.ini"
+	printf '[general]\nequipment = chair, floor, mat, wall, towel, foam-roller, ball\n' \
+		>>"$tmp/rate.ini"
+	if "$BACKCOACH" --config "$tmp/rate.ini" check >"$tmp/out" 2>"$tmp/err"; then
+		ok "check at rate $rate: $(cat "$tmp/out")"
+	else
+		fail "check at rate $rate:"; sed 's/^/  /' "$tmp/err"
+	fi
+done
+# A count that would be lost is an error: FILE:LINE, the cue, the phase.
+cat >"$tmp/lost.ini" <<'EOF'
+[breath:short]
+inhale = 3s
+exhale = 2s
+inhale_cue = tone
+exhale_cue = both
+[exercise:reach]
+title = Reach
+setup = Reach up.
+caution = Gently.
+rep_cue = Reach up high, and higher.
+breath = short
+reps = 3
+[routine:lost]
+title = Lost
+exercises = reach
+EOF
+if "$BACKCOACH" --config "$tmp/lost.ini" check >"$tmp/out" 2>"$tmp/err"; then
+	fail "check passes a routine that loses its counts"
+else
+	check "check names the lost count: FILE:LINE, the cue, the phase" grep -q \
+		"^$tmp/lost.ini:10: exercise reach, inhale: \"Last one.\" is left out: with it, " \
+		"$tmp/err"
+	check "... and the lost start" grep -q \
+		"^$tmp/lost.ini:10: exercise reach, inhale: \"Begin.\" is left out" "$tmp/err"
+	check "... and only those" test "$(grep -c "left out" "$tmp/err")" -eq "$(wc -l <"$tmp/err")"
+fi
+# A session goes on without them: the words, every rep.
+"$BACKCOACH" --config "$tmp/lost.ini" script lost >"$tmp/out" 2>&1
+check "a session goes on without the lost counts" \
+	test "$(grep -c 'speech  rep-cue  *Reach up high, and higher.' "$tmp/out")" -eq 3
+
 ## The notice in writing says what the spoken one says.
 sed -n '/^## Safety/,/^## /p' "$TOP_SRCDIR/README.md" >"$tmp/readme-notice"
 sed -n '/^\.SH SAFETY/,/^\.SH [^S]/p' "$TOP_SRCDIR/man/backcoach.ini.5" >"$tmp/man-notice"
@@ -131,16 +188,39 @@ notice_of() {
 }
 notice_of en >"$tmp/spoken-en"
 notice_of de >"$tmp/spoken-de"
-for idea in 'sharp pain' 'examined' 'hypermobile|very flexible' 'family' \
-	'doctor' 'gas' 'arthritis' 'crack' 'keep needing to crack' 'expert' \
-	'worse'; do
+# For people already in pain: when to stop and see a doctor, what pain
+# is fine and what is not, when to ask first; cracking in one sentence.
+for idea in 'doctor' 'numb' 'tingling' 'weakness in a leg' 'bladder' 'bowel' \
+	'fall' 'injury' 'fever' 'night' 'mild' 'grows' 'spreads' \
+	'osteoporosis' 'twist' 'roller' 'ball' 'pregnan' 'lying on your back' \
+	'surgery' 'crack' 'gas'; do
 	for f in spoken-en readme-notice man-notice; do
 		check "$f says: $idea" grep -Eqi "$idea" "$tmp/$f"
 	done
 done
-for idea in 'stechend' 'untersuchen' 'beweglich' 'Familie' 'Arzt' 'Gas' \
-	'Arthrose' 'Knacken' 'immer wieder' 'Fachleute' 'schlimmer' 'schaden'; do
+for idea in 'Arzt' 'taub' 'kribbelt' 'schwach' 'Blase' 'Darm' 'Sturz' \
+	'Verletzung' 'Fieber' 'Nacht' 'leichtes Ziehen' 'stärker' 'ausstrahlt' \
+	'Osteoporose' 'Drehungen' 'rolle' 'Ball' 'schwanger' 'Rücken' \
+	'Operation' 'Knackt' 'Gas'; do
 	check "spoken-de says: $idea" grep -Eq "$idea" "$tmp/spoken-de"
+done
+# Cracking is one sentence, not two thirds of the notice.
+for l in en de; do
+	check "spoken-$l: cracking in one sentence" test "$(tr '\n' ' ' <"$tmp/spoken-$l" |
+		tr '.' '\n' | grep -ci 'crack\|knack')" -eq 1
+done
+# The risks of the floor and the ball, told when they are new.
+for l in en de; do
+	for k in notice_floor notice_ball; do
+		check "language $l tells $k" sh -c "awk -v s='[language:$l]' '\$0 == s { on = 1; next }
+			/^\\[/ { on = 0 } on && /^$k = / { f = 1 } END { exit !f }' \
+			'$TOP_SRCDIR/config/backcoach.ini'"
+	done
+done
+for idea in 'chair' 'one knee' 'wall' 'sofa' 'dizzy'; do
+	for f in readme-notice man-notice; do
+		check "$f says: $idea" grep -Eqi "$idea" "$tmp/$f"
+	done
 done
 
 ## The README's library table names every routine and exercise.
