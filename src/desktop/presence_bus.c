@@ -35,9 +35,12 @@ int64_t pbus_boot_ms(void)
 
 #define CALL_TIMEOUT_US (5 * 1000000ull)
 /* Retrying a bus whose socket exists but refuses us (the daemon is still
- * starting): 100 ms doubling to 10 min. With no socket, inotify waits. */
+ * starting), or drops every connection (auth fails, too many connections):
+ * 100 ms doubling to 10 min, back to 100 ms only once a connection has
+ * stayed up STABLE_US. With no socket, inotify waits. */
 #define RETRY_MIN_US 100000ull
 #define RETRY_MAX_US (600 * 1000000ull)
+#define STABLE_US (60 * 1000000ull)
 
 #define LOGIND "org.freedesktop.login1"
 #define LOGIND_PATH "/org/freedesktop/login1"
@@ -94,6 +97,8 @@ struct conn {
 	char *sock;        /* the socket's path, NULL: unknown (no inotify) */
 	uint64_t retry_at; /* CLOCK_MONOTONIC us, LOOP_NO_DEADLINE: none */
 	uint64_t backoff;
+	uint64_t up_since;   /* CLOCK_MONOTONIC us: connected then */
+	struct log_limit said_lost; /* "went away", once a minute */
 	bool said_missing;
 };
 
@@ -954,9 +959,28 @@ static void conn_lost(void *data, int err)
 {
 	struct conn *c = data;
 	struct pbus *pb = c->pb;
+	uint64_t now = loop_now_us();
+	unsigned held = 0;
 
-	log_warn("presence: the %s went away (%s); presence from it ends, and it is waited for",
-		 bus_name(c->which), strerror(-err));
+	/* Up for a while: a restart, tried again at once. Dropped soon after
+	 * connecting: the bus refuses us; each try waits twice as long. */
+	if (now - c->up_since >= STABLE_US) {
+		c->backoff = RETRY_MIN_US;
+		c->said_missing = false;
+	} else if (c->up_since)
+		c->backoff = c->backoff * 2 > RETRY_MAX_US ? RETRY_MAX_US : c->backoff * 2;
+	if (log_limit_ok(&c->said_lost, 60000, &held)) {
+		char more[64] = "";
+		if (held)
+			snprintf(more, sizeof(more), "; %u more time%s since said", held,
+				 held == 1 ? "" : "s");
+		log_warn("presence: the %s went away (%s%s); presence from it ends, "
+			 "tried again in %.1f s", bus_name(c->which), strerror(-err), more,
+			 (double)c->backoff / 1e6);
+	} else {
+		log_debug("presence: the %s went away again (%s); tried again in %.1f s",
+			  bus_name(c->which), strerror(-err), (double)c->backoff / 1e6);
+	}
 	for (int i = 0; i < SV_N; i++)
 		if (svc_info[i].which == c->which)
 			svc_down(pb, i);
@@ -965,11 +989,7 @@ static void conn_lost(void *data, int err)
 	c->src = NULL;
 	sd_bus_close(c->bus);
 	c->bus = sd_bus_unref(c->bus);
-	c->backoff = RETRY_MIN_US;
-	conn_wait(c);
-	/* Restarted at once? The socket may already be back. */
-	if (c->sock && access(c->sock, F_OK) == 0)
-		c->retry_at = loop_now_us() + c->backoff;
+	conn_wait(c); /* restarted at once? the socket may already be back */
 }
 
 static void watch_prepare(void *data, short *events, uint64_t *deadline_us)
@@ -1053,8 +1073,10 @@ static void conn_wait(struct conn *c)
 			c->ifd = -1;
 		}
 	}
+	/* Nothing to watch, or the socket is there but refused us: try again
+	 * after the backoff; else inotify tells when the socket comes. */
 	c->retry_at = LOOP_NO_DEADLINE;
-	if (c->ifd < 0) /* nothing to watch: retry with backoff, up to a minute */
+	if (c->ifd < 0 || (c->sock && access(c->sock, F_OK) == 0))
 		c->retry_at = loop_now_us() + c->backoff;
 	if (!c->wsrc)
 		c->wsrc = loop_add(pb->loop, c->ifd, &watch_ops, c);
@@ -1083,8 +1105,7 @@ static void conn_try(struct conn *c)
 	}
 	(void)sd_bus_set_method_call_timeout(bus, CALL_TIMEOUT_US);
 	c->bus = bus;
-	c->said_missing = false;
-	c->backoff = RETRY_MIN_US;
+	c->up_since = loop_now_us(); /* the backoff stays until it has stayed up */
 	if (c->wsrc) {
 		loop_remove(pb->loop, c->wsrc);
 		c->wsrc = NULL;

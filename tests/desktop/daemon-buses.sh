@@ -4,8 +4,9 @@
 # would hold reminders (the screen saver on, the desktop idle, the session
 # locked, the machine asleep) count only from the service that owns the
 # name: a rogue client's, broadcast or sent to the daemon directly, change
-# nothing; a storm of malformed ones is said once. (Private buses,
-# python3-dbusmock's services: tests/buslib.sh.)
+# nothing; a storm of malformed ones is said once. A bus that drops every
+# connection is tried again less and less often, and said once. (Private
+# buses, python3-dbusmock's services: tests/buslib.sh.)
 set -u
 : "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
 . "$TOP_SRCDIR/tests/daemonlib.sh"
@@ -128,6 +129,49 @@ check "the new owner's ActiveChanged: away (screen saver)" -- \
 kde_lock false
 check "and back" -- wait_status "^presence: here" 10
 echo "  the ScreenSaver was $old"
+daemon_stop
+
+# ---- a session bus that accepts every connection and drops it (a failed
+# authentication, a connection limit): tries grow apart, doubling to
+# minutes (not every 100 ms), said once, costing nothing meanwhile ----
+bus_kill session
+/usr/bin/python3 - "$T/bus/session" "$T/bus/accepts" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(64)
+n = 0
+while True:
+    c, _ = s.accept()
+    n += 1
+    if n % 2:
+        c.recv(256)  # the client's AUTH read, then dropped: lost later
+    c.close()        # dropped at once: the client's first write fails
+    with open(sys.argv[2], "w") as f:
+        f.write("%d\n" % n)
+PY
+BUS_MOCKS="$BUS_MOCKS $!"
+i=0
+until [ -S "$T/bus/session" ] || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
+lines0=$(wc -l <"$T/daemon.log")
+daemon_start "$TEST_DATA/daemon-presence.ini" || exit 1
+cpu0=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat")
+sleep 20
+check "dropping bus: status answers" -- timeout 5 "$BACKCOACH" status
+n=$(cat "$T/bus/accepts" 2>/dev/null || echo 0)
+cpu=$(awk -v c="$cpu0" '{ print $14 + $15 - c }' "/proc/$DPID/stat")
+lines=$(($(wc -l <"$T/daemon.log") - lines0))
+said=$(grep -c "presence: the session bus went away (" "$T/daemon.log")
+echo "  in 20 s: $n connections, $lines log lines (with -v), $said warnings, $cpu CPU ticks"
+grep "went away" "$T/daemon.log" | sed 's/^/    /' | head -12
+# 100 ms doubling: 0.1 + 0.2 + ... + 12.8 s is 25.5 s; about 8 in 20 s.
+check "dropping bus: at most 12 connections in 20 s" -- test "$n" -le 12
+check "dropping bus: tried again" -- test "$n" -ge 3
+check "dropping bus: the warning said once" -- test "$said" -eq 1
+# Each wait twice the one before (so past 30 s after the ninth).
+grep -o "tried again in [0-9.]* s" "$T/daemon.log" | awk '{ print $4 }' >"$T/waits"
+check "dropping bus: each wait twice the one before" -- awk '
+	NR > 1 && $1 < 1.9 * prev { bad = 1 } { prev = $1 } END { exit bad || NR < 3 }' "$T/waits"
 daemon_stop
 
 finish=0
