@@ -5,6 +5,7 @@
 #ifdef HAVE_LIBSYSTEMD
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <systemd/sd-bus.h>
@@ -12,7 +13,13 @@
 #include "base/loop.h"
 #include "base/util.h"
 
+/* Messages processed per round of the loop: a storm of calls or signals is
+ * worked through a slice at a time, with every other source (the control
+ * socket, signals, timers) served between slices. */
+#define BUDGET 32
+
 struct bus_source {
+	bool more;          /* the budget ran out with work left */
 	struct loop *loop;
 	struct loop_source *src;
 	sd_bus *bus;
@@ -27,19 +34,22 @@ static void bus_prepare(void *data, short *events, uint64_t *deadline_us)
 	int e = sd_bus_get_events(s->bus);
 
 	*events = e > 0 ? (short)e : POLLIN;
-	if (sd_bus_get_timeout(s->bus, &t) >= 0)
+	if (s->more)
+		*deadline_us = 0; /* read already: poll would not say so */
+	else if (sd_bus_get_timeout(s->bus, &t) >= 0)
 		*deadline_us = t;
 }
 
 static void bus_dispatch(void *data, short revents)
 {
 	struct bus_source *s = data;
-	int r;
+	int r, n = 0;
 
 	(void)revents;
 	do {
 		r = sd_bus_process(s->bus, NULL);
-	} while (r > 0);
+	} while (r > 0 && ++n < BUDGET);
+	s->more = r > 0;
 	if (r < 0)
 		s->lost(s->data, r); /* may free s: not touched after */
 }

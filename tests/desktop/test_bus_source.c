@@ -2,12 +2,16 @@
 /* test_bus_source.c: an sd-bus connection on the loop, with no bus daemon:
  * a client and a server over a socketpair, both on one loop. A call is
  * answered, a pending call's timeout wakes the loop, an idle connection
- * does not, and a connection whose peer goes away is lost once. */
+ * does not, a connection whose peer goes away is lost once, and a storm of
+ * calls leaves the loop's other sources their turns. */
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/loop.h"
 #include "testlib.h"
@@ -248,6 +252,51 @@ START_TEST(peer_gone_lost_once)
 }
 END_TEST
 
+/* Another source, always ready (an eventfd that is never read): how many
+ * Pings the server took between two of its turns. */
+struct other {
+	struct pair *p;
+	int turns, last, gap;
+};
+
+static void other_ready(void *data, short revents)
+{
+	struct other *o = data;
+
+	(void)revents;
+	o->turns++;
+	if (o->p->pings - o->last > o->gap)
+		o->gap = o->p->pings - o->last;
+	o->last = o->p->pings;
+}
+
+/* A storm of 3000 calls is worked through in slices: the loop's other
+ * sources (the control socket) get a turn every 32 or so messages, not
+ * after the whole storm. */
+START_TEST(storm_shares_the_loop)
+{
+	struct pair p;
+	struct other o = { .p = &p };
+	int fd = eventfd(1, EFD_CLOEXEC);
+	struct loop_source *src;
+
+	pair_open(&p);
+	src = loop_add_fd(p.l, fd, POLLIN, other_ready, &o);
+	for (int i = 0; i < 3000; i++)
+		ping(&p, 30000000);
+	while (p.replies < 3000) {
+		int done = 0;
+		ck_assert(!run_until(p.l, &done, 1) || p.replies >= 3000);
+	}
+	ck_assert_int_eq(p.pings, 3000);
+	ck_assert_msg(o.gap <= 64, "%d calls in one turn of the loop", o.gap);
+	ck_assert_int_ge(o.turns, 3000 / 64);
+	loop_remove(p.l, src);
+	close(fd);
+	pair_close(&p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("bus_source");
@@ -257,6 +306,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, call_timeout_wakes);
 	tcase_add_test(tc, idle_sleeps);
 	tcase_add_test(tc, peer_gone_lost_once);
+	tcase_add_test(tc, storm_shares_the_loop);
 	suite_add_tcase(s, tc);
 	return s;
 }
