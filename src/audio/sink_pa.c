@@ -3,6 +3,7 @@
 #include "audio/sink_pa.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
@@ -162,6 +163,47 @@ static int open_count;  /* streams open */
 static bool stale;      /* a stream died: the device list may be out of date */
 static bool lean;       /* sink_pa_init_lean: ALSA listed a stand-in only */
 
+/* A sound library's own line on a resource we ran out of ("Too many open
+ * files"), caught in quiet_end: its error code alone says something else
+ * ("Illegal combination of I/O devices"). */
+static char lib_said[160];
+static int lib_errno; /* the errno its words are */
+
+static void catch_shortage(const char *line)
+{
+	static const int codes[] = { EMFILE, ENFILE, ENOMEM };
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(*codes); i++)
+		if (strstr(line, strerror(codes[i]))) {
+			snprintf(lib_said, sizeof(lib_said), "%.*s", (int)strcspn(line, "\n"),
+				 line);
+			lib_errno = codes[i];
+			return;
+		}
+}
+
+/* Opening failed: when the cause is this process's limits, not the sound
+ * server or the device, say so first. */
+static void name_shortage(char *err, size_t errlen)
+{
+	char why[320], *was;
+
+	if (lib_said[0]) {
+		size_t n;
+
+		util_resource_name(lib_errno, why, sizeof(why));
+		n = strlen(why);
+		snprintf(why + n, sizeof(why) - n, "; the sound library said \"%s\"",
+			 lib_said);
+	} else if (!util_resource_short(why, sizeof(why))) {
+		return;
+	}
+	lib_said[0] = '\0';
+	was = xstrdup(err);
+	snprintf(err, errlen, "this process ran out of resources: %s (%s)", why, was);
+	free(was);
+}
+
 /* --- keeping PortAudio's chatter off stderr --- */
 
 struct quiet {
@@ -211,10 +253,12 @@ static void quiet_end(struct quiet *q, const char *what)
 		return;
 	}
 	while (getline(&line, &cap, f) > 0) {
-		if (own_line(line))
+		if (own_line(line)) {
 			fputs(line, stderr);
-		else
+		} else {
+			catch_shortage(line);
 			dropped++;
+		}
 	}
 	free(line);
 	fclose(f);
@@ -1430,6 +1474,7 @@ fail_stream:
 fail:
 	pthread_mutex_unlock(&lock);
 	free_sink(p);
+	name_shortage(err, errlen);
 	return NULL;
 }
 

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -392,4 +394,47 @@ int64_t util_test_now(void)
 			return (int64_t)v;
 	}
 	return (int64_t)time(NULL);
+}
+
+bool util_resource_name(int e, char *buf, size_t len)
+{
+	struct rlimit rl;
+
+	if (e == EMFILE) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			snprintf(buf, len, "too many open files (the limit is %llu: ulimit -n)",
+				 (unsigned long long)rl.rlim_cur);
+		else
+			snprintf(buf, len, "too many open files");
+	} else if (e == ENFILE) {
+		snprintf(buf, len, "too many open files in the system");
+	} else if (e == ENOMEM) {
+		if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			snprintf(buf, len, "out of memory (the address space is limited to "
+				 "%llu MiB: ulimit -v)", (unsigned long long)(rl.rlim_cur >> 20));
+		else
+			snprintf(buf, len, "out of memory");
+	} else {
+		return false;
+	}
+	return true;
+}
+
+bool util_resource_short(char *buf, size_t len)
+{
+	void *m;
+	int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+
+	if (fd >= 0)
+		close(fd);
+	else if (util_resource_name(errno, buf, len))
+		return true;
+	/* The sound libraries map shared memory pools of this order. */
+	m = mmap(NULL, 64u << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		 MAP_NORESERVE, -1, 0);
+	if (m != MAP_FAILED) {
+		munmap(m, 64u << 20);
+		return false;
+	}
+	return util_resource_name(ENOMEM, buf, len);
 }

@@ -63,6 +63,16 @@ int util_open_regular(const char *path, char *err, size_t errlen);
  * reads the environment. Returns 0, or -1 (errno). */
 int util_env_add_prop(const char *var, const char *key, const char *value);
 
+/* Has this process run out of something a library needs but may not name
+ * (its stderr hidden, its error generic)? File descriptors (a dup fails
+ * with EMFILE or ENFILE) or memory (a 64 MiB mapping fails: an address
+ * space limit). Returns true with what ran out, and the limit, in buf:
+ * "too many open files (the limit is 16: ulimit -n)". */
+bool util_resource_short(char *buf, size_t len);
+/* The same words for errno e when it is EMFILE, ENFILE or ENOMEM (with
+ * the limit); false for any other. */
+bool util_resource_name(int e, char *buf, size_t len);
+
 /* Seconds from a monotonic clock, for measurements. */
 double util_now(void);
 /* Milliseconds on clock id (CLOCK_MONOTONIC, _REALTIME, _BOOTTIME). */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -267,6 +268,11 @@ static void record_session(struct runner *rn, enum session_result res, int64_t h
  * what the audio library said. */
 static void explain_no_output(const char *err)
 {
+	if (strncmp(err, "this process ran out", 20) == 0) {
+		/* Not the server, not the device: our limits (ulimit). */
+		log_err("no sound output: %s", err);
+		return;
+	}
 	log_err("no sound output: there is no output device, or no sound server "
 		"(PulseAudio or PipeWire) is running for this user (%s)", err);
 	log_err("check with `pactl info` (the sound server), `aplay -l` (sound "

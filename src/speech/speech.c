@@ -126,6 +126,21 @@ static void worker_reap(struct speech *sp, bool kill_it, char *err, size_t errle
 	sp->pid = 0;
 }
 
+/* In the child, before it runs: say why it cannot (to the parent's stderr,
+ * as our logger would), naming a limit it ran into. */
+static void __attribute__((noreturn)) child_fail(const char *what, int e)
+{
+	char why[160];
+
+	if (e == EINVAL) /* F_DUPFD past RLIMIT_NOFILE */
+		e = EMFILE;
+	if (!util_resource_name(e, why, sizeof(why)))
+		snprintf(why, sizeof(why), "%s", strerror(e));
+	dprintf(STDERR_FILENO, "backcoach: speech synthesiser: %s: this process ran out of "
+		"resources: %s\n", what, why);
+	_exit(1);
+}
+
 /* In the child: a clean process for eSpeak NG. Empty signal mask, default
  * dispositions, dies with its parent, no core dumps, stdin/stdout on
  * /dev/null, no fds but stderr and the socket (as fd 3). */
@@ -152,9 +167,12 @@ static void __attribute__((noreturn)) worker_child(const int sv[2], pid_t parent
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }); /* crashes are expected */
 
 	sock = fcntl(sv[1], F_DUPFD, 10); /* out of the way of 0..3 */
+	if (sock < 0)
+		child_fail("its socket", errno);
 	null = open("/dev/null", O_RDWR);
-	if (sock < 0 || null < 0 || dup2(null, STDIN_FILENO) < 0 ||
-	    dup2(null, STDOUT_FILENO) < 0)
+	if (null < 0)
+		child_fail("/dev/null", errno);
+	if (dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
 		_exit(1);
 	/* eSpeak NG writes diagnostics to stderr: keep the parent's, unless
 	 * it had none and the socket took its number. */

@@ -3,7 +3,8 @@
 # daemon-files.sh: what is found where the daemon's files should be (a FIFO
 # that no one writes, a symlink to one, a directory) is refused at once with
 # one log line, never waited on: reminders go on, `status` answers, SIGTERM
-# stops the daemon.
+# stops the daemon. A session that runs out of file descriptors or memory
+# says so, not "no sound server".
 set -u
 : "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
 . "$TOP_SRCDIR/tests/daemonlib.sh"
@@ -75,5 +76,45 @@ for what in fifo symlink directory; do
 	check "day.log a $what: SIGTERM stops the daemon" -- stops_within 5
 done
 grep "record of the day" "$T/daemon.log" | sed 's/^/    /'
+
+# ---- out of file descriptors, out of address space: said, not "no sound
+# server" (the server is fine: the session plays without the limit) ----
+play_limited() { # ULIMIT-OPTION VALUE
+	(ulimit "$1" "$2" && exec timeout 60 "$BACKCOACH" --config \
+		"$TEST_DATA/daemon-short.ini" play) >"$T/play.out" 2>"$T/play.err"
+}
+# The fewest descriptors a session needs differs by server and library
+# version: from 16 down, the first limit it does not play under must say
+# that open files ran out, and the limit.
+n=16
+while [ $n -ge 8 ]; do
+	play_limited -n $n
+	rc=$?
+	[ $rc -ne 0 ] && break
+	n=$((n - 1))
+done
+echo "  ulimit -n $n: exit $rc"
+sed 's/^/    /' "$T/play.err" | grep -v "^    $" | head -5
+check "ulimit -n $n: play fails (exit 1)" -- test "$rc" -eq 1
+check "ulimit -n $n: says open files ran out, and the limit" -- \
+	grep -q "ran out of resources: too many open files (the limit is $n: ulimit -n)" "$T/play.err"
+check "ulimit -n $n: does not blame the sound server" -- \
+	sh -c '! grep -q "no sound server" "$1"' _ "$T/play.err"
+# (AddressSanitizer reserves terabytes of address space at start: no
+# address-space limit can be tested under it.)
+if ldd "$BACKCOACH" 2>/dev/null | grep -q libasan; then
+	echo "  ulimit -v: not tried (an AddressSanitizer build)"
+else
+	play_limited -v 400000
+	rc=$?
+	sed 's/^/    /' "$T/play.err" | grep -v "^    $" | head -5
+	check "ulimit -v 400000: play fails (exit 1)" -- test "$rc" -eq 1
+	check "ulimit -v 400000: says memory ran out" -- \
+		grep -q "ran out of resources: .*memory\|out of memory" "$T/play.err"
+	check "ulimit -v 400000: does not blame the sound server" -- \
+		sh -c '! grep -q "no sound server" "$1"' _ "$T/play.err"
+fi
+check "without a limit: the session plays" -- \
+	timeout 60 "$BACKCOACH" --config "$TEST_DATA/daemon-short.ini" play
 
 daemon_finish
