@@ -54,6 +54,6 @@ daemon_stop
 envelope >/dev/null
 while read -r t; do
 	s=$(first_sound_after "$t")
-	[ -n "$s" ] && elapsed "$t" "$s"
+	[ -n "$s" ] && echo "$(elapsed "$t" "$s")"
 done <"$T/times" >"$T/lat"
 echo "click -> heard: median $(median <"$T/lat") s (all: $(tr '\n' ' ' <"$T/lat"))"
