@@ -113,6 +113,28 @@ check "logind's own PrepareForSleep: away (asleep)" -- \
 logind_sleep false
 check "and back" -- wait_status "^presence: here" 10
 
+# ---- a storm of 10,000 signals from logind itself: `status` answers
+# during it (the control socket is served between slices of the bus) ----
+L1=/org/freedesktop/login1
+gdbus call --system -d org.freedesktop.login1 -o $L1 -m org.freedesktop.DBus.Mock.AddMethod \
+	org.freedesktop.login1.Manager Storm u '' \
+	"for i in range(args[0]): self.EmitSignal('org.freedesktop.login1.Manager', 'PrepareForSleep', 'b', [False])" \
+	>/dev/null
+gdbus call --system -d org.freedesktop.login1 -o $L1 -m org.freedesktop.login1.Manager.Storm \
+	10000 -t 120 >/dev/null 2>"$T/storm.err" &
+storm=$!
+sleep 0.1
+answered=0 tries=0
+while kill -0 "$storm" 2>/dev/null && [ $tries -lt 20 ]; do
+	timeout 5 "$BACKCOACH" status >/dev/null && answered=$((answered + 1))
+	tries=$((tries + 1))
+done
+wait "$storm"
+echo "  during the storm: status answered $answered of $tries times"; cat "$T/storm.err"
+check "logind storm: status answers during it (5 s each)" -- \
+	test "$answered" -eq "$tries" -a "$tries" -ge 1
+check "logind storm: presence still here after it" -- wait_status "^presence: here" 10
+
 # ---- a new owner: its signals count, the old one's no longer ----
 kill_mock() { kill "$(pid_of --session "$1")"; } # the mock that owns NAME
 old=$(gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus \
