@@ -267,7 +267,15 @@ echo "== the sound server restarts while the stream is in standby"
 restart_run() {
 	"$PLAY" --repeat 2 --gap 3 --seconds 1 --reopen 10 >"$W/restart.play" 2>"$W/restart.err" &
 	RP=$!
-	sleep 1.2
+	# Once the stream is open (a loaded machine may take over a second to
+	# open it: a server killed meanwhile fails the open itself), 1.5 s on:
+	# past the first tone, in the gap (or, late, in the tone: reopened).
+	_i=0
+	until grep -q '^ready' "$W/restart.play" 2>/dev/null || [ $_i -gt 1000 ]; do
+		_i=$((_i + 1))
+		sleep 0.01
+	done
+	sleep 1.5
 	pa_restart
 	"$PROBE" --pid $RP --until-exit --max 30 --tail 0.3 --freq 1000 -g 300 >"$W/restart.probe"
 	kill -0 $RP 2>/dev/null && { echo "  restart: pa_play hangs: killed"; kill -9 $RP; }
