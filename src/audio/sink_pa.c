@@ -861,14 +861,8 @@ static int lost(struct sink_pa *p)
 
 static PaError open_pa(struct sink_pa *p, const PaStreamParameters *par)
 {
-	/* Periods of a third of the latency: the callback and the pulse
-	 * plugin's thread wake three times per latency, not at the host's
-	 * small default period (~20 ms at 100 ms: 50 callbacks and 110
-	 * wakeups of the plugin's thread a second). */
-	unsigned long fpb = (unsigned long)(par->suggestedLatency * p->rate / 3);
-
-	return Pa_OpenStream(&p->stream, NULL, par, p->rate,
-			     fpb >= 64 ? fpb : paFramesPerBufferUnspecified, paNoFlag, sink_pa_cb, p);
+	return Pa_OpenStream(&p->stream, NULL, par, p->rate, paFramesPerBufferUnspecified,
+			     paNoFlag, sink_pa_cb, p);
 }
 
 /* Realtime scheduling for the threads that carry our samples to the server,
