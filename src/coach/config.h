@@ -77,6 +77,7 @@ enum phrase {
 	PH_LAST_SHORT,   /* "Last.": last, likewise */
 	PH_NOTICE_FLOOR, /* the risks of the floor: said the first time */
 	PH_NOTICE_BALL,  /* the risks of the ball: said the first time */
+	PH_NO_TONES,     /* before a breath cued by voice alone, after tones */
 	PH_COUNT
 };
 extern const char *const phrase_keys[PH_COUNT]; /* INI key of each phrase */

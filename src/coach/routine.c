@@ -128,6 +128,7 @@ struct comp {
 	int64_t cd_end;    /* what time-left callouts count down to (0: the
 	                      next speech cue) */
 	unsigned risks_told; /* equipment whose risks were told */
+	bool toned;        /* an exercise with breath tones was placed */
 	bool in_breath;    /* placing a breath-paced part: no callouts from
 	                      fill_gaps (the part places its own) */
 	int64_t *waits;    /* where playback waits for the user */
@@ -1035,6 +1036,22 @@ static int movement(struct comp *c, const struct exercise *ex, int64_t *t)
 	return 0;
 }
 
+/* Does ex pace its breath with tones (1), by voice alone (0), or not at
+ * all (-1)? */
+static int breath_toned(const struct comp *c, const struct exercise *ex)
+{
+	const struct breath *b;
+	int t = 0;
+
+	if (ex->breath < 0 || ex->reps == 0)
+		return -1;
+	b = &c->cfg->breaths[ex->breath];
+	for (int k = 0; k < BP_COUNT; k++)
+		if (b->ms[k] > 0 && (b->via[k] & VIA_TONE))
+			t = 1;
+	return t;
+}
+
 /* Exercise number xi from *t; *t is moved past its end. */
 static int exercise(struct comp *c, int xi, int64_t *t)
 {
@@ -1077,6 +1094,10 @@ static int exercise(struct comp *c, int xi, int64_t *t)
 			    say(c, &at, plan && plan->easier && ex->easier_cue
 					? xstrdup(ex->easier_cue) : NULL,
 				ROLE_EASIER, MS(PAUSE_MS)) < 0 ||
+			    /* The way of guiding changes: said. */
+			    say(c, &at, breath_toned(c, ex) == 0 && c->toned
+					? phrase(c, PH_NO_TONES, 0, NULL, NULL) : NULL,
+				ROLE_TONES, MS(PAUSE_MS)) < 0 ||
 			    (sides == 2 &&
 			     say(c, &at, own_or(c, ex->first_side, PH_FIRST_SIDE, title),
 				 ROLE_FIRST_SIDE, MS(PAUSE_MS)) < 0))
@@ -1109,6 +1130,7 @@ static int exercise(struct comp *c, int xi, int64_t *t)
 			if (rep(c, ex, i, R, &R) < 0)
 				return -1;
 		add_beats(c, S, R, tempo(c, ex), c->cfg->metronome.accent);
+		c->toned |= breath_toned(c, ex) == 1;
 		at = R;
 	}
 	if (say(c, &at, own_or(c, ex->release, PH_RELEASE, title), ROLE_RELEASE,

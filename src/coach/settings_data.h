@@ -266,6 +266,7 @@
 	P(PH_BEGIN_SHORT, "begin_short", "", 0, "Shorter begin, where begin and the breath words do not fit together") \
 	P(PH_LAST_SHORT, "last_short", "", 0, "Shorter last, where last and the breath words do not fit together") \
 	P(PH_NOTICE_FLOOR, "notice_floor", "", 0, "Said the first time a routine goes down to the floor") \
-	P(PH_NOTICE_BALL, "notice_ball", "", 0, "Said the first time a routine uses the exercise ball")
+	P(PH_NOTICE_BALL, "notice_ball", "", 0, "Said the first time a routine uses the exercise ball") \
+	P(PH_NO_TONES, "no_tones", "", 0, "Said before an exercise whose breath is cued by voice alone, after others cued with tones")
 
 #endif

@@ -930,6 +930,39 @@ START_TEST(words_fade)
 }
 END_TEST
 
+/* One way of guiding per routine, or the change said: an exercise whose
+ * breath is cued by voice alone, after one cued with tones, says so. */
+START_TEST(no_tones_said)
+{
+	struct fix f;
+	struct timeline tl;
+	int n, ti;
+
+	fix_init(&f);
+	f.lang.phrase[PH_NO_TONES] = (char *)"No tones now.";
+	f.ex[5].breath = B_BOX;
+	f.ex[5].reps = 1;
+	f.ex[5].rep_cue = NULL;
+	fix_order(&f, 2, 0, 5);
+	compile_ok(&f, false, &tl);
+	n = find(&tl, 0, ROLE_TONES, CUE_SPEECH);
+	ck_assert_int_ge(n, 0);
+	ck_assert_str_eq(tl.cues[n].text, "No tones now.");
+	ck_assert_int_eq(tl.steps[tl.cues[n].step].exercise, 5);
+	ti = find(&tl, 0, ROLE_ANNOUNCE, CUE_SPEECH);
+	ti = find(&tl, (size_t)ti + 1, ROLE_ANNOUNCE, CUE_SPEECH);
+	ck_assert_int_lt(tl.cues[ti].at, tl.cues[n].at);
+	ck_assert_int_lt(tl.cues[n].at, tl.cues[find(&tl, (size_t)n, ROLE_GET_READY, -1)].at);
+	ck_assert_int_eq(count_role(&tl, ROLE_TONES), 1);
+	timeline_free(&tl);
+	/* Voice first, tones after: nothing changed that needs saying. */
+	fix_order(&f, 2, 5, 0);
+	compile_ok(&f, false, &tl);
+	ck_assert_int_eq(count_role(&tl, ROLE_TONES), 0);
+	timeline_free(&tl);
+}
+END_TEST
+
 /* reps = 0: a movement, a step of its own with no count-in and no rest
  * before it; the risks of its equipment told first, when due, once. */
 START_TEST(movement_and_risks)
@@ -1387,6 +1420,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, rep_cue_waits);
 	tcase_add_test(tc, words_fade);
 	tcase_add_test(tc, movement_and_risks);
+	tcase_add_test(tc, no_tones_said);
 	suite_add_tcase(s, tc);
 	return s;
 }
