@@ -83,28 +83,28 @@ play_limited() { # ULIMIT-OPTION VALUE
 	(ulimit "$1" "$2" && exec timeout 60 "$BACKCOACH" --config \
 		"$TEST_DATA/daemon-short.ini" play) >"$T/play.out" 2>"$T/play.err"
 }
-# The fewest descriptors a session needs differs by server and library
-# version: from 16 down, the first limit it does not play under must say
-# that open files ran out, and the limit.
-n=16
-while [ $n -ge 8 ]; do
-	play_limited -n $n
-	rc=$?
-	[ $rc -ne 0 ] && break
-	n=$((n - 1))
-done
-echo "  ulimit -n $n: exit $rc"
-sed 's/^/    /' "$T/play.err" | grep -v "^    $" | head -5
-check "ulimit -n $n: play fails (exit 1)" -- test "$rc" -eq 1
-check "ulimit -n $n: says open files ran out, and the limit" -- \
-	grep -q "ran out of resources: too many open files (the limit is $n: ulimit -n)" "$T/play.err"
-check "ulimit -n $n: does not blame the sound server" -- \
-	sh -c '! grep -q "no sound server" "$1"' _ "$T/play.err"
-# (AddressSanitizer reserves terabytes of address space at start: no
-# address-space limit can be tested under it.)
+# (AddressSanitizer reserves terabytes of address space at start and opens
+# files of its own: no limit can be tested under it.)
 if ldd "$BACKCOACH" 2>/dev/null | grep -q libasan; then
-	echo "  ulimit -v: not tried (an AddressSanitizer build)"
+	echo "  ulimit -n, ulimit -v: not tried (an AddressSanitizer build)"
 else
+	# The fewest descriptors a session needs differs by server and library
+	# version: from 16 down, the first limit it does not play under must say
+	# that open files ran out, and the limit.
+	n=16
+	while [ $n -ge 8 ]; do
+		play_limited -n $n
+		rc=$?
+		[ $rc -ne 0 ] && break
+		n=$((n - 1))
+	done
+	echo "  ulimit -n $n: exit $rc"
+	sed 's/^/    /' "$T/play.err" | grep -v "^    $" | head -5
+	check "ulimit -n $n: play fails (exit 1)" -- test "$rc" -eq 1
+	check "ulimit -n $n: says open files ran out, and the limit" -- \
+		grep -q "ran out of resources: too many open files (the limit is $n: ulimit -n)" "$T/play.err"
+	check "ulimit -n $n: does not blame the sound server" -- \
+		sh -c '! grep -q "no sound server" "$1"' _ "$T/play.err"
 	play_limited -v 400000
 	rc=$?
 	sed 's/^/    /' "$T/play.err" | grep -v "^    $" | head -5
