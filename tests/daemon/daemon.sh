@@ -88,7 +88,7 @@ check "SIGUSR1 while playing is ignored with a log line" -- \
 sleep 0.5
 t_stop=$(rec_t)
 kill -USR2 "$DPID"
-sleep 4
+sleep 5
 rec_stop
 # Up to the 10 ms bucket the signal falls in: a trigger heard within a few
 # ms sounds in that bucket already.
@@ -105,12 +105,12 @@ if [ -n "$first" ]; then
 else
 	fail "SIGUSR1: nothing heard"
 fi
-last=$(last_sound_between "$t_stop" "$(awk "BEGIN{print $t_stop + 4}")")
+last=$(last_sound_between "$t_stop" "$(awk "BEGIN{print $t_stop + 5}")")
 if [ -n "$last" ]; then
 	gap=$(elapsed "$t_stop" "$last")
 	echo "  SIGUSR2 -> last sound: ${gap} s"
-	# The end tone, then nothing in the 2 s after it.
-	check "SIGUSR2: silence comes (within 2 s) and stays" -- fcmp "$gap" "<=" 2
+	# The end tone, then nothing in the 2 s after it (a loaded run: 1.7 s).
+	check "SIGUSR2: silence comes (within 3 s) and stays" -- fcmp "$gap" "<=" 3
 else
 	fail "SIGUSR2: no sound at all after the stop (the end tone is missing)"
 fi
@@ -131,13 +131,13 @@ check "a refused start is in the daemon's log too" -- \
 	grep -q "control: start refused: short is already playing" "$T/daemon.log"
 t_stop=$(rec_t)
 check "backcoach stop" -- "$BACKCOACH" stop
-sleep 4
+sleep 5
 rec_stop
 first=$(first_sound_after "$t_start")
 check "start: sound heard" -- test -n "$first"
-gap=$(silence_after "$t_stop" 4)
+gap=$(silence_after "$t_stop" 5)
 echo "  backcoach stop -> last sound: ${gap} s"
-check "stop: silence comes (within 2 s) and stays" -- fcmp "$gap" "<=" 2
+check "stop: silence comes (within 3 s) and stays" -- fcmp "$gap" "<=" 3
 "$BACKCOACH" start no-such-routine >/dev/null 2>"$T/err"
 check "start an unknown routine: refused" -- grep -q "no routine named" "$T/err"
 check "a failed start is in the daemon's log too" -- \
