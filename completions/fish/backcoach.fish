@@ -4,7 +4,7 @@
 # A new command or option goes here too: tests/cli/completion.sh checks
 # this file against `backcoach --help` and each `backcoach CMD --help`.
 
-set -l commands play render script check list voices devices run start stop pause resume skip repeat snooze hold unhold reload status stats
+set -l commands play render script check list voices devices run start stop pause resume skip repeat snooze hold unhold reload status stats feedback progress
 
 function __backcoach_routines
     set -l tokens (commandline -opc)
@@ -46,6 +46,8 @@ complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a unhold -
 complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a reload -d 'Reload the config'
 complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a status -d 'What the daemon is doing'
 complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Time at the machine, breaks, sessions'
+complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a feedback -d 'Say how an exercise went'
+complete -c backcoach -n "not __fish_seen_subcommand_from $commands" -a progress -d "Each exercise's form and history"
 
 complete -c backcoach -n '__fish_seen_subcommand_from play render script start' -a '(__backcoach_routines)' -d Routine
 complete -c backcoach -n '__fish_seen_subcommand_from render' -s o -l output -r -F -d 'The sound file to write'
@@ -58,3 +60,4 @@ complete -c backcoach -n '__fish_seen_subcommand_from check' -F
 complete -c backcoach -n '__fish_seen_subcommand_from stats' -a 'today week month'
 complete -c backcoach -n '__fish_seen_subcommand_from start' -s m -l minutes -x -d 'The longest routine that fits in N minutes'
 complete -c backcoach -n '__fish_seen_subcommand_from hold' -a 'until tomorrow' -d 'Until when'
+complete -c backcoach -n '__fish_seen_subcommand_from feedback' -a '(backcoach list --exercises 2>/dev/null) good easier harder hurt'

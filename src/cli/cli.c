@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "speech/check_speech.h"
+#include "coach/adapt.h"
 #include "coach/config.h"
 #include "cli/control.h"
 #include "daemon/daemon.h"
@@ -272,8 +273,13 @@ static int cmd_render(struct cli *cli, int argc, char **argv)
 	sigset_t stop, old;
 	render_stop_signals(&stop);
 	sigprocmask(SIG_BLOCK, &stop, &old);
+	/* What the next session plays, as `script` shows it (a file does not
+	 * wait where a session would). */
+	adapt_next_opts(&cfg, &copts);
 	ret = render_routine(&cfg, sp, r, &copts, out, subtitles,
 			     isatty(STDERR_FILENO), &st, err, sizeof(err));
+	free((void *)copts.plan);
+	copts.plan = NULL;
 	if (ret < 0) {
 		int sig = render_pending_signal();
 
@@ -352,6 +358,9 @@ static int cmd_script(struct cli *cli, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	speech_voice_for(&cfg, r, &vs.voice);
+	/* What the next session plays: the forms the record of the day says,
+	 * the waits, the question after the last exercise. */
+	adapt_next_opts(&cfg, &copts);
 	if (routine_compile(&cfg, r, &copts, voice_speech_measure, &vs, &tl, err,
 			    sizeof(err)) < 0) {
 		log_err("%s", err);
@@ -360,6 +369,7 @@ static int cmd_script(struct cli *cli, int argc, char **argv)
 		ret = script_write(stdout, &cfg, &tl, samples) < 0 ? EXIT_FAIL : EXIT_OK;
 		timeline_free(&tl);
 	}
+	free((void *)copts.plan);
 	speech_close(vs.sp);
 	config_free(&cfg);
 	return ret;
@@ -420,8 +430,13 @@ static int cmd_list(struct cli *cli, int argc, char **argv)
 		unsigned need = 0;
 
 		speech_voice_for(&cfg, (int)r, &vs.voice);
-		if (routine_compile(&cfg, (int)r, &copts, voice_speech_measure, &vs,
-				    &tl, err, sizeof(err)) < 0) {
+		/* As the next session plays it (as script and render show it),
+		 * a wait counted as none. */
+		adapt_next_opts(&cfg, &copts);
+		int cr = routine_compile(&cfg, (int)r, &copts, voice_speech_measure, &vs,
+					 &tl, err, sizeof(err));
+		free((void *)copts.plan);
+		if (cr < 0) {
 			/* Listed all the same, with the reason it cannot play. */
 			printf("  %-22s %8s  %s%s\n", ro->name, "-", ro->title,
 			       (int)r == cfg.general.routine_idx ? " (default)" : "");
@@ -531,6 +546,42 @@ static int cmd_stats(struct cli *cli, int argc, char **argv)
 	days = cfg.reminders.days;
 	config_free(&cfg);
 	return stats_run(optind < argc ? argv[optind] : NULL, util_test_now(), days, stdout);
+}
+
+/* feedback [EXERCISE] good|easier|harder|hurt: to the record of the day. */
+static int cmd_feedback(struct cli *cli, int argc, char **argv)
+{
+	struct config cfg;
+	const char *ex = NULL, *word;
+	int ret;
+
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
+	if (optind >= argc)
+		return bad_usage(cli, "say good, easier, harder or hurt");
+	word = argv[argc - 1];
+	if (argc - optind == 2)
+		ex = argv[optind];
+	if (load_config(cli, &cfg) != EXIT_OK)
+		return EXIT_CONFIG;
+	ret = adapt_feedback_run(&cfg, ex, word, util_test_now(), stdout);
+	config_free(&cfg);
+	return ret;
+}
+
+/* progress: each exercise's form and history. */
+static int cmd_progress(struct cli *cli, int argc, char **argv)
+{
+	struct config cfg;
+	int ret;
+
+	if ((ret = no_own_options(cli, argc, argv)) >= 0)
+		return ret;
+	if (load_config(cli, &cfg) != EXIT_OK)
+		return EXIT_CONFIG;
+	ret = adapt_progress_run(&cfg, stdout);
+	config_free(&cfg);
+	return ret;
 }
 
 /* start [ROUTINE], stop, pause, resume, skip, repeat, snooze, reload,
@@ -655,6 +706,11 @@ static const struct command commands[] = {
 	  NULL, common_opts, NULL, 0, cmd_control },
 	{ "stats", "[today|week|month]", "time at the machine, breaks, sessions",
 	  NULL, common_opts, NULL, 1, cmd_stats },
+	{ "feedback", "[EXERCISE] good|easier|harder|hurt",
+	  "say how an exercise went (default: the one played last); the next sessions adapt",
+	  NULL, common_opts, NULL, 2, cmd_feedback },
+	{ "progress", "", "each exercise's form (easier, as configured, harder) and its history",
+	  NULL, common_opts, NULL, 0, cmd_progress },
 };
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
 

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "coach/config.h"
 #include "coach/routine.h"
@@ -93,8 +94,25 @@ void adapt_plan(const struct adapt *a, const struct config *cfg,
 const char *adapt_describe(const struct config *cfg, const struct exercise *e,
 			   int level, char *buf, size_t len);
 
+/* The options for the user's next session of cfg: the plan from the day
+ * log (malloc'd into o->plan: free it) unless [coach] adapt = no, the
+ * question after the last exercise with it, the waits unless [coach]
+ * wait_at_most = 0. */
+void adapt_next_opts(const struct config *cfg, struct compile_opts *o);
+
 /* Read the day log at path (statelog_read) into a (adapt_init'ed).
  * Returns 0, or -1 with errno; *skipped counts lines that were not records. */
 int adapt_load(struct adapt *a, const char *path, int *skipped);
+
+/* `backcoach feedback [EXERCISE] WORD`: WORD is good, easier, harder or
+ * hurt; EXERCISE NULL: the exercise last recorded in a session. Appends the
+ * record (time now) and says to out what the next session does with it.
+ * Returns an exit code (64: a bad word, 66: no such exercise). */
+int adapt_feedback_run(const struct config *cfg, const char *exercise, const char *word,
+		       int64_t now, FILE *out);
+
+/* `backcoach progress`: each exercise's form and its history. Returns an
+ * exit code. */
+int adapt_progress_run(const struct config *cfg, FILE *out);
 
 #endif

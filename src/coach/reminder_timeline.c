@@ -154,6 +154,22 @@ int reminder_timeline(const struct language *lang, int voice_routine,
 		out->length = start_body + body->length;
 		out->routine = body->routine;
 		out->skipped_equipment = body->skipped_equipment;
+		/* The body's waits and question, where the body now is. */
+		if (body->n_waits) {
+			out->waits = xcalloc(body->n_waits, sizeof(*out->waits));
+			for (size_t i = 0; i < body->n_waits; i++)
+				out->waits[i] = body->waits[i] + start_body;
+			out->n_waits = body->n_waits;
+		}
+		if (body->plan) {
+			out->plan = xcalloc(body->n_plan, sizeof(*out->plan));
+			memcpy(out->plan, body->plan, body->n_plan * sizeof(*out->plan));
+			out->n_plan = body->n_plan;
+		}
+		if (body->ask_end) {
+			out->ask_at = body->ask_at + start_body;
+			out->ask_end = body->ask_end + start_body;
+		}
 	} else {
 		out->length = end; /* sitting counts from here: no tail */
 		out->routine = voice_routine;

@@ -1393,8 +1393,7 @@ int routine_compile(const struct config *cfg, int routine,
 
 			if (utter(&c, parts, 2, &u) < 0 || (u.text && place(&c, t, &u, 0) < 0))
 				goto fail;
-			if (u.text)
-				t = max64(t, c.last_end + MS(PAUSE_MS));
+			t = max64(t, c.last_end + MS(PAUSE_MS));
 			if (wait_here(&c, &t) < 0)
 				goto fail;
 		}
@@ -1455,6 +1454,11 @@ int routine_compile(const struct config *cfg, int routine,
 	tl->pool_cap = c.pool_cap;
 	tl->waits = c.waits;
 	tl->n_waits = c.n_waits;
+	if (opts && opts->plan && cfg->n_exercises) {
+		tl->plan = xcalloc(cfg->n_exercises, sizeof(*tl->plan));
+		memcpy(tl->plan, opts->plan, cfg->n_exercises * sizeof(*tl->plan));
+		tl->n_plan = cfg->n_exercises;
+	}
 	free(c.cues);
 	free(c.steps);
 	return 0;
@@ -1477,6 +1481,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->phases);
 	free(tl->steps);
 	free(tl->waits);
+	free(tl->plan);
 	free(tl->language_voice);
 	free(tl->pool);
 	memset(tl, 0, sizeof(*tl));

@@ -110,6 +110,10 @@ struct timeline {
 	/* The answer window after the question (compile_opts.ask): next
 	 * there means "all good", previous "too much". ask_end 0: none. */
 	int64_t ask_at, ask_end;
+	/* The plan it plays (compile_opts.plan, copied: one per config
+	 * exercise, n_plan of them), or NULL: the forms as configured. */
+	struct exercise_plan *plan;
+	size_t n_plan;
 	char *pool;           /* internal: owned strings */
 	size_t pool_len, pool_cap;
 };
@@ -134,6 +138,7 @@ struct misfit {
 
 /* An exercise as adapted for this user (adapt.h): the form to play. */
 struct exercise_plan {
+	int level;            /* adapt.h: -1 easier, 0 the config's, N up */
 	int reps;             /* repetitions per side, >= 1 */
 	int64_t hold_ms;      /* length of one rep, as the exercise's hold */
 	bool easier;          /* the easier form: its easier_cue after the setup */

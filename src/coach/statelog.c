@@ -296,20 +296,6 @@ size_t slog_format(const struct slog_rec *r, char *buf, size_t len)
 	return (size_t)n < len ? (size_t)n : len - 1;
 }
 
-int64_t slog_now(void)
-{
-	const char *e = getenv("BACKCOACH_NOW");
-	int64_t t;
-
-	if (e && *e) {
-		if (parse_time(e, strlen(e), &t) || number(e, strlen(e), &t))
-			return t;
-		log_warn("BACKCOACH_NOW=%s: not a time (2026-03-14T10:12:00Z, or "
-			 "seconds since 1970): the clock is used", e);
-	}
-	return (int64_t)time(NULL);
-}
-
 /* ---- figures ---- */
 
 bool slog_is_break(const struct slog_rec *r)

@@ -85,10 +85,6 @@ struct slog_rec {
 	int feedback;       /* SLOG_FEEDBACK: enum slog_feedback */
 };
 
-/* Now, seconds since the epoch: $BACKCOACH_NOW if set (a time as the log
- * writes it, 2026-03-14T10:12:00Z, or epoch seconds: for tests, so days can
- * pass in a second), else the clock. */
-int64_t slog_now(void);
 
 /* The longest line a record may have (without its newline). */
 #define SLOG_LINE_MAX 511

@@ -957,9 +957,17 @@ static void daemon_idle(void *data)
 	reminders_rearm(d->reminders);
 }
 
+/* A wait for the user began or ended: the player shows it. */
+static void daemon_session_changed(void *data)
+{
+	struct daemon *d = data;
+
+	mpris_update(d->mpris, false);
+}
+
 static const struct runner_ops daemon_runner_ops = {
 	.began = daemon_session_began, .ended = daemon_session_ended,
-	.idle = daemon_idle,
+	.idle = daemon_idle, .changed = daemon_session_changed,
 };
 
 /* ---- the MPRIS player (mpris.h): what plays, and its methods ---- */
@@ -1226,6 +1234,8 @@ int daemon_play(const char *config_path, const char *routine)
 	}
 	if (daemon_open_speech(&d) < 0 || daemon_sources(&d) < 0)
 		goto out;
+	/* `play` keeps no record: it asks nothing it could not remember. */
+	d.def.no_ask = true;
 	if (prepared_build(&d.def, d.cfg, r, d.sp, err, sizeof(err)) < 0) {
 		if (prepared_quit_pending())
 			d.exit_code = EXIT_INTERRUPTED;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coach/adapt.h"
 #include "coach/config.h"
 #include "base/log.h"
 #include "coach/routine.h"
@@ -136,7 +137,9 @@ static size_t warm_start(struct speech *sp, const struct config *cfg,
  * holds exactly that. It begins with the safety notice in the user's very
  * first session (and explains the tones), and tells the risks of the floor
  * or the ball before the first exercise on them the user has not heard
- * them for. Returns 0, or -1 with err filled. */
+ * them for; it plays each exercise in the form the record of the day
+ * says (adapt.h), read again each time (`backcoach feedback` writes it).
+ * Returns 0, or -1 with err filled. */
 int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct speech *sp,
 		   char *err, size_t errlen)
 {
@@ -147,14 +150,31 @@ int prepared_build(struct prepared *p, struct cfgref *cfg, int routine, struct s
 	struct voice_speech vs = { .sp = sp };
 	struct timeline tl;
 	double t0 = util_now();
+	struct exercise_plan *plan;
+	bool no_ask = p->no_ask;
+	int rc;
 
+	adapt_next_opts(&cfg->c, &opts);
+	plan = (struct exercise_plan *)opts.plan;
+	if (no_ask)
+		opts.ask = false;
 	if (p->cfg == cfg && p->routine == routine && p->notice == notice &&
-	    p->tones == opts.tones && p->risks == risks)
+	    p->tones == opts.tones && p->risks == risks &&
+	    p->wait == opts.wait && p->ask == opts.ask &&
+	    !p->tl.plan == !plan &&
+	    (!plan || memcmp(p->tl.plan, plan, cfg->c.n_exercises * sizeof(*plan)) == 0)) {
+		free(plan);
 		return 0;
+	}
 	prepared_clear(p);
+	p->no_ask = no_ask;
 	speech_voice_for(&cfg->c, routine, &vs.voice);
-	if (routine_compile(&cfg->c, routine, &opts, prepared_measure, &vs, &tl, err, errlen) < 0)
+	rc = routine_compile(&cfg->c, routine, &opts, prepared_measure, &vs, &tl, err, errlen);
+	free(plan);
+	if (rc < 0)
 		return -1;
+	p->wait = opts.wait;
+	p->ask = opts.ask;
 	p->cfg = cfgref_get(cfg);
 	p->routine = routine;
 	p->notice = notice;

@@ -34,7 +34,9 @@ struct prepared {
 	int routine;
 	bool notice, tones;
 	unsigned risks;       /* equipment whose risks it tells */
-	struct timeline tl;
+	bool wait, ask;       /* compile_opts: waits, the question after */
+	bool no_ask;          /* never the question (`play`: no record); kept */
+	struct timeline tl;   /* its plan: tl.plan (adapt.h) */
 };
 
 /* One more reference to r; cfgref_put drops one, the last frees it. */

@@ -49,6 +49,10 @@ struct runner {
 	int64_t sess_started_mono;
 	int sess_skips;                /* steps skipped by `skip` */
 	int64_t sess_skip_at[64];      /* where the first of them were asked */
+	/* Repeats per exercise, and the answer to the question after the
+	 * last exercise (enum slog_feedback, -1: none). */
+	int *sess_repeats;
+	int sess_answer;
 };
 
 /* ---- starting one ---- */
@@ -67,6 +71,8 @@ int runner_begin(struct runner *rn, enum play_kind kind, struct timeline *tl,
 		tl = &rn->sess_tl;
 	}
 	spec.tl = tl;
+	if (kind != PLAY_STOPPED) /* the coach waits where the place changes */
+		spec.wait_ms = cfg->c.coach.wait_ms;
 	speech_voice_for(&cfg->c, tl->routine, &spec.vs.voice);
 	rn->sess = session_start(&spec, rn->efd, err, errlen);
 	if (!rn->sess) {
@@ -81,6 +87,8 @@ int runner_begin(struct runner *rn, enum play_kind kind, struct timeline *tl,
 	rn->sess_body_at = body_at;
 	rn->sess_started_mono = util_clock_ms(CLOCK_MONOTONIC);
 	rn->sess_skips = 0;
+	rn->sess_repeats = xcalloc(cfg->c.n_exercises + 1, sizeof(*rn->sess_repeats));
+	rn->sess_answer = -1;
 	rn->sessions++;
 	notify_status("Playing %s", name);
 	rn->ops->began(rn->data);
@@ -112,12 +120,32 @@ void runner_pause(struct runner *rn, bool pause)
 	notify_status("%s %s", pause ? "Paused" : "Playing", rn->sess_name);
 }
 
+/* Within the question after the last exercise and its answer window?
+ * Then Next (skip) means "all good", Previous (repeat) "too much": the
+ * answer is kept for the record, and the session goes on to its end. */
+static bool answered(struct runner *rn, const struct session_info *si, int answer)
+{
+	const struct timeline *tl = rn->sess_tlp;
+	int s;
+
+	if (!tl || !tl->ask_end || si->pos >= tl->ask_end ||
+	    (s = timeline_step_at(tl, tl->ask_at)) < 0 || si->pos < tl->steps[s].at)
+		return false;
+	rn->sess_answer = answer;
+	log_info("the answer: %s", answer == SLOG_GOOD ? "it all felt good"
+						       : "something was too much");
+	session_skip(rn->sess);
+	return true;
+}
+
 void runner_skip(struct runner *rn)
 {
 	if (rn->sess) {
 		struct session_info si;
 
 		session_info(rn->sess, &si);
+		if (answered(rn, &si, SLOG_GOOD))
+			return;
 		if ((size_t)rn->sess_skips < sizeof(rn->sess_skip_at) / sizeof(*rn->sess_skip_at))
 			rn->sess_skip_at[rn->sess_skips] = si.pos;
 		rn->sess_skips++;
@@ -127,8 +155,19 @@ void runner_skip(struct runner *rn)
 
 void runner_repeat(struct runner *rn)
 {
-	if (rn->sess)
-		session_repeat(rn->sess);
+	struct session_info si;
+	int st;
+
+	if (!rn->sess)
+		return;
+	session_info(rn->sess, &si);
+	if (answered(rn, &si, SLOG_EASIER))
+		return;
+	st = timeline_step_at(rn->sess_tlp, si.pos);
+	if (st >= 0 && rn->sess_tlp->steps[st].exercise >= 0 &&
+	    (size_t)rn->sess_tlp->steps[st].exercise < rn->sess_cfg->c.n_exercises)
+		rn->sess_repeats[rn->sess_tlp->steps[st].exercise]++;
+	session_repeat(rn->sess);
 }
 
 void runner_stop(struct runner *rn, bool tone)
@@ -151,9 +190,13 @@ void runner_status(const struct runner *rn, bool verbose, FILE *f)
 	char a[32], b[32];
 
 	session_info(rn->sess, &si);
-	fprintf(f, "state: %s%s\n", si.stopping ? "stopping" : states[si.state],
-		si.state == SESSION_PAUSED && !si.stopping
-			? " (backcoach resume, or the play key, goes on)" : "");
+	if (si.waiting)
+		fprintf(f, "state: waiting for you (backcoach resume, or the play key, "
+			"goes on)\n");
+	else
+		fprintf(f, "state: %s%s\n", si.stopping ? "stopping" : states[si.state],
+			si.state == SESSION_PAUSED && !si.stopping
+				? " (backcoach resume, or the play key, goes on)" : "");
 	fprintf(f, "playing: %s\n", rn->sess_name);
 	if (si.step >= 0 && (size_t)si.step < tl->n_steps)
 		fprintf(f, "step: %d of %zu: %s\n", si.step + 1, tl->n_steps,
@@ -211,6 +254,45 @@ void runner_mpris_state(const struct runner *rn, struct mpris_state *st)
 
 /* ---- its end ---- */
 
+/* To the record of the day, after the session's lines: the exercises left
+ * out as they hurt, when that was said; the answer to the question after
+ * the last exercise, for each exercise the session reached (all good:
+ * those done; too much: all of them). */
+static void record_adapt(struct runner *rn, const struct timeline *tl, int64_t heard,
+			 const struct slog_exercise *ex, size_t n_ex, int64_t t)
+{
+	const struct config *c = &rn->sess_cfg->c;
+	int64_t told = -1;
+
+	for (size_t i = 0; i < tl->n_cues; i++)
+		if (tl->cues[i].role == ROLE_LEFT_OUT)
+			told = tl->cues[i].at + tl->cues[i].len;
+	for (size_t i = 0; tl->plan && told >= 0 && heard >= told && i < tl->n_plan &&
+			   i < c->n_exercises; i++) {
+		struct slog_rec r = { .t = t, .kind = SLOG_LEFT_OUT };
+
+		if (!tl->plan[i].tell)
+			continue;
+		snprintf(r.routine, sizeof(r.routine), "%s", c->exercises[i].name);
+		(void)statelog_append(&r);
+	}
+	for (size_t i = 0; rn->sess_answer >= 0 && i < n_ex; i++) {
+		struct slog_rec r = { .t = t, .kind = SLOG_FEEDBACK,
+				      .feedback = rn->sess_answer };
+		bool dup = false;
+
+		if (ex[i].exercise < 0 || (size_t)ex[i].exercise >= c->n_exercises ||
+		    (rn->sess_answer == SLOG_GOOD && ex[i].outcome != SLOG_DONE))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			dup |= ex[j].exercise == ex[i].exercise;
+		if (dup)
+			continue;
+		snprintf(r.routine, sizeof(r.routine), "%s", c->exercises[ex[i].exercise].name);
+		(void)statelog_append(&r);
+	}
+}
+
 /* The session that ended, for the record of the day: each exercise it
  * reached (done, skipped, stopped during), then the session: which step it
  * reached (of the routine, past a reminder's own step), how long you heard
@@ -219,7 +301,7 @@ static void record_session(struct runner *rn, enum session_result res, int64_t h
 {
 	const struct timeline *tl = rn->sess_tlp;
 	const struct config *c = &rn->sess_cfg->c;
-	struct slog_rec r = { .t = (int64_t)time(NULL), .kind = SLOG_SESSION };
+	struct slog_rec r = { .t = util_test_now(), .kind = SLOG_SESSION };
 	size_t first = rn->kind == PLAY_REMINDER ? 1 : 0;
 	int64_t body = rn->kind == PLAY_REMINDER ? rn->sess_body_at : 0;
 	struct slog_exercise ex[128];
@@ -246,6 +328,14 @@ static void record_session(struct runner *rn, enum session_result res, int64_t h
 		snprintf(e.routine, sizeof(e.routine), "%s",
 			 ex[i].exercise >= 0 && (size_t)ex[i].exercise < c->n_exercises
 				 ? c->exercises[ex[i].exercise].name : "?");
+		if (ex[i].exercise >= 0 && (size_t)ex[i].exercise < c->n_exercises) {
+			/* The form it was played in, how often begun again. */
+			if (tl->plan && (size_t)ex[i].exercise < tl->n_plan) {
+				e.form = tl->plan[ex[i].exercise].level;
+				e.form_set = true;
+			}
+			e.repeated = rn->sess_repeats[ex[i].exercise];
+		}
 		for (char *p = e.routine; *p; p++)
 			if (*p == ' ')
 				*p = '-';
@@ -262,6 +352,7 @@ static void record_session(struct runner *rn, enum session_result res, int64_t h
 	r.skipped = rn->sess_skips;
 	r.secs = (BC_SAMPLES_TO_MS(exercised) + 500) / 1000;
 	(void)statelog_append(&r);
+	record_adapt(rn, tl, heard, ex, n_ex, r.t);
 }
 
 /* No output could be opened: what that means, and what to do; err is
@@ -322,6 +413,8 @@ static void forget(struct runner *rn)
 	rn->sess_tlp = NULL;
 	free(rn->sess_name);
 	rn->sess_name = NULL;
+	free(rn->sess_repeats);
+	rn->sess_repeats = NULL;
 }
 
 /* Say the language's `stopped` line ("If that hurt, leave it out next time,
@@ -407,8 +500,21 @@ static void on_session_end(void *data, short revents)
 	uint64_t v;
 
 	(void)revents;
-	if (read(rn->efd, &v, sizeof(v)) == sizeof(v) && rn->sess)
-		ended(rn);
+	struct session_info si;
+
+	if (read(rn->efd, &v, sizeof(v)) != sizeof(v) || !rn->sess)
+		return;
+	/* A wait began or ended (the session paused or went on by itself),
+	 * or the session ended. */
+	session_info(rn->sess, &si);
+	if (si.state != SESSION_ENDED) {
+		notify_status("%s %s", si.waiting ? "Waiting for you in" : "Playing",
+			      rn->sess_name);
+		if (rn->ops->changed)
+			rn->ops->changed(rn->data);
+		return;
+	}
+	ended(rn);
 }
 
 /* ---- setting up and tearing down ---- */

@@ -41,6 +41,9 @@ struct runner_ops {
 	/* Nothing plays any more (after an end, or after the line said after
 	 * it): what comes next can be planned. */
 	void (*idle)(void *data);
+	/* The session paused or went on by itself (a wait for the user
+	 * began or ended): what a player shows changed. May be NULL. */
+	void (*changed)(void *data);
 };
 
 /* A runner on l: sessions speak through sp and open their sink with opener

@@ -57,6 +57,7 @@ struct session {
 	pthread_cond_t cond;
 	/* Requests (under lock). */
 	bool want_pause, want_stop, stop_tone;
+	bool waiting;            /* paused by the worker at a wait (under lock) */
 	unsigned skips, repeats;
 	unsigned pauses;         /* pauses that cut the sink */
 	/* The worker is writing to the sink (under lock). When it is not (it
@@ -166,8 +167,53 @@ struct work {
 	size_t next_speech;
 	int64_t written;         /* frames written since the last seek */
 	bool announced;          /* the "playing ... on" line logged */
+	size_t next_wait;        /* the next of tl->waits ahead (n_waits: none) */
+	bool at_wait;            /* mixed up to it: wait there */
 	bool stop_tone, faded;   /* TURN_STOP: how */
 };
+
+/* The first wait at or after pos (n_waits: none, or no waiting). */
+static size_t wait_from(const struct session *s, int64_t pos)
+{
+	const struct timeline *tl = s->spec.tl;
+	size_t i = 0;
+
+	if (s->spec.wait_ms <= 0)
+		return tl->n_waits;
+	while (i < tl->n_waits && tl->waits[i] < pos)
+		i++;
+	return i;
+}
+
+/* Mix the next block into w->buf, up to the next wait: there w->at_wait
+ * is set (and w->n is 0). */
+static void render_block(struct session *s, struct work *w)
+{
+	const struct timeline *tl = s->spec.tl;
+	size_t frames = BLOCK;
+
+	if (w->next_wait < tl->n_waits) {
+		int64_t left = tl->waits[w->next_wait] - mixer_pos(w->mx);
+
+		if (left <= 0) {
+			w->at_wait = true;
+			w->n = 0;
+			return;
+		}
+		if (left < BLOCK)
+			frames = (size_t)left;
+	}
+	w->n = mixer_render(w->mx, w->buf, frames);
+}
+
+/* Tell the caller the state changed by itself (through end_fd). */
+static void notify(struct session *s)
+{
+	uint64_t one = 1;
+
+	if (s->end_fd >= 0 && write(s->end_fd, &one, sizeof(one)) < 0)
+		log_errno("session: cannot signal a wait");
+}
 
 /* Open the sink through the spec's opener (PortAudio by default) and
  * publish it. 0 or -1 with err filled. */
@@ -230,6 +276,8 @@ static enum turn skip_locked(struct session *s, struct work *w)
 		return TURN_END;
 	at = st >= 0 ? s->spec.tl->steps[st].at : 0;
 	mixer_seek(w->mx, at);
+	w->next_wait = wait_from(s, at);
+	w->at_wait = false;
 	w->next_speech = 0;
 	w->written = 0;
 	s->base_pos = at;
@@ -338,7 +386,7 @@ static int write_block(struct session *s, struct work *w, char *err,
 	prefetch(s, &w->next_speech, mixer_pos(w->mx),
 		 mixer_pos(w->mx) + BC_MS_TO_SAMPLES(LOOKAHEAD_MS),
 		 w->written - (sink_played(w->sink) - s->base_played));
-	w->n = mixer_render(w->mx, w->buf, BLOCK);
+	render_block(s, w);
 	return 0;
 }
 
@@ -416,19 +464,75 @@ static enum turn drain_tail(struct session *s, struct work *w)
 	return t;
 }
 
+/* At a wait: let what is queued play out (pause, skip and stop acting on
+ * it as ever), then pause until resumed, skipped or stopped, or until
+ * wait_ms has passed. Returns TURN_SKIPPED (mix on from here), or what
+ * the queue's end brought (a skip, a stop). */
+static enum turn wait_here(struct session *s, struct work *w)
+{
+	enum turn t = drain_tail(s, w);
+	struct timespec deadline;
+	double since = util_now();
+	bool timed_out = false;
+
+	if (t != TURN_END)
+		return t;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t)(s->spec.wait_ms / 1000);
+	deadline.tv_nsec += (long)(s->spec.wait_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&s->lock);
+	heard_pos(s);
+	s->want_pause = s->waiting = true;
+	sink_pause(w->sink);
+	s->state = SESSION_PAUSED;
+	pthread_mutex_unlock(&s->lock);
+	notify(s);
+	log_info("%s: waiting for you (at most %.0f s)", s->spec.name,
+		 (double)s->spec.wait_ms / 1000);
+	pthread_mutex_lock(&s->lock);
+	while (s->want_pause && !s->want_stop && !seek_wanted(s, w))
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == ETIMEDOUT &&
+		    s->want_pause && !s->want_stop && !seek_wanted(s, w)) {
+			s->want_pause = false;
+			timed_out = true;
+		}
+	/* However it ended (play, a skip, the time), the wait's pause ends
+	 * with it. */
+	s->waiting = false;
+	s->want_pause = false;
+	if (!s->want_pause || s->want_stop) {
+		if (sink_paused(w->sink))
+			sink_resume(w->sink);
+		if (s->state == SESSION_PAUSED)
+			s->state = SESSION_PLAYING;
+	}
+	pthread_mutex_unlock(&s->lock);
+	notify(s);
+	log_info("%s: waited %.0f s%s", s->spec.name, util_now() - since,
+		 timed_out ? ", and carried on by itself" : "");
+	w->at_wait = false;
+	w->next_wait++;
+	return TURN_SKIPPED;
+}
+
 /* Play until the end, a stop or a failure. *ok: close should drain. */
 static enum session_result play(struct session *s, struct work *w, bool *ok,
 				char *err, size_t errlen)
 {
 	for (;;) {
-		enum turn t = w->n == 0 ? drain_tail(s, w) : take_requests(s, w);
+		enum turn t = w->at_wait ? wait_here(s, w)
+			      : w->n == 0 ? drain_tail(s, w) : take_requests(s, w);
 
 		switch (t) {
 		case TURN_END:
 			*ok = true;
 			return SESSION_DONE;
 		case TURN_SKIPPED:
-			w->n = mixer_render(w->mx, w->buf, BLOCK);
+			render_block(s, w);
 			continue;
 		case TURN_STOP:
 			*ok = stop_sink(s, w, err, errlen);
@@ -491,7 +595,8 @@ static void *worker(void *arg)
 	w->mx = mixer_new(s->spec.tl, s->spec.cfg, voice_speech_source(&s->spec.vs),
 			  err, sizeof(err));
 	if (w->mx) {
-		w->n = mixer_render(w->mx, w->buf, BLOCK);
+		w->next_wait = wait_from(s, 0);
+		render_block(s, w);
 		if (open_sink(s, w, err, sizeof(err)) == 0) {
 			res = play(s, w, &ok, err, sizeof(err));
 			if (res != SESSION_FAILED)
@@ -692,6 +797,7 @@ void session_info(const struct session *cs, struct session_info *info)
 	if (info->state == SESSION_PLAYING && s->want_pause)
 		info->state = SESSION_PAUSED;
 	info->stopping = s->want_stop;
+	info->waiting = s->waiting && !s->want_stop;
 	info->pos = s->sink ? heard_pos(s) : s->heard;
 	info->step = timeline_step_at(s->spec.tl, info->pos);
 	snprintf(info->device, sizeof(info->device), "%s", s->device);

@@ -25,6 +25,10 @@ struct session_spec {
 	/* Opens the sink for [audio]; .open NULL: PortAudio
 	 * (sink_pa_opener). */
 	struct sink_opener opener;
+	/* At each of tl->waits, wait for the user: paused (session_info
+	 * says waiting) until resumed, skipped, stopped, or this long has
+	 * passed. 0: no waits (played through). */
+	int64_t wait_ms;
 };
 
 enum session_result {
@@ -45,6 +49,7 @@ enum session_state {
 struct session_info {
 	enum session_state state;
 	bool stopping;         /* session_stop was called (else it ends by itself) */
+	bool waiting;          /* paused by itself at a wait, for the user */
 	int64_t pos;           /* timeline sample being heard now (about) */
 	int step;              /* timeline step at pos, -1 before the first */
 	char device[128];      /* device in use, "" until open */
@@ -65,7 +70,9 @@ void session_prepare(bool realtime);
 /* Start playing: returns at once; the worker opens the device, mixes the
  * first block, then starts the stream. When the session has ended (any
  * way), it writes to end_fd (an eventfd or pipe: 8 bytes), and the caller
- * then calls session_join. NULL with err filled if no thread could start. */
+ * then calls session_join (once session_info says SESSION_ENDED: it also
+ * writes there when a wait begins or ends by itself, for the caller to
+ * show it). NULL with err filled if no thread could start. */
 struct session *session_start(const struct session_spec *spec, int end_fd,
 			      char *err, size_t errlen);
 

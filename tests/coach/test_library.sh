@@ -77,12 +77,13 @@ for r in desk-break desk-break-de micro-break micro-break-de breathing \
 		fi
 	done
 done
-within "$tmp/list" desk-break 120 270 default
-within "$tmp/list" desk-break-de 120 270 default
-within "$tmp/list" micro-break 60 90 default
-within "$tmp/list" micro-break-de 60 90 default
-within "$tmp/list" breathing 60 120 default
-within "$tmp/list" breathing-de 60 120 default
+# Each with the question after the last exercise ([coach] adapt), about 15 s.
+within "$tmp/list" desk-break 120 285 default
+within "$tmp/list" desk-break-de 120 285 default
+within "$tmp/list" micro-break 60 105 default
+within "$tmp/list" micro-break-de 60 105 default
+within "$tmp/list" breathing 60 135 default
+within "$tmp/list" breathing-de 60 135 default
 within "$tmp/list" floor 600 960 default
 within "$tmp/list-all" floor 600 960 "with a foam roller"
 within "$tmp/list" floor-de 600 960 default

@@ -57,8 +57,9 @@ sleep 3
 "$BACKCOACH" status >"$T/status" 2>&1
 check "status while playing: state" -- grep -q "^state: playing" "$T/status"
 check "status while playing: routine" -- grep -q "^playing: short" "$T/status"
-# (3 s in: the intro, 3.45 s long, or the exercise after it.)
-check "status while playing: step" -- grep -q "^step: [12] of 3" "$T/status"
+# (3 s in: the intro, 3.45 s long, or the exercise after it; then the
+# question after the last exercise, [coach] adapt, and the outro.)
+check "status while playing: step" -- grep -q "^step: [12] of 4" "$T/status"
 check "status while playing: no technical lines" -- \
 	sh -c "! grep -q '^\(device\|latency\|output\|underflows\|dropouts\|realtime\):' '$T/status'"
 "$BACKCOACH" status --verbose >"$T/status" 2>&1

@@ -66,6 +66,7 @@ static void free_timeline(struct timeline *tl)
 {
 	free(tl->cues);
 	free(tl->steps);
+	free(tl->waits);
 }
 
 /* The whole timeline mixed as the session mixes it. */
@@ -93,17 +94,33 @@ struct run {
 	int efd;
 };
 
+static void start_waiting(struct run *r, int steps, double speed, int64_t wait_at,
+			  int64_t wait_ms);
+
 static void start(struct run *r, int steps, double speed)
+{
+	start_waiting(r, steps, speed, -1, 0);
+}
+
+/* As start, with a wait at sample wait_at (-1: none) of at most wait_ms
+ * (0: the session does not wait). */
+static void start_waiting(struct run *r, int steps, double speed, int64_t wait_at,
+			  int64_t wait_ms)
 {
 	char err[256];
 
 	make_timeline(&r->tl, steps);
+	if (wait_at >= 0) {
+		r->tl.waits = xcalloc(1, sizeof(*r->tl.waits));
+		r->tl.waits[0] = wait_at;
+		r->tl.n_waits = 1;
+	}
 	memset(&r->nc, 0, sizeof(r->nc));
 	r->nc.opts.speed = speed;
 	r->efd = eventfd(0, EFD_CLOEXEC);
 	struct session_spec spec = {
 		.cfg = &cfg, .tl = &r->tl, .vs = { .sp = sp }, .name = "test",
-		.opener = sink_null_opener(&r->nc),
+		.opener = sink_null_opener(&r->nc), .wait_ms = wait_ms,
 	};
 	r->s = session_start(&spec, r->efd, err, sizeof(err));
 	ck_assert_msg(r->s != NULL, "%s", err);
@@ -116,9 +133,15 @@ static enum session_result finish(struct run *r, int timeout_ms, int64_t *heard,
 {
 	struct pollfd p = { .fd = r->efd, .events = POLLIN };
 	uint64_t v;
+	struct session_info si;
 
-	ck_assert_msg(poll(&p, 1, timeout_ms) == 1, "the session did not end");
-	ck_assert_int_eq(read(r->efd, &v, sizeof(v)), sizeof(v));
+	/* A wait's beginning and end are signalled there too: read on
+	 * until the session has ended. */
+	do {
+		ck_assert_msg(poll(&p, 1, timeout_ms) == 1, "the session did not end");
+		ck_assert_int_eq(read(r->efd, &v, sizeof(v)), sizeof(v));
+		session_info(r->s, &si);
+	} while (si.state != SESSION_ENDED);
 	close(r->efd);
 	return session_join(r->s, heard, err, errlen);
 }
@@ -213,6 +236,85 @@ START_TEST(pause_and_resume)
 	ck_assert_uint_eq(n, r.nc.rec.n);
 	ck_assert(memcmp(r.nc.rec.samples, ref, n * sizeof(float)) == 0);
 	free(ref);
+	done(&r);
+}
+END_TEST
+
+/* Wait until info(r).waiting is want, for at most ms (a bound for a hang). */
+static bool wait_waiting(struct run *r, bool want, int ms)
+{
+	for (int i = 0; i < ms / 5 && info(r).waiting != want; i++)
+		usleep(5000);
+	return info(r).waiting == want;
+}
+
+/* At a wait the session pauses by itself, exactly there: nothing more is
+ * heard until it is resumed; then it goes on from there, nothing lost or
+ * doubled. The beginning and the end of the wait are signalled. */
+START_TEST(waits_until_resumed)
+{
+	struct run r;
+	int64_t heard, p0;
+	char err[256];
+	float *ref;
+	size_t n;
+	struct pollfd p;
+	uint64_t v;
+
+	start_waiting(&r, 3, 1.0, SEC, 60000);
+	p = (struct pollfd){ .fd = r.efd, .events = POLLIN };
+	ck_assert_msg(wait_waiting(&r, true, 20000), "no wait");
+	ck_assert_int_eq(poll(&p, 1, 5000), 1); /* signalled */
+	ck_assert_int_eq(read(r.efd, &v, sizeof(v)), sizeof(v));
+	ck_assert_int_eq(info(&r).state, SESSION_PAUSED);
+	ck_assert(session_paused(r.s));
+	p0 = info(&r).pos;
+	ck_assert_int_eq(p0, SEC);
+	ck_assert_int_eq(info(&r).step, 1);
+	usleep(500000);
+	ck_assert(info(&r).waiting);
+	ck_assert_int_eq(info(&r).pos, p0);
+	ck_assert_uint_eq(r.nc.rec.n, (size_t)SEC); /* heard up to the wait */
+	session_pause(r.s, false); /* play */
+	ck_assert_msg(wait_waiting(&r, false, 5000), "still waiting");
+	ck_assert_int_eq(finish(&r, 20000, &heard, err, sizeof(err)), SESSION_DONE);
+	ck_assert_int_eq(heard, r.tl.length);
+	ref = reference(&r.tl, &n);
+	ck_assert_uint_eq(r.nc.rec.n, n);
+	ck_assert(memcmp(r.nc.rec.samples, ref, n * sizeof(float)) == 0);
+	free(ref);
+	done(&r);
+}
+END_TEST
+
+/* Nobody presses play: after wait_ms it carries on by itself. A skip also
+ * ends a wait. Without wait_ms there is no wait at all. */
+START_TEST(wait_ends_by_itself)
+{
+	struct run r;
+	int64_t heard;
+	char err[256];
+	double t0;
+
+	start_waiting(&r, 2, 0, SEC / 2, 300);
+	ck_assert_msg(wait_waiting(&r, true, 20000), "no wait");
+	t0 = util_now();
+	ck_assert_msg(wait_waiting(&r, false, 20000), "waited for ever");
+	ck_assert_double_ge(util_now() - t0, 0.2);
+	ck_assert_int_eq(finish(&r, 20000, &heard, err, sizeof(err)), SESSION_DONE);
+	ck_assert_int_eq(heard, r.tl.length);
+	done(&r);
+
+	start_waiting(&r, 3, 0, SEC / 2, 60000);
+	ck_assert_msg(wait_waiting(&r, true, 20000), "no wait");
+	session_skip(r.s);
+	ck_assert_msg(wait_waiting(&r, false, 5000), "the skip did not end the wait");
+	ck_assert_int_eq(finish(&r, 20000, &heard, err, sizeof(err)), SESSION_DONE);
+	done(&r);
+
+	start_waiting(&r, 2, 0, SEC / 2, 0); /* wait_ms 0: played through */
+	ck_assert_int_eq(finish(&r, 20000, &heard, err, sizeof(err)), SESSION_DONE);
+	ck_assert_uint_eq(r.nc.rec.pauses, 0);
 	done(&r);
 }
 END_TEST
@@ -410,6 +512,8 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, plays_to_the_end);
 	tcase_add_test(tc, pause_and_resume);
+	tcase_add_test(tc, waits_until_resumed);
+	tcase_add_test(tc, wait_ends_by_itself);
 	tcase_add_test(tc, skip_to_next_step);
 	tcase_add_test(tc, skip_past_the_end);
 	tcase_add_test(tc, repeat_step);
