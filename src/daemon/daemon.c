@@ -350,8 +350,12 @@ static void daemon_ask_offer(struct daemon *d, const char *msg, bool ask)
 	d->ask_short = -1;
 	d->asking = ask;
 	d->answered = false;
-	/* The short routine, where one is shorter than the one offered. */
-	if (r >= 0 && (len = daemon_lengths(d)) && len[r] > 0) {
+	/* The short routine, where one is shorter than the one offered: a
+	 * button of the notification only. Without one, the lengths are not
+	 * worked out here: that compiles every routine (seconds on a busy
+	 * machine) while the reminder waits to be said. */
+	if (r >= 0 && d->ask && c->reminders.announce != ANNOUNCE_VOICE &&
+	    (len = daemon_lengths(d)) && len[r] > 0) {
 		int s = -1;
 
 		for (size_t i = 0; i < c->n_routines; i++)
