@@ -29,8 +29,11 @@ covered() {
 if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
 	list=$(git ls-files)
 else
-	# A tarball: its sources, not what autotools generated into it.
+	# A tarball: its sources, not what autotools generated into it, nor
+	# what make fuzz writes (fuzz/build: its corpora and seeds, beside a
+	# sanitizer build's suites in CI).
 	list=$(find . -path ./build-aux -prune -o -path ./autom4te.cache -prune -o \
+		-path ./fuzz/build -prune -o \
 		-type f \( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.ini' \
 		-o -name '*.py' -o -name '*.in' -o -name '*.am' -o -name '*.ac' \
 		-o -name '*.md' -o -name '*.[15]' -o -name '*.expected' \
