@@ -126,6 +126,12 @@ rec_start() {
 rec_stop() { pa_record_stop; }
 # Seconds since the recording started.
 rec_t() { elapsed "$REC0" "$(now)"; }
+# How far the recording's clock may stand from rec_t: the recorder's first
+# samples arrive a little after the stream is listed (rec_start), so a sound
+# made at rec_t T can sit up to this much earlier in the recording. A check
+# that something happened before an action ends its window this far before
+# the action.
+REC_SLACK=0.3
 
 # The recording as "TIME PEAK" lines, one per 10 ms bucket.
 envelope() {
