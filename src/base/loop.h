@@ -10,7 +10,7 @@
  *
  * An sd-bus connection joins as one source (bus_source.h): prepare returns
  * sd_bus_get_events() and sd_bus_get_timeout(), dispatch runs sd_bus_process
- * until it returns 0 (at most 32 messages a round). Signals (a signalfd) and timers (timerfds) are plain
+ * until it returns 0 (at most 32 messages or 5 ms a round). Signals (a signalfd) and timers (timerfds) are plain
  * fd sources (loop_add_fd). */
 #ifndef BC_LOOP_H
 #define BC_LOOP_H

@@ -13,10 +13,13 @@
 #include "base/loop.h"
 #include "base/util.h"
 
-/* Messages processed per round of the loop: a storm of calls or signals is
- * worked through a slice at a time, with every other source (the control
- * socket, signals, timers) served between slices. */
+/* A round of the loop processes at most BUDGET messages, and no more once
+ * SLICE_US have passed: a storm of calls or signals is worked through a
+ * slice at a time, with every other source (the control socket, signals,
+ * timers) served between slices, also when each message takes long (a
+ * PlayPause stops or starts the sound). */
 #define BUDGET 32
+#define SLICE_US 5000u
 
 struct bus_source {
 	bool more;          /* the budget ran out with work left */
@@ -43,12 +46,13 @@ static void bus_prepare(void *data, short *events, uint64_t *deadline_us)
 static void bus_dispatch(void *data, short revents)
 {
 	struct bus_source *s = data;
+	uint64_t end = loop_now_us() + SLICE_US;
 	int r, n = 0;
 
 	(void)revents;
 	do {
 		r = sd_bus_process(s->bus, NULL);
-	} while (r > 0 && ++n < BUDGET);
+	} while (r > 0 && ++n < BUDGET && loop_now_us() < end);
 	s->more = r > 0;
 	if (r < 0)
 		s->lost(s->data, r); /* may free s: not touched after */

@@ -6,9 +6,10 @@
  * (sd_bus_get_timeout: the earliest pending call's timeout, none while
  * nothing is pending, so an idle connection never wakes the loop). When the
  * fd is ready or the deadline passes, it runs sd_bus_process until there is
- * nothing left to do, or for at most 32 messages a round: the rest in the
- * next round, at once, after the other sources (a storm of calls never
- * starves the control socket). When processing fails, the connection is lost:
+ * nothing left to do, or for at most 32 messages or 5 ms a round (whichever
+ * comes first): the rest in the next round, at once, after the other
+ * sources (a storm of calls never starves the control socket, nor one of
+ * slow calls). When processing fails, the connection is lost:
  * lost(data, err) is called (err a negative errno), with the source still
  * attached; the owner frees it there and closes the bus.
  *

@@ -3,7 +3,8 @@
  * a client and a server over a socketpair, both on one loop. A call is
  * answered, a pending call's timeout wakes the loop, an idle connection
  * does not, a connection whose peer goes away is lost once, and a storm of
- * calls leaves the loop's other sources their turns. */
+ * calls leaves the loop's other sources their turns, also when each call
+ * takes long. */
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +34,7 @@ struct pair {
 	struct loop *l;
 	struct end client, server;
 	bool answer;    /* the server answers Ping */
+	unsigned slow_us; /* the server takes this long over each Ping */
 	int pings;      /* Ping calls the server got */
 	int replies;    /* replies (or errors) the client got */
 	bool timed_out; /* the last reply was a timeout */
@@ -57,6 +59,8 @@ static int on_ping(sd_bus_message *m, void *data, sd_bus_error *err)
 	if (!sd_bus_message_is_method_call(m, "org.backcoach.Test", "Ping"))
 		return 0;
 	p->pings++;
+	if (p->slow_us)
+		usleep(p->slow_us);
 	if (!p->answer)
 		return 1; /* handled, never answered */
 	return sd_bus_reply_method_return(m, "s", "pong");
@@ -297,6 +301,34 @@ START_TEST(storm_shares_the_loop)
 }
 END_TEST
 
+/* A storm of slow calls (2 ms each, as a PlayPause that stops the sound):
+ * a turn of the loop ends 5 ms into it, after 3 calls, not 32 (a loaded
+ * machine only makes each call longer: fewer in a turn). */
+START_TEST(slow_storm_shares_the_loop)
+{
+	struct pair p;
+	struct other o = { .p = &p };
+	int fd = eventfd(1, EFD_CLOEXEC);
+	struct loop_source *src;
+
+	pair_open(&p);
+	p.slow_us = 2000;
+	src = loop_add_fd(p.l, fd, POLLIN, other_ready, &o);
+	for (int i = 0; i < 200; i++)
+		ping(&p, 30000000);
+	while (p.replies < 200) {
+		int done = 0;
+		ck_assert(!run_until(p.l, &done, 1) || p.replies >= 200);
+	}
+	ck_assert_int_eq(p.pings, 200);
+	ck_assert_msg(o.gap <= 4, "%d slow calls in one turn of the loop", o.gap);
+	ck_assert_int_ge(o.turns, 200 / 4);
+	loop_remove(p.l, src);
+	close(fd);
+	pair_close(&p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("bus_source");
@@ -307,6 +339,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, idle_sleeps);
 	tcase_add_test(tc, peer_gone_lost_once);
 	tcase_add_test(tc, storm_shares_the_loop);
+	tcase_add_test(tc, slow_storm_shares_the_loop);
 	suite_add_tcase(s, tc);
 	return s;
 }
