@@ -760,26 +760,19 @@ static int read_file(struct loader *ld, const char *file, char **text, size_t *l
 {
 	struct origin at = { file, 0 };
 	struct stat st;
+	char why[128];
 	char *buf = NULL;
 	size_t n = 0;
 	int fd;
 
 	*text = NULL;
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = util_open_file(file, O_RDONLY, 0, why, sizeof(why));
 	if (fd < 0) {
-		problem(ld, at, "cannot open: %s", strerror(errno));
+		problem(ld, at, "%s", errno == EISDIR ? "is a directory, not a config file" : why);
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
 		problem(ld, at, "cannot read: %s", strerror(errno));
-		goto error;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		problem(ld, at, "is a directory, not a config file");
-		goto error;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		problem(ld, at, "not a regular file");
 		goto error;
 	}
 	if (st.st_size > MAX_FILE) {

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "coach/config.h"
@@ -421,6 +423,27 @@ START_TEST(file_problems)
 	one_problem(dir, "is a directory, not a config file");
 	one_problem("/dev/null", "not a regular file");
 	free(dir);
+}
+END_TEST
+
+/* A config that is a socket (opening one fails with ENXIO): refused as
+ * what it is, the way every file of the user's is (util_open_file), not
+ * "cannot open: No such device or address". */
+START_TEST(file_socket)
+{
+	char dir[] = "/tmp/bc-test-config-XXXXXX";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/backcoach.ini", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	one_problem(sa.sun_path, "not a regular file");
+	close(fd);
+	unlink(sa.sun_path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -1032,6 +1055,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 
 	tcase_add_test(files, file_problems);
+	tcase_add_test(files, file_socket);
 	tcase_add_test(files, file_huge);
 	tcase_add_test(files, file_unreadable);
 	tcase_add_test(files, sound_not_audio);
