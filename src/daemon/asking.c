@@ -206,6 +206,16 @@ void asking_offer(struct asking *a, const struct ask_offer *o)
 	show(a);
 }
 
+void asking_set_short(struct asking *a, const char *label)
+{
+	if (!a || (a->short_label && label && strcmp(a->short_label, label) == 0))
+		return;
+	free(a->short_label);
+	a->short_label = label ? xstrdup(label) : NULL;
+	if (a->shown)
+		show(a); /* replaced in place */
+}
+
 void asking_note(struct asking *a, const char *title, const char *body)
 {
 	stop(a);

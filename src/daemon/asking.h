@@ -52,6 +52,10 @@ void asking_free(struct asking *a);
 
 /* A reminder is given: show it, and wait when the offer says so. */
 void asking_offer(struct asking *a, const struct ask_offer *o);
+/* The Short button of the reminder offered, known later (the routines'
+ * lengths are worked out off the loop): its notification, if still shown,
+ * is replaced in place with the button (NULL: none). */
+void asking_set_short(struct asking *a, const char *label);
 /* A notification with nothing to answer (the first start's words). */
 void asking_note(struct asking *a, const char *title, const char *body);
 /* Answered (any way) or over: close the notification, stop waiting. */

@@ -14,9 +14,11 @@
 static int run_start(const struct command_target *t, const char *arg, char *word,
 		     size_t wordlen, FILE *out)
 {
+	int r;
+
 	(void)out;
-	if (t->ops->start(t->data, arg, word, wordlen) < 0)
-		return -1;
+	if ((r = t->ops->start(t->data, arg, word, wordlen)) != 0)
+		return r < 0 ? -1 : 1;
 	snprintf(word, wordlen, "%s", t->ops->session_name(t->data));
 	return 0;
 }
@@ -262,6 +264,7 @@ int command_run(const struct command_target *t, const struct command *cmd, const
 {
 	const char *playing = t->ops->session_name(t->data);
 	char word[1024] = "";
+	int r;
 
 	if (!(cmd->states & t->ops->state(t->data))) {
 		answer(source, reply, LOG_INFO, "; ignored", cmd->otherwise,
@@ -278,7 +281,9 @@ int command_run(const struct command_target *t, const struct command *cmd, const
 	if (reply)
 		log_debug("%s: %s%s%s", source, cmd->name, arg ? " " : "",
 			  arg ? arg : "");
-	if (cmd->run(t, arg, word, sizeof(word), reply) < 0) {
+	if ((r = cmd->run(t, arg, word, sizeof(word), reply)) > 0)
+		return 1;
+	if (r < 0) {
 		answer(source, reply, LOG_ERR, "", "%s", word);
 		/* A failed request is in the log as well as in the reply. */
 		if (reply)
@@ -306,6 +311,11 @@ int command_run_named(const struct command_target *t, const char *name, const ch
 	}
 	r = command_run(t, cmd, NULL, source, f);
 	fclose(f);
+	if (r > 0) { /* not yet: no command without an argument says so */
+		snprintf(err, errlen, "%s: not yet", name);
+		free(text);
+		return -1;
+	}
 	while (len && text[len - 1] == '\n')
 		text[--len] = '\0';
 	if (r < 0)

@@ -49,7 +49,10 @@ struct command_ops {
 	unsigned (*state)(void *data);
 	/* What plays ("desk-break", "reminder"), or NULL. */
 	const char *(*session_name)(void *data);
-	/* Start routine (NULL: the default) now. 0, or -1 with err filled. */
+	/* Start routine (NULL: the default) now. 0, or -1 with err filled;
+	 * 1: not yet (`start --minutes=N` while the routines' lengths are
+	 * worked out): the control socket asks again when the daemon says
+	 * (control_server_retry), its client waiting for the answer. */
 	int (*start)(void *data, const char *routine, char *err, size_t errlen);
 	/* Stop the session: a quick fade, then (the daemon) an end tone.
 	 * During a reminder's countdown this cancels it (snoozed). */
@@ -87,7 +90,7 @@ struct command_target {
 
 /* A handler: carry out the command with arg (NULL: none) on t. On success
  * it may fill word (the %s of the row's reply); on failure it fills word
- * with why and returns -1. out, if not NULL, takes longer text for the user
+ * with why and returns -1; 1: not yet, nothing done (start, above). out, if not NULL, takes longer text for the user
  * (status, a config's errors); NULL: log it. */
 typedef int (*command_fn)(const struct command_target *t, const char *arg, char *word,
 			  size_t wordlen, FILE *out);
@@ -122,7 +125,8 @@ int command_sig_repeat(void); /* SIGRTMIN+3 */
 /* Run cmd on t. source names who asked, for the log ("SIGUSR1",
  * "control", "MPRIS"). reply: where the user's answer goes (the control
  * socket's text); NULL: the answer is logged as "SOURCE: answer". Returns 0
- * or -1 (refused or failed). */
+ * or -1 (refused or failed), or 1: not yet, nothing said or done (start,
+ * above): ask again later. */
 int command_run(const struct command_target *t, const struct command *cmd, const char *arg,
 		const char *source, FILE *reply);
 

@@ -26,6 +26,7 @@ struct client {
 	struct control_server *cs;
 	struct loop_source *src;
 	int fd;
+	bool held;    /* the request was not yet to be carried out: retried */
 	size_t len;
 	char buf[CONTROL_MAX_REQUEST + 1];
 };
@@ -46,6 +47,7 @@ static void client_close(struct client *cl)
 	close(cl->fd);
 	cl->fd = -1;
 	cl->len = 0;
+	cl->held = false;
 }
 
 /* Longest command word ("snooze"), with room to grow. */
@@ -105,7 +107,8 @@ int control_parse(char *buf, size_t len, char **cmd, char **arg, char *err,
 }
 
 /* Carry out one request (len bytes at req, parsed by control_parse); writes
- * the reply text to f. Returns 0 (OK) or -1. */
+ * the reply text to f. Returns 0 (OK) or -1, or 1: not yet (nothing
+ * written). */
 static int request(const struct command_target *t, char *req, size_t len, FILE *f)
 {
 	const struct command *cmd;
@@ -125,7 +128,7 @@ static int request(const struct command_target *t, char *req, size_t len, FILE *
 
 static void client_answer(struct client *cl)
 {
-	char *text = NULL;
+	char *text = NULL, req[CONTROL_MAX_REQUEST + 1];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	int ok;
@@ -135,8 +138,17 @@ static void client_answer(struct client *cl)
 		client_close(cl);
 		return;
 	}
-	ok = request(cl->cs->t, cl->buf, cl->len, f);
+	/* Parsed in a copy: the request may be run again (control_server_retry). */
+	memcpy(req, cl->buf, cl->len + 1);
+	ok = request(cl->cs->t, req, cl->len, f);
 	fclose(f);
+	if (ok > 0) { /* not yet: the client waits, its socket no longer read */
+		free(text);
+		cl->held = true;
+		loop_remove(cl->cs->loop, cl->src);
+		cl->src = NULL;
+		return;
+	}
 	/* Replies are short: they fit the socket buffer, a blocking write
 	 * would not stall the loop. */
 	const char *head = ok == 0 ? "OK\n" : "ERR\n";
@@ -191,6 +203,17 @@ static void accept_client(void *data, short revents)
 	slot->fd = fd;
 	slot->len = 0;
 	slot->src = loop_add_fd(cs->loop, fd, POLLIN, client_read, slot);
+}
+
+void control_server_retry(struct control_server *cs)
+{
+	if (!cs)
+		return;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (cs->clients[i].fd >= 0 && cs->clients[i].held) {
+			cs->clients[i].held = false;
+			client_answer(&cs->clients[i]);
+		}
 }
 
 struct control_server *control_server_open(struct loop *l, const char *rundir,

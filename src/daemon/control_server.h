@@ -26,6 +26,11 @@ struct control_server *control_server_open(struct loop *l, const char *rundir,
 int control_parse(char *buf, size_t len, char **cmd, char **arg, char *err,
 		  size_t errlen);
 
+/* Run again the requests that were not yet to be carried out (a command
+ * that returned 1: commands.h); their clients have waited for the answer.
+ * NULL is fine. */
+void control_server_retry(struct control_server *cs);
+
 /* Close every connection and the socket, and remove the socket file.
  * NULL is fine. */
 void control_server_close(struct control_server *cs);

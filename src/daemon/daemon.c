@@ -70,6 +70,8 @@ struct daemon {
 	/* The default routine, and the reminders' routine if another. */
 	struct prepared def, rem;
 	struct prepared other; /* the latest `start ROUTINE` of another one */
+	/* The routines' lengths, worked out off the loop (daemon_lengths). */
+	struct prepared_lengths *lengths;
 
 	/* The one session at a time, and what it plays. */
 	struct runner *runner;
@@ -152,13 +154,23 @@ static const char *routine_name(const struct config *cfg, int r)
 	return r >= 0 && (size_t)r < cfg->n_routines ? cfg->routines[r].name : "?";
 }
 
+static const int64_t *daemon_lengths(struct daemon *d, bool *pending);
+
 /* Compile what the next triggers will play, unless a session plays (the
  * synthesiser is then the session's): called again when it ends. */
 static void daemon_prepare(struct daemon *d)
 {
+	const struct config *c = &d->cfg->c;
+	bool pending;
+
 	if (runner_kind(d->runner) != PLAY_NONE || d->foreground)
 		return;
 	prepared_ahead(&d->def, &d->rem, d->cfg, d->sp);
+	/* The notification offers the shortest routine beside the reminder's:
+	 * their lengths, known before a reminder falls due (off the loop). */
+	if (c->reminders.enabled && c->reminders.routine_idx >= 0 &&
+	    c->reminders.announce != ANNOUNCE_VOICE && !d->no_socket)
+		(void)daemon_lengths(d, &pending);
 }
 
 /* ---- a reminder given and answered ----
@@ -169,13 +181,49 @@ static void daemon_prepare(struct daemon *d)
 
 static int daemon_start_routine(struct daemon *d, int r, char *err, size_t errlen);
 
-/* The lengths of the routines, compiled once per config (not while a
- * session plays: the synthesiser is then the session's). */
-static const int64_t *daemon_lengths(struct daemon *d)
+static char *daemon_short(struct daemon *d);
+
+static void daemon_lengths_known(void *data)
 {
-	if (runner_kind(d->runner) != PLAY_NONE)
+	struct daemon *d = data;
+	const struct config *c = &d->cfg->c;
+
+	/* A reminder offered meanwhile: its Short button, now. */
+	if (d->ask_msg && d->ask_routine >= 0 && d->ask_short < 0 &&
+	    c->reminders.announce != ANNOUNCE_VOICE) {
+		char *label = daemon_short(d);
+
+		if (label)
+			asking_set_short(d->ask, label);
+		free(label);
+	}
+	control_server_retry(d->ctl); /* `start --minutes` that waited */
+}
+
+/* The lengths of the routines, worked out once per config on a thread of
+ * their own (prepared_lengths_start): compiling every routine takes
+ * seconds, tens on a loaded machine, and status, reminders and a session
+ * go on meanwhile. NULL while they are not known: *pending then says that
+ * they are being worked out (daemon_lengths_known follows), else that
+ * they cannot be (no synthesiser for the thread; said in the log). */
+static const int64_t *daemon_lengths(struct daemon *d, bool *pending)
+{
+	*pending = false;
+	if (d->cfg->routine_len)
 		return d->cfg->routine_len;
-	return prepared_lengths(d->cfg, d->sp);
+	if (prepared_lengths_cfg(d->lengths) != d->cfg) {
+		prepared_lengths_free(d->lengths);
+		d->lengths = prepared_lengths_start(d->loop, d->cfg, daemon_lengths_known, d);
+	}
+	if (d->lengths && !prepared_lengths_ended(d->lengths)) {
+		*pending = true;
+		return NULL;
+	}
+	/* No thread, or no synthesiser for it: on the loop, as a last
+	 * resort, if the synthesiser is free (no session plays). */
+	if (runner_kind(d->runner) == PLAY_NONE)
+		return prepared_lengths(d->cfg, d->sp);
+	return NULL;
 }
 
 #define FIRST_START_FILE "first-start"
@@ -336,11 +384,37 @@ static void daemon_ask_close(struct daemon *d)
 	d->ask_msg = NULL;
 }
 
+/* The short routine, where one is shorter than the one the reminder
+ * offers (d->ask_routine): d->ask_short, and the label of its button
+ * (malloc'd), or NULL. A button of the notification only: the lengths are
+ * not awaited (they are worked out off the loop, the reminder is not held
+ * up; when they come, daemon_lengths_known adds the button). */
+static char *daemon_short(struct daemon *d)
+{
+	const struct config *c = &d->cfg->c;
+	const int64_t *len;
+	int r = d->ask_routine, s = -1;
+	bool pending;
+
+	d->ask_short = -1;
+	if (r < 0 || (size_t)r >= c->n_routines || !(len = daemon_lengths(d, &pending)) ||
+	    len[r] <= 0)
+		return NULL;
+	for (size_t i = 0; i < c->n_routines; i++)
+		if (len[i] > 0 && len[i] < len[r] && (s < 0 || len[i] < len[s]) &&
+		    c->routines[i].language == c->routines[r].language)
+			s = (int)i;
+	if (s < 0)
+		return NULL;
+	d->ask_short = s;
+	return util_replace(reminder_phrase(c, lang_of(d), PH_ACT_SHORT), "{title}",
+			    c->routines[s].title);
+}
+
 static void daemon_ask_offer(struct daemon *d, const char *msg, bool ask)
 {
 	const struct config *c = &d->cfg->c;
 	const struct language *lang = lang_of(d);
-	const int64_t *len;
 	char *short_label = NULL;
 	int r = c->reminders.routine_idx;
 
@@ -350,24 +424,8 @@ static void daemon_ask_offer(struct daemon *d, const char *msg, bool ask)
 	d->ask_short = -1;
 	d->asking = ask;
 	d->answered = false;
-	/* The short routine, where one is shorter than the one offered: a
-	 * button of the notification only. Without one, the lengths are not
-	 * worked out here: that compiles every routine (seconds on a busy
-	 * machine) while the reminder waits to be said. */
-	if (r >= 0 && d->ask && c->reminders.announce != ANNOUNCE_VOICE &&
-	    (len = daemon_lengths(d)) && len[r] > 0) {
-		int s = -1;
-
-		for (size_t i = 0; i < c->n_routines; i++)
-			if (len[i] > 0 && len[i] < len[r] && (s < 0 || len[i] < len[s]) &&
-			    c->routines[i].language == c->routines[r].language)
-				s = (int)i;
-		if (s >= 0) {
-			d->ask_short = s;
-			short_label = util_replace(reminder_phrase(c, lang, PH_ACT_SHORT),
-						   "{title}", c->routines[s].title);
-		}
-	}
+	if (r >= 0 && d->ask && c->reminders.announce != ANNOUNCE_VOICE)
+		short_label = daemon_short(d);
 	if (d->ask) {
 		struct ask_offer o = {
 			.title = reminder_phrase(c, lang, PH_BREAK_TITLE),
@@ -445,10 +503,14 @@ static void daemon_ask_status(struct daemon *d, FILE *f)
 
 /* ---- start --minutes ---- */
 
+/* The routine for `start --minutes`; -1 with err filled; FIT_LATER while
+ * the lengths are worked out. */
+#define FIT_LATER (-2)
 static int daemon_fitting_routine(struct daemon *d, const char *minutes, char *err, size_t errlen)
 {
 	const struct config *c = &d->cfg->c;
 	const int64_t *len;
+	bool pending;
 	char *end;
 	long m;
 	int r;
@@ -460,9 +522,12 @@ static int daemon_fitting_routine(struct daemon *d, const char *minutes, char *e
 			 minutes);
 		return -1;
 	}
-	len = daemon_lengths(d);
+	len = daemon_lengths(d, &pending);
+	if (!len && pending)
+		return FIT_LATER;
 	if (!len) {
-		snprintf(err, errlen, "a session plays");
+		snprintf(err, errlen, "the routines' lengths cannot be worked out now "
+			 "(see the log)");
 		return -1;
 	}
 	r = reminder_pick_fitting(len, c->n_routines, BC_MS_TO_SAMPLES((int64_t)m * 60000));
@@ -596,6 +661,8 @@ static int daemon_start(void *data, const char *routine, char *err,
 			return -1;
 		}
 		r = daemon_fitting_routine(d, routine + 10, err, errlen);
+		if (r == FIT_LATER)
+			return 1; /* asked again when they are known */
 		if (r < 0)
 			return -1;
 		log_info("%s minutes: %s fits", routine + 10, c->routines[r].name);
@@ -1121,6 +1188,9 @@ static void daemon_teardown(struct daemon *d)
 	mpris_free(d->mpris);
 	daemon_ask_close(d);
 	control_server_close(d->ctl);
+	d->ctl = NULL;
+	prepared_lengths_free(d->lengths);
+	d->lengths = NULL;
 	pwatch_free(d->pw);
 	reminders_free(d->reminders);
 	loop_free(d->loop);

@@ -4,14 +4,21 @@
  * their beginnings kept synthesised so that a session starts at once. */
 #include "daemon/prepared.h"
 
+#include <errno.h>
 #include <malloc.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include "base/loop.h"
 #include "coach/adapt.h"
 #include "coach/config.h"
 #include "base/log.h"
@@ -225,36 +232,187 @@ void prepared_ahead(struct prepared *def, struct prepared *rem, struct cfgref *c
 	} else {
 		prepared_clear(rem);
 	}
-	/* The notification offers the shortest routine beside the reminder's:
-	 * their lengths, known before a reminder falls due. */
-	if (c->reminders.enabled && c->reminders.routine_idx >= 0 &&
-	    c->reminders.announce != ANNOUNCE_VOICE)
-		(void)prepared_lengths(cfg, sp);
 	warm(def, rem, sp);
 	malloc_trim(0);
 }
 
-const int64_t *prepared_lengths(struct cfgref *cfg, struct speech *sp)
+/* Every routine's length in samples (-1: cannot compile), measured with
+ * measure(ctx), whose voice_speech is vs; NULL when the measuring was
+ * interrupted by *stop. */
+static int64_t *lengths_of(const struct config *c, struct voice_speech *vs,
+			   speech_measure_fn measure, void *ctx, const atomic_bool *stop)
 {
-	const struct config *c = &cfg->c;
 	struct compile_opts opts = { .notice = false };
-	struct voice_speech vs = { .sp = sp };
+	int64_t *len = xcalloc(c->n_routines ? c->n_routines : 1, sizeof(int64_t));
 	char err[512];
 
-	if (cfg->routine_len)
-		return cfg->routine_len;
-	cfg->routine_len = xcalloc(c->n_routines ? c->n_routines : 1, sizeof(int64_t));
 	for (size_t r = 0; r < c->n_routines; r++) {
 		struct timeline tl;
 
-		speech_voice_for(c, (int)r, &vs.voice);
-		if (routine_compile(c, (int)r, &opts, prepared_measure, &vs, &tl, err,
+		speech_voice_for(c, (int)r, &vs->voice);
+		if (routine_compile(c, (int)r, &opts, measure, ctx, &tl, err,
 				    sizeof(err)) < 0) {
-			cfg->routine_len[r] = -1;
+			if (stop && atomic_load(stop)) {
+				free(len);
+				return NULL;
+			}
+			len[r] = -1;
 			continue;
 		}
-		cfg->routine_len[r] = tl.length;
+		len[r] = tl.length;
 		timeline_free(&tl);
 	}
+	return len;
+}
+
+const int64_t *prepared_lengths(struct cfgref *cfg, struct speech *sp)
+{
+	struct voice_speech vs = { .sp = sp };
+
+	if (!cfg->routine_len)
+		cfg->routine_len = lengths_of(&cfg->c, &vs, prepared_measure, &vs, NULL);
 	return cfg->routine_len;
+}
+
+/* ---- the same off the loop ---- */
+
+struct prepared_lengths {
+	struct loop *loop;
+	struct loop_source *src;  /* efd, until the thread has ended */
+	struct cfgref *cfg;       /* a reference; only the loop touches it */
+	int efd;                  /* written by the thread as it ends */
+	pthread_t thread;
+	bool running;             /* the thread is not joined yet */
+	bool ended, failed;
+	atomic_bool stop;
+	int64_t *len;             /* the thread's result */
+	void (*done)(void *data);
+	void *data;
+};
+
+struct lengths_ctx {
+	struct voice_speech vs;
+	const atomic_bool *stop;
+};
+
+static int64_t lengths_measure(void *ctx, const char *text, char *err, size_t errlen)
+{
+	struct lengths_ctx *x = ctx;
+
+	if (atomic_load(x->stop) || prepared_quit_pending()) {
+		snprintf(err, errlen, "interrupted");
+		return -1;
+	}
+	return voice_speech_measure(&x->vs, text, err, errlen);
+}
+
+/* Reads only j->cfg->c (a loaded config does not change) and writes only
+ * j->len, before it signals efd. */
+static void *lengths_thread(void *arg)
+{
+	struct prepared_lengths *j = arg;
+	struct lengths_ctx x = { .stop = &j->stop };
+	double t0 = util_now();
+	uint64_t one = 1;
+	char err[512];
+
+	x.vs.sp = speech_open(err, sizeof(err));
+	if (!x.vs.sp) {
+		log_warn("the routines' lengths cannot be worked out: %s", err);
+	} else {
+		/* Each line is measured once: no need to keep its sound. */
+		speech_set_cache_budget(x.vs.sp, 1);
+		j->len = lengths_of(&j->cfg->c, &x.vs, lengths_measure, &x, &j->stop);
+		speech_close(x.vs.sp);
+		if (j->len)
+			log_debug("worked out the routines' lengths in %.2f s (%.0f s of it "
+				  "synthesising)", util_now() - t0, x.vs.seconds);
+	}
+	(void)!write(j->efd, &one, sizeof(one));
+	return NULL;
+}
+
+static void lengths_join(struct prepared_lengths *j)
+{
+	if (!j->running)
+		return;
+	pthread_join(j->thread, NULL);
+	j->running = false;
+	loop_remove(j->loop, j->src);
+	j->src = NULL;
+}
+
+static void lengths_ended(void *data, short revents)
+{
+	struct prepared_lengths *j = data;
+
+	(void)revents;
+	lengths_join(j);
+	j->ended = true;
+	if (j->len && !j->cfg->routine_len) {
+		j->cfg->routine_len = j->len;
+		j->len = NULL;
+	}
+	j->failed = !j->cfg->routine_len;
+	malloc_trim(0);
+	j->done(j->data);
+}
+
+struct prepared_lengths *prepared_lengths_start(struct loop *l, struct cfgref *cfg,
+						void (*done)(void *data), void *data)
+{
+	struct prepared_lengths *j = xcalloc(1, sizeof(*j));
+	int e = 0;
+
+	j->loop = l;
+	j->done = done;
+	j->data = data;
+	atomic_init(&j->stop, false);
+	j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (j->efd < 0)
+		e = errno;
+	else
+		j->cfg = cfgref_get(cfg);
+	if (!e && (e = pthread_create(&j->thread, NULL, lengths_thread, j)) != 0)
+		cfgref_put(j->cfg);
+	if (e) {
+		log_warn("no thread for the routines' lengths: %s", strerror(e));
+		if (j->efd >= 0)
+			close(j->efd);
+		free(j);
+		return NULL;
+	}
+	j->running = true;
+	j->src = loop_add_fd(l, j->efd, POLLIN, lengths_ended, j);
+	return j;
+}
+
+const struct cfgref *prepared_lengths_cfg(const struct prepared_lengths *j)
+{
+	return j ? j->cfg : NULL;
+}
+
+bool prepared_lengths_ended(const struct prepared_lengths *j)
+{
+	return j && j->ended;
+}
+
+bool prepared_lengths_failed(const struct prepared_lengths *j)
+{
+	return j && j->ended && j->failed;
+}
+
+void prepared_lengths_free(struct prepared_lengths *j)
+{
+	if (!j)
+		return;
+	atomic_store(&j->stop, true);
+	lengths_join(j);
+	if (j->src)
+		loop_remove(j->loop, j->src);
+	if (j->efd >= 0)
+		close(j->efd);
+	free(j->len);
+	cfgref_put(j->cfg);
+	free(j);
 }

@@ -13,6 +13,7 @@
 #include "coach/config.h"
 #include "coach/routine.h"
 
+struct loop;
 struct speech;
 
 /* Speech kept in the cache while compiling; between sessions only the
@@ -68,7 +69,24 @@ void prepared_ahead(struct prepared *def, struct prepared *rem, struct cfgref *c
 
 /* The lengths of cfg's routines (cfg->routine_len), compiled once per
  * config. Only while no session plays (the synthesiser is then the
- * session's). */
+ * session's). Compiling every routine takes seconds (tens on a loaded
+ * machine): the daemon works them out with prepared_lengths_start. */
 const int64_t *prepared_lengths(struct cfgref *cfg, struct speech *sp);
+
+/* The same, on a thread of its own with a synthesiser of its own, so that
+ * the loop goes on meanwhile (status, reminders, a session). When it ends,
+ * on the loop: cfg->routine_len is set (unless the synthesiser could not
+ * start: prepared_lengths_failed) and done(data) is called. Holds a
+ * reference to cfg. NULL (said in the log) when no thread can start. */
+struct prepared_lengths;
+struct prepared_lengths *prepared_lengths_start(struct loop *l, struct cfgref *cfg,
+						void (*done)(void *data), void *data);
+/* The config it works on; whether it has ended, and ended without them. */
+const struct cfgref *prepared_lengths_cfg(const struct prepared_lengths *j);
+bool prepared_lengths_ended(const struct prepared_lengths *j);
+bool prepared_lengths_failed(const struct prepared_lengths *j);
+/* Stop it (at the next line it measures), wait for the thread, free it.
+ * NULL is fine; also from done (the thread has ended then). */
+void prepared_lengths_free(struct prepared_lengths *j);
 
 #endif

@@ -1,6 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# storm.sh: a storm of 10,000 MPRIS calls at the daemon's player on a
+# storm.sh: the control socket served while the daemon is busy. While
+# `start --minutes` waits for the routines' lengths to be worked out (on a
+# thread: seconds, tens on a loaded machine), status answers. Then a storm
+# of 10,000 MPRIS calls at the daemon's player on a
 # private session bus (tests/data/mpris_storm.py: 4 clients, each with 32
 # calls in flight; property Gets, GetAll, Seek and Raise, and one Pause
 # halfway). Every `backcoach status` asked during it answers (the control
@@ -20,6 +23,38 @@ daemon_setup
 bus_setup
 bus_start session || exit 1
 daemon_start "$TEST_DATA/storm.ini" || exit 1
+
+# ---- start --minutes: the routines' lengths are worked out first (every
+# routine compiled, its lines synthesised: seconds, tens on a loaded
+# machine); status answers meanwhile, and then the routine that fits plays ----
+"$BACKCOACH" start --minutes 5 >"$T/minutes.out" 2>&1 &
+mins=$!
+sleep 0.2
+answered=0 tries=0
+while kill -0 "$mins" 2>/dev/null; do
+	# Answered while start --minutes still waits for its answer?
+	timeout 10 "$BACKCOACH" status >/dev/null 2>&1 && kill -0 "$mins" 2>/dev/null &&
+		answered=$((answered + 1))
+	tries=$((tries + 1))
+	sleep 0.1
+done
+wait "$mins"
+rc=$?
+echo "  start --minutes 5: exit $rc, \"$(cat "$T/minutes.out")\"; status answered $answered of $tries times before it"
+grep "worked out the routines' lengths" "$T/daemon.log" | sed 's/^/  /'
+check "start --minutes: status answers while the lengths are worked out" -- \
+	test "$answered" -ge 2
+fits=$(sed -n 's/.*: 5 minutes: \(.*\) fits$/\1/p' "$T/daemon.log")
+check "start --minutes 5: then the routine that fits plays" -- \
+	eval 'test $rc -eq 0 -a -n "$fits" && grep -q "^playing $fits" "$T/minutes.out"'
+"$BACKCOACH" stop >/dev/null
+check "start --minutes: stopped" -- wait_status "^state: idle" 10
+check "start --minutes 5 again: the same (the lengths known)" -- \
+	sh -c 'timeout 10 "$1" start --minutes 5 | grep -q "^playing $2"' _ "$BACKCOACH" "$fits"
+"$BACKCOACH" stop >/dev/null
+wait_status "^state: idle" 10
+
+# ---- the storm ----
 "$BACKCOACH" start >/dev/null
 check "a session plays" -- wait_status "^state: playing" 10
 # On the bus: the name is taken as the session starts.
