@@ -139,19 +139,24 @@ static struct sink *reopen_sink(const char *device, int64_t latency, double secs
 /* Play up to frames of tone (all if < 0); -1 when the device is lost.
  * Paused, the sink drops what it had queued and what is written: resumed,
  * the tone goes on from the last sample heard (sink_pa_played), as the
- * daemon's session does. */
-static int play(struct tone *t, int64_t frames)
+ * daemon's session does. With tail, once all is written, until it is
+ * heard (the device may hold a second of it), a pause and resume still
+ * acting on it (as the session's drain_tail); a stream that plays nothing
+ * for 0.3 s (a sound shorter than the start level) is left to close. */
+static int play_tail(struct tone *t, int64_t frames, bool tail)
 {
 	float buf[BLOCK];
-	int64_t base = sink_pa_played(sink), pos = 0;
-	double phase0 = t->phase;
+	int64_t base = sink_pa_played(sink), pos = 0, last = -1;
+	double phase0 = t->phase, since = util_now();
 	unsigned seen = atomic_load(&resumes);
 
-	while (atomic_load(&stop) == RUN && (frames < 0 || pos < frames)) {
+	while (atomic_load(&stop) == RUN && (frames < 0 || pos < frames ||
+					     (tail && sink_pa_played(sink) - base < frames))) {
 		size_t n = frames < 0 || frames - pos > BLOCK ? BLOCK : (size_t)(frames - pos);
 
 		if (sink_pa_paused(sink)) {
 			usleep(2000);
+			since = util_now();
 			continue;
 		}
 		if (atomic_load(&resumes) != seen) {
@@ -161,12 +166,30 @@ static int play(struct tone *t, int64_t frames)
 			t->phase = fmod(phase0 + (double)pos * t->step, 2 * M_PI);
 			continue;
 		}
+		if (!n) { /* all written: the tail */
+			int64_t heard = sink_pa_played(sink);
+
+			sink_pa_idle(sink); /* running dry now is no underflow */
+			if (heard != last) {
+				last = heard;
+				since = util_now();
+			} else if (util_now() - since > 0.3) {
+				break;
+			}
+			usleep(5000);
+			continue;
+		}
 		render(t, buf, n);
 		if (sink->ops->write(sink, buf, n) < 0)
 			return -1;
 		pos += (int64_t)n;
 	}
 	return 0;
+}
+
+static int play(struct tone *t, int64_t frames)
+{
+	return play_tail(t, frames, false);
 }
 
 static void report(struct sink *s)
@@ -324,7 +347,7 @@ int main(int argc, char **argv)
 
 			if (k)
 				usleep((useconds_t)(gap * 1e6));
-			r = play(&t, (int64_t)(seconds * BC_RATE));
+			r = play_tail(&t, (int64_t)(seconds * BC_RATE), true);
 			if (r == 0 && repeat > 1)
 				r = sink_pa_standby(sink);
 			if (r == 0)

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +43,17 @@
  * history), so a resume goes on from what was heard. Close's quick fade
  * reaches the callback through atomics and the ring's positions.
  *
- * Start and stop: the stream is started by the write that fills the ring
- * (PortAudio primes the whole device buffer from the callback at once, so
- * the first samples go out within a few ms, as with a freshly opened
- * stream, where a running stream would queue them behind a buffer of
- * silence); standby and close drain it and close it, so an idle daemon has
- * no callbacks, no wakeups and no stream on the server.
+ * Start and stop: the stream is started by the write that queues one
+ * period (start_level): the first callback plays it at once, as with a
+ * freshly opened stream (a running stream would queue it behind a buffer
+ * of silence). PortAudio then asks for the rest of the device buffer in a
+ * burst; the callback waits for the writer there (await_audio) while the
+ * first period plays, so the start costs the same at any latency. What is
+ * heard (sink_pa_played) comes from the times the callback's buffers reach
+ * the DAC, read from any thread under a sequence lock. Standby and close
+ * drain the stream (until the last sample reached the DAC) and close it,
+ * so an idle daemon has no callbacks, no wakeups and no stream on the
+ * server.
  *
  * PortAudio's chatter: Pa_Initialize probes ALSA's and JACK's devices and
  * both libraries print failures straight to fd 2 (~90 lines on a machine
@@ -73,9 +79,11 @@
  * (at most half the queue; an eighth without sink_pa_set_queue): a session's
  * full 2 s queue wakes it 4 times a second. */
 #define REFILL_MS 250
-/* Callbacks remembered for cut(): where each buffer reaches the DAC. */
+/* Callbacks remembered for what is heard: where each buffer reaches the
+ * DAC (64 periods: 16 latencies). */
 #define HIST 64
 #define DRAIN_MARGIN_MS 50      /* silence after the last sample on drain */
+#define START_EXTRA_MS 10       /* queued at the start beyond one period */
 #define SERVER_QUERY_MS 500     /* how long the sound server may take to answer */
 
 struct sink_pa {
@@ -121,6 +129,7 @@ struct sink_pa {
 	atomic_int cb_tid;        /* the callback's thread, once it ran */
 
 	/* The callback's own. */
+	double t_offset;          /* monotonic clock minus stream time */
 	unsigned fade_seen;
 	size_t fade_target, fade_left;
 	bool fading;
@@ -134,12 +143,21 @@ struct sink_pa {
 	bool rt_pending;
 	bool rt_writer;
 
-	/* cut(): what the callback handed out, buffer by buffer: when its
-	 * first sample reaches the DAC (stream time), played before it, and
-	 * how much of it was written audio (the rest: zeros). The callback's
-	 * own while the stream runs; read after Pa_AbortStream joined it. */
-	struct cb_rec { double dac; long long played; unsigned long got; } hist[HIST];
+	/* What the callback handed out, buffer by buffer: when its first
+	 * sample reaches the DAC (util_now's clock), played before it, and
+	 * how much of it was written audio (the rest: zeros). Written by the
+	 * callback while the stream runs (others read it under hist_seq), by
+	 * start, stop and cut while it is stopped. */
+	struct cb_rec { double due; long long played; unsigned long got; } hist[HIST];
 	unsigned long n_hist;
+	/* hist as other threads read it while the stream runs (heard_at): odd
+	 * while the callback writes an entry (a sequence lock). */
+	atomic_uint hist_seq;
+	/* The callback, short of audio, waits on more (until its buffer is
+	 * nearly due: see await_audio); cb_waiting tells the writer to post. */
+	sem_t more;
+	atomic_bool cb_waiting;
+	atomic_bool stopping;     /* a cut or stop is under way: do not wait */
 	/* Start, stop and cut, and the ring's consumer side while the stream
 	 * is stopped, under ctl; the writer sleeps on wake (monotonic clock)
 	 * and is woken by a cut, pause, resume or close. cuts counts cuts: a
@@ -335,6 +353,72 @@ static inline void watch_timing(struct sink_pa *p, const PaStreamCallbackTimeInf
 	p->dry = dry;
 }
 
+/* The history's sequence lock (hist_seq): the callback, or a thread that
+ * has stopped the stream, around each change of hist, n_hist or played. */
+static inline void hist_begin(struct sink_pa *p)
+{
+	unsigned q = atomic_load_explicit(&p->hist_seq, memory_order_relaxed);
+
+	atomic_store_explicit(&p->hist_seq, q + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+static inline void hist_end(struct sink_pa *p)
+{
+	atomic_fetch_add_explicit(&p->hist_seq, 1, memory_order_release);
+}
+
+/* The ring holds less than the callback needs: wait for the writer, at
+ * most half the time until this buffer reaches the DAC (what it holds
+ * before then plays on), or 10 ms for a buffer due at once. This is how a
+ * stream starts after one period of audio (start_level) whatever its
+ * latency: PortAudio asks for the whole device buffer in a burst at the
+ * start, and the writer mixes the rest of it while the first period
+ * plays. Not while idle, paused or fading (nothing more is coming), nor
+ * without the stream's times. The writer, a cut, pause, fade, idle and
+ * close post more. */
+#define WAIT_FIRST_S 0.010
+static inline void await_audio(struct sink_pa *p, unsigned long frames,
+			       const PaStreamCallbackTimeInfo *ti)
+{
+	unsigned fade = atomic_load_explicit(&p->fade_req, memory_order_relaxed);
+	double lead, budget;
+	struct timespec ts;
+	long long ns;
+
+	if (!ti || ti->outputBufferDacTime <= 0 || ti->currentTime <= 0)
+		return;
+	lead = ti->outputBufferDacTime - ti->currentTime;
+	budget = lead < 0.002 ? WAIT_FIRST_S : lead / 2;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ns = ts.tv_nsec + (long long)(budget * 1e9);
+	ts.tv_sec += (time_t)(ns / 1000000000);
+	ts.tv_nsec = (long)(ns % 1000000000);
+	for (;;) {
+		atomic_store(&p->cb_waiting, true);
+		/* The flag before the ring's position (StoreLoad): a write
+		 * that the check misses sees the flag and posts. */
+		atomic_thread_fence(memory_order_seq_cst);
+		if (ring_readable(p->ring) >= frames ||
+		    atomic_load_explicit(&p->idle, memory_order_relaxed) ||
+		    atomic_load_explicit(&p->paused, memory_order_relaxed) ||
+		    atomic_load_explicit(&p->stopping, memory_order_relaxed) ||
+		    atomic_load_explicit(&p->fade_req, memory_order_relaxed) != fade)
+			break;
+		if (sem_clockwait(&p->more, CLOCK_MONOTONIC, &ts) < 0 && errno == ETIMEDOUT)
+			break;
+	}
+	atomic_store_explicit(&p->cb_waiting, false, memory_order_relaxed);
+}
+
+/* Wake the callback if it waits for audio (await_audio). */
+static inline void post_more(struct sink_pa *p)
+{
+	atomic_thread_fence(memory_order_seq_cst); /* see await_audio */
+	if (atomic_load(&p->cb_waiting))
+		sem_post(&p->more);
+}
+
 static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 		      const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *data)
 {
@@ -376,6 +460,8 @@ static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 		return paContinue;
 	}
 
+	if (!p->fading && !idle && ring_readable(p->ring) < frames)
+		await_audio(p, frames, ti);
 	got = ring_read(p->ring, o, frames);
 	if (got < frames) {
 		memset(o + got, 0, (frames - got) * sizeof(float));
@@ -410,13 +496,20 @@ static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 		p->dry_ok = true;
 	}
 	{
-		unsigned long k = p->n_hist++ % HIST;
+		unsigned long k = p->n_hist % HIST;
 
-		p->hist[k].dac = ti ? ti->outputBufferDacTime : 0;
+		/* When it reaches the DAC, on our monotonic clock (the stream's
+		 * is the realtime clock through ALSA). */
+		if (ti && ti->outputBufferDacTime > 0 && ti->currentTime > 0)
+			p->t_offset = util_now() - ti->currentTime;
+		hist_begin(p);
+		p->hist[k].due = ti && ti->outputBufferDacTime > 0 ? ti->outputBufferDacTime + p->t_offset : 0;
 		p->hist[k].played = atomic_load_explicit(&p->played, memory_order_relaxed);
 		p->hist[k].got = got;
+		p->n_hist++;
+		atomic_fetch_add_explicit(&p->played, (long long)got, memory_order_relaxed);
+		hist_end(p);
 	}
-	atomic_fetch_add_explicit(&p->played, (long long)got, memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->clock, (long long)frames, memory_order_relaxed);
 	return paContinue;
 }
@@ -919,10 +1012,9 @@ static void raise_threads(struct sink_pa *p)
 	raise_named("threaded-ml", "pulse client");
 }
 
-/* Start the stopped stream (writing thread). PortAudio primes the whole
- * device buffer from the callback at once, so this is done on a full ring:
- * with less queued, the burst would leave holes. Requests made while
- * stopped (a fade) concern audio that is gone. */
+/* Start the stopped stream (writing thread), with one period queued: the
+ * callback waits for the rest of PortAudio's priming burst (await_audio).
+ * Requests made while stopped (a fade) concern audio that is gone. */
 static int start(struct sink_pa *p)
 {
 	const char *what = "cannot start audio output";
@@ -940,9 +1032,12 @@ static int start(struct sink_pa *p)
 	p->dry_ok = true;
 	p->tid_seen = false;
 	p->slip_set = false;
+	hist_begin(p);
 	p->n_hist = 0;
+	hist_end(p);
 	atomic_store(&p->cb_tid, 0);
 	atomic_store(&p->finished, false);
+	atomic_store(&p->stopping, false);
 	pthread_mutex_lock(&lock);
 	quiet_begin(&q);
 	/* PortAudio 19.6 hangs for good in Pa_StartStream on a stream whose
@@ -990,28 +1085,60 @@ static int start(struct sink_pa *p)
 	return 0;
 }
 
-/* Of what the callback handed out, what had reached the DAC at stream time
- * t (the stream stopped: the callback's history is ours): played up to
+/* Of what the callback handed out (played in all, n callbacks recorded
+ * in hist), what had reached the DAC at time t (util_now): played up to
  * there. A host API without times: all of it. */
-static long long heard_played(const struct sink_pa *p, double t)
+static long long heard_in(const struct cb_rec *hist, unsigned long n, long long played,
+			  double t, double rate)
 {
-	long long played = atomic_load_explicit(&p->played, memory_order_relaxed);
-	unsigned long first = p->n_hist > HIST ? p->n_hist - HIST : 0;
+	unsigned long first = n > HIST ? n - HIST : 0;
 
-	if (!p->n_hist || t <= 0)
+	if (!n)
 		return played;
-	for (unsigned long i = p->n_hist; i-- > first;) {
-		const struct cb_rec *h = &p->hist[i % HIST];
+	for (unsigned long i = n; i-- > first;) {
+		const struct cb_rec *h = &hist[i % HIST];
 		double k;
 
-		if (h->dac <= 0)
+		if (h->due <= 0)
 			return played;
-		if (h->dac > t)
+		if (h->due > t)
 			continue;
-		k = (t - h->dac) * p->rate;
+		k = (t - h->due) * rate;
 		return h->played + (k >= (double)h->got ? (long long)h->got : (long long)k);
 	}
-	return p->hist[first % HIST].played; /* none of it yet */
+	return hist[first % HIST].played; /* none of it yet */
+}
+
+/* What has been heard at time t, from any thread: the callback's history
+ * read under its sequence lock. */
+static long long heard_at(const struct sink_pa *p, double t)
+{
+	struct sink_pa *m = (struct sink_pa *)p;
+	struct cb_rec h[HIST];
+	unsigned long n;
+	long long played;
+	unsigned q;
+
+	for (;;) {
+		q = atomic_load_explicit(&m->hist_seq, memory_order_acquire);
+		if (q & 1) {
+			sched_yield();
+			continue;
+		}
+		n = m->n_hist;
+		played = atomic_load_explicit(&m->played, memory_order_relaxed);
+		memcpy(h, m->hist, sizeof(h));
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&m->hist_seq, memory_order_relaxed) == q)
+			break;
+	}
+	return heard_in(h, n, played, t, p->rate);
+}
+
+/* Does the host API give the stream's times (watch_timing saw them)? */
+static bool timed_hist(const struct sink_pa *p)
+{
+	return atomic_load_explicit(&p->timed, memory_order_relaxed);
 }
 
 /* Silence now: abort the stream, which drops what PortAudio, ALSA and the
@@ -1026,22 +1153,26 @@ static void cut(struct sink_pa *p)
 	if (running(p)) {
 		bool died = finished(p);
 		struct quiet q;
-		double t = 0;
+		double t = util_now();
 
+		atomic_store(&p->stopping, true);
+		post_more(p); /* a callback waiting for audio returns */
 		pthread_mutex_lock(&lock);
 		quiet_begin(&q);
-		if (!died) {
-			t = Pa_GetStreamTime(p->stream);
+		if (!died)
 			Pa_AbortStream(p->stream);
-		}
 		Pa_CloseStream(p->stream);
 		p->stream = NULL;
 		quiet_end(&q, "stopping the audio stream");
 		pthread_mutex_unlock(&lock);
+		hist_begin(p);
 		if (!died)
-			atomic_store(&p->played, heard_played(p, t));
+			atomic_store(&p->played, heard_in(p->hist, p->n_hist,
+							  atomic_load(&p->played), t, p->rate));
 		else
 			atomic_store(&p->dead, true);
+		p->n_hist = 0;
+		hist_end(p);
 		atomic_store(&p->finished, false);
 		atomic_store_explicit(&p->running, false, memory_order_release);
 	}
@@ -1065,6 +1196,8 @@ static int stop(struct sink_pa *p, bool abort)
 		return 0;
 	}
 	died = finished(p);
+	atomic_store(&p->stopping, true);
+	post_more(p); /* a callback waiting for audio returns */
 	pthread_mutex_lock(&lock);
 	quiet_begin(&q);
 	if (!died)
@@ -1073,6 +1206,9 @@ static int stop(struct sink_pa *p, bool abort)
 	p->stream = NULL;
 	quiet_end(&q, "stopping the audio stream");
 	pthread_mutex_unlock(&lock);
+	hist_begin(p); /* played: all of it (drained), or dropped */
+	p->n_hist = 0;
+	hist_end(p);
 	/* PortAudio calls the finished callback for our own stop too. */
 	atomic_store(&p->finished, false);
 	atomic_store_explicit(&p->running, false, memory_order_release);
@@ -1136,6 +1272,7 @@ static int push(struct sink_pa *p, const float *buf, size_t n, unsigned gen)
 		}
 		w = ring_write(p->ring, buf, n < room ? n : room);
 		pthread_mutex_unlock(&p->ctl);
+		post_more(p);
 		/* Audio flows from here on (not before: the resampler may
 		 * hold back the first samples). */
 		atomic_store_explicit(&p->idle, false, memory_order_relaxed);
@@ -1199,6 +1336,7 @@ static int drain(struct sink_pa *p)
 	long long c0, want;
 
 	atomic_store(&p->idle, true);
+	post_more(p);
 	if (!running(p)) {
 		if (!queued(p) || atomic_load(&p->paused))
 			return 0;
@@ -1210,8 +1348,19 @@ static int drain(struct sink_pa *p)
 	while ((queued(p) || ring_flush_pending(p->ring)) && running(p) && !finished(p) &&
 	       !atomic_load(&p->paused) && util_now() < deadline)
 		doze(p, (double)queued(p) / p->rate + 0.002);
+	/* Until the last sample handed out has reached the DAC, by the
+	 * stream's times (not a whole latency of silence), then a margin. */
+	deadline = util_now() + p->latency_ms / 1000 + 1;
+	while (timed_hist(p) && running(p) && !finished(p) && !atomic_load(&p->paused) &&
+	       util_now() < deadline) {
+		long long left = atomic_load(&p->played) - heard_at(p, util_now());
+
+		if (left <= 0)
+			break;
+		doze(p, (double)left / p->rate + 0.002);
+	}
 	c0 = atomic_load(&p->clock);
-	want = (long long)((p->latency_ms + DRAIN_MARGIN_MS) * p->rate / 1000);
+	want = (long long)(((timed_hist(p) ? 0 : p->latency_ms) + DRAIN_MARGIN_MS) * p->rate / 1000);
 	deadline = util_now() + (p->latency_ms + DRAIN_MARGIN_MS) / 1000 + 1;
 	while (atomic_load(&p->clock) - c0 < want && running(p) && !finished(p) &&
 	       !atomic_load(&p->paused) && util_now() < deadline)
@@ -1237,6 +1386,7 @@ static void free_sink(struct sink_pa *p)
 		src_delete(p->src);
 	free(p->rs_buf);
 	pthread_mutex_destroy(&p->hb_lock);
+	sem_destroy(&p->more);
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->ctl);
 	free(p);
@@ -1346,6 +1496,10 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	atomic_init(&p->drop_us, 0);
 	atomic_init(&p->timed, false);
 	atomic_init(&p->cb_tid, 0);
+	atomic_init(&p->hist_seq, 0);
+	atomic_init(&p->cb_waiting, false);
+	atomic_init(&p->stopping, false);
+	sem_init(&p->more, 0, 0);
 	pthread_mutex_init(&p->hb_lock, NULL);
 	pthread_mutex_init(&p->ctl, NULL);
 	{
@@ -1426,13 +1580,22 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 		p->server[0] = 0;
 	info = Pa_GetStreamInfo(p->stream);
 	p->latency_ms = info ? info->outputLatency * 1000 : (double)latency_ms;
-	p->dead_after = fmax(2.0, 10 * p->latency_ms / 1000);
+	/* The callback runs at least once a period (a quarter of the
+	 * latency), or waits for audio up to half a latency. */
+	p->dead_after = fmax(2.0, 3 * p->latency_ms / 1000);
 	p->fade_len = (size_t)(SINK_PA_FADE_MS * p->rate / 1000);
 	/* The callback may come several times in a row (the server asking
 	 * for a whole buffer at once, as when the stream starts): keep the
 	 * device buffer's worth and a bit queued. */
 	p->high_water = (size_t)((fmax(100, p->latency_ms) + 50) * p->rate / 1000);
-	p->start_level = p->high_water;
+	/* Started after one period (PortAudio's ALSA host API makes a
+	 * quarter of the latency one) and a little: the first callback finds
+	 * it, the rest of the priming burst waits for the writer
+	 * (await_audio). The start costs no more than the floor's, whatever
+	 * the latency. */
+	p->start_level = (size_t)((p->latency_ms / 4 + START_EXTRA_MS) * p->rate / 1000);
+	if (p->start_level > p->high_water)
+		p->start_level = p->high_water;
 	/* Without a longer queue (sink_pa_set_queue) the ring holds little
 	 * more than the device buffer, which the server may empty in one
 	 * burst: refill often. */
@@ -1476,7 +1639,7 @@ int64_t sink_pa_played(const struct sink *s)
 {
 	const struct sink_pa *p = (const struct sink_pa *)s;
 
-	return (int64_t)llround(to_bc(p, atomic_load_explicit(&p->played, memory_order_relaxed)));
+	return (int64_t)llround(to_bc(p, heard_at(p, util_now())));
 }
 
 int64_t sink_pa_clock(const struct sink *s)
@@ -1530,6 +1693,7 @@ void sink_pa_fade_out(struct sink *s)
 		ring_flush(p->ring);
 	atomic_store_explicit(&p->fade_pos, ring_write_pos(p->ring), memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->fade_req, 1, memory_order_release);
+	post_more(p);
 }
 
 void sink_pa_set_queue(struct sink *s, int64_t queue_ms)
@@ -1553,6 +1717,7 @@ void sink_pa_set_queue(struct sink *s, int64_t queue_ms)
 void sink_pa_idle(struct sink *s)
 {
 	atomic_store(&((struct sink_pa *)s)->idle, true);
+	post_more((struct sink_pa *)s);
 }
 
 void sink_pa_flush(struct sink *s)

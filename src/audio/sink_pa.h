@@ -15,9 +15,15 @@
  * ~90 lines on a machine without a sound card) is kept from the terminal and
  * the journal: see sink_pa.c. */
 
-/* Suggested output latency when the config gives none. PortAudio's "low"
- * default (~9 ms through ALSA's pulse plugin) crackles under load. */
-#define SINK_PA_LATENCY_MS 100
+/* Suggested output latency when the config gives none (the config's
+ * default, [audio] latency). PortAudio's "low" default (~9 ms through
+ * ALSA's pulse plugin) crackles under load; at 100 ms PortAudio's and the
+ * pulse plugin's threads wake 40 times a second each (4-8x the CPU of
+ * paplay playing the same audio, bench/bench_playing.sh), at 1 s 4 times.
+ * Nothing waits for the latency: a stream starts after a quarter of it
+ * (one period), pause, stop and skip drop what the server holds, and
+ * sink_pa_played counts what has reached the DAC. */
+#define SINK_PA_LATENCY_MS 1000
 
 /* Pa_Initialize / Pa_Terminate. PortAudio freezes its device list at
  * initialisation; sink_pa_reinit() terminates and initialises again to see a
@@ -53,20 +59,22 @@ void sink_pa_list(FILE *f);
  * devices.
  *
  * The stream starts stopped and starts with the write that fills the queue
- * to its start level (max(100 ms, latency) + 50 ms: PortAudio primes the
- * whole device buffer from the callback at once, so the first sample is
- * heard within a few ms of that write); from then on write() blocks while
- * that much is queued (asleep until half of it, at most 250 ms, has played) (more: sink_pa_set_queue). A sound
- * shorter than that starts playing at
- * sink_pa_standby() or close(ok = true). write() fails once the device is
+ * to its start level (one period, a quarter of the latency, and 10 ms:
+ * the first sample is heard within a few ms of that write; PortAudio then
+ * asks for the rest of the device buffer at once, and the callback waits
+ * for the writer while the first period plays); write() blocks while
+ * max(100 ms, latency) + 50 ms is queued (asleep until an eighth of it has
+ * played) (more: sink_pa_set_queue). A sound shorter than the start level
+ * starts playing at sink_pa_standby() or close(ok = true). write() fails once the device is
  * lost. close(ok = true) drains: plays out everything written;
  * close(ok = false) fades out quickly and stops. */
 struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, size_t errlen);
 
-/* Samples of written audio the callback has handed to the device, at
- * BC_RATE (what is audible lags by sink_pa_latency_ms). Flushed or faded-away
- * samples are not counted; after a cut or pause, neither are those the
- * device had not played yet: it is then the last sample heard. */
+/* Samples of written audio heard so far, at BC_RATE: of what the callback
+ * handed to the device, what has reached the DAC by the stream's times
+ * (each buffer's outputBufferDacTime; a host API without times: all it was
+ * handed). Flushed or faded-away samples are not counted; after a cut or
+ * pause it stays at the last sample heard. Any thread. */
 int64_t sink_pa_played(const struct sink *s);
 /* Samples the callback produced in all (audio, silence, paused), at BC_RATE:
  * a clock that advances with the device while the stream runs (not while it

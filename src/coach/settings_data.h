@@ -94,7 +94,7 @@
 	  "Metronome volume in percent") \
 	X(AUDIO, "device", STRING, "", 0, 0, 0, NULL, audio.device, \
 	  "Part of the output device name; empty = default device") \
-	X(AUDIO, "latency", DUR, "100ms", 10, 2 * BC_S, 0, NULL, audio.latency_ms, \
+	X(AUDIO, "latency", DUR, "1s", 10, 2 * BC_S, 0, NULL, audio.latency_ms, \
 	  "Output latency") \
 	X(AUDIO, "other_players", ENUM, "pause", 0, 0, 0, "pause|keep", audio.other_players, \
 	  "Other media players that are playing when a session starts: pause them (and resume them at its end), or keep them playing") \

@@ -111,7 +111,7 @@ START_TEST(builtin_loads)
 	ck_assert_str_eq(cfg.metronome.sound, "click");
 	ck_assert_double_eq_tol(cfg.metronome.volume, 0.35, 1e-9);
 	ck_assert_ptr_null(cfg.audio.device);
-	ck_assert_int_eq(cfg.audio.latency_ms, 100);
+	ck_assert_int_eq(cfg.audio.latency_ms, 1000);
 	ck_assert_int_eq(cfg.audio.other_players, OTHER_PAUSE);
 	ck_assert(cfg.reminders.enabled);
 	ck_assert_int_eq(cfg.reminders.interval_ms, 50 * 60000);
