@@ -3,16 +3,17 @@
 # bench_playing.sh: what a session costs the daemon (#17), each figure beside
 # its floor measured in the same run, per sound server (BENCH_SERVERS,
 # "pulseaudio pipewire"; tests/pulse.sh starts each privately):
-#   1. trigger -> first sound: SIGUSR1 to the daemon (default config,
-#      [audio] latency 100 ms) against bench/pa_floor --latency 100
-#      (PortAudio initialised; opens the default output on SIGUSR1, starts,
-#      plays), interleaved, BENCH_TRIALS (7) each, tests/pa_probe
+#   1. trigger -> first sound: SIGUSR1 to the daemon (default config: its
+#      [audio] latency, read from `status -v`) against bench/pa_floor at the
+#      same latency (PortAudio initialised; opens the default output on
+#      SIGUSR1, starts, plays; a fair floor: the server's buffer is the
+#      same size), interleaved, BENCH_TRIALS (7) each, tests/pa_probe
 #      (sample-accurate), medians; target <= 1.3x the floor;
 #   2. CPU while playing: the daemon (all its threads, its speech worker and
 #      the processes that synthesise) over BENCH_PLAY_S (20) s of the default
 #      routine, 2 s after the start, against paplay of the same routine
-#      rendered to a file (`backcoach render`), the same seconds; target
-#      <= 2x. And the feeding thread's wakeups (bc-feed: it mixes and fills
+#      rendered to a file (`backcoach render`), the same seconds,
+#      interleaved, BENCH_CPU_TRIALS (3) each, medians; target <= 2x. And the feeding thread's wakeups (bc-feed: it mixes and fills
 #      the queue) per second: target <= 20;
 # then once, without a server:
 #   3. render CPU: `backcoach render full` against espeak-ng synthesising the
@@ -30,6 +31,7 @@ PA_PROBE=${PA_PROBE:-$BUILD/tests/pa_probe}
 PLAY_S=${BENCH_PLAY_S:-20}
 SERVERS=${BENCH_SERVERS:-pulseaudio pipewire}
 N=${BENCH_TRIALS:-7}
+CPU_N=${BENCH_CPU_TRIALS:-3}
 for t in "$PA_FLOOR" "$PA_PROBE"; do
 	[ -x "$t" ] || { echo "bench_playing.sh: $t not built (make bench)"; exit 1; }
 done
@@ -79,7 +81,9 @@ for server in $SERVERS; do
 			>"$T/bench.ini"
 		daemon_start "$T/bench.ini" || exit 1
 		sleep 1
-		echo "== $PA_SERVER_NAME: 1. trigger -> first sound, $N trials each, interleaved"
+		# The daemon's stream latency: the floor's too.
+		LAT=$("$BACKCOACH" status -v | sed -n 's/^latency: \([0-9]*\) ms.*/\1/p')
+		echo "== $PA_SERVER_NAME: 1. trigger -> first sound, $N trials each, interleaved, load $(cut -d ' ' -f 1 /proc/loadavg)"
 		: >"$T/lat"
 		: >"$T/floor"
 		i=0
@@ -89,7 +93,9 @@ for server in $SERVERS; do
 			"$BACKCOACH" stop >/dev/null 2>&1
 			wait_status "^state: idle" 5
 			sleep 0.3
-			"$PA_FLOOR" --latency 100 >"$T/floor.out" 2>/dev/null &
+			# A tone longer than the device buffer: one handed out in
+			# the priming burst and ended is dropped by the stop.
+			"$PA_FLOOR" --seconds 3 --latency "$LAT" >"$T/floor.out" 2>/dev/null &
 			fp=$!
 			k=0
 			until grep -q '^ready' "$T/floor.out" 2>/dev/null || [ $k -gt 500 ]; do
@@ -105,36 +111,50 @@ for server in $SERVERS; do
 		lat=$(median <"$T/lat")
 		fl=$(median <"$T/floor")
 		echo "  backcoach: median $lat ms ($(list "$T/lat"))"
-		echo "  floor:     median $fl ms ($(list "$T/floor"))  bench/pa_floor --latency 100"
+		echo "  floor:     median $fl ms ($(list "$T/floor"))  bench/pa_floor --latency $LAT (the daemon's latency, ms)"
 		echo "  ratio: $(ratio "$lat" "$fl") (target <= 1.3)"
 
-		echo "== $PA_SERVER_NAME: 2. CPU while playing, $PLAY_S s of the default routine"
-		"$BACKCOACH" start >/dev/null 2>&1
-		wait_status "^state: playing" 5
-		sleep 2
-		c0=$(cpu_ms $(family))
-		w0=$(feed_switches)
-		sleep "$PLAY_S"
-		c1=$(cpu_ms $(family))
-		w1=$(feed_switches)
-		"$BACKCOACH" stop >/dev/null 2>&1
-		wait_status "^state: idle" 5
+		echo "== $PA_SERVER_NAME: 2. CPU while playing, $PLAY_S s of the default routine ([audio] latency $LAT ms), $CPU_N trials each, interleaved"
 		"$BACKCOACH" render -o "$T/routine.wav" >/dev/null 2>&1
-		paplay "$T/routine.wav" &
-		pp=$!
-		sleep 2
-		p0=$(cpu_ms $pp)
-		sleep "$PLAY_S"
-		p1=$(cpu_ms $pp)
-		kill $pp 2>/dev/null
-		wait $pp 2>/dev/null
-		bc=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f", b - a }')
-		pa=$(awk -v a="$p0" -v b="$p1" 'BEGIN { printf "%.1f", b - a }')
-		echo "  backcoach: $bc ms CPU (daemon, speech worker and its processes)"
-		echo "  paplay:    $pa ms CPU (the same routine rendered to a file)"
-		echo "  ratio: $(ratio "$bc" "$pa") (target <= 2)"
-		if [ "$w0" != - ] && [ "$w1" != - ]; then
-			echo "  feeding thread (bc-feed): $(awk -v w=$((w1 - w0)) -v s="$PLAY_S" 'BEGIN { printf "%.1f", w / s }') wakeups/s (target <= 20)"
+		: >"$T/cpu.bc"
+		: >"$T/cpu.pa"
+		: >"$T/cpu.wake"
+		: >"$T/cpu.load"
+		i=0
+		while [ $i -lt "$CPU_N" ]; do
+			cut -d ' ' -f 1 /proc/loadavg >>"$T/cpu.load"
+			"$BACKCOACH" start >/dev/null 2>&1
+			wait_status "^state: playing" 5
+			sleep 2
+			c0=$(cpu_ms $(family))
+			w0=$(feed_switches)
+			sleep "$PLAY_S"
+			c1=$(cpu_ms $(family))
+			w1=$(feed_switches)
+			"$BACKCOACH" stop >/dev/null 2>&1
+			wait_status "^state: idle" 5
+			paplay "$T/routine.wav" &
+			pp=$!
+			sleep 2
+			p0=$(cpu_ms $pp)
+			sleep "$PLAY_S"
+			p1=$(cpu_ms $pp)
+			kill $pp 2>/dev/null
+			wait $pp 2>/dev/null
+			awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f\n", b - a }' >>"$T/cpu.bc"
+			awk -v a="$p0" -v b="$p1" 'BEGIN { printf "%.1f\n", b - a }' >>"$T/cpu.pa"
+			if [ "$w0" != - ] && [ "$w1" != - ]; then
+				awk -v w=$((w1 - w0)) -v s="$PLAY_S" 'BEGIN { printf "%.1f\n", w / s }' >>"$T/cpu.wake"
+			fi
+			i=$((i + 1))
+		done
+		bc=$(median <"$T/cpu.bc")
+		pa=$(median <"$T/cpu.pa")
+		echo "  backcoach: median $bc ms CPU ($(list "$T/cpu.bc")) (daemon, speech worker and its processes)"
+		echo "  paplay:    median $pa ms CPU ($(list "$T/cpu.pa")) (the same routine rendered to a file)"
+		echo "  ratio: $(ratio "$bc" "$pa") (target <= 2); load average $(list "$T/cpu.load")"
+		if [ -s "$T/cpu.wake" ]; then
+			echo "  feeding thread (bc-feed): median $(median <"$T/cpu.wake") wakeups/s ($(list "$T/cpu.wake")) (target <= 20)"
 		else
 			echo "  feeding thread: not found (bc-feed)"
 		fi

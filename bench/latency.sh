@@ -26,7 +26,9 @@
 #                      download` and unpacked privately (dpkg-deb -x) for
 #                      this bench, used through a private ~/.asoundrc;
 #                      nothing is installed.
-# Each at PortAudio's low default latency and at SINK_PA_LATENCY_MS (100).
+# Each at PortAudio's low default latency and at 100 ms (the default was
+# 100 ms; it is 1 s now, SINK_PA_LATENCY_MS: bench_playing.sh and sink_pa.sh
+# measure the trigger there, against floors at the same latency).
 # Excluded everywhere: the null sink's own buffer ("sink latency" below),
 # which a sound card would add on top.
 # Needs BUILDDIR (the build tree, default .) and TOP_SRCDIR.

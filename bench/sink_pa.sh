@@ -11,7 +11,7 @@
 #   resume -> sound     SIGUSR1 (resume) until the tone is heard again
 #   stop -> silent      SIGUSR2 (fade-out) until silent
 #   end tone -> silent  SIGUSR2 with --end-tone: fade, then 0.3 s of tone
-#   skip -> heard       HUP (flush): tone heard after it (of 2 s queued)
+#   skip -> heard       HUP (flush): tone heard after it (5 s tone)
 # beside the floor, measured in the same run: bench/pa_floor --preopen at
 # the same latency (a tone written into a running stream, through its full
 # device buffer: what any PortAudio player waits before it is heard), and
@@ -37,7 +37,12 @@ BUILDDIR=${BUILDDIR:-.}
 TRIALS=${BENCH_TRIALS:-5}
 SERVERS=${BENCH_SERVERS:-pulseaudio pipewire}
 LOADS=${BENCH_LOAD:-quiet stress}
-LAT=100
+# The latency of every stream here, the sink's and the floors' alike (a
+# fair floor: the server holds as much of each): BENCH_LATENCY (ms), else
+# the default of [audio] latency (src/coach/settings_data.h).
+LAT=${BENCH_LATENCY:-$(sed -n 's/.*X(AUDIO, "latency", DUR, "\([^"]*\)".*/\1/p' \
+	"$TOP_SRCDIR/src/coach/settings_data.h" |
+	awk '/ms$/ { print $0 + 0; exit } /s$/ { print ($0 + 0) * 1000; exit }')}
 FLOOR=$BUILDDIR/bench/pa_floor
 PROBE=$BUILDDIR/tests/pa_probe
 PLAY=$BUILDDIR/tests/pa_play
@@ -75,7 +80,10 @@ run() {
 # abort_floor: pa_floor --abort, tone at 0.3 s, Pa_AbortStream at 1.3 s,
 # Pa_StartStream at 3.3 s: the pause and resume floors.
 abort_floor() {
-	"$FLOOR" --abort --seconds 3 --latency $LAT >"$W/afloor.play" 2>/dev/null &
+	# 6 s: the tone must outlast what the resume's priming burst hands
+	# out (a latency and a period) after the 1 s played and the same
+	# handed out before the pause.
+	"$FLOOR" --abort --seconds 6 --latency $LAT >"$W/afloor.play" 2>/dev/null &
 	_p=$!
 	_i=0
 	until grep -q '^ready' "$W/afloor.play" 2>/dev/null || [ $_i -gt 1000 ]; do
@@ -137,12 +145,12 @@ trials() {
 		kv "$W/fade.probe" event2_silent_ms >>"$W/f.stop"
 		run endtone --seconds 10 --end-tone -- -s USR2@1.3 -g 300
 		kv "$W/endtone.probe" event2_silent_ms >>"$W/f.endtone"
-		run skip --seconds 3 -- -s HUP@1.3
+		run skip --seconds 5 -- -s HUP@1.3
 		kv "$W/skip.probe" event2_heard_s >>"$W/f.skip"
 		abort_floor
 		run cutstop --seconds 10 --end-tone -- -s USR2@1.3 -g 1
 		cut_times cutstop "$W/f.stopgone" "$W/f.stoptone"
-		run cutskip --seconds 3 -- -s HUP@1.3 -g 1
+		run cutskip --seconds 5 -- -s HUP@1.3 -g 1
 		cut_times cutskip "$W/f.skipgone" "$W/f.skipnext"
 		# Holes and glitches where the tone should run unbroken (a fade
 		# or a flush makes its own); the sink's counts everywhere.
@@ -207,7 +215,7 @@ for server in $SERVERS; do
 				stress-ng --cpu 4 --quiet >/dev/null 2>&1 &
 				SP=$!
 			fi
-			echo "== $PA_SERVER_NAME, $load: sink_pa at $LAT ms, $TRIALS trials"
+			echo "== $PA_SERVER_NAME, $load: sink_pa at $LAT ms, every floor at $LAT ms too, $TRIALS trials, load $(cut -d ' ' -f 1 /proc/loadavg)"
 			trials
 			if [ -n "$SP" ]; then
 				kill "$SP" 2>/dev/null
