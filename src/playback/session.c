@@ -33,9 +33,13 @@
  * this long (synthesising an utterance with the CPU busy) without an
  * underflow. Pause, stop and skip act on the queue at once. */
 #define QUEUE_MS 2000
-/* Speech is synthesised ahead only with at least this much queued: at the
- * start of a session the queue fills first (from speech the daemon keeps
- * synthesised; a cue the mixer reaches uncached it synthesises itself). */
+/* Speech is synthesised ahead only with at least this much queued beyond
+ * the device buffer (the latency and a period, a quarter of it): at the
+ * start of a session, and after a skip or resume, the queue fills first
+ * (from speech the daemon keeps synthesised; a cue the mixer reaches
+ * uncached it synthesises itself). The stream starts after one period and
+ * its callback waits for the rest of the device buffer (sink_pa.c): a
+ * synthesis before that is written would leave a hole there. */
 #define PREFETCH_QUEUED_MS 1000
 /* While playing, the cache holds what is ahead and what plays: a clip in
  * use must not be evicted by a prefetch. */
@@ -131,7 +135,7 @@ static void prefetch(struct session *s, size_t *next, int64_t from, int64_t upto
 	const struct timeline *tl = s->spec.tl;
 	char err[256];
 
-	if (queued < BC_MS_TO_SAMPLES(PREFETCH_QUEUED_MS))
+	if (queued < BC_MS_TO_SAMPLES(PREFETCH_QUEUED_MS) + (int64_t)(s->latency_s * 1.25 * BC_RATE))
 		return;
 	while (*next < tl->n_cues &&
 	       (tl->cues[*next].kind != CUE_SPEECH ||
