@@ -110,7 +110,9 @@ cut_times() {
 
 # floor: pa_floor --preopen, SIGUSR1 -> first sound.
 floor() {
-	"$FLOOR" --preopen --latency $LAT >"$W/floor.play" 2>/dev/null &
+	# 3 s: a tone that ends (paComplete) before its start reached the DAC
+	# through the running stream's buffer of silence is never heard.
+	"$FLOOR" --preopen --seconds 3 --latency $LAT >"$W/floor.play" 2>/dev/null &
 	_p=$!
 	_i=0
 	until grep -q '^ready' "$W/floor.play" 2>/dev/null || [ $_i -gt 1000 ]; do
