@@ -460,8 +460,11 @@ static int sink_pa_cb(const void *in, void *out, unsigned long frames,
 		return paContinue;
 	}
 
-	if (!p->fading && !idle && ring_readable(p->ring) < frames)
+	if (!p->fading && !idle && ring_readable(p->ring) < frames) {
 		await_audio(p, frames, ti);
+		/* The writer may have said it has no more meanwhile. */
+		idle = atomic_load_explicit(&p->idle, memory_order_relaxed);
+	}
 	got = ring_read(p->ring, o, frames);
 	if (got < frames) {
 		memset(o + got, 0, (frames - got) * sizeof(float));
@@ -898,6 +901,16 @@ static PaDeviceIndex find_device(const char *want, char *err, size_t errlen)
 }
 
 /* --- the sink --- */
+
+/* Is the device one of PortAudio's ALSA host API (whose callback gets the
+ * times its buffers reach the DAC)? */
+static bool alsa_device(PaDeviceIndex d)
+{
+	const PaDeviceInfo *di = d >= 0 ? Pa_GetDeviceInfo(d) : NULL;
+	const PaHostApiInfo *h = di ? Pa_GetHostApiInfo(di->hostApi) : NULL;
+
+	return h && h->type == paALSA;
+}
 
 static double to_bc(const struct sink_pa *p, long long frames)
 {
@@ -1592,9 +1605,10 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	 * quarter of the latency one) and a little: the first callback finds
 	 * it, the rest of the priming burst waits for the writer
 	 * (await_audio). The start costs no more than the floor's, whatever
-	 * the latency. */
+	 * the latency. Another host API may give no times to wait by: there
+	 * the whole burst is queued first, as before. */
 	p->start_level = (size_t)((p->latency_ms / 4 + START_EXTRA_MS) * p->rate / 1000);
-	if (p->start_level > p->high_water)
+	if ((!named && !alsa_device(par.device)) || p->start_level > p->high_water)
 		p->start_level = p->high_water;
 	/* Without a longer queue (sink_pa_set_queue) the ring holds little
 	 * more than the device buffer, which the server may empty in one
