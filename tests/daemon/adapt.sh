@@ -97,7 +97,7 @@ check "day 2: not before it ($dt s)" -- fcmp "$dt" ">=" 2
 check "day 2: the log says so" -- grep -q "carried on by itself" "$T/daemon.log"
 check "day 2: the question" -- wait_status "How it went" 60
 # No answer: stopped in the window (quicker than waiting it out), a second
-# into it: status runs ahead of what is heard by the output's latency.
+# into it (status follows what has been heard, by the DAC times).
 sleep 1
 "$BACKCOACH" stop >/dev/null
 check "day 2: the session ends with no answer" -- wait_status "^state: idle" 20
