@@ -1489,6 +1489,7 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	const PaStreamInfo *info;
 	struct quiet q;
 	bool fresh = false, named, dflt = !device || !*device, answered = false;
+	bool named_short = false; /* err says what ran out already */
 	const char *pcm = "default"; /* ALSA PCM for the default output */
 	PaError e;
 	size_t cap;
@@ -1570,6 +1571,18 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	par.sampleFormat = paFloat32;
 	par.suggestedLatency = (double)latency_ms / 1000;
 
+	/* Under an address space limit (ulimit -v), ALSA's pulse plugin
+	 * waits forever when libpulse cannot start its thread: not opened,
+	 * then, and what ran out is named (name_shortage). */
+	if (!util_room_for_library(2)) {
+		char why[160];
+
+		util_resource_name(ENOMEM, why, sizeof(why));
+		snprintf(err, errlen, "this process ran out of resources: %s (no room for the "
+			 "sound library's memory pool and threads)", why);
+		named_short = true;
+		goto fail;
+	}
 	quiet_begin(&q);
 	e = open_stream(p, &par);
 	if (e != paNoError && named && strcmp(pcm, "default")) {
@@ -1645,7 +1658,8 @@ fail_stream:
 fail:
 	pthread_mutex_unlock(&lock);
 	free_sink(p);
-	name_shortage(err, errlen);
+	if (!named_short)
+		name_shortage(err, errlen);
 	return NULL;
 }
 

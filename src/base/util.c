@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -417,6 +418,24 @@ bool util_resource_name(int e, char *buf, size_t len)
 	} else {
 		return false;
 	}
+	return true;
+}
+
+bool util_room_for_library(int n_threads)
+{
+	pthread_attr_t attr;
+	size_t stack = 8u << 20, bytes;
+	void *m;
+
+	if (pthread_getattr_default_np(&attr) == 0) {
+		(void)pthread_attr_getstacksize(&attr, &stack);
+		pthread_attr_destroy(&attr);
+	}
+	bytes = (64u << 20) + (size_t)n_threads * stack;
+	m = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return errno != ENOMEM;
+	munmap(m, bytes);
 	return true;
 }
 

@@ -69,6 +69,11 @@ int util_env_add_prop(const char *var, const char *key, const char *value);
  * space limit). Returns true with what ran out, and the limit, in buf:
  * "too many open files (the limit is 16: ulimit -n)". */
 bool util_resource_short(char *buf, size_t len);
+/* Is there room in the address space for what a sound library maps as it
+ * connects: a 64 MiB memory pool and n threads' stacks (the default stack
+ * size)? false when an address space limit (ulimit -v) leaves less: then
+ * the library may fail, or wait forever for a thread it could not start. */
+bool util_room_for_library(int n_threads);
 /* The same words for errno e when it is EMFILE, ENFILE or ENOMEM (with
  * the limit); false for any other. */
 bool util_resource_name(int e, char *buf, size_t len);

@@ -374,6 +374,13 @@ void speech_worker_main(int fd, const char *datadir)
 		reply_err(fd, "cannot initialise eSpeak NG: %s", msg);
 		_exit(1);
 	}
+	/* eSpeak NG 1.51 opens an audio device even for synchronous output,
+	 * which we never play: a connection to the sound server (pcaudiolib,
+	 * libpulse, its 64 MiB memory pool), from every worker. Point it at
+	 * none, so that it fails at once and quietly: under a memory limit
+	 * (ulimit -v) libpulse would wait forever for a thread it could not
+	 * start, and the worker never say it was ready. */
+	setenv("PULSE_SERVER", "unix:/nonexistent/backcoach-speech-plays-no-sound", 1);
 	st = espeak_ng_InitializeOutput(ENOUTPUT_MODE_SYNCHRONOUS, 0, NULL);
 	if (st != ENS_OK) {
 		reply_status(fd, "cannot initialise eSpeak NG output", st);
