@@ -509,9 +509,11 @@ static void daemon_ask_status(struct daemon *d, FILE *f)
 static int daemon_fitting_routine(struct daemon *d, const char *minutes, char *err, size_t errlen)
 {
 	const struct config *c = &d->cfg->c;
+	const struct language *lang;
 	const int64_t *len;
 	bool pending;
 	char *end;
+	int *langs;
 	long m;
 	int r;
 
@@ -530,9 +532,18 @@ static int daemon_fitting_routine(struct daemon *d, const char *minutes, char *e
 			 "(see the log)");
 		return -1;
 	}
-	r = reminder_pick_fitting(len, c->n_routines, BC_MS_TO_SAMPLES((int64_t)m * 60000));
+	/* Only routines in the schedule's language (as the Short button). */
+	lang = lang_of(d);
+	langs = xcalloc(c->n_routines ? c->n_routines : 1, sizeof(*langs));
+	for (size_t i = 0; i < c->n_routines; i++)
+		langs[i] = c->routines[i].language;
+	r = reminder_pick_fitting(len, lang ? langs : NULL,
+				  lang ? (int)(lang - c->languages) : 0, c->n_routines,
+				  BC_MS_TO_SAMPLES((int64_t)m * 60000));
+	free(langs);
 	if (r < 0) {
-		snprintf(err, errlen, "no routine fits in %ld minute%s", m, m == 1 ? "" : "s");
+		snprintf(err, errlen, "no routine%s%s fits in %ld minute%s", lang ? " in " : "",
+			 lang ? lang->name : "", m, m == 1 ? "" : "s");
 		return -1;
 	}
 	return r;

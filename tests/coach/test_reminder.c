@@ -339,11 +339,18 @@ START_TEST(pick_fitting)
 {
 	int64_t len[] = { 240, 60, -1, 600, 180 };
 
-	ck_assert_int_eq(reminder_pick_fitting(len, 5, 300), 0);
-	ck_assert_int_eq(reminder_pick_fitting(len, 5, 200), 4);
-	ck_assert_int_eq(reminder_pick_fitting(len, 5, 600), 3);
-	ck_assert_int_eq(reminder_pick_fitting(len, 5, 59), -1);
-	ck_assert_int_eq(reminder_pick_fitting(len, 0, 1000), -1);
+	int lang[] = { 0, 0, 0, 1, 1 };
+
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 300), 0);
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 200), 4);
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 600), 3);
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 59), -1);
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 0, 1000), -1);
+	/* Only the routines in the schedule's language. */
+	ck_assert_int_eq(reminder_pick_fitting(len, lang, 0, 5, 600), 0);
+	ck_assert_int_eq(reminder_pick_fitting(len, lang, 0, 5, 200), 1);
+	ck_assert_int_eq(reminder_pick_fitting(len, lang, 1, 5, 300), 4);
+	ck_assert_int_eq(reminder_pick_fitting(len, lang, 1, 5, 100), -1);
 }
 END_TEST
 

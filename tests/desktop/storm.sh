@@ -47,6 +47,11 @@ check "start --minutes: status answers while the lengths are worked out" -- \
 fits=$(sed -n 's/.*: 5 minutes: \(.*\) fits$/\1/p' "$T/daemon.log")
 check "start --minutes 5: then the routine that fits plays" -- \
 	eval 'test $rc -eq 0 -a -n "$fits" && grep -q "^playing $fits" "$T/minutes.out"'
+# The schedule is English (storm): the German routines of the library
+# (desk-break-de, 4m20s, is longer than desk-break) are not offered.
+check "start --minutes 5: a routine in the schedule's language ($fits)" -- \
+	sh -c '"$1" -c "$2" list | grep -A1 "^  $3 " | grep -q "language en;"' _ \
+	"$BACKCOACH" "$TEST_DATA/storm.ini" "$fits"
 "$BACKCOACH" stop >/dev/null
 check "start --minutes: stopped" -- wait_status "^state: idle" 10
 check "start --minutes 5 again: the same (the lengths known)" -- \
