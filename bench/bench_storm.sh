@@ -124,13 +124,7 @@ storm "$N logind signals" logind_storm
 
 "$BACKCOACH" start >/dev/null
 wait_status "^state: playing" 10 || { echo "no session"; exit 1; }
-i=0
-until gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus \
-	-m org.freedesktop.DBus.GetNameOwner org.mpris.MediaPlayer2.backcoach \
-	>/dev/null 2>&1 || [ $i -gt 200 ]; do
-	i=$((i + 1))
-	sleep 0.05
-done
+_bus_wait_name --session org.mpris.MediaPlayer2.backcoach 200 || :
 : >"$T/playing"
 i=0
 while [ $i -lt 30 ]; do status_ms >>"$T/playing"; i=$((i + 1)); sleep 0.05; done

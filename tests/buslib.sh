@@ -72,13 +72,14 @@ bus_kill() {
 	rm -f "$T/bus/$1"
 }
 
-# Wait until NAME is owned on the bus (--system or --session).
+# Wait until NAME is owned on the bus (--system or --session): TRIES
+# times 50 ms at most (default 100: 5 s).
 _bus_wait_name() {
 	_i=0
 	until gdbus call "$1" -d org.freedesktop.DBus -o /org/freedesktop/DBus \
 		-m org.freedesktop.DBus.GetNameOwner "$2" >/dev/null 2>&1; do
 		_i=$((_i + 1))
-		[ $_i -gt 100 ] && { echo "$2 did not appear"; return 1; }
+		[ $_i -gt "${3:-100}" ] && { echo "$2 did not appear"; return 1; }
 		sleep 0.05
 	done
 }

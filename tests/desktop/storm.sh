@@ -63,14 +63,7 @@ wait_status "^state: idle" 10
 "$BACKCOACH" start >/dev/null
 check "a session plays" -- wait_status "^state: playing" 10
 # On the bus: the name is taken as the session starts.
-i=0
-until gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus \
-	-m org.freedesktop.DBus.GetNameOwner org.mpris.MediaPlayer2.backcoach \
-	>/dev/null 2>&1 || [ $i -gt 200 ]; do
-	i=$((i + 1))
-	sleep 0.05
-done
-check "the player is on the bus" -- test $i -le 200
+check "the player is on the bus" -- _bus_wait_name --session org.mpris.MediaPlayer2.backcoach 200
 
 lines0=$(wc -l <"$T/daemon.log")
 /usr/bin/python3 "$TEST_DATA/mpris_storm.py" $N $CLIENTS pause >"$T/storm.out" 2>"$T/storm.err" &
