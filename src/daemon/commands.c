@@ -67,26 +67,31 @@ static int run_toggle(const struct command_target *t, const char *arg, char *wor
 	return 0;
 }
 
+/* skip or repeat did m; taken as the answer to the coach's question, the
+ * client is told so (what answer says) and the log is the target's. */
+static int moved(enum command_moved m, const char *answer, char *word, size_t wordlen)
+{
+	if (m == CMD_MOVED)
+		return 0;
+	snprintf(word, wordlen, "%s: %s",
+		 m == CMD_SAME_ANSWER ? "answered already" : "answered", answer);
+	return CMD_SAID;
+}
+
 static int run_skip(const struct command_target *t, const char *arg, char *word,
 		    size_t wordlen, FILE *out)
 {
 	(void)arg;
-	(void)word;
-	(void)wordlen;
 	(void)out;
-	t->ops->skip(t->data);
-	return 0;
+	return moved(t->ops->skip(t->data), "it all felt good", word, wordlen);
 }
 
 static int run_repeat(const struct command_target *t, const char *arg, char *word,
 		      size_t wordlen, FILE *out)
 {
 	(void)arg;
-	(void)word;
-	(void)wordlen;
 	(void)out;
-	t->ops->repeat(t->data);
-	return 0;
+	return moved(t->ops->repeat(t->data), "something was too much", word, wordlen);
 }
 
 static int run_snooze(const struct command_target *t, const char *arg, char *word,
@@ -259,8 +264,9 @@ static void answer(const char *source, FILE *reply, int priority,
 	free(text);
 }
 
-int command_run(const struct command_target *t, const struct command *cmd, const char *arg,
-		const char *source, FILE *reply)
+/* command_run, but CMD_SAID as the handler said it (word in reply). */
+static int run_command(const struct command_target *t, const struct command *cmd,
+		       const char *arg, const char *source, FILE *reply)
 {
 	const char *playing = t->ops->session_name(t->data);
 	char word[1024] = "";
@@ -281,7 +287,12 @@ int command_run(const struct command_target *t, const struct command *cmd, const
 	if (reply)
 		log_debug("%s: %s%s%s", source, cmd->name, arg ? " " : "",
 			  arg ? arg : "");
-	if ((r = cmd->run(t, arg, word, sizeof(word), reply)) > 0)
+	if ((r = cmd->run(t, arg, word, sizeof(word), reply)) == CMD_SAID) {
+		if (reply)
+			fprintf(reply, "%s\n", word);
+		return CMD_SAID;
+	}
+	if (r > 0)
 		return 1;
 	if (r < 0) {
 		answer(source, reply, LOG_ERR, "", "%s", word);
@@ -294,6 +305,14 @@ int command_run(const struct command_target *t, const struct command *cmd, const
 	if (cmd->reply && (reply || !cmd->logs_itself))
 		answer(source, reply, LOG_INFO, "", cmd->reply, word);
 	return 0;
+}
+
+int command_run(const struct command_target *t, const struct command *cmd, const char *arg,
+		const char *source, FILE *reply)
+{
+	int r = run_command(t, cmd, arg, source, reply);
+
+	return r == CMD_SAID ? 0 : r;
 }
 
 int command_run_named(const struct command_target *t, const char *name, const char *source,
@@ -309,8 +328,12 @@ int command_run_named(const struct command_target *t, const char *name, const ch
 		snprintf(err, errlen, "cannot run %s", name);
 		return -1;
 	}
-	r = command_run(t, cmd, NULL, source, f);
+	r = run_command(t, cmd, NULL, source, f);
 	fclose(f);
+	if (r == CMD_SAID) { /* the log is the target's */
+		free(text);
+		return 0;
+	}
 	if (r > 0) { /* not yet: no command without an argument says so */
 		snprintf(err, errlen, "%s: not yet", name);
 		free(text);

@@ -43,6 +43,16 @@ enum command_state {
 #define CMD_SESSION (CMD_PLAYING | CMD_PAUSED)
 #define CMD_ALWAYS (CMD_IDLE | CMD_SESSION | CMD_ASKING)
 
+/* What skip and repeat did. After the last exercise the adapting coach
+ * asks how it went, and there they are its answer (skip: all good; repeat:
+ * too much) instead of a move in the routine. */
+enum command_moved {
+	CMD_MOVED,       /* to the next step, or the start of this one */
+	CMD_ANSWERED,    /* taken as the answer, a first or a changed one:
+	                    the target has logged it */
+	CMD_SAME_ANSWER, /* the answer given already: nothing done or logged */
+};
+
 /* What commands ask of the daemon (or `play`); data is the target's. */
 struct command_ops {
 	/* CMD_IDLE, CMD_PLAYING, CMD_PAUSED or CMD_ASKING. */
@@ -58,9 +68,9 @@ struct command_ops {
 	 * During a reminder's countdown this cancels it (snoozed). */
 	void (*stop)(void *data);
 	void (*pause)(void *data, bool pause);
-	void (*skip)(void *data);
+	enum command_moved (*skip)(void *data);
 	/* Again from the start of the step playing ("say that again"). */
-	void (*repeat)(void *data);
+	enum command_moved (*repeat)(void *data);
 	/* No reminder for arg (a duration; NULL: [reminders] snooze, or the
 	 * interval); stops a reminder playing or waiting. *ms gets how long.
 	 * -1 with err filled when reminders are off or arg is no duration. */
@@ -90,8 +100,12 @@ struct command_target {
 
 /* A handler: carry out the command with arg (NULL: none) on t. On success
  * it may fill word (the %s of the row's reply); on failure it fills word
- * with why and returns -1; 1: not yet, nothing done (start, above). out, if not NULL, takes longer text for the user
- * (status, a config's errors); NULL: log it. */
+ * with why and returns -1; 1: not yet, nothing done (start, above);
+ * CMD_SAID: done, and word is the whole reply, for the client only (the
+ * target logged what it did, or nothing changed: a repeated answer). out,
+ * if not NULL, takes longer text for the user (status, a config's
+ * errors); NULL: log it. */
+#define CMD_SAID 2
 typedef int (*command_fn)(const struct command_target *t, const char *arg, char *word,
 			  size_t wordlen, FILE *out);
 

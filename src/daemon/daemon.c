@@ -719,25 +719,28 @@ static void daemon_pause(void *data, bool pause)
 	mpris_update(d->mpris, true);
 }
 
-static void daemon_skip(void *data)
+static enum command_moved daemon_skip(void *data)
 {
 	struct daemon *d = data;
+	enum command_moved m;
 
 	if (d->asking) {
 		daemon_answer(d, ASK_SKIP, -1);
-		return;
+		return CMD_MOVED;
 	}
 
-	runner_skip(d->runner);
+	m = runner_skip(d->runner);
 	mpris_update(d->mpris, true);
+	return m;
 }
 
-static void daemon_repeat(void *data)
+static enum command_moved daemon_repeat(void *data)
 {
 	struct daemon *d = data;
+	enum command_moved m = runner_repeat(d->runner);
 
-	runner_repeat(d->runner);
 	mpris_update(d->mpris, true);
+	return m;
 }
 
 static int daemon_snooze(void *data, const char *arg, int64_t *ms, char *err, size_t errlen)

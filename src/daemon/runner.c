@@ -120,54 +120,67 @@ void runner_pause(struct runner *rn, bool pause)
 	notify_status("%s %s", pause ? "Paused" : "Playing", rn->sess_name);
 }
 
-/* Within the question after the last exercise and its answer window?
- * Then Next (skip) means "all good", Previous (repeat) "too much": the
- * answer is kept for the record, and the session goes on to its end. */
-static bool answered(struct runner *rn, const struct session_info *si, int answer)
+/* The answer to the question after the last exercise, if this is one:
+ * from the question to the end of its answer window, Next (skip) means
+ * "all good", Previous (repeat) "too much". The answer is kept for the
+ * record and the session goes on to its end: the first skips the rest of
+ * the window; the same answer again does nothing and says nothing (a
+ * headset's double press, a storm of them), the other replaces it. Once
+ * answered, that holds to the session's end: a second press that comes
+ * after the skip is taken is an answer again, not a skip of the close. */
+static enum command_moved answered(struct runner *rn, const struct session_info *si,
+				   int answer)
 {
 	const struct timeline *tl = rn->sess_tlp;
 	int s;
 
-	if (!tl || !tl->ask_end || si->pos >= tl->ask_end ||
-	    (s = timeline_step_at(tl, tl->ask_at)) < 0 || si->pos < tl->steps[s].at)
-		return false;
-	rn->sess_answer = answer;
-	log_info("the answer: %s", answer == SLOG_GOOD ? "it all felt good"
-						       : "something was too much");
-	session_skip(rn->sess);
-	return true;
-}
-
-void runner_skip(struct runner *rn)
-{
-	if (rn->sess) {
-		struct session_info si;
-
-		session_info(rn->sess, &si);
-		if (answered(rn, &si, SLOG_GOOD))
-			return;
-		if ((size_t)rn->sess_skips < sizeof(rn->sess_skip_at) / sizeof(*rn->sess_skip_at))
-			rn->sess_skip_at[rn->sess_skips] = si.pos;
-		rn->sess_skips++;
+	if (!tl || !tl->ask_end || (s = timeline_step_at(tl, tl->ask_at)) < 0 ||
+	    si->pos < tl->steps[s].at || (si->pos >= tl->ask_end && rn->sess_answer < 0))
+		return CMD_MOVED;
+	if (rn->sess_answer == answer)
+		return CMD_SAME_ANSWER;
+	log_info("the answer%s: %s", rn->sess_answer >= 0 ? " changed" : "",
+		 answer == SLOG_GOOD ? "it all felt good" : "something was too much");
+	if (rn->sess_answer < 0)
 		session_skip(rn->sess);
-	}
+	rn->sess_answer = answer;
+	return CMD_ANSWERED;
 }
 
-void runner_repeat(struct runner *rn)
+enum command_moved runner_skip(struct runner *rn)
 {
 	struct session_info si;
+	enum command_moved m;
+
+	if (!rn->sess)
+		return CMD_MOVED;
+	session_info(rn->sess, &si);
+	if ((m = answered(rn, &si, SLOG_GOOD)) != CMD_MOVED)
+		return m;
+	if ((size_t)rn->sess_skips < sizeof(rn->sess_skip_at) / sizeof(*rn->sess_skip_at))
+		rn->sess_skip_at[rn->sess_skips] = si.pos;
+	rn->sess_skips++;
+	session_skip(rn->sess);
+	return CMD_MOVED;
+}
+
+enum command_moved runner_repeat(struct runner *rn)
+{
+	struct session_info si;
+	enum command_moved m;
 	int st;
 
 	if (!rn->sess)
-		return;
+		return CMD_MOVED;
 	session_info(rn->sess, &si);
-	if (answered(rn, &si, SLOG_EASIER))
-		return;
+	if ((m = answered(rn, &si, SLOG_EASIER)) != CMD_MOVED)
+		return m;
 	st = timeline_step_at(rn->sess_tlp, si.pos);
 	if (st >= 0 && rn->sess_tlp->steps[st].exercise >= 0 &&
 	    (size_t)rn->sess_tlp->steps[st].exercise < rn->sess_cfg->c.n_exercises)
 		rn->sess_repeats[rn->sess_tlp->steps[st].exercise]++;
 	session_repeat(rn->sess);
+	return CMD_MOVED;
 }
 
 void runner_stop(struct runner *rn, bool tone)

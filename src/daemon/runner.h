@@ -19,6 +19,7 @@
 
 #include "audio/sink.h"
 #include "coach/routine.h"
+#include "daemon/commands.h"
 #include "daemon/prepared.h"
 #include "playback/session.h"
 
@@ -72,8 +73,12 @@ bool runner_paused(const struct runner *rn);
 
 /* Commands on the session playing; nothing when none plays. */
 void runner_pause(struct runner *rn, bool pause);
-void runner_skip(struct runner *rn);
-void runner_repeat(struct runner *rn);
+/* After the last exercise, from the adapting coach's question to the
+ * session's end once answered: skip answers "all good", repeat "too much"
+ * (the first answer skips the rest of the question's window; the same
+ * answer again does nothing and logs nothing; the other replaces it). */
+enum command_moved runner_skip(struct runner *rn);
+enum command_moved runner_repeat(struct runner *rn);
 /* A quick fade; tone: then a short end tone. */
 void runner_stop(struct runner *rn, bool tone);
 

@@ -5,11 +5,13 @@
 # control socket and signals. Each session is on a day of its own
 # (BACKCOACH_TEST_NOW), and the record of the day is read after each:
 #   day 1  the wait: silence until Play; MPRIS and status say "waiting for
-#          you"; Next in the answer window: good for both exercises
+#          you"; Next in the answer window: good for both exercises; Next
+#          pressed twice more: nothing done, nothing logged
 #   day 2  wait_at_most = 3s: it carries on by itself; no answer: nothing said
 #   day 3  SIGRTMIN+1 ends the wait; the third good day: one step more
 #          (`script` and `progress` say so)
-#   day 4  Previous in the answer window: the easier form next time
+#   day 4  Previous in the answer window: the easier form next time; the
+#          same again ignored, a changed answer logged and kept
 #   day 5  `feedback lie hurt`: the next session leaves it out and says so
 #          once; `feedback lie good` brings it back
 # and torn and garbage lines in the record, read past.
@@ -30,6 +32,9 @@ pc() { playerctl -p backcoach "$@" 2>/dev/null; }
 day() { echo $((T0 + $1 * 86400)); }
 # lines PATTERN: how many lines of the record match.
 lines() { _c=$(grep -c -- "$1" "$LOG" 2>/dev/null); echo "${_c:-0}"; }
+# logged_since N PATTERN: how many lines of the daemon's log after its
+# first N match.
+logged_since() { tail -n +"$(($1 + 1))" "$T/daemon.log" | grep -c -- "$2"; }
 
 # session_on DAY: the daemon restarted on day DAY with $T/cur.ini, a
 # session started and the recording running.
@@ -69,9 +74,22 @@ check "day 1: MPRIS Play ends the wait" -- wait_status "^state: playing" 3
 p0=$(rec_t)
 check "day 1: the question after the last exercise" -- wait_status "How it went" 60
 sleep 1
+n0=$(wc -l <"$T/daemon.log")
+# Next three times: the first answers, the others (before or after its
+# skip to the close is heard) change nothing.
+pc next
+pc next
 pc next
 check "day 1: the session ends after the answer" -- wait_status "^state: idle" 20
 rec_stop
+check "day 1: the answer logged once" -- \
+	eval '[ "$(logged_since "$n0" "the answer: it all felt good$")" = 1 ]'
+check "day 1: no other line for the presses (no skip, no command said)" -- \
+	eval '[ "$(logged_since "$n0" "MPRIS: skipping\|MPRIS: again\|the answer")" = 1 ]'
+check "day 1: one skip, to the close" -- \
+	eval '[ "$(logged_since "$n0" "skipped to step")" = 1 ] && [ "$(logged_since "$n0" "skipped to step .*: Outro$")" = 1 ]'
+check "day 1: the session ran to its end" -- \
+	eval '[ "$(logged_since "$n0" "adapt finished")" = 1 ]' 
 share=$(sound_share "$(awk "BEGIN { print $w0 + 0.5 }")" "$w1")
 check "day 1: silence while waiting (sound share $share)" -- fcmp "$share" "<=" 0.001
 s=$(first_sound_after "$p0")
@@ -134,9 +152,21 @@ check "day 4: waiting" -- wait_status "^state: waiting for you" 40
 check "day 4: resume ends the wait" -- wait_status "^state: playing" 3
 check "day 4: the question" -- wait_status "How it went" 60
 sleep 1
+n0=$(wc -l <"$T/daemon.log")
+# Previous; again (nothing); Next (changed: good); Previous (changed back).
+pc previous
+pc previous
+pc next
 pc previous
 check "day 4: the session ends after the answer" -- wait_status "^state: idle" 20
 rec_stop
+check "day 4: the answer, then each change, logged once" -- \
+	eval '[ "$(logged_since "$n0" "the answer: something was too much$")" = 1 ] &&
+	      [ "$(logged_since "$n0" "the answer changed: it all felt good$")" = 1 ] &&
+	      [ "$(logged_since "$n0" "the answer changed: something was too much$")" = 1 ] &&
+	      [ "$(logged_since "$n0" "MPRIS: skipping\|MPRIS: again\|the answer")" = 3 ]'
+check "day 4: one skip, to the close" -- \
+	eval '[ "$(logged_since "$n0" "skipped to step")" = 1 ]' 
 check "day 4: recorded: lie played one step up" -- \
 	eval '[ "$(lines "^2026-03-15T.* exercise lie done heard=[0-9]* form=1$")" = 1 ]'
 check "day 4: recorded: the answer, easier for each" -- \

@@ -18,6 +18,7 @@ struct fake {
 	const char *name;
 	char asked[64];
 	int fail; /* start, snooze and reload fail */
+	enum command_moved moved; /* what skip and repeat did */
 };
 
 static void ask(struct fake *f, char c)
@@ -67,14 +68,20 @@ static void f_pause(void *data, bool pause)
 	f->state = pause ? CMD_PAUSED : CMD_PLAYING;
 }
 
-static void f_skip(void *data)
+static enum command_moved f_skip(void *data)
 {
-	ask(data, 'k');
+	struct fake *f = data;
+
+	ask(f, 'k');
+	return f->moved;
 }
 
-static void f_repeat(void *data)
+static enum command_moved f_repeat(void *data)
 {
-	ask(data, 'a');
+	struct fake *f = data;
+
+	ask(f, 'a');
+	return f->moved;
 }
 
 static int f_snooze(void *data, const char *arg, int64_t *ms, char *err, size_t errlen)
@@ -203,6 +210,22 @@ START_TEST(session)
 }
 END_TEST
 
+/* After the coach's question, skip and repeat are the answer: the client
+ * is told it was taken, or was given already (nothing done). */
+START_TEST(answer)
+{
+	fk.state = CMD_PLAYING;
+	fk.name = "desk";
+	fk.moved = CMD_ANSWERED;
+	EXPECT("skip", NULL, 0, "answered: it all felt good\n");
+	EXPECT("repeat", NULL, 0, "answered: something was too much\n");
+	fk.moved = CMD_SAME_ANSWER;
+	EXPECT("repeat", NULL, 0, "answered already: something was too much\n");
+	EXPECT("skip", NULL, 0, "answered already: it all felt good\n");
+	ck_assert_str_eq(fk.asked, "kaak");
+}
+END_TEST
+
 /* SIGRTMIN+1's toggle: pauses when playing, resumes when paused. */
 START_TEST(toggle)
 {
@@ -276,6 +299,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, idle_refused);
 	tcase_add_test(tc, session);
+	tcase_add_test(tc, answer);
 	tcase_add_test(tc, toggle);
 	tcase_add_test(tc, asking);
 	tcase_add_test(tc, hold);
