@@ -254,13 +254,14 @@ int64_t reminder_hold_until(const char *arg, int64_t now, char *err, size_t errl
 	return now + ms;
 }
 
-int reminder_pick_fitting(const int64_t *len, const int *lang, int want, size_t n, int64_t max)
+int reminder_pick_fitting(const int64_t *len, const int *lang, int want, size_t n, int64_t max,
+			  bool shortest)
 {
 	int best = -1;
 
 	for (size_t i = 0; i < n; i++)
 		if (len[i] >= 0 && len[i] <= max && (!lang || lang[i] == want) &&
-		    (best < 0 || len[i] > len[best]))
+		    (best < 0 || (shortest ? len[i] < len[best] : len[i] > len[best])))
 			best = (int)i;
 	return best;
 }

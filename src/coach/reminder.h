@@ -66,11 +66,11 @@ int reminder_minutes_sat(const struct reminder_rules *r, int64_t since,
  * these. */
 int64_t reminder_hold_until(const char *arg, int64_t now, char *err, size_t errlen);
 
-/* The longest routine whose length (len[i] samples, < 0: unknown) is at
- * most max samples, among those whose lang[i] is want (lang NULL: all, as
- * the routines of one language are offered: `start --minutes` with an
- * English schedule never picks the German routine); -1 when none fits. */
-int reminder_pick_fitting(const int64_t *len, const int *lang, int want, size_t n, int64_t max);
+/* The longest routine (shortest: the shortest) whose length (len[i]
+ * samples, < 0: unknown) is at most max samples, among those whose lang[i]
+ * is want (lang NULL: all); -1 when none fits. */
+int reminder_pick_fitting(const int64_t *len, const int *lang, int want, size_t n, int64_t max,
+			  bool shortest);
 
 /* The sitting clock. It keeps `since` on CLOCK_MONOTONIC, so setting the
  * wall clock does not change how long someone has sat, and it notices a

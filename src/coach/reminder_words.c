@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "coach/reminder.h"
 
 /* English, for a language that does not set a reminder phrase. */
 static const char *const english[PH_COUNT] = {
@@ -142,4 +143,19 @@ char *reminder_first_start(const struct config *c, const struct language *lang)
 	free(time);
 	free(when);
 	return s;
+}
+
+int reminder_pick_routine(const struct config *c, const int64_t *len, int64_t max,
+			  bool shortest)
+{
+	const struct language *lang = reminder_language(c);
+	int *langs = xcalloc(c->n_routines ? c->n_routines : 1, sizeof(*langs));
+	int r;
+
+	for (size_t i = 0; i < c->n_routines; i++)
+		langs[i] = c->routines[i].language;
+	r = reminder_pick_fitting(len, lang ? langs : NULL, lang ? (int)(lang - c->languages) : 0,
+				  c->n_routines, max, shortest);
+	free(langs);
+	return r;
 }

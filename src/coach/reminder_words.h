@@ -35,4 +35,13 @@ char *reminder_when(const struct config *c, const struct language *lang);
 /* The first start's sentence (malloc'd). */
 char *reminder_first_start(const struct config *c, const struct language *lang);
 
+/* reminder_pick_fitting among c's routines (len: their lengths) in the
+ * schedule's language (reminder_language; all when it has none), as the
+ * routines of one language are offered: `start --minutes` (the longest
+ * that fits) and a reminder's Short button (the shortest below the routine
+ * it offers) pick with it, and with an English schedule never pick the
+ * German routine. */
+int reminder_pick_routine(const struct config *c, const int64_t *len, int64_t max,
+			  bool shortest);
+
 #endif

@@ -393,18 +393,14 @@ static char *daemon_short(struct daemon *d)
 {
 	const struct config *c = &d->cfg->c;
 	const int64_t *len;
-	int r = d->ask_routine, s = -1;
+	int r = d->ask_routine, s;
 	bool pending;
 
 	d->ask_short = -1;
 	if (r < 0 || (size_t)r >= c->n_routines || !(len = daemon_lengths(d, &pending)) ||
 	    len[r] <= 0)
 		return NULL;
-	for (size_t i = 0; i < c->n_routines; i++)
-		if (len[i] > 0 && len[i] < len[r] && (s < 0 || len[i] < len[s]) &&
-		    c->routines[i].language == c->routines[r].language)
-			s = (int)i;
-	if (s < 0)
+	if ((s = reminder_pick_routine(c, len, len[r] - 1, true)) < 0)
 		return NULL;
 	d->ask_short = s;
 	return util_replace(reminder_phrase(c, lang_of(d), PH_ACT_SHORT), "{title}",
@@ -513,7 +509,6 @@ static int daemon_fitting_routine(struct daemon *d, const char *minutes, char *e
 	const int64_t *len;
 	bool pending;
 	char *end;
-	int *langs;
 	long m;
 	int r;
 
@@ -534,13 +529,7 @@ static int daemon_fitting_routine(struct daemon *d, const char *minutes, char *e
 	}
 	/* Only routines in the schedule's language (as the Short button). */
 	lang = lang_of(d);
-	langs = xcalloc(c->n_routines ? c->n_routines : 1, sizeof(*langs));
-	for (size_t i = 0; i < c->n_routines; i++)
-		langs[i] = c->routines[i].language;
-	r = reminder_pick_fitting(len, lang ? langs : NULL,
-				  lang ? (int)(lang - c->languages) : 0, c->n_routines,
-				  BC_MS_TO_SAMPLES((int64_t)m * 60000));
-	free(langs);
+	r = reminder_pick_routine(c, len, BC_MS_TO_SAMPLES((int64_t)m * 60000), false);
 	if (r < 0) {
 		snprintf(err, errlen, "no routine%s%s fits in %ld minute%s", lang ? " in " : "",
 			 lang ? lang->name : "", m, m == 1 ? "" : "s");

@@ -341,16 +341,21 @@ START_TEST(pick_fitting)
 
 	int lang[] = { 0, 0, 0, 1, 1 };
 
-	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 300), 0);
-	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 200), 4);
-	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 600), 3);
-	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 59), -1);
-	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 0, 1000), -1);
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 300, false), 0);
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 200, false), 4);
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 600, false), 3);
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 59, false), -1);
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 0, 1000, false), -1);
 	/* Only the routines in the schedule's language. */
-	ck_assert_int_eq(reminder_pick_fitting(len, lang, 0, 5, 600), 0);
-	ck_assert_int_eq(reminder_pick_fitting(len, lang, 0, 5, 200), 1);
-	ck_assert_int_eq(reminder_pick_fitting(len, lang, 1, 5, 300), 4);
-	ck_assert_int_eq(reminder_pick_fitting(len, lang, 1, 5, 100), -1);
+	ck_assert_int_eq(reminder_pick_fitting(len, lang, 0, 5, 600, false), 0);
+	ck_assert_int_eq(reminder_pick_fitting(len, lang, 0, 5, 200, false), 1);
+	ck_assert_int_eq(reminder_pick_fitting(len, lang, 1, 5, 300, false), 4);
+	ck_assert_int_eq(reminder_pick_fitting(len, lang, 1, 5, 100, false), -1);
+	/* The shortest (a reminder's Short button, below the routine offered:
+	 * 240, lang 0), in its language too. */
+	ck_assert_int_eq(reminder_pick_fitting(len, NULL, 0, 5, 239, true), 1);
+	ck_assert_int_eq(reminder_pick_fitting(len, lang, 1, 5, 599, true), 4);
+	ck_assert_int_eq(reminder_pick_fitting(len, lang, 1, 5, 179, true), -1);
 }
 END_TEST
 

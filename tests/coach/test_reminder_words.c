@@ -3,6 +3,7 @@
  * singular and plural, the first start's days and hours, a language that
  * sets no reminder phrase, [reminders] message over the phrase. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,48 @@ START_TEST(fallbacks_and_message)
 }
 END_TEST
 
+static int routine(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_routines; i++)
+		if (strcmp(c->routines[i].name, name) == 0)
+			return (int)i;
+	ck_abort_msg("no routine %s", name);
+	return -1;
+}
+
+/* `start --minutes` and the Short button pick among the routines in the
+ * schedule's language: the German routine that fits better is not picked
+ * for an English schedule, and is for a German one. */
+START_TEST(pick_routine)
+{
+	const char *ini[] = { "[reminders]\nroutine = desk-break\n",
+			      "[reminders]\nroutine = desk-break-de\n" };
+	const char *suffix[] = { "", "-de" };
+
+	for (int k = 0; k < 2; k++) {
+		struct config c;
+		int64_t *len;
+		char want[64];
+
+		load(&c, ini[k]);
+		len = calloc(c.n_routines, sizeof(*len));
+		for (size_t i = 0; i < c.n_routines; i++)
+			len[i] = 1000;
+		len[routine(&c, "desk-break")] = 240;
+		len[routine(&c, "desk-break-de")] = 250 - k * 20; /* 250, 230 */
+		len[routine(&c, "micro-break")] = 60;
+		len[routine(&c, "micro-break-de")] = 50 + k * 20; /* 50, 70 */
+		snprintf(want, sizeof(want), "desk-break%s", suffix[k]);
+		ck_assert_int_eq(reminder_pick_routine(&c, len, 300, false), routine(&c, want));
+		snprintf(want, sizeof(want), "micro-break%s", suffix[k]);
+		ck_assert_int_eq(reminder_pick_routine(&c, len, 239, true), routine(&c, want));
+		ck_assert_int_eq(reminder_pick_routine(&c, len, 49, true), -1);
+		free(len);
+		config_free(&c);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reminder_words");
@@ -106,6 +149,7 @@ int main(void)
 	tcase_add_test(tc, english_defaults);
 	tcase_add_test(tc, german);
 	tcase_add_test(tc, fallbacks_and_message);
+	tcase_add_test(tc, pick_routine);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
