@@ -332,7 +332,17 @@ int util_open_file(const char *path, int flags, unsigned mode, char *err,
 	fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, (mode_t)mode);
 	if (fd < 0) {
 		e = errno;
-		if (e == ENXIO || (e == ELOOP && (flags & O_NOFOLLOW)) || e == EISDIR) {
+		if (e == EEXIST && (flags & O_EXCL) && lstat(path, &st) == 0 &&
+		    !S_ISREG(st.st_mode)) {
+			/* Something else where a file is to be created: say
+			 * what (a regular one there keeps EEXIST). */
+			e = S_ISLNK(st.st_mode) ? ELOOP : S_ISDIR(st.st_mode) ? EISDIR : ENXIO;
+			snprintf(err, errlen, "%s", S_ISLNK(st.st_mode) ? "is a symbolic link, not a file"
+						    : S_ISDIR(st.st_mode) ? "is a directory, not a file"
+									  : "not a regular file");
+		} else if (e == EEXIST && (flags & O_EXCL)) {
+			snprintf(err, errlen, "already exists");
+		} else if (e == ENXIO || (e == ELOOP && (flags & O_NOFOLLOW)) || e == EISDIR) {
 			/* A FIFO without a reader, a socket, a symlink refused,
 			 * or a directory opened for writing: say which. */
 			if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&

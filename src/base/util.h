@@ -49,9 +49,10 @@ int util_mkdir_p(const char *path, unsigned mode);
  * mode is for a file created. One open, checked with fstat on the same
  * descriptor, which is returned in blocking mode and close-on-exec.
  * Returns the fd, or -1 with errno (ENOENT for a missing file; EISDIR or
- * ENXIO for a directory or another kind of file) and a message in err
- * ("cannot open: ...", "is a directory, not a file", "not a regular file",
- * "is a symbolic link, not a file"). */
+ * ENXIO for a directory or another kind of file; with O_CREAT | O_EXCL,
+ * EEXIST for a regular file there, ELOOP for a symlink) and a message in
+ * err ("cannot open: ...", "is a directory, not a file", "not a regular
+ * file", "is a symbolic link, not a file", "already exists"). */
 int util_open_file(const char *path, int flags, unsigned mode, char *err,
 		   size_t errlen);
 /* util_open_file(path, O_RDONLY, 0, ...): what a config may name, read. */

@@ -558,11 +558,18 @@ static void daemon_first_start(struct daemon *d)
 		return;
 	}
 	path = xasprintf("%s/" FIRST_START_FILE, dir);
-	if (util_mkdir_p(dir, 0700) < 0 ||
-	    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+	/* Created afresh, as a file of the user's: a FIFO or a symlink at its
+	 * name is refused (and said), not taken for "said before". */
+	if (util_mkdir_p(dir, 0700) < 0) {
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+		fd = -1;
+	} else {
+		fd = util_open_file(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, err,
+				    sizeof(err));
+	}
+	if (fd < 0) {
 		if (errno != EEXIST)
-			log_warn("%s: %s (the first start's words are not remembered)", path,
-				 strerror(errno));
+			log_warn("%s: %s (the first start's words are not said)", path, err);
 		free(path);
 		free(dir);
 		return; /* said before */

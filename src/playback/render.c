@@ -3,10 +3,12 @@
 #include "playback/render.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -64,20 +66,37 @@ int render_pending_signal(void)
 	return 0;
 }
 
-/* The timeline's speech as WebVTT at path, written whole or not at all. */
+/* The timeline's speech as WebVTT at path, written whole or not at all:
+ * into path.tmp, created afresh as a file of the user's (util_open_file:
+ * a FIFO, a symlink or anything else at that name is refused, not
+ * followed or waited on; a regular file there is a render's that was
+ * interrupted, and goes), then renamed. */
 static int write_subtitles(const struct timeline *tl, const char *path,
 			   char *err, size_t errlen)
 {
 	char *tmp = xasprintf("%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	int ret = -1;
+	struct stat st;
+	char why[256];
+	FILE *f = NULL;
+	int fd, ret = -1;
+	bool bad;
 
+	if (lstat(tmp, &st) == 0 && S_ISREG(st.st_mode))
+		(void)unlink(tmp);
+	fd = util_open_file(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0666, why,
+			    sizeof(why));
+	if (fd >= 0 && !(f = fdopen(fd, "w"))) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		close(fd);
+		unlink(tmp);
+	}
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "%s: %s", tmp, why);
 		free(tmp);
 		return -1;
 	}
-	if (script_write_vtt(f, tl) < 0 || fclose(f) != 0)
+	bad = script_write_vtt(f, tl) < 0;
+	if (fclose(f) != 0 || bad)
 		snprintf(err, errlen, "%s: write error", tmp);
 	else if (rename(tmp, path) < 0)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

@@ -153,7 +153,8 @@ END_TEST
 
 /* A regular file opens, for reading and for appending; a FIFO (no writer,
  * no reader), a symlink to one, a directory and a socket are refused at
- * once with what they are (a wait would trip Check's timeout). */
+ * once with what they are (a wait would trip Check's timeout); so is
+ * anything where a file is to be created afresh. */
 START_TEST(open_file)
 {
 	char dir[] = "/tmp/bc-util.XXXXXX", err[128];
@@ -204,6 +205,29 @@ START_TEST(open_file)
 			if (fd >= 0)
 				close(fd);
 		}
+	}
+	/* Created afresh (O_EXCL, a temporary file): whatever is there is
+	 * refused, and said. */
+	{
+		const int x = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
+		const struct { const char *path, *err; int e; } there[] = {
+			{ file, "already exists", EEXIST },
+			{ fifo, "not a regular file", ENXIO },
+			{ sock, "not a regular file", ENXIO },
+			{ link, "is a symbolic link, not a file", ELOOP },
+			{ dlink, "is a symbolic link, not a file", ELOOP },
+			{ dir, "is a directory, not a file", EISDIR },
+		};
+
+		for (size_t i = 0; i < sizeof(there) / sizeof(*there); i++) {
+			errno = 0;
+			ck_assert_int_lt(util_open_file(there[i].path, x, 0600, err, sizeof(err)), 0);
+			ck_assert_str_eq(err, there[i].err);
+			ck_assert_int_eq(errno, there[i].e);
+		}
+		ck_assert_int_ge(fd = util_open_file(none, x, 0600, err, sizeof(err)), 0);
+		close(fd);
+		unlink(none);
 	}
 	ck_assert_int_lt(util_open_regular(none, err, sizeof(err)), 0);
 	ck_assert_int_eq(errno, ENOENT);

@@ -202,6 +202,40 @@ expect 1 "render --subtitles into a missing directory" -- "$BACKCOACH" \
 count=$((count + 1))
 if [ ! -e "$tmp/t.wav" ]; then echo "ok: no audio without its subtitles"; else
 	echo "FAIL: audio left without subtitles"; failures=$((failures + 1)); fi
+# The subtitles' temporary file is created afresh: a FIFO or a symlink at
+# its name is refused (not waited on, not followed); a leftover file goes.
+mkfifo "$tmp/f.vtt.tmp"
+expect 1 "render --subtitles: a FIFO at FILE.tmp refused, not waited on" -- timeout -k 5 20 \
+	"$BACKCOACH" --config "$TEST_DATA/render-small.ini" render -o "$tmp/f.wav" \
+	--subtitles "$tmp/f.vtt"
+contains "$tmp/err" "f.vtt.tmp: not a regular file" "the FIFO: FILE.tmp and what it is"
+count=$((count + 1))
+if [ -p "$tmp/f.vtt.tmp" ] && [ ! -e "$tmp/f.vtt" ] && [ ! -e "$tmp/f.wav" ]; then
+	echo "ok: the FIFO left alone, nothing written"
+else
+	echo "FAIL: the FIFO replaced, or something written"; failures=$((failures + 1))
+fi
+ln -s "$tmp/target" "$tmp/l.vtt.tmp"
+expect 1 "render --subtitles: a symlink at FILE.tmp refused, not followed" -- \
+	"$BACKCOACH" --config "$TEST_DATA/render-small.ini" render -o "$tmp/l.wav" \
+	--subtitles "$tmp/l.vtt"
+contains "$tmp/err" "l.vtt.tmp: is a symbolic link, not a file" "the symlink: FILE.tmp and what it is"
+count=$((count + 1))
+if [ ! -e "$tmp/target" ] && [ -L "$tmp/l.vtt.tmp" ] && [ ! -e "$tmp/l.vtt" ]; then
+	echo "ok: nothing written through the symlink"
+else
+	echo "FAIL: written through the symlink"; failures=$((failures + 1))
+fi
+echo "left over" >"$tmp/r.vtt.tmp"
+expect 0 "render --subtitles: a leftover FILE.tmp replaced" -- \
+	"$BACKCOACH" --config "$TEST_DATA/render-small.ini" render -o "$tmp/r.wav" \
+	--subtitles "$tmp/r.vtt"
+count=$((count + 1))
+if head -1 "$tmp/r.vtt" | grep -qx WEBVTT && [ ! -e "$tmp/r.vtt.tmp" ]; then
+	echo "ok: the subtitles written, the leftover gone"
+else
+	echo "FAIL: the leftover FILE.tmp"; failures=$((failures + 1))
+fi
 mkdir -p "$XDG_CONFIG_HOME/backcoach"
 cp "$tmp/bad.ini" "$XDG_CONFIG_HOME/backcoach/backcoach.ini"
 expect 78 "the user's config is found in XDG_CONFIG_HOME" -- "$BACKCOACH" check

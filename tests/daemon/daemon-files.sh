@@ -77,6 +77,18 @@ for what in fifo symlink directory; do
 done
 grep "record of the day" "$T/daemon.log" | sed 's/^/    /'
 
+# The first start's mark, created afresh: a FIFO at its name is said, not
+# taken for "said before" (nor waited on).
+rm -rf "$S/first-start" "$S/day.log"
+mkfifo "$S/first-start"
+: >"$T/daemon.log"
+daemon_start "$TEST_DATA/daemon-remind.ini" || exit 1
+check "first-start a FIFO: refused with a log line" -- \
+	wait_log "$S/first-start: not a regular file (the first start's words are not said)" 10
+check "first-start a FIFO: status answers" -- timeout 5 "$BACKCOACH" status
+check "first-start a FIFO: left alone" -- test -p "$S/first-start"
+check "first-start a FIFO: SIGTERM stops the daemon" -- stops_within 5
+
 # ---- out of file descriptors, out of address space: said, not "no sound
 # server" (the server is fine: the session plays without the limit) ----
 # (daemon-tiny.ini: a session of a few seconds, played to its end; a play
