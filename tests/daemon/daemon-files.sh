@@ -97,6 +97,23 @@ play_limited() { # ULIMIT-OPTION VALUE
 	(ulimit "$1" "$2" && exec timeout -k 5 60 "$BACKCOACH" --config \
 		"$TEST_DATA/daemon-tiny.ini" play) >"$T/play.out" 2>"$T/play.err"
 }
+# first_refused OPTION VALUE...: play under `ulimit OPTION VALUE`, each
+# VALUE in turn, down to the first it does not play under ($lim, its exit
+# $rc), which must fail (exit 1) without blaming the sound server.
+first_refused() {
+	_opt=$1
+	shift
+	for lim in "$@"; do
+		play_limited "$_opt" "$lim"
+		rc=$?
+		[ $rc -ne 0 ] && break
+	done
+	echo "  ulimit $_opt $lim: exit $rc"
+	sed 's/^/    /' "$T/play.err" | grep -v "^    $" | head -5
+	check "ulimit $_opt $lim: play fails (exit 1)" -- test "$rc" -eq 1
+	check "ulimit $_opt $lim: does not blame the sound server" -- \
+		sh -c '! grep -q "no sound server" "$1"' _ "$T/play.err"
+}
 # (AddressSanitizer reserves terabytes of address space at start and opens
 # files of its own: no limit can be tested under it.)
 if ldd "$BACKCOACH" 2>/dev/null | grep -q libasan; then
@@ -105,38 +122,18 @@ else
 	# The fewest descriptors a session needs differs by server and library
 	# version: from 16 down, the first limit it does not play under must say
 	# that open files ran out, and the limit.
-	n=16
-	while [ $n -ge 8 ]; do
-		play_limited -n $n
-		rc=$?
-		[ $rc -ne 0 ] && break
-		n=$((n - 1))
-	done
-	echo "  ulimit -n $n: exit $rc"
-	sed 's/^/    /' "$T/play.err" | grep -v "^    $" | head -5
-	check "ulimit -n $n: play fails (exit 1)" -- test "$rc" -eq 1
-	check "ulimit -n $n: says open files ran out, and the limit" -- \
-		grep -q "ran out of resources: too many open files (the limit is $n: ulimit -n)" "$T/play.err"
-	check "ulimit -n $n: does not blame the sound server" -- \
-		sh -c '! grep -q "no sound server" "$1"' _ "$T/play.err"
+	first_refused -n $(seq 16 -1 8)
+	check "ulimit -n $lim: says open files ran out, and the limit" -- \
+		grep -q "ran out of resources: too many open files (the limit is $lim: ulimit -n)" "$T/play.err"
 	# Likewise the address space a session needs (PulseAudio's client maps
 	# more than 390 MB, PipeWire's less than 120): from 200 MB down, the
 	# first limit it does not play under must say that memory ran out. (On
 	# PipeWire, with about 65 MB left for the sound library, its pool fitted
 	# and its thread did not, and ALSA's pulse plugin waited forever.)
-	for v in 200000 150000 120000 100000 75000 50000; do
-		play_limited -v $v
-		rc=$?
-		[ $rc -ne 0 ] && break
-	done
-	echo "  ulimit -v $v: exit $rc"
-	sed 's/^/    /' "$T/play.err" | grep -v "^    $" | head -5
-	check "ulimit -v $v: play fails (exit 1)" -- test "$rc" -eq 1
-	check "ulimit -v $v: says memory ran out" -- \
+	first_refused -v 200000 150000 120000 100000 75000 50000
+	check "ulimit -v $lim: says memory ran out" -- \
 		grep -qi "ran out of resources: .*memory\|out of memory\|cannot allocate memory" "$T/play.err"
-	check "ulimit -v $v: does not blame the sound server" -- \
-		sh -c '! grep -q "no sound server" "$1"' _ "$T/play.err"
-	check "ulimit -v $v: no speech synthesiser that did not start" -- \
+	check "ulimit -v $lim: no speech synthesiser that did not start" -- \
 		sh -c '! grep -q "speech synthesiser did not start" "$1"' _ "$T/play.err"
 fi
 # ---- the speech synthesiser plays nothing itself: it opens no connection

@@ -274,10 +274,10 @@ static void other_ready(void *data, short revents)
 	o->last = o->p->pings;
 }
 
-/* A storm of 3000 calls is worked through in slices: the loop's other
- * sources (the control socket) get a turn every 32 or so messages, not
- * after the whole storm. */
-START_TEST(storm_shares_the_loop)
+/* A storm of n calls, each taking slow_us in the server, with another
+ * source (the control socket) always ready beside it: every call answered,
+ * and that source had a turn at least after every max_gap calls. */
+static void storm(int n, unsigned slow_us, int max_gap)
 {
 	struct pair p;
 	struct other o = { .p = &p };
@@ -285,19 +285,29 @@ START_TEST(storm_shares_the_loop)
 	struct loop_source *src;
 
 	pair_open(&p);
+	p.slow_us = slow_us;
 	src = loop_add_fd(p.l, fd, POLLIN, other_ready, &o);
-	for (int i = 0; i < 3000; i++)
+	for (int i = 0; i < n; i++)
 		ping(&p, 30000000);
-	while (p.replies < 3000) {
+	while (p.replies < n) {
 		int done = 0;
-		ck_assert(!run_until(p.l, &done, 1) || p.replies >= 3000);
+		ck_assert(!run_until(p.l, &done, 1) || p.replies >= n);
 	}
-	ck_assert_int_eq(p.pings, 3000);
-	ck_assert_msg(o.gap <= 64, "%d calls in one turn of the loop", o.gap);
-	ck_assert_int_ge(o.turns, 3000 / 64);
+	ck_assert_int_eq(p.pings, n);
+	ck_assert_msg(o.gap <= max_gap, "%d%s calls in one turn of the loop", o.gap,
+		      slow_us ? " slow" : "");
+	ck_assert_int_ge(o.turns, n / max_gap);
 	loop_remove(p.l, src);
 	close(fd);
 	pair_close(&p);
+}
+
+/* A storm of 3000 calls is worked through in slices: the loop's other
+ * sources (the control socket) get a turn every 32 or so messages, not
+ * after the whole storm. */
+START_TEST(storm_shares_the_loop)
+{
+	storm(3000, 0, 64);
 }
 END_TEST
 
@@ -306,26 +316,7 @@ END_TEST
  * machine only makes each call longer: fewer in a turn). */
 START_TEST(slow_storm_shares_the_loop)
 {
-	struct pair p;
-	struct other o = { .p = &p };
-	int fd = eventfd(1, EFD_CLOEXEC);
-	struct loop_source *src;
-
-	pair_open(&p);
-	p.slow_us = 2000;
-	src = loop_add_fd(p.l, fd, POLLIN, other_ready, &o);
-	for (int i = 0; i < 200; i++)
-		ping(&p, 30000000);
-	while (p.replies < 200) {
-		int done = 0;
-		ck_assert(!run_until(p.l, &done, 1) || p.replies >= 200);
-	}
-	ck_assert_int_eq(p.pings, 200);
-	ck_assert_msg(o.gap <= 4, "%d slow calls in one turn of the loop", o.gap);
-	ck_assert_int_ge(o.turns, 200 / 4);
-	loop_remove(p.l, src);
-	close(fd);
-	pair_close(&p);
+	storm(200, 2000, 4);
 }
 END_TEST
 
