@@ -251,6 +251,26 @@ const struct command *command_by_signal(int sig)
 	return NULL;
 }
 
+/* The priority to log cmd's answer at, and in more what to add: pause,
+ * resume and toggle come in storms (a PlayPause key held down, a script),
+ * and, as repeated bus signals are, are said at most once a minute each
+ * (log_limit), with how many were not; those at debug level. */
+static int said_priority(const struct command_target *t, const struct command *cmd,
+			 char *more, size_t morelen)
+{
+	unsigned held = 0;
+
+	more[0] = '\0';
+	if (!t->said || (cmd->id != CMD_PAUSE && cmd->id != CMD_RESUME && cmd->id != CMD_TOGGLE))
+		return LOG_INFO;
+	if (!log_limit_ok(&t->said[cmd->id], 60000, &held))
+		return LOG_DEBUG;
+	if (held)
+		snprintf(more, morelen, " (and %u more time%s since last said)", held,
+			 held == 1 ? "" : "s");
+	return LOG_INFO;
+}
+
 /* The user's answer: to reply, or to the log as "SOURCE: text". */
 static void answer(const char *source, FILE *reply, int priority,
 		   const char *suffix, const char *fmt, const char *word)
@@ -302,8 +322,14 @@ static int run_command(const struct command_target *t, const struct command *cmd
 				arg ? arg : "", word);
 		return -1;
 	}
-	if (cmd->reply && (reply || !cmd->logs_itself))
+	if (cmd->reply && reply) {
 		answer(source, reply, LOG_INFO, "", cmd->reply, word);
+	} else if (cmd->reply && !cmd->logs_itself) {
+		char more[64];
+		int pri = said_priority(t, cmd, more, sizeof(more));
+
+		answer(source, NULL, pri, more, cmd->reply, word);
+	}
 	return 0;
 }
 
@@ -343,8 +369,12 @@ int command_run_named(const struct command_target *t, const char *name, const ch
 		text[--len] = '\0';
 	if (r < 0)
 		snprintf(err, errlen, "%s", len ? text : "failed");
-	else if (len)
-		log_info("%s: %s", source, text);
+	else if (len) {
+		char more[64];
+		int pri = said_priority(t, cmd, more, sizeof(more));
+
+		log_msg(pri, "%s: %s%s", source, text, more);
+	}
 	free(text);
 	return r;
 }

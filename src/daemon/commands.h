@@ -92,10 +92,16 @@ struct command_ops {
 	void (*quit)(void *data);
 };
 
+struct log_limit;
+
 /* What commands run on. */
 struct command_target {
 	const struct command_ops *ops;
 	void *data;
+	/* CMD_COUNT of them, or NULL: the answers of commands pressed in
+	 * storms (pause, resume, toggle: a PlayPause key held down, a script)
+	 * logged at most once a minute per command, the rest at debug level. */
+	struct log_limit *said;
 };
 
 /* A handler: carry out the command with arg (NULL: none) on t. On success

@@ -56,6 +56,7 @@
 
 struct daemon {
 	struct command_target cmds; /* what commands run on: this daemon */
+	struct log_limit said[CMD_COUNT]; /* its storms of pause and resume */
 	const char *config_arg;
 	bool foreground;     /* `play`: one routine, then exit */
 	bool no_socket;      /* in-process (tests): no lock, no socket */
@@ -1115,7 +1116,7 @@ static int daemon_init(struct daemon *d, const struct daemon_opts *o)
 		.config_arg = o->config_path, .foreground = foreground,
 		.no_socket = o->no_socket || foreground, .opener = o->opener,
 		.sfd = -1, .lock_fd = -1, .exit_code = EXIT_FAIL,
-		.cmds = { &daemon_command_ops, d }, .playing = PLAY_NONE,
+		.cmds = { &daemon_command_ops, d, d->said }, .playing = PLAY_NONE,
 		.ask_routine = -1, .ask_short = -1, .start_after = -1,
 	};
 	/* First, before any thread or child process exists. */

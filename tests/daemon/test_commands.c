@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/log.h"
 #include "daemon/commands.h"
 #include "testlib.h"
 
@@ -226,6 +228,56 @@ START_TEST(answer)
 }
 END_TEST
 
+/* Lines of f (rewound) with sub. */
+static int lines_with(FILE *f, const char *sub)
+{
+	char line[512];
+	int n = 0;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, sub) != NULL;
+	return n;
+}
+
+/* A storm of pause and resume, from MPRIS (PlayPause) and SIGRTMIN+1:
+ * each command's answer logged once, not every time; at debug level (-v)
+ * every time. */
+START_TEST(storm_logged_once)
+{
+	struct log_limit said[CMD_COUNT];
+	struct command_target t = { &fake_ops, &fk, said };
+	const struct command *toggle = command_by_id(CMD_TOGGLE);
+	char err[64];
+
+	for (int verbose = 0; verbose < 2; verbose++) {
+		FILE *log = tmpfile();
+		int saved = dup(STDERR_FILENO);
+
+		memset(said, 0, sizeof(said));
+		log_init(verbose);
+		fk.state = CMD_PLAYING;
+		fk.name = "desk";
+		fflush(stderr);
+		ck_assert_int_ge(dup2(fileno(log), STDERR_FILENO), 0);
+		for (int i = 0; i < 100; i++) {
+			memset(fk.asked, 0, sizeof(fk.asked)); /* it records a few only */
+			ck_assert_int_eq(command_run_named(&t, i % 2 ? "resume" : "pause", "MPRIS",
+							   err, sizeof(err)), 0);
+			ck_assert_int_eq(command_run(&t, toggle, NULL, "SIGRTMIN+1", NULL), 0);
+		}
+		fflush(stderr);
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+		ck_assert_int_eq(lines_with(log, "MPRIS: paused"), (verbose ? 50 : 1));
+		ck_assert_int_eq(lines_with(log, "MPRIS: resumed"), (verbose ? 50 : 1));
+		ck_assert_int_eq(lines_with(log, "SIGRTMIN+1: "), (verbose ? 100 : 1));
+		fclose(log);
+	}
+	log_init(false);
+}
+END_TEST
+
 /* SIGRTMIN+1's toggle: pauses when playing, resumes when paused. */
 START_TEST(toggle)
 {
@@ -301,6 +353,7 @@ int main(void)
 	tcase_add_test(tc, session);
 	tcase_add_test(tc, answer);
 	tcase_add_test(tc, toggle);
+	tcase_add_test(tc, storm_logged_once);
 	tcase_add_test(tc, asking);
 	tcase_add_test(tc, hold);
 	tcase_add_test(tc, always);
