@@ -151,18 +151,33 @@ START_TEST(forms)
 	ck_assert_int_eq(hold, e->harder_hold_ms);
 	adapt_form(&cfg, e, ADAPT_EASIER, &reps, &hold);
 	ck_assert_int_lt(hold, e->hold_ms);
-	/* Each of the nine has both forms, and they differ from today's. */
+	/* Each of the nine has both forms, and they differ from today's; in
+	 * German too, the same forms as the English, with a cue of its own. */
 	const char *nine[] = { "chair-extension", "clasped-hands", "standing-extension",
 			       "exercise-ball", "foam-roller", "seated-twist",
 			       "childs-pose", "knees-to-chest", "cat-cow" };
 	for (size_t i = 0; i < 9; i++) {
+		char de[64];
+		const struct exercise *en;
 		int x = config_exercise(&cfg, nine[i]);
-		ck_assert_int_ge(x, 0);
-		e = &cfg.exercises[x];
-		ck_assert_msg(e->easier_reps < e->reps || e->easier_hold_ms < e->hold_ms,
-			      "%s: no easier form", nine[i]);
-		ck_assert_msg(adapt_max_level(&cfg, e) > 0, "%s: no harder form", nine[i]);
-		ck_assert_msg(e->easier_cue != NULL, "%s: no easier_cue", nine[i]);
+
+		snprintf(de, sizeof(de), "%s-de", nine[i]);
+		for (int k = 0; k < 2; k++) {
+			const char *name = k ? de : nine[i];
+
+			ck_assert_int_ge(x = config_exercise(&cfg, name), 0);
+			e = &cfg.exercises[x];
+			ck_assert_msg(e->easier_reps < e->reps || e->easier_hold_ms < e->hold_ms,
+				      "%s: no easier form", name);
+			ck_assert_msg(adapt_max_level(&cfg, e) > 0, "%s: no harder form", name);
+			ck_assert_msg(e->easier_cue != NULL, "%s: no easier_cue", name);
+		}
+		en = &cfg.exercises[config_exercise(&cfg, nine[i])];
+		ck_assert_msg(e->easier_reps == en->easier_reps && e->harder_reps == en->harder_reps &&
+				      e->easier_hold_ms == en->easier_hold_ms &&
+				      e->harder_hold_ms == en->harder_hold_ms,
+			      "%s: not the forms of %s", de, nine[i]);
+		ck_assert_msg(strcmp(e->easier_cue, en->easier_cue) != 0, "%s: an English cue", de);
 	}
 }
 END_TEST
@@ -335,6 +350,52 @@ START_TEST(hurt_path)
 }
 END_TEST
 
+/* Every routine of the library, in each language, compiles with each of
+ * its exercises in its easier form (its easier_cue said, its reps played)
+ * and in its harder form. */
+START_TEST(library_forms)
+{
+	struct exercise_plan *plan = xcalloc(cfg.n_exercises, sizeof(*plan));
+	struct compile_opts o = { .plan = plan };
+	unsigned equipment = cfg.general.equipment;
+	struct timeline tl;
+	char err[256];
+	int langs_easier[2] = { 0, 0 };
+
+	cfg.general.equipment = ~0u;
+	for (int easier = 0; easier < 2; easier++) {
+		for (size_t x = 0; x < cfg.n_exercises; x++) {
+			const struct exercise *e = &cfg.exercises[x];
+
+			plan[x].level = easier ? ADAPT_EASIER : adapt_max_level(&cfg, e);
+			plan[x].easier = easier && e->easier_cue;
+			adapt_form(&cfg, e, plan[x].level, &plan[x].reps, &plan[x].hold_ms);
+		}
+		for (size_t r = 0; r < cfg.n_routines; r++) {
+			ck_assert_msg(routine_compile(&cfg, (int)r, &o, measure, NULL, &tl, err,
+						      sizeof(err)) == 0,
+				      "%s: %s", cfg.routines[r].name, err);
+			for (size_t x = 0; x < cfg.n_exercises; x++) {
+				const struct exercise *e = &cfg.exercises[x];
+
+				if (!plays_exercise(&tl, (int)x) || !e->easier_cue || e->reps == 0)
+					continue;
+				ck_assert_msg((count_role(&tl, (int)x, ROLE_EASIER) > 0) == easier,
+					      "%s in %s: easier cue", e->name, cfg.routines[r].name);
+				if (easier)
+					langs_easier[strstr(e->name, "-de") != NULL]++;
+			}
+			timeline_free(&tl);
+		}
+	}
+	/* Both languages were heard in their easier forms. */
+	ck_assert_int_gt(langs_easier[0], 0);
+	ck_assert_int_gt(langs_easier[1], 0);
+	cfg.general.equipment = equipment;
+	free(plan);
+}
+END_TEST
+
 /* Waits where the place changes; the question after the last exercise. */
 START_TEST(waits_and_ask)
 {
@@ -441,6 +502,7 @@ int main(void)
 	tcase_add_test(tc, progression);
 	tcase_add_test(tc, easier_and_stops);
 	tcase_add_test(tc, hurt_path);
+	tcase_add_test(tc, library_forms);
 	tcase_add_test(tc, waits_and_ask);
 	tcase_add_test(tc, torn_and_garbage);
 	suite_add_tcase(s, tc);
