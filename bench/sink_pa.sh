@@ -28,6 +28,8 @@
 #                       one's end against Pa_AbortStream (<= +15 ms), the
 #   skip: next heard    new one's start (target <= 60 ms) Then what the test only shows: holes (silences of 1 ms
 # or more inside a sound) and glitches in a 3 s tone and in the paused one,
+# the cycles the server itself missed meanwhile (xruns: PipeWire's graph,
+# tests/pulse.sh's pa_xruns_heard; each leaves a hole that is not ours),
 # and the sink's own underflows and dropouts in every run. Figures, not pass/fail. Needs
 # BUILDDIR (the build tree, default .) and TOP_SRCDIR; stress-ng for the
 # loaded runs (bootstrap.sh installs it).
@@ -63,6 +65,7 @@ run() {
 		shift
 	done
 	[ $# -gt 0 ] && shift
+	_m=$(pa_xrun_mark)
 	# shellcheck disable=SC2086
 	"$PLAY" --wait --latency $LAT $_pa >"$W/$_n.play" 2>/dev/null &
 	_p=$!
@@ -75,6 +78,7 @@ run() {
 		>"$W/$_n.probe"
 	kill $_p 2>/dev/null
 	wait $_p 2>/dev/null
+	pa_xruns_heard "$_m" "$W/$_n.probe" >"$W/$_n.xruns"
 }
 
 # abort_floor: pa_floor --abort, tone at 0.3 s, Pa_AbortStream at 1.3 s,
@@ -130,7 +134,7 @@ sum_sounds() { sed -n "s/^sound[0-9]*_$2=//p" "$1" | awk '{ s += $1 } END { prin
 
 trials() {
 	for f in floor pause resume resumeat stop endtone skip holes glitches underflows dropouts \
-		abort start stopgone stoptone skipgone skipnext; do
+		abort start stopgone stoptone skipgone skipnext xruns; do
 		: >"$W/f.$f"
 	done
 	_k=0
@@ -159,6 +163,7 @@ trials() {
 		for n in tone pause; do
 			sum_sounds "$W/$n.probe" holes >>"$W/f.holes"
 			sum_sounds "$W/$n.probe" glitches >>"$W/f.glitches"
+			cut -d ' ' -f 1 "$W/$n.xruns" >>"$W/f.xruns"
 		done
 		for n in tone pause fade endtone skip; do
 			kv "$W/$n.play" underflows >>"$W/f.underflows"
@@ -194,7 +199,7 @@ trials() {
 	done
 	printf '  %-22s median %7s ms  (%s)\n' "stop: end tone heard" "$(median <"$W/f.stoptone")" "$(tr '\n' ' ' <"$W/f.stoptone")"
 	printf '  %-22s median %7s ms  (target <= 60 ms)  (%s)\n' "skip: next heard" "$(median <"$W/f.skipnext")" "$(tr '\n' ' ' <"$W/f.skipnext")"
-	for f in holes:2 glitches:2 underflows:5 dropouts:5; do
+	for f in holes:2 glitches:2 xruns:2 underflows:5 dropouts:5; do
 		printf '  %-22s %s in %s runs (per run: %s)\n' "${f%:*}" \
 			"$(awk '{ s += $1 } END { print s + 0 }' "$W/f.${f%:*}")" "$((TRIALS * ${f#*:}))" \
 			"$(tr '\n' ' ' <"$W/f.${f%:*}")"

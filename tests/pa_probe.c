@@ -29,9 +29,12 @@
  *   eventN=SIG eventN_t (position in s) eventN_onset_ms (first sound at or
  *   after the event) eventN_silent_ms (from the event until output went
  *   silent and stayed so until the next event or the end; -1: never)
+ *   rec_t0 (when sample 0 was captured: CLOCK_MONOTONIC_RAW, s, the
+ *   clock of PipeWire's log; recordings only)
  *   sounds=N, soundN_start_s soundN_end_s soundN_rms_dbfs soundN_peak_dbfs
  *   soundN_hz soundN_dropouts soundN_min_win_dbfs [soundN_glitches]
- *   soundN_heard_s soundN_holes; heard_s (all sounds), eventN_heard_s
+ *   soundN_heard_s soundN_holes [soundN_hole1_at_s soundN_hole1_ms: the
+ *   first hole, from the sound's start]; heard_s (all sounds), eventN_heard_s
  *   (from the event to the next event or the end)
  *   env=T,DBFS lines with --envelope.
  * A sound is a stretch of samples above the threshold with no silence longer
@@ -60,6 +63,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pulse/error.h>
@@ -93,6 +97,9 @@ struct opts {
 
 static float *rec;
 static int64_t nrec, caprec;
+/* When sample 0 was captured (CLOCK_MONOTONIC_RAW, s; the clock of
+ * PipeWire's log), -1 until known; recordings only. */
+static double rec_t0 = -1;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -348,6 +355,16 @@ static void record(struct opts *o)
 			break;
 		}
 		rec_append(buf, frag);
+		if (rec_t0 < 0) {
+			/* Sample 0's time: now, less what was captured by now
+			 * (read and still queued). */
+			pa_usec_t lat = pa_simple_get_latency(s, &err);
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+			rec_t0 = (double)ts.tv_sec + ts.tv_nsec / 1e9 - (double)nrec / o->rate -
+				 (lat == (pa_usec_t)-1 ? 0 : (double)lat / 1e6);
+		}
 		while (next < o->nev && nrec >= (int64_t)(o->ev[next].at * o->rate)) {
 			struct event *e = &o->ev[next++];
 			pa_usec_t lat = pa_simple_get_latency(s, &err);
@@ -496,17 +513,22 @@ static int64_t glitches(int64_t a, int64_t b, double freq, unsigned rate)
 
 /* Samples of rec[a, b) that are sound: all but runs of at least hole
  * samples below thr; *holes (if not NULL) counts the runs inside (not at
- * the edges). */
-static int64_t heard(int64_t a, int64_t b, double thr, int64_t hole, int64_t *holes)
+ * the edges), *first (if not NULL) is where the first one starts (from a)
+ * and *first_len its length (samples; both -1 with no hole). */
+static int64_t heard(int64_t a, int64_t b, double thr, int64_t hole, int64_t *holes,
+		     int64_t *first, int64_t *first_len)
 {
-	int64_t n = 0, quiet = 0, runs = 0;
+	int64_t n = 0, quiet = 0, runs = 0, at = -1, len = -1;
 	bool any = false;
 
 	for (int64_t i = a; i < b; i++) {
 		if (fabs(rec[i]) >= thr) {
-			if (quiet >= hole && any)
-				runs++;
-			else if (any)
+			if (quiet >= hole && any) {
+				if (!runs++) {
+					at = i - quiet - a;
+					len = quiet;
+				}
+			} else if (any)
 				n += quiet; /* a zero crossing: part of the sound */
 			quiet = 0;
 			any = true;
@@ -517,6 +539,10 @@ static int64_t heard(int64_t a, int64_t b, double thr, int64_t hole, int64_t *ho
 	}
 	if (holes)
 		*holes = runs;
+	if (first)
+		*first = at;
+	if (first_len)
+		*first_len = len;
 	return n;
 }
 
@@ -543,6 +569,8 @@ static void analyse(const struct opts *o)
 		}
 	if (nlat)
 		printf("record_latency_ms=%.1f\n", lat_sum / nlat);
+	if (rec_t0 >= 0)
+		printf("rec_t0=%.4f\n", rec_t0);
 
 	for (int i = 0; i < o->nev; i++) {
 		const struct event *e = &o->ev[i];
@@ -574,7 +602,7 @@ static void analyse(const struct opts *o)
 			printf("event%d_silent_ms=%.1f\n", k,
 			       last_loud < 0 ? 0.0 : (double)(last_loud + 1 - e->pos) * 1000 / o->rate);
 		printf("event%d_heard_s=%.4f\n", k,
-		       (double)heard(e->pos, stop, thr, hole, NULL) / o->rate);
+		       (double)heard(e->pos, stop, thr, hole, NULL, NULL, NULL) / o->rate);
 	}
 
 	for (int64_t i = 0; i < nrec;) {
@@ -633,11 +661,15 @@ static void analyse(const struct opts *o)
 				printf("sound%d_glitches=%lld\n", nsound,
 				       (long long)glitches(a, b, o->freq, o->rate));
 			{
-				int64_t holes, h = heard(start, end, thr, hole, &holes);
+				int64_t holes, at, len, h = heard(start, end, thr, hole, &holes, &at, &len);
 
 				total += h;
 				printf("sound%d_heard_s=%.4f\nsound%d_holes=%lld\n", nsound,
 				       (double)h / o->rate, nsound, (long long)holes);
+				if (holes)
+					printf("sound%d_hole1_at_s=%.4f\nsound%d_hole1_ms=%.1f\n",
+					       nsound, (double)at / o->rate, nsound,
+					       (double)len * 1000 / o->rate);
 			}
 		}
 	}

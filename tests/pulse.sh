@@ -9,6 +9,7 @@
 #   pa_record_stop
 #   pa_kill; pa_restart           # "sound server vanished mid-session"
 #   pa_freeze; pa_thaw            # the server stalls (SIGSTOP), then goes on
+#   m=$(pa_xrun_mark); ...; pa_xruns_in $m FROM TO   # cycles the server missed
 #   (pa_stop runs from the EXIT trap)
 #
 # Which server: BC_SERVER=pulseaudio or BC_SERVER=pipewire; unset, PulseAudio
@@ -180,8 +181,10 @@ _pw_launch() {
 		PA_BUS_PID=$(cat "$PA_DIR/bus.pid")
 	fi
 	_bus=$(cat "$PA_DIR/bus.addr")
+	# pw.node at info: the cycles the server missed (pa_xruns_in).
 	# shellcheck disable=SC2086
-	env $_pwenv DBUS_SESSION_BUS_ADDRESS="$_bus" pipewire >>"$PA_LOG" 2>&1 &
+	env $_pwenv DBUS_SESSION_BUS_ADDRESS="$_bus" \
+		PIPEWIRE_DEBUG="${PIPEWIRE_DEBUG:-2,pw.node:3}" pipewire >>"$PA_LOG" 2>&1 &
 	_p1=$!
 	_i=0
 	until [ -S "$PA_DIR/run/pipewire-0" ]; do
@@ -298,6 +301,53 @@ pa_thaw() {
 	for _pa_pid in $PA_PIDS; do
 		kill -CONT "$_pa_pid" 2>/dev/null
 	done
+}
+
+# Cycles the sound server itself missed. PipeWire runs its graph in cycles
+# of one quantum (256 samples at 48 kHz while pa_probe records with its
+# small fragments: 5.3 ms); when a client of the graph is late for a cycle
+# (pipewire-pulse, which carries every pulse-protocol stream, ours and the
+# probe's alike), the sink plays that cycle without it and what the client
+# had for it is lost: a hole of one quantum in a stream whose samples were
+# all on the server in time. On a loaded machine this happens now and then,
+# whoever the client; it logs "client too slow!" (pw.node, info; at most one
+# per 2 s, its rate limit: a count here may be short, never long).
+# pa_xrun_mark prints a mark; pa_xruns_in MARK FROM TO prints "N S": the
+# distinct cycles missed since the mark between FROM and TO (seconds of
+# CLOCK_MONOTONIC_RAW, the log's clock: pa_probe's rec_t0 plus a sound's
+# start and end), and the audio they span, in seconds.
+# PulseAudio: "0 0" (no graph of clients to be late for).
+pa_xrun_mark() {
+	if [ "$PA_SERVER" = pipewire ]; then
+		wc -l <"$PA_LOG"
+	else
+		echo 0
+	fi
+}
+pa_xruns_in() {
+	if [ "$PA_SERVER" != pipewire ]; then
+		echo "0 0"
+		return
+	fi
+	tail -n +"$(($1 + 1))" "$PA_LOG" |
+		sed -n 's/^\[.\]\[\([0-9.]*\)\].*client too slow! rate:\([0-9]*\)\/\([0-9]*\) pos:\([0-9]*\).*/\1 \2 \3 \4/p' |
+		awk -v from="$2" -v to="$3" '$1 >= from && $1 <= to && !seen[$4]++ { n++; s += $2 / $3 }
+			END { printf "%d %.4f\n", n, s }'
+}
+# pa_xruns_heard MARK PROBE: pa_xruns_in while the pa_probe output PROBE
+# heard sound, from its first sound's start to its last one's end (0.1 s
+# either side: the probe's clock, rec_t0, is good to a few ms); "0 0" when
+# it heard none.
+pa_xruns_heard() {
+	_xt0=$(sed -n 's/^rec_t0=//p' "$2")
+	_xn=$(sed -n 's/^sounds=//p' "$2")
+	if [ -z "$_xt0" ] || [ "${_xn:-0}" -lt 1 ]; then
+		echo "0 0"
+		return
+	fi
+	pa_xruns_in "$1" \
+		"$(awk -v t="$_xt0" -v s="$(sed -n 's/^sound1_start_s=//p' "$2")" 'BEGIN { print t + s - 0.1 }')" \
+		"$(awk -v t="$_xt0" -v e="$(sed -n "s/^sound${_xn}_end_s=//p" "$2")" 'BEGIN { print t + e + 0.1 }')"
 }
 
 pa_restart() {

@@ -14,6 +14,11 @@
 # a loaded machine meets. Holes in time (a thread or the server scheduled
 # late: glitches, underflows, dropouts) and latencies are figures of
 # `make bench` (bench/sink_pa.sh, bench/latency.sh); they are shown here.
+# One loss is the server's, not ours: a cycle PipeWire's graph missed
+# (pulse.sh's pa_xruns_in: pipewire-pulse, which carries our stream and
+# the probe's, late for a cycle under load) drops one quantum of a stream
+# whose samples were all on the server. A tone "heard in full" may lack
+# what the server logged as missed during its play, and no more.
 set -u
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 if [ -z "${TEST_TOOLS:-}" ]; then
@@ -70,6 +75,7 @@ play() {
 		shift
 	done
 	[ $# -gt 0 ] && shift
+	_m=$(pa_xrun_mark)
 	# Not under timeout(1): the signals must reach pa_play itself.
 	# shellcheck disable=SC2086
 	"$PLAY" --wait $_pa >"$W/$_n.play" 2>"$W/$_n.err" &
@@ -90,6 +96,7 @@ play() {
 	fi
 	wait $_p
 	echo $? >"$W/$_n.rc"
+	xruns "$_n" "$_m"
 }
 
 # A whole 1 s tone: 1 kHz, -9 dBFS RMS (amplitude 0.5), all of it heard
@@ -101,13 +108,28 @@ tone_ok() {
 	[ "$(kv "$_f" sounds)" -ge 1 ] &&
 		near "$(kv "$_f" sound1_hz)" 1000 2 &&
 		near "$(kv "$_f" sound1_rms_dbfs)" -9 1 &&
-		near "$(kv "$_f" heard_s)" 1 0.005 &&
+		within "$(kv "$_f" heard_s)" "$(missed "$1" 0.995)" 1.005 &&
 		[ "$(cat "$W/$1.rc")" = 0 ]
 }
 show() { echo "  $1: $(grep -hE "$2" "$W/$1.probe" "$W/$1.play" | tr '\n' ' ')"; }
 # How the timing went (glitches, holes, underflows, dropouts): shown, not
 # asserted (bench/sink_pa.sh counts them under load).
-timing() { show "$1" '_(glitches|holes|dropouts)=|^(underflows|dropouts|dropout_ms)='; }
+timing() {
+	show "$1" '_(glitches|holes|hole1_at_s|hole1_ms|dropouts)=|^(underflows|dropouts|dropout_ms)='
+	[ "$(cut -d ' ' -f 1 "$W/$1.xruns" 2>/dev/null)" -gt 0 ] 2>/dev/null &&
+		echo "  $1: the server missed $(cut -d ' ' -f 1 "$W/$1.xruns") cycle(s) of its graph" \
+			"($(cut -d ' ' -f 2 "$W/$1.xruns") s; pipewire: \"client too slow!\")"
+	return 0
+}
+# xruns NAME MARK: the cycles the server missed while NAME.probe heard
+# sound (pulse.sh's pa_xruns_heard), to NAME.xruns.
+xruns() { pa_xruns_heard "$2" "$W/$1.probe" >"$W/$1.xruns"; }
+# missed NAME MIN: MIN less what the server missed while NAME played (its
+# .xruns), the least of a tone that may be heard.
+missed() {
+	awk -v m="$2" -v s="$(cut -d ' ' -f 2 "$W/$1.xruns" 2>/dev/null)" \
+		'BEGIN { printf "%.4f\n", m - (s + 0) }'
+}
 # reopened_ok NAME MIN MAX: the last sound NAME.probe heard is a 1 kHz tone
 # of MIN to MAX s (a slow machine may hear the start of a tone that failed
 # before the sink reopened; the tone is then played again, in full).
@@ -227,7 +249,7 @@ CYCLE_MS=0
 check "end tone: silence comes after it (within 2 s) and stays" \
 	within "$(kv "$W/endtone.probe" event2_silent_ms)" 0 2000
 check "end tone: heard in full after the cut, and nothing more" \
-	within "$(kv "$W/endtone.probe" event2_heard_s) * 1000" 295 \
+	within "$(kv "$W/endtone.probe" event2_heard_s) * 1000" "$(missed endtone 0.295) * 1000" \
 	"$(kv "$W/endtone.play" latency_ms) + 350 + 60 + $CYCLE_MS"
 check "end tone: exit 0" [ "$(cat "$W/endtone.rc")" = 0 ]
 
@@ -264,7 +286,7 @@ standby_ok() {
 	_f=$W/standby.probe
 	[ "$(kv "$_f" sounds)" = 3 ] &&
 		for k in 1 2 3; do
-			near "$(kv "$_f" sound${k}_heard_s)" 0.5 0.005 &&
+			within "$(kv "$_f" sound${k}_heard_s)" "$(missed standby 0.495)" 0.505 &&
 				near "$(kv "$_f" sound${k}_hz)" 1000 2 || return 1
 		done
 }
@@ -273,6 +295,7 @@ check "standby: exit 0" [ "$(cat "$W/standby.rc")" = 0 ]
 
 echo "== the sound server restarts while the stream is in standby"
 restart_run() {
+	_m=$(pa_xrun_mark)
 	"$PLAY" --repeat 2 --gap 3 --seconds 1 --reopen 10 >"$W/restart.play" 2>"$W/restart.err" &
 	RP=$!
 	# Once the stream is open (a loaded machine may take over a second to
@@ -289,6 +312,7 @@ restart_run() {
 	kill -0 $RP 2>/dev/null && { echo "  restart: pa_play hangs: killed"; kill -9 $RP; }
 	wait $RP
 	echo $? >"$W/restart.rc"
+	xruns restart "$_m"
 }
 restart_run
 show restart 'failed_tone|reopen|sounds|sound._(start|end|heard)_s'
@@ -296,11 +320,13 @@ timing restart
 # The stream is closed in standby and opened afresh by the next write, so
 # the new server is found without the caller reopening the sink (if that
 # failed, pa_play would reopen: failed_tone=2 reopened=1).
-check "restart: the next tone was heard in full (1 kHz, 1.000 s)" reopened_ok restart 0.995 1.005
+check "restart: the next tone was heard in full (1 kHz, 1.000 s)" \
+	reopened_ok restart "$(missed restart 0.995)" 1.005
 [ -n "$(kv "$W/restart.play" failed_tone)" ] && echo "  (the sink had to be reopened)"
 check "restart: exit 0" [ "$(cat "$W/restart.rc")" = 0 ]
 
 echo "== the sound server vanishes mid-stream, and comes back"
+_m=$(pa_xrun_mark)
 "$PLAY" --until-lost --reopen 20 --seconds 2 >"$W/lost.play" 2>"$W/lost.err" &
 LP=$!
 _i=0
@@ -327,13 +353,14 @@ pa_restart
 kill -0 $LP 2>/dev/null && { echo "  lost: pa_play hangs: killed"; kill -9 $LP; }
 wait $LP
 echo $? >"$W/lost.rc"
+xruns lost "$_m"
 show lost 'reopen|sound1_(hz|start|end|heard)_s'
 timing lost
 check "lost: reopened after the restart" grep -q '^reopen=1' "$W/lost.play"
 check "lost: exit status 0" [ "$(cat "$W/lost.rc")" = 0 ]
 # (The probe records the new server once it answers: pa_play may have
 # reopened and begun before.)
-check "lost: the reopened stream plays its tone (1 kHz, up to 2.000 s)" reopened_ok lost 1 2.005
+check "lost: the reopened stream plays its tone (1 kHz, up to 2.000 s)" reopened_ok lost "$(missed lost 1)" 2.005
 if [ -s "$W/lost.err" ]; then
 	echo "  (stderr of the lost-device run, from PortAudio's ALSA thread:)"
 	sed 's/^/  | /' "$W/lost.err"
