@@ -71,7 +71,6 @@
 #include <sndfile.h>
 
 #define MAX_EVENTS 16
-#define FRAG_MS 2
 #define HOLE_MS 1
 
 struct event {
@@ -89,6 +88,7 @@ struct opts {
 	pid_t pid;
 	char **cmd;
 	double duration, tail, max;
+	double frag_ms;    /* the record stream's fragment */
 	bool until_exit, envelope;
 	double threshold_db, silence_db, gap_ms, window_ms, freq;
 	struct event ev[MAX_EVENTS];
@@ -127,6 +127,9 @@ static void usage(FILE *f)
 	      "      --until-exit    stop once PID (or the command) has exited, plus --tail\n"
 	      "      --tail T        seconds recorded after the exit (default 0.5)\n"
 	      "      --max T         never record longer than T s (default 60)\n"
+	      "      --fragment MS   the record stream's fragment (default 2: the finest\n"
+	      "                      timing; PipeWire then runs its graph in cycles of\n"
+	      "                      256 samples, 5.3 ms, for every stream)\n"
 	      "  -T, --threshold DB  sound threshold, dBFS (default -40)\n"
 	      "  -S, --silence DB    silence threshold, dBFS (default -60)\n"
 	      "  -g, --gap MS        silence that separates two sounds (default 50)\n"
@@ -193,7 +196,7 @@ static void add_event(struct opts *o, int sig, double at)
 
 static void parse_args(struct opts *o, int argc, char **argv)
 {
-	enum { O_UNTIL = 256, O_TAIL, O_MAX, O_ENV };
+	enum { O_UNTIL = 256, O_TAIL, O_MAX, O_ENV, O_FRAG };
 	static const struct option lo[] = {
 		{ "device", required_argument, NULL, 'd' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -204,6 +207,7 @@ static void parse_args(struct opts *o, int argc, char **argv)
 		{ "until-exit", no_argument, NULL, O_UNTIL },
 		{ "tail", required_argument, NULL, O_TAIL },
 		{ "max", required_argument, NULL, O_MAX },
+		{ "fragment", required_argument, NULL, O_FRAG },
 		{ "threshold", required_argument, NULL, 'T' },
 		{ "silence", required_argument, NULL, 'S' },
 		{ "gap", required_argument, NULL, 'g' },
@@ -219,7 +223,7 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	double exec_at = 0.5;
 	int c;
 
-	*o = (struct opts){ .rate = 48000, .tail = 0.5, .max = 60, .threshold_db = -40,
+	*o = (struct opts){ .rate = 48000, .tail = 0.5, .max = 60, .frag_ms = 2, .threshold_db = -40,
 			    .silence_db = -60, .gap_ms = 50, .window_ms = 10 };
 	o->device = getenv("PA_MONITOR") ? getenv("PA_MONITOR") : "bc_test.monitor";
 	while ((c = getopt_long(argc, argv, "d:r:p:s:x:t:T:S:g:w:f:o:i:m:h", lo, NULL)) != -1) {
@@ -241,6 +245,7 @@ static void parse_args(struct opts *o, int argc, char **argv)
 		case O_UNTIL: o->until_exit = true; break;
 		case O_TAIL: o->tail = num(optarg, "tail"); break;
 		case O_MAX: o->max = num(optarg, "max"); break;
+		case O_FRAG: o->frag_ms = num(optarg, "fragment"); break;
 		case 'T': o->threshold_db = num(optarg, "threshold"); break;
 		case 'S': o->silence_db = num(optarg, "silence"); break;
 		case 'g': o->gap_ms = num(optarg, "gap"); break;
@@ -263,6 +268,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
 			die("--signal needs --pid");
 	if (o->rate < 8000 || o->rate > 192000 || o->window_ms <= 0)
 		die("bad rate or window");
+	if (!(o->frag_ms >= 1 && o->frag_ms <= 1000))
+		die("--fragment: 1 to 1000 ms");
 	/* Events in time order. */
 	for (int i = 1; i < o->nev; i++)
 		for (int j = i; j > 0 && o->ev[j].at < o->ev[j - 1].at; j--) {
@@ -333,7 +340,7 @@ static pid_t run_command(char **cmd)
 static void record(struct opts *o)
 {
 	pa_sample_spec ss = { .format = PA_SAMPLE_FLOAT32NE, .rate = o->rate, .channels = 1 };
-	size_t frag = o->rate * FRAG_MS / 1000;
+	size_t frag = (size_t)(o->rate * o->frag_ms / 1000);
 	pa_buffer_attr ba = { .maxlength = (uint32_t)-1, .tlength = (uint32_t)-1,
 			      .prebuf = (uint32_t)-1, .minreq = (uint32_t)-1,
 			      .fragsize = (uint32_t)(frag * sizeof(float)) };

@@ -41,6 +41,13 @@ W=$PA_DIR/w
 mkdir -p "$W"
 
 failures=0 count=0
+# The probe records in fragments of 21 ms: PipeWire then runs its graph in
+# cycles of 1024 samples at 48 kHz, its default, as on a desktop. With
+# pa_probe's default 2 ms every stream on the server moves in 5.3 ms cycles
+# (256 samples), which the server misses now and then on a loaded machine:
+# a hole that is not ours (pa_xruns_in below). What is asserted needs no
+# finer timing than this.
+FRAG=21
 ok() { count=$((count + 1)); echo "ok: $*"; }
 fail() {
 	count=$((count + 1)) failures=$((failures + 1))
@@ -88,7 +95,7 @@ play() {
 		fi
 		sleep 0.01
 	done
-	"$PROBE" --pid $_p -s USR1@0.3 --until-exit --max 30 --tail 0.3 --freq 1000 "$@" \
+	"$PROBE" --fragment $FRAG --pid $_p -s USR1@0.3 --until-exit --max 30 --tail 0.3 --freq 1000 "$@" \
 		>"$W/$_n.probe"
 	if kill -0 $_p 2>/dev/null; then
 		echo "  $_n: pa_play still running after 30 s: killed"
@@ -308,7 +315,7 @@ restart_run() {
 	done
 	sleep 1.5
 	pa_restart
-	"$PROBE" --pid $RP --until-exit --max 30 --tail 0.3 --freq 1000 -g 300 >"$W/restart.probe"
+	"$PROBE" --fragment $FRAG --pid $RP --until-exit --max 30 --tail 0.3 --freq 1000 -g 300 >"$W/restart.probe"
 	kill -0 $RP 2>/dev/null && { echo "  restart: pa_play hangs: killed"; kill -9 $RP; }
 	wait $RP
 	echo $? >"$W/restart.rc"
@@ -349,7 +356,7 @@ echo "  detected after $(((t1 - t0) / 1000000)) ms"
 check "lost: detected within 10 s" [ $(((t1 - t0) / 1000000)) -le 10000 ]
 check "lost: the program survived (no crash, no hang)" kill -0 $LP
 pa_restart
-"$PROBE" --pid $LP --until-exit --max 30 --tail 0.3 --freq 1000 -g 300 >"$W/lost.probe"
+"$PROBE" --fragment $FRAG --pid $LP --until-exit --max 30 --tail 0.3 --freq 1000 -g 300 >"$W/lost.probe"
 kill -0 $LP 2>/dev/null && { echo "  lost: pa_play hangs: killed"; kill -9 $LP; }
 wait $LP
 echo $? >"$W/lost.rc"
