@@ -8,7 +8,11 @@
 #      same latency (PortAudio initialised; opens the default output on
 #      SIGUSR1, starts, plays; a fair floor: the server's buffer is the
 #      same size), interleaved, BENCH_TRIALS (7) each, tests/pa_probe
-#      (sample-accurate), medians; target <= 1.3x the floor;
+#      (sample-accurate), medians; target <= 1.3x the floor. The probe
+#      records in fragments of BENCH_FRAG ms (1): PulseAudio's null sink
+#      then plays in 1 ms steps, which the onsets fall on (with pa_probe's
+#      2 ms default, a 2 ms floor and a start 0.5 ms later read 2.0 and
+#      4.0 ms: 1x or 2x by where the step fell);
 #   2. CPU while playing: the daemon (all its threads, its speech worker and
 #      the processes that synthesise) over BENCH_PLAY_S (20) s of the default
 #      routine, 2 s after the start, against paplay of the same routine
@@ -88,7 +92,7 @@ for server in $SERVERS; do
 		: >"$T/floor"
 		i=0
 		while [ $i -lt "$N" ]; do
-			"$PA_PROBE" -T -50 --pid "$DPID" -s USR1@0.5 -t 2 >"$T/probe" 2>/dev/null
+			"$PA_PROBE" -T -50 --fragment "${BENCH_FRAG:-1}" --pid "$DPID" -s USR1@0.5 -t 2 >"$T/probe" 2>/dev/null
 			sed -n 's/^event1_onset_ms=//p' "$T/probe" | grep -v '^-1' >>"$T/lat"
 			"$BACKCOACH" stop >/dev/null 2>&1
 			wait_status "^state: idle" 5
@@ -102,7 +106,7 @@ for server in $SERVERS; do
 				k=$((k + 1))
 				sleep 0.01
 			done
-			"$PA_PROBE" -T -50 --pid "$fp" -s USR1@0.5 -t 2 >"$T/probe" 2>/dev/null
+			"$PA_PROBE" -T -50 --fragment "${BENCH_FRAG:-1}" --pid "$fp" -s USR1@0.5 -t 2 >"$T/probe" 2>/dev/null
 			sed -n 's/^event1_onset_ms=//p' "$T/probe" | grep -v '^-1' >>"$T/floor"
 			kill "$fp" 2>/dev/null
 			wait "$fp" 2>/dev/null
