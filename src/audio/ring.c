@@ -44,7 +44,10 @@ struct ring *ring_new(size_t min_frames)
 	atomic_init(&r->flush_pos, 0);
 	atomic_init(&r->flush_req, false);
 	r->mask = cap - 1;
-	r->buf = xcalloc(cap, sizeof(float));
+	/* Not zeroed: only what was written is read, and a stream's first
+	 * open allocates this on the way to its first sound (zeroing 0.5 MB
+	 * took 0.1-0.4 ms of it). */
+	r->buf = xmalloc(cap * sizeof(float));
 	return r;
 }
 
