@@ -28,20 +28,30 @@ char *state_dir(void)
 	return xasprintf("%s/.local/state/backcoach", home);
 }
 
+char *state_notice_path(void)
+{
+	char *dir = state_dir(), *path;
+
+	if (!dir)
+		return NULL;
+	path = xasprintf("%s/" NOTICE_FILE, dir);
+	free(dir);
+	return path;
+}
+
 /* The notice file's text, whole ("" when empty), or NULL when there is
  * none. Read as a regular file only: anything else there (a FIFO would
  * block the daemon) counts as no record, with a warning. */
 static char *read_record(void)
 {
-	char *dir = state_dir(), *path, *text = NULL;
+	char *path = state_notice_path(), *text = NULL;
 	size_t n = 0, cap = 0;
 	char err[128];
 	ssize_t got;
 	int fd;
 
-	if (!dir)
+	if (!path)
 		return NULL;
-	path = xasprintf("%s/" NOTICE_FILE, dir);
 	fd = util_open_regular(path, err, sizeof(err));
 	if (fd < 0) {
 		if (errno != ENOENT)
@@ -67,7 +77,6 @@ static char *read_record(void)
 	close(fd);
 out:
 	free(path);
-	free(dir);
 	return text;
 }
 

@@ -14,6 +14,8 @@
 
 /* malloc'd $XDG_STATE_HOME/backcoach, or NULL when no home is known. */
 char *state_dir(void);
+/* malloc'd path of the safety notice's record in it, or NULL likewise. */
+char *state_notice_path(void);
 
 /* Is the safety notice due: never given (no first session yet)? And
  * *new_risks (unless NULL): the equipment of risks (a mask of enum

@@ -648,12 +648,14 @@ static int daemon_start_routine(struct daemon *d, int r, char *err, size_t errle
 		p = &d->rem;
 	else
 		p = &d->other;
-	if (prepared_build(p, d->cfg, r, d->sp, err, errlen) < 0)
+	if (prepared_build(p, d->cfg, r, d->sp, err, errlen) < 0 ||
+	    runner_begin(d->runner, PLAY_ROUTINE, &p->tl, p->cfg, c->routines[r].name, 0, err,
+			 errlen) < 0)
 		return -1;
+	/* Said once the session's thread has it: not on the way to its sound. */
 	if (!d->foreground)
 		log_info("playing routine %s", c->routines[r].name);
-	return runner_begin(d->runner, PLAY_ROUTINE, &p->tl, p->cfg, c->routines[r].name, 0, err,
-			    errlen);
+	return 0;
 }
 
 static int daemon_start(void *data, const char *routine, char *err,

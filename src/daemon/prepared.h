@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "coach/config.h"
 #include "coach/routine.h"
@@ -29,6 +31,14 @@ struct cfgref {
 				 notice; -1: cannot compile), NULL: not yet */
 };
 
+/* Which file, as stat(2) saw it (all 0: none). */
+struct file_stamp {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
 /* A routine compiled against one config, ready to play. */
 struct prepared {
 	struct cfgref *cfg;   /* NULL: empty */
@@ -38,6 +48,11 @@ struct prepared {
 	bool wait, ask;       /* compile_opts: waits, the question after */
 	bool no_ask;          /* never the question (`play`: no record); kept */
 	struct timeline tl;   /* its plan: tl.plan (adapt.h) */
+	/* What it was compiled from besides: the safety notice's record and
+	 * the day's log as they were, and the day (prepared_build). */
+	bool stamped;
+	struct file_stamp notice_file, log_file;
+	int day;
 };
 
 /* One more reference to r; cfgref_put drops one, the last frees it. */
