@@ -78,6 +78,12 @@ struct session {
 	int64_t base_played;     /* sink frames played at the last seek */
 	int64_t heard;           /* last position computed */
 
+	/* The mixer, made by session_start's caller while this thread opens
+	 * the sink (mixer_ready under lock; mixer NULL: mixer_err says why). */
+	bool mixer_ready;
+	struct mixer *mixer;
+	char mixer_err[256];
+
 	enum session_result result;
 	char err[256];
 };
@@ -588,27 +594,45 @@ static void *worker(void *arg)
 	struct session *s = arg;
 	struct work *w = xcalloc(1, sizeof(*w));
 	char err[256] = "";
-	bool ok = false;
+	bool ok = false, opened;
 	enum session_result res = SESSION_FAILED;
 
 	/* Named for make bench (bench/bench_playing.sh counts its wakeups). */
 	pthread_setname_np(pthread_self(), "bc-feed");
+	/* The sink opens (a round trip to the sound server, most of the way to
+	 * the first sound) while session_start's caller makes the mixer. */
+	opened = open_sink(s, w, err, sizeof(err)) == 0;
+	pthread_mutex_lock(&s->lock);
+	while (!s->mixer_ready)
+		pthread_cond_wait(&s->cond, &s->lock);
+	w->mx = s->mixer;
+	s->mixer = NULL;
+	pthread_mutex_unlock(&s->lock);
+	/* The synthesiser is this session's from here on (session_start). */
 	speech_set_cache_budget(s->spec.vs.sp, SESSION_CACHE_BUDGET);
-	/* Mix the first block before the stream starts, so the first cue is
-	 * there the moment the device runs. */
-	w->mx = mixer_new(s->spec.tl, s->spec.cfg, voice_speech_source(&s->spec.vs),
-			  err, sizeof(err));
-	if (w->mx) {
+	if (!w->mx) {
+		snprintf(err, sizeof(err), "%s", s->mixer_err);
+		if (opened) {
+			char cerr[256];
+
+			pthread_mutex_lock(&s->lock);
+			s->sink = NULL;
+			pthread_mutex_unlock(&s->lock);
+			sink_close(w->sink, false, cerr, sizeof(cerr));
+			w->sink = NULL;
+		}
+	} else if (opened) {
+		/* The first block mixed before the stream starts (the sink
+		 * starts it once a period is queued), so the first cue is
+		 * there the moment the device runs. */
 		w->next_wait = wait_from(s, 0);
 		render_block(s, w);
-		if (open_sink(s, w, err, sizeof(err)) == 0) {
-			res = play(s, w, &ok, err, sizeof(err));
-			if (res != SESSION_FAILED)
-				set_state(s, SESSION_ENDING);
-			res = close_sink(s, w, ok, res, err, sizeof(err));
-		} else {
-			res = SESSION_NO_OUTPUT;
-		}
+		res = play(s, w, &ok, err, sizeof(err));
+		if (res != SESSION_FAILED)
+			set_state(s, SESSION_ENDING);
+		res = close_sink(s, w, ok, res, err, sizeof(err));
+	} else {
+		res = SESSION_NO_OUTPUT;
 	}
 	mixer_free(w->mx);
 	free(w);
@@ -715,6 +739,20 @@ struct session *session_start(const struct session_spec *spec, int end_fd,
 		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return NULL;
+	}
+	/* The mixer, here, while the thread opens the sink; the thread waits
+	 * for it before anything else touches the synthesiser. */
+	{
+		char merr[256] = "";
+		struct mixer *mx = mixer_new(s->spec.tl, s->spec.cfg, voice_speech_source(&s->spec.vs),
+					     merr, sizeof(merr));
+
+		pthread_mutex_lock(&s->lock);
+		s->mixer = mx;
+		snprintf(s->mixer_err, sizeof(s->mixer_err), "%s", merr);
+		s->mixer_ready = true;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
 	}
 	return s;
 }

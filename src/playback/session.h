@@ -67,8 +67,10 @@ struct session_info {
  * PortAudio session does anyway. */
 void session_prepare(bool realtime);
 
-/* Start playing: returns at once; the worker opens the device, mixes the
- * first block, then starts the stream. When the session has ended (any
+/* Start playing: the worker opens the device while the caller makes the
+ * mixer here (no synthesis: the clicks, or the metronome's sound file),
+ * then returns; the worker mixes the first period and starts the stream.
+ * When the session has ended (any
  * way), it writes to end_fd (an eventfd or pipe: 8 bytes), and the caller
  * then calls session_join (once session_info says SESSION_ENDED: it also
  * writes there when a wait begins or ends by itself, for the caller to

@@ -503,6 +503,34 @@ START_TEST(no_device)
 }
 END_TEST
 
+/* The mixer cannot be made (the metronome's sound file is gone), while the
+ * session's thread opens the sink beside it: FAILED with the mixer's
+ * words, the sink closed again, nothing written. */
+START_TEST(no_mixer)
+{
+	struct run r;
+	struct config c = cfg;
+	char err[256];
+
+	memset(&r, 0, sizeof(r));
+	make_timeline(&r.tl, 1);
+	c.metronome.sound = (char *)"/nonexistent/tick.wav";
+	r.efd = eventfd(0, EFD_CLOEXEC);
+	struct session_spec spec = {
+		.cfg = &c, .tl = &r.tl, .vs = { .sp = sp }, .name = "test",
+		.opener = sink_null_opener(&r.nc),
+	};
+	r.s = session_start(&spec, r.efd, err, sizeof(err));
+	ck_assert_msg(r.s != NULL, "%s", err);
+	ck_assert_int_eq(finish(&r, 20000, NULL, err, sizeof(err)), SESSION_FAILED);
+	ck_assert_msg(strstr(err, "/nonexistent/tick.wav") != NULL, "%s", err);
+	ck_assert_uint_eq(r.nc.rec.opens, 1);
+	ck_assert_uint_eq(r.nc.rec.closes, 1);
+	ck_assert_uint_eq(r.nc.rec.writes, 0);
+	done(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("session");
@@ -521,6 +549,7 @@ int main(void)
 	tcase_add_test(tc, stop_quietly);
 	tcase_add_test(tc, lost_device);
 	tcase_add_test(tc, no_device);
+	tcase_add_test(tc, no_mixer);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
