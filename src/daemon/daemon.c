@@ -1098,6 +1098,9 @@ static void on_signal(void *data, short revents)
 		int sig = (int)si.ssi_signo;
 		const struct command *cmd = command_by_signal(sig);
 
+		/* The trigger: its sink opens while the routine is prepared. */
+		if (cmd && cmd->id == CMD_START && d->runner && d->cfg)
+			runner_open_ahead(d->runner, &d->cfg->c);
 		if (cmd)
 			command_run(&d->cmds, cmd, NULL, signal_name(sig, name, sizeof(name)),
 				    NULL);

@@ -97,6 +97,12 @@ int runner_begin(struct runner *rn, enum play_kind kind, struct timeline *tl,
 
 /* ---- what plays, and its commands ---- */
 
+void runner_open_ahead(struct runner *rn, const struct config *c)
+{
+	if (!rn->sess)
+		session_open_ahead(&rn->opener, c->audio.device, c->audio.latency_ms);
+}
+
 enum play_kind runner_kind(const struct runner *rn)
 {
 	return rn && rn->sess ? rn->kind : PLAY_NONE;

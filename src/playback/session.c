@@ -225,17 +225,56 @@ static void notify(struct session *s)
 		log_errno("session: cannot signal a wait");
 }
 
-/* Open the sink through the spec's opener (PortAudio by default) and
- * publish it. 0 or -1 with err filled. */
-static int open_sink(struct session *s, struct work *w, char *err,
+/* A sink opened ahead of its session (session_open_ahead): by whom, for
+ * which device and latency. */
+struct ahead {
+	struct sink_opener op;
+	char device[256];
+	int64_t latency_ms;
+	struct sink *sink;      /* NULL: none, or its open failed */
+};
+
+static const struct sink_opener *opener_of(const struct session_spec *spec)
+{
+	return spec->opener.open ? &spec->opener : &sink_pa_opener;
+}
+
+static bool ahead_fits(const struct ahead *a, const struct session *s)
+{
+	const struct sink_opener *op = opener_of(&s->spec);
+	const char *dev = s->spec.cfg->audio.device;
+
+	return a->sink && a->op.open == op->open && a->op.ctx == op->ctx &&
+	       !strcmp(a->device, dev ? dev : "") && a->latency_ms == s->spec.cfg->audio.latency_ms;
+}
+
+static void close_ahead(struct ahead *a, const char *why)
+{
+	char err[256];
+
+	if (!a->sink)
+		return;
+	log_debug("audio output opened ahead closed unused: %s", why);
+	(void)sink_close(a->sink, false, err, sizeof(err));
+	a->sink = NULL;
+}
+
+/* Open the sink through the spec's opener (PortAudio by default), or take
+ * the one opened ahead for it, and publish it. 0 or -1 with err filled. */
+static int open_sink(struct session *s, struct work *w, struct ahead *a, char *err,
 		     size_t errlen)
 {
 	const struct config *cfg = s->spec.cfg;
-	const struct sink_opener *op =
-		s->spec.opener.open ? &s->spec.opener : &sink_pa_opener;
+	const struct sink_opener *op = opener_of(&s->spec);
 
-	w->sink = op->open(op->ctx, cfg->audio.device, cfg->audio.latency_ms,
-			   err, errlen);
+	if (ahead_fits(a, s)) {
+		w->sink = a->sink;
+		a->sink = NULL;
+	} else {
+		close_ahead(a, "another device or latency");
+		w->sink = op->open(op->ctx, cfg->audio.device, cfg->audio.latency_ms, err,
+				   errlen);
+	}
 	if (!w->sink)
 		return -1;
 	sink_set_queue(w->sink, QUEUE_MS);
@@ -589,9 +628,10 @@ static enum session_result close_sink(struct session *s, struct work *w,
 	return res;
 }
 
-static void *worker(void *arg)
+/* Play s, with the sink a opened ahead if it fits (a may be NULL). */
+static void *run(struct session *s, struct ahead *a)
 {
-	struct session *s = arg;
+	struct ahead none = { .sink = NULL };
 	struct work *w = xcalloc(1, sizeof(*w));
 	char err[256] = "";
 	bool ok = false, opened;
@@ -601,7 +641,7 @@ static void *worker(void *arg)
 	pthread_setname_np(pthread_self(), "bc-feed");
 	/* The sink opens (a round trip to the sound server, most of the way to
 	 * the first sound) while session_start's caller makes the mixer. */
-	opened = open_sink(s, w, err, sizeof(err)) == 0;
+	opened = open_sink(s, w, a ? a : &none, err, sizeof(err)) == 0;
 	pthread_mutex_lock(&s->lock);
 	while (!s->mixer_ready)
 		pthread_cond_wait(&s->cond, &s->lock);
@@ -647,6 +687,11 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static void *worker(void *arg)
+{
+	return run(arg, NULL);
+}
+
 /* The next session's thread, made ahead (session_prepare, and at the end
  * of each session), so that a trigger creates no thread on its way to the
  * first sound: it waits, asleep, until session_start hands it a session,
@@ -658,11 +703,19 @@ static struct {
 	bool rt;                 /* made realtime ahead (session_prepare) */
 	pthread_t thread;
 	struct session *next;    /* handed over */
-} spare = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, 0, NULL };
+	/* session_open_ahead: asked (ahead_req, what in ahead), and taken
+	 * by the thread until its session comes or the wait is over. */
+	bool ahead_req, ahead_busy;
+	struct ahead ahead;
+} spare = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+/* Opened ahead, the sink waits this long for its session, then closes. */
+#define AHEAD_WAIT_MS 2000
 
 static void *spare_main(void *arg)
 {
 	struct session *s;
+	struct ahead a = { .sink = NULL };
 
 	/* Realtime ahead (it is the feeding thread): on a busy machine the
 	 * trigger then wakes it at once, and no D-Bus round trip to rtkit
@@ -670,12 +723,57 @@ static void *spare_main(void *arg)
 	if (arg)
 		(void)rt_thread(gettid(), "feeding");
 	pthread_mutex_lock(&spare.lock);
-	while (!spare.next)
-		pthread_cond_wait(&spare.cond, &spare.lock);
+	for (;;) {
+		struct timespec until;
+		char err[256];
+
+		while (!spare.next && !spare.ahead_req)
+			pthread_cond_wait(&spare.cond, &spare.lock);
+		if (spare.next)
+			break; /* came first: session_start dropped the request */
+		/* A start is on its way: open its sink now, while the caller
+		 * works out what it plays. */
+		a = spare.ahead;
+		spare.ahead_req = false;
+		spare.ahead_busy = true;
+		pthread_mutex_unlock(&spare.lock);
+		a.sink = a.op.open(a.op.ctx, a.device, a.latency_ms, err, sizeof(err));
+		if (!a.sink)
+			log_debug("audio output opened ahead: %s", err);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += AHEAD_WAIT_MS / 1000;
+		pthread_mutex_lock(&spare.lock);
+		while (!spare.next &&
+		       pthread_cond_timedwait(&spare.cond, &spare.lock, &until) != ETIMEDOUT)
+			;
+		spare.ahead_busy = false;
+		if (spare.next)
+			break;
+		/* The start did not come (refused, or another's): closed,
+		 * as an idle daemon's device is. */
+		pthread_mutex_unlock(&spare.lock);
+		close_ahead(&a, "no session came");
+		pthread_mutex_lock(&spare.lock);
+	}
 	s = spare.next;
 	spare.next = NULL;
 	pthread_mutex_unlock(&spare.lock);
-	return worker(s);
+	return run(s, &a);
+}
+
+void session_open_ahead(const struct sink_opener *opener, const char *device,
+			int64_t latency_ms)
+{
+	pthread_mutex_lock(&spare.lock);
+	if (spare.ready && !spare.next && !spare.ahead_req && !spare.ahead_busy) {
+		spare.ahead = (struct ahead){ .op = opener && opener->open ? *opener : sink_pa_opener,
+					      .latency_ms = latency_ms };
+		snprintf(spare.ahead.device, sizeof(spare.ahead.device), "%s",
+			 device ? device : "");
+		spare.ahead_req = true;
+		pthread_cond_signal(&spare.cond);
+	}
+	pthread_mutex_unlock(&spare.lock);
 }
 
 /* Create a thread running fn(arg) that takes no signals (they all go to the
@@ -727,6 +825,7 @@ struct session *session_start(const struct session_spec *spec, int end_fd,
 		s->thread = spare.thread;
 		spare.ready = false;
 		spare.next = s;
+		spare.ahead_req = false; /* this is the start it was for */
 		pthread_cond_signal(&spare.cond);
 	} else {
 		e = create_thread(&s->thread, worker, s);

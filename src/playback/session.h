@@ -67,6 +67,16 @@ struct session_info {
  * PortAudio session does anyway. */
 void session_prepare(bool realtime);
 
+/* A start is on its way (a trigger came; what it plays is still being
+ * worked out): the waiting thread opens the sink now, through opener (NULL:
+ * PortAudio) for device and latency_ms, so that the round trip to the sound
+ * server overlaps the caller's work. The next session_start takes that
+ * sink if the spec asks for the same; one that does not come within 2 s
+ * (the start was refused) finds it closed again. Does nothing unless a
+ * thread waits (session_prepare) with nothing asked of it. */
+void session_open_ahead(const struct sink_opener *opener, const char *device,
+			int64_t latency_ms);
+
 /* Start playing: the worker opens the device while the caller makes the
  * mixer here (no synthesis: the clicks, or the metronome's sound file),
  * then returns; the worker mixes the first period and starts the stream.

@@ -531,6 +531,106 @@ START_TEST(no_mixer)
 }
 END_TEST
 
+/* Until the waiting thread has opened the sink asked for ahead. */
+static void wait_opened(struct run *r)
+{
+	for (int i = 0; i < 400 && !__atomic_load_n(&r->nc.rec.opens, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+	ck_assert_uint_eq(__atomic_load_n(&r->nc.rec.opens, __ATOMIC_ACQUIRE), 1);
+}
+
+/* A sink opened ahead (a trigger came) is the session's: one open in all,
+ * and the session plays through it to the end. */
+START_TEST(opened_ahead_is_taken)
+{
+	struct run r;
+	int64_t heard;
+	char err[256];
+
+	memset(&r, 0, sizeof(r));
+	session_prepare(false);
+	make_timeline(&r.tl, 2);
+	r.efd = eventfd(0, EFD_CLOEXEC);
+	struct session_spec spec = {
+		.cfg = &cfg, .tl = &r.tl, .vs = { .sp = sp }, .name = "test",
+		.opener = sink_null_opener(&r.nc),
+	};
+	session_open_ahead(&spec.opener, cfg.audio.device, cfg.audio.latency_ms);
+	wait_opened(&r);
+	r.s = session_start(&spec, r.efd, err, sizeof(err));
+	ck_assert_msg(r.s != NULL, "%s", err);
+	ck_assert_int_eq(finish(&r, 20000, &heard, err, sizeof(err)), SESSION_DONE);
+	ck_assert_uint_eq(r.nc.rec.opens, 1);
+	ck_assert_uint_eq(r.nc.rec.closes, 1);
+	ck_assert_int_eq(heard, r.tl.length);
+	done(&r);
+}
+END_TEST
+
+/* Opened ahead for a start that does not come: closed again by itself
+ * (an idle daemon keeps no device open), and the next session opens its
+ * own. */
+START_TEST(opened_ahead_unused_closes)
+{
+	struct run r;
+	int64_t heard;
+	char err[256];
+	unsigned closes = 0;
+
+	memset(&r, 0, sizeof(r));
+	session_prepare(false);
+	struct sink_opener op = sink_null_opener(&r.nc);
+	session_open_ahead(&op, cfg.audio.device, cfg.audio.latency_ms);
+	for (int i = 0; i < 200 && !closes; i++) {
+		usleep(50000);
+		closes = __atomic_load_n(&r.nc.rec.closes, __ATOMIC_ACQUIRE);
+	}
+	ck_assert_uint_eq(closes, 1);
+	ck_assert_uint_eq(r.nc.rec.opens, 1);
+	ck_assert_uint_eq(r.nc.rec.writes, 0);
+	/* The thread waits again: a start now plays, through a new sink. */
+	make_timeline(&r.tl, 1);
+	r.efd = eventfd(0, EFD_CLOEXEC);
+	struct session_spec spec = {
+		.cfg = &cfg, .tl = &r.tl, .vs = { .sp = sp }, .name = "test", .opener = op,
+	};
+	r.s = session_start(&spec, r.efd, err, sizeof(err));
+	ck_assert_msg(r.s != NULL, "%s", err);
+	ck_assert_int_eq(finish(&r, 20000, &heard, err, sizeof(err)), SESSION_DONE);
+	ck_assert_uint_eq(r.nc.rec.opens, 2);
+	ck_assert_uint_eq(r.nc.rec.closes, 2);
+	done(&r);
+}
+END_TEST
+
+/* Opened ahead for another latency than the session asks (the config
+ * changed meanwhile): that one is closed, the session's own opened. */
+START_TEST(opened_ahead_other_latency)
+{
+	struct run r;
+	int64_t heard;
+	char err[256];
+
+	memset(&r, 0, sizeof(r));
+	session_prepare(false);
+	make_timeline(&r.tl, 1);
+	r.efd = eventfd(0, EFD_CLOEXEC);
+	struct session_spec spec = {
+		.cfg = &cfg, .tl = &r.tl, .vs = { .sp = sp }, .name = "test",
+		.opener = sink_null_opener(&r.nc),
+	};
+	session_open_ahead(&spec.opener, cfg.audio.device, cfg.audio.latency_ms + 50);
+	wait_opened(&r);
+	r.s = session_start(&spec, r.efd, err, sizeof(err));
+	ck_assert_msg(r.s != NULL, "%s", err);
+	ck_assert_int_eq(finish(&r, 20000, &heard, err, sizeof(err)), SESSION_DONE);
+	ck_assert_uint_eq(r.nc.rec.opens, 2);
+	ck_assert_uint_eq(r.nc.rec.closes, 2);
+	ck_assert_int_eq(heard, r.tl.length);
+	done(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("session");
@@ -550,6 +650,9 @@ int main(void)
 	tcase_add_test(tc, lost_device);
 	tcase_add_test(tc, no_device);
 	tcase_add_test(tc, no_mixer);
+	tcase_add_test(tc, opened_ahead_is_taken);
+	tcase_add_test(tc, opened_ahead_unused_closes);
+	tcase_add_test(tc, opened_ahead_other_latency);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
