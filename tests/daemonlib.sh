@@ -50,7 +50,8 @@ daemon_setup() {
 	# The first start's words were said before (tests/desktop/notifications.sh
 	# hears them).
 	date >"$T/state/backcoach/first-start"
-	export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
+	# Its own speech cache (the daemon fills it as it measures the routines).
+	export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config" XDG_CACHE_HOME="$T/cache"
 	# Never the host's D-Bus: presence (logind, the desktop) and MPRIS are
 	# tested on private buses (tests/buslib.sh); elsewhere there are none.
 	mkdir -p "$T/nobus"

@@ -157,7 +157,7 @@ _pa_sink_setup() {
 # connects as soon as the pulse socket answers (a sink reopened after a
 # restart) thus finds the sink and a session manager to link it.
 _pw_launch() {
-	_pwenv="HOME=$PA_DIR/home XDG_CONFIG_HOME=$PA_DIR/home/.config XDG_STATE_HOME=$PA_DIR/home/.state XDG_DATA_HOME=$PA_DIR/home/.data"
+	_pwenv="HOME=$PA_DIR/home XDG_CONFIG_HOME=$PA_DIR/home/.config XDG_STATE_HOME=$PA_DIR/home/.state XDG_CACHE_HOME=$PA_DIR/home/.cache XDG_DATA_HOME=$PA_DIR/home/.data"
 	mkdir -p "$PA_DIR/home/.config/pipewire/pipewire.conf.d"
 	cat >"$PA_DIR/home/.config/pipewire/pipewire.conf.d/bc-test.conf" <<-EOF
 		context.objects = [

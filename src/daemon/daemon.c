@@ -1166,6 +1166,9 @@ static int daemon_open_speech(struct daemon *d)
 		return -1;
 	}
 	speech_set_cache_budget(d->sp, CACHE_BUDGET);
+	/* Once per start, before any trigger: the speech cache on disk loses
+	 * what nothing has read for a month (a few ms at its size cap). */
+	speech_cache_tidy(d->sp);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* speech.c: text-to-speech for the coach: checks requests, runs eSpeak NG in
- * a worker child process (speech_worker.c) and caches the clips. */
+ * a worker child process (speech_worker.c) and caches the clips, in memory
+ * and on disk (speech_disk.c). */
 #include "speech/speech_internal.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +54,14 @@ struct speech {
 	struct cache_entry *head, *tail;
 	struct cache_entry *last; /* returned by the latest speech_get */
 	size_t bytes, budget;
+
+	/* On disk: */
+	char *disk_dir;       /* NULL: no cache */
+	char *disk_env;       /* the key's part that is the same for all */
+	char var_name[SPEECH_MAX_VARIANT + 1]; /* variant last read ("": none) */
+	char *var_text;       /* its file in datadir (NULL: unreadable) */
+	size_t var_len;
+	unsigned disk_hits, disk_misses;
 };
 
 /* ---- worker process ------------------------------------------------------ */
@@ -325,7 +335,7 @@ enum { REQ_OK = 0, REQ_ERROR = -1, REQ_DIED = -2, REQ_UNSENT = -3 };
  * still fine), REQ_DIED (it died or hung on this request: reaped, err
  * filled) or REQ_UNSENT (it was gone before taking the request: reaped). */
 static int worker_request(struct speech *sp, const struct speech_req *rq,
-			  const char *text, float gain, struct clip *out,
+			  const char *text, int16_t **out, size_t *n, int *rate,
 			  char *err, size_t errlen)
 {
 	double deadline = util_now() + SYNTH_TIMEOUT_MS / 1000.0;
@@ -358,11 +368,9 @@ static int worker_request(struct speech *sp, const struct speech_req *rq,
 		free(pcm);
 		goto gone;
 	}
-	if (speech_to_clip(pcm, rep.len, (int)rep.rate, gain, out, err, errlen) < 0) {
-		free(pcm);
-		return REQ_ERROR;
-	}
-	free(pcm);
+	*out = pcm;
+	*n = rep.len;
+	*rate = (int)rep.rate;
 	return REQ_OK;
 
 gone:
@@ -440,15 +448,11 @@ static int check_request(const struct speech_voice *v, const char *text,
 	return 0;
 }
 
-int speech_synth(struct speech *sp, const struct speech_voice *v,
-		 const char *text, struct clip *out, char *err, size_t errlen)
+/* The worker's samples for a checked request: 0, or -1 with err filled. */
+static int synth_pcm(struct speech *sp, const struct speech_voice *v, const char *text,
+		     int16_t **pcm, size_t *n, int *rate, char *err, size_t errlen)
 {
 	struct speech_req rq;
-
-	out->s = NULL;
-	out->n = 0;
-	if (check_request(v, text, err, errlen) < 0)
-		return -1;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.magic = SPEECH_REQ_MAGIC;
@@ -466,8 +470,7 @@ int speech_synth(struct speech *sp, const struct speech_voice *v,
 
 		if (worker_ensure(sp, err, errlen) < 0)
 			return -1;
-		r = worker_request(sp, &rq, text, (float)v->volume / 100.0f, out,
-				   err, errlen);
+		r = worker_request(sp, &rq, text, pcm, n, rate, err, errlen);
 		if (r == REQ_OK)
 			return 0;
 		if (r == REQ_ERROR)
@@ -477,6 +480,105 @@ int speech_synth(struct speech *sp, const struct speech_voice *v,
 	}
 	snprintf(err, errlen, "speech synthesiser keeps exiting");
 	return -1;
+}
+
+int speech_synth(struct speech *sp, const struct speech_voice *v,
+		 const char *text, struct clip *out, char *err, size_t errlen)
+{
+	int16_t *pcm;
+	size_t n;
+	int rate, r;
+
+	out->s = NULL;
+	out->n = 0;
+	if (check_request(v, text, err, errlen) < 0 ||
+	    synth_pcm(sp, v, text, &pcm, &n, &rate, err, errlen) < 0)
+		return -1;
+	r = speech_to_clip(pcm, n, rate, (float)v->volume / 100.0f, out, err, errlen);
+	free(pcm);
+	return r;
+}
+
+/* ---- cache on disk ------------------------------------------------------- */
+
+/* What every entry's samples depend on besides the request: our format, the
+ * library, and its data (dpkg replaces files by renaming, which changes
+ * the directory's mtime). */
+static void disk_open(struct speech *sp)
+{
+	const char *data = speech_voices_datadir();
+	struct stat st;
+
+	sp->disk_dir = speech_disk_dir();
+	if (!sp->disk_dir)
+		return;
+	if (stat(data, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	sp->disk_env = xasprintf("backcoach speech %d\neSpeak NG %s\n%s %lld.%09ld\n",
+				 SPEECH_DISK_FORMAT, speech_voices_version(), data,
+				 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+}
+
+/* The variant's file as the worker reads it (its copy in our data
+ * directory). false if it cannot be read: then the cache is not used. */
+static bool disk_variant(struct speech *sp, const char *name)
+{
+	char *path, err[128];
+	struct stat st;
+	int fd;
+
+	if (sp->var_text && strcmp(sp->var_name, name) == 0)
+		return true;
+	free(sp->var_text);
+	sp->var_text = NULL;
+	snprintf(sp->var_name, sizeof(sp->var_name), "%s", name);
+	if (!*name) {
+		sp->var_text = xstrdup("");
+		sp->var_len = 0;
+		return true;
+	}
+	path = xasprintf("%s/voices/!v/%s", sp->datadir, name);
+	fd = util_open_regular(path, err, sizeof(err));
+	free(path);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && st.st_size <= 65536) {
+		char *t = xmalloc((size_t)st.st_size + 1);
+		ssize_t r = read(fd, t, (size_t)st.st_size + 1);
+
+		if (r == st.st_size) {
+			sp->var_text = t;
+			sp->var_len = (size_t)r;
+		} else {
+			free(t);
+		}
+	}
+	close(fd);
+	return sp->var_text != NULL;
+}
+
+/* The whole key of a checked request: all the worker's samples depend on
+ * (not the volume: a gain applied after). NULL: no cache for it. The text
+ * comes last and the variant's file is counted, so keys are unambiguous. */
+static char *disk_key(struct speech *sp, const struct speech_voice *v, const char *text,
+		      size_t *len)
+{
+	const char *var = v->variant ? v->variant : "";
+	char *k;
+
+	if (!sp->disk_env || !disk_variant(sp, var))
+		return NULL;
+	k = xasprintf("%s%s\n%s\n%zu\n%.*s\n%d %d %d\n%s", sp->disk_env, v->language,
+		      var, sp->var_len, (int)sp->var_len, sp->var_text, v->rate, v->pitch,
+		      v->range, text);
+	*len = strlen(k);
+	return k;
+}
+
+void speech_cache_tidy(const struct speech *sp)
+{
+	if (sp && sp->disk_dir)
+		speech_disk_tidy(sp->disk_dir, SPEECH_DISK_MAX_AGE_S, SPEECH_DISK_MAX_BYTES);
 }
 
 /* ---- open / close -------------------------------------------------------- */
@@ -491,6 +593,7 @@ struct speech *speech_open(char *err, size_t errlen)
 		speech_close(sp);
 		return NULL;
 	}
+	disk_open(sp);
 	return sp;
 }
 
@@ -500,6 +603,12 @@ void speech_close(struct speech *sp)
 		return;
 	speech_cache_clear(sp);
 	free(sp->buckets);
+	if (sp->disk_hits || sp->disk_misses)
+		log_debug("speech: %u lines read from the cache on disk, %u synthesised (%s)",
+			  sp->disk_hits, sp->disk_misses, sp->disk_dir ? sp->disk_dir : "no cache");
+	free(sp->disk_dir);
+	free(sp->disk_env);
+	free(sp->var_text);
 	if (sp->pid > 0) {
 		/* EOF makes the worker exit; kill it if it does not. */
 		double deadline = util_now() + CLOSE_TIMEOUT_MS / 1000.0;
@@ -543,6 +652,21 @@ double speech_spawn_seconds(const struct speech *sp)
 	return sp->spawn_s;
 }
 
+const char *speech_disk_path(const struct speech *sp)
+{
+	return sp->disk_dir;
+}
+
+unsigned speech_disk_hits(const struct speech *sp)
+{
+	return sp->disk_hits;
+}
+
+unsigned speech_disk_misses(const struct speech *sp)
+{
+	return sp->disk_misses;
+}
+
 /* ---- cache --------------------------------------------------------------- */
 
 /* The key: "rate,pitch,range,volume|language|variant|text". Names cannot
@@ -558,13 +682,7 @@ static char *cache_key(const struct speech_voice *v, const char *text, size_t *l
 
 static uint64_t hash_bytes(const char *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return speech_disk_hash(p, n);
 }
 
 static void lru_unlink(struct speech *sp, struct cache_entry *e)
@@ -660,9 +778,11 @@ const struct clip *speech_get(struct speech *sp, const struct speech_voice *v,
 {
 	struct cache_entry *e;
 	struct clip c;
-	size_t keylen;
-	char *key;
+	size_t keylen, dkeylen = 0, n;
+	char *key, *dkey;
+	int16_t *pcm;
 	uint64_t h;
+	int rate;
 
 	if (!v || !text) {
 		snprintf(err, errlen, "no speech voice or text given");
@@ -678,10 +798,30 @@ const struct clip *speech_get(struct speech *sp, const struct speech_voice *v,
 		return &e->clip;
 	}
 
-	if (speech_synth(sp, v, text, &c, err, errlen) < 0) {
+	/* Then the cache on disk, then the worker. */
+	if (check_request(v, text, err, errlen) < 0) {
 		free(key);
 		return NULL;
 	}
+	dkey = disk_key(sp, v, text, &dkeylen);
+	if (dkey && speech_disk_read(sp->disk_dir, dkey, dkeylen, &pcm, &n, &rate) == 0) {
+		sp->disk_hits++;
+	} else if (synth_pcm(sp, v, text, &pcm, &n, &rate, err, errlen) == 0) {
+		sp->disk_misses++;
+		if (dkey)
+			speech_disk_write(sp->disk_dir, dkey, dkeylen, pcm, n, rate);
+	} else {
+		free(dkey);
+		free(key);
+		return NULL;
+	}
+	free(dkey);
+	if (speech_to_clip(pcm, n, rate, (float)v->volume / 100.0f, &c, err, errlen) < 0) {
+		free(pcm);
+		free(key);
+		return NULL;
+	}
+	free(pcm);
 	if (sp->n_entries >= sp->n_buckets)
 		cache_grow(sp);
 	e = xmalloc(sizeof(*e) + keylen + 1);

@@ -56,6 +56,14 @@ const struct clip *speech_get(struct speech *sp, const struct speech_voice *v,
 void speech_set_cache_budget(struct speech *sp, size_t budget_bytes);
 void speech_cache_clear(struct speech *sp);
 
+/* Speech is also kept on disk, in $XDG_CACHE_HOME/backcoach/speech/ (one
+ * file per line and voice, read before the synthesiser is asked; written
+ * after it answered): speech_get reads a line synthesised once by any
+ * process instead of synthesising it again. speech_cache_tidy removes the
+ * entries not used for 30 days and, past 64 MiB, the least recently used:
+ * call it now and then (the daemon: once its routines are measured). */
+void speech_cache_tidy(const struct speech *sp);
+
 void speech_close(struct speech *sp);
 
 /* Is name an installed eSpeak NG language voice ("en", "en-us", "de")? */

@@ -50,8 +50,10 @@ struct speech_rep {
 
 /* ---- speech_voices.c ---- */
 
-/* eSpeak NG's system data directory ("/usr/lib/.../espeak-ng-data"). */
+/* eSpeak NG's system data directory ("/usr/lib/.../espeak-ng-data"), and
+ * the library's version ("1.51"). */
 const char *speech_voices_datadir(void);
+const char *speech_voices_version(void);
 /* Is name a syntactically valid variant name ([A-Za-z0-9_-]+, not starting
  * with a digit, which eSpeak NG would read as a numbered variant)? */
 bool speech_variant_name_ok(const char *name);
@@ -86,6 +88,38 @@ int speech_req_check(struct speech_req *rq, const char *text, char *msg, size_t 
  * samples of it at each end. Returns the new start in *start and length. */
 size_t speech_trim(const int16_t *s, size_t n, size_t margin, size_t *start);
 
+/* ---- speech_disk.c ---- */
+
+/* The format of the speech cache on disk, part of every entry's key: bump it
+ * whenever what the worker returns for a request changes without eSpeak NG
+ * changing (synthesis parameters, trimming: TRIM_MARGIN_MS, TRIM_THRESHOLD;
+ * the seed: SPEECH_SEED; this file's layout). */
+#define SPEECH_DISK_FORMAT 1
+/* Entries not read for this long are removed by the tidy; past the size cap,
+ * the least recently read go first. */
+#define SPEECH_DISK_MAX_AGE_S (30 * 24 * 3600)
+#define SPEECH_DISK_MAX_BYTES (64u << 20)
+
+/* FNV-1a, 64 bits. */
+uint64_t speech_disk_hash(const char *p, size_t n);
+/* $XDG_CACHE_HOME/backcoach/speech (unset, empty or relative:
+ * $HOME/.cache/...), malloc'd; NULL when neither is known (no cache). */
+char *speech_disk_dir(void);
+/* The entry for key in dir: 0 with its samples (malloc'd), count and rate;
+ * -1 if there is none or it is anything but a whole entry of this format
+ * with exactly this key. An entry last touched over a day ago is touched. */
+int speech_disk_read(const char *dir, const char *key, size_t keylen,
+		     int16_t **pcm, size_t *n, int *rate);
+/* Store an entry: written to a temporary file in dir (made 0700 if
+ * missing), then renamed over the entry, so that a reader never sees part
+ * of one. Failure only logs (debug): the cache is an optimisation. */
+void speech_disk_write(const char *dir, const char *key, size_t keylen,
+		       const int16_t *pcm, size_t n, int rate);
+/* Remove entries not touched for max_age_s, anything but a regular file
+ * where an entry goes, stale temporary files; then, while over max_bytes,
+ * the least recently touched. */
+void speech_disk_tidy(const char *dir, int64_t max_age_s, uint64_t max_bytes);
+
 /* ---- speech.c ---- */
 
 /* Convert a worker's int16 samples at rate to a float clip at BC_RATE
@@ -109,5 +143,10 @@ const struct clip *speech_cache_peek(struct speech *sp, const struct speech_voic
 				     const char *text);
 size_t speech_cache_bytes(const struct speech *sp);
 size_t speech_cache_count(const struct speech *sp);
+/* The cache on disk this synthesiser uses (NULL: none), and how many lines
+ * speech_get read from it and how many it synthesised. */
+const char *speech_disk_path(const struct speech *sp);
+unsigned speech_disk_hits(const struct speech *sp);
+unsigned speech_disk_misses(const struct speech *sp);
 
 #endif

@@ -30,6 +30,7 @@
 static struct {
 	pthread_once_t once;
 	char datadir[PATH_MAX];
+	char version[64]; /* eSpeak NG's: "1.51" */
 	char **names; /* file names under lang/, lowercased: "en-us", "de" */
 	size_t n_names;
 	char **codes; /* their "language CODE" lines: "en", "en-gb" */
@@ -153,7 +154,7 @@ static void voices_init(void)
 	char *lang;
 
 	espeak_ng_InitializePath(NULL);
-	espeak_Info(&path);
+	snprintf(voices.version, sizeof(voices.version), "%s", espeak_Info(&path));
 	snprintf(voices.datadir, sizeof(voices.datadir), "%s", path ? path : "");
 	lang = xasprintf("%s/lang", voices.datadir);
 	scan_lang_dir(lang, 0, &names, &codes);
@@ -175,6 +176,12 @@ const char *speech_voices_datadir(void)
 {
 	voices_load();
 	return voices.datadir;
+}
+
+const char *speech_voices_version(void)
+{
+	voices_load();
+	return voices.version;
 }
 
 bool speech_language_exists(const char *name)

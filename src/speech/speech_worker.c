@@ -23,7 +23,9 @@
 #include "base/util.h"
 
 /* Seed for libc's rand(), which eSpeak NG 1.51 uses for noise (1.51 has no
- * espeak_ng_SetRandSeed). */
+ * espeak_ng_SetRandSeed). Changing it, the trimming below or the parameters
+ * synth_child sets changes the samples of every line: bump
+ * SPEECH_DISK_FORMAT (speech_internal.h), so the cache on disk is not read. */
 #define SPEECH_SEED 1
 
 /* Silence kept before and after each utterance, and what counts as silence

@@ -10,7 +10,7 @@ set -u
 : "${BACKCOACH:?}" "${TEST_DATA:?}" "${TOP_SRCDIR:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" HOME="$tmp"
+export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_CACHE_HOME="$tmp/cache" HOME="$tmp"
 # The completions call `backcoach` by name: the one under test.
 mkdir "$tmp/bin" && ln -s "$BACKCOACH" "$tmp/bin/backcoach"
 PATH="$tmp/bin:$PATH"

@@ -11,7 +11,7 @@ set -u
 pa_start || exit 1
 tmp=$PA_DIR/library-play
 mkdir -p "$tmp"
-export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state"
+export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_CACHE_HOME="$tmp/cache"
 short="$TEST_DATA/library-short.ini"
 now() { date +%s.%N; }
 fail() { echo "FAIL: $*"; sed 's/^/  /' "$tmp/play1" "$tmp/play2" 2>/dev/null | head -10; exit 1; }

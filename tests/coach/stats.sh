@@ -11,7 +11,7 @@ set -u
 : "${BACKCOACH:?}" "${TEST_DATA:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" HOME="$tmp" TZ=UTC
+export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_CACHE_HOME="$tmp/cache" HOME="$tmp" TZ=UTC
 export BACKCOACH_TEST_NOW=1773241200 # 2026-03-11T15:00:00Z
 D=$TEST_DATA/stats
 failures=0 count=0

@@ -107,6 +107,7 @@ static void setup(void)
 	strcpy(dir, "/tmp/bc-slog.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	setenv("XDG_STATE_HOME", dir, 1);
+	setenv("XDG_CACHE_HOME", dir, 1);
 	setenv("TZ", "UTC", 1);
 	tzset();
 }

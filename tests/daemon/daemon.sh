@@ -23,8 +23,40 @@ done
 rm -rf "$tmpx"
 
 daemon_setup
+# The speech cache ($XDG_CACHE_HOME/backcoach/speech): a render filled it
+# 20 days ago; a line no routine says is 40 days old, another 29. The daemon
+# removes what nothing read for 30 days as it starts, then reads (so
+# touches) the default routine's lines as it prepares it.
+SC=$XDG_CACHE_HOME/backcoach/speech
+"$BACKCOACH" --config "$TEST_DATA/daemon-short.ini" render -o "$T/short.wav" >/dev/null 2>&1 ||
+	fail "render to fill the speech cache"
+n_short=$(find "$SC" -type f | wc -l)
+touch -d "20 days ago" "$SC"/*
+: >"$SC/00000000000000aa"
+touch -d "40 days ago" "$SC/00000000000000aa"
+: >"$SC/00000000000000bb"
+touch -d "29 days ago" "$SC/00000000000000bb"
 daemon_start "$TEST_DATA/daemon-short.ini" || exit 1
 ok "daemon started and answers status"
+if wait_log "speech cache: .* entries removed" 30; then
+	check "speech cache: an entry unread for 40 days removed" -- test ! -e "$SC/00000000000000aa"
+	check "speech cache: one unread for 29 days kept" -- test -e "$SC/00000000000000bb"
+else
+	fail "the daemon did not tidy its speech cache: $(grep 'speech' "$T/daemon.log" | tail -n 3)"
+fi
+# Read lines are touched: the routine's, as the daemon prepares it.
+_i=0
+until [ "$(find "$SC" -type f -name '????????????????' -mmin -60 | wc -l)" -ge "$n_short" ] ||
+	[ $_i -gt 300 ]; do
+	_i=$((_i + 1))
+	sleep 0.1
+done
+kept=$(find "$SC" -type f -name '????????????????' -mmin -60 | wc -l)
+if [ "$n_short" -gt 0 ] && [ "$kept" -ge "$n_short" ]; then
+	ok "speech cache: the routine's $n_short lines read and touched"
+else
+	fail "speech cache: $kept of the routine's $n_short lines touched"
+fi
 
 "$BACKCOACH" status >"$T/status" 2>&1
 check "status when idle" -- grep -q "^state: idle" "$T/status"

@@ -28,6 +28,13 @@ static void setup_with(const char *ini, double speed, const char *open_error)
 	strcpy(statedir, "/tmp/test_daemon_XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(statedir));
 	setenv("XDG_STATE_HOME", statedir, 1);
+	{
+		/* Its own speech cache, never the user's (~/.cache). */
+		char *cache = xasprintf("%s/cache", statedir);
+
+		setenv("XDG_CACHE_HOME", cache, 1);
+		free(cache);
+	}
 	memset(&nc, 0, sizeof(nc));
 	nc.opts.speed = speed;
 	nc.opts.open_error = open_error;

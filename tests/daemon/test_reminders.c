@@ -119,6 +119,13 @@ static void setup(void)
 	strcpy(statedir, "/tmp/test_reminders_XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(statedir));
 	setenv("XDG_STATE_HOME", statedir, 1);
+	{
+		/* Its own speech cache, never the user's (~/.cache). */
+		char *cache = xasprintf("%s/cache", statedir);
+
+		setenv("XDG_CACHE_HOME", cache, 1);
+		free(cache);
+	}
 	memset(&fk, 0, sizeof(fk));
 	fk.sat_mono = now_mono();
 	memset(&cfg, 0, sizeof(cfg));

@@ -94,6 +94,13 @@ static void setup(void)
 	strcpy(statedir, "/tmp/test_runner_XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(statedir));
 	setenv("XDG_STATE_HOME", statedir, 1);
+	{
+		/* Its own speech cache, never the user's (~/.cache). */
+		char *cache = xasprintf("%s/cache", statedir);
+
+		setenv("XDG_CACHE_HOME", cache, 1);
+		free(cache);
+	}
 	memset(&fk, 0, sizeof(fk));
 	cfg = cfgref_load(test_data("daemon-short.ini"), NULL);
 	ck_assert_ptr_nonnull(cfg);

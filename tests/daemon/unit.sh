@@ -27,7 +27,7 @@ mkdir -p "$tmp/bin" "$tmp/units"
 ln -s "$BACKCOACH" "$tmp/bin/backcoach"
 sed "s|$bindir/backcoach|$tmp/bin/backcoach|g" "$built" >"$tmp/units/backcoach.service"
 
-export XDG_RUNTIME_DIR="$tmp/run" XDG_STATE_HOME="$tmp/state" XDG_CONFIG_HOME="$tmp/config" HOME="$tmp"
+export XDG_RUNTIME_DIR="$tmp/run" XDG_STATE_HOME="$tmp/state" XDG_CACHE_HOME="$tmp/cache" XDG_CONFIG_HOME="$tmp/config" HOME="$tmp"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 mkdir -p "$tmp/nobus"
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/nobus/system" \

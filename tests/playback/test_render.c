@@ -248,6 +248,13 @@ int main(void)
 
 	if (!mkdtemp(dir))
 		return 99;
+	{
+		/* Its own speech cache, never the user's (~/.cache). */
+		char cache[64];
+
+		snprintf(cache, sizeof(cache), "%s/cache", dir);
+		setenv("XDG_CACHE_HOME", cache, 1);
+	}
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, renders_speech_where_cues_are);

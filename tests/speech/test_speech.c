@@ -7,8 +7,11 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,9 +27,27 @@ static const struct speech_voice en = { "en-us", NULL, 175, 50, 50, 100 };
 
 static struct speech *sp;
 static char err[512];
+/* Each test's own speech cache on disk (XDG_CACHE_HOME). */
+static char cache_home[64];
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static void setup(void)
 {
+	snprintf(cache_home, sizeof(cache_home), "/tmp/bc-cache-XXXXXX");
+	ck_assert(mkdtemp(cache_home));
+	setenv("XDG_CACHE_HOME", cache_home, 1);
 	if (!getenv("BACKCOACH_VOICE_PATH")) {
 		const char *top = getenv("TOP_SRCDIR");
 		char buf[4096];
@@ -42,6 +63,7 @@ static void teardown(void)
 {
 	speech_close(sp);
 	sp = NULL;
+	rm_tree(cache_home);
 }
 
 static struct clip synth_ok(const struct speech_voice *v, const char *text)
@@ -912,6 +934,477 @@ START_TEST(test_throughput)
 }
 END_TEST
 
+/* ---- the cache on disk ---- */
+
+/* The entries in the cache directory (their names in names, if given). */
+static int disk_entries(char names[][32], int max)
+{
+	DIR *d = opendir(speech_disk_path(sp));
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (names && n < max)
+			snprintf(names[n], 32, "%.31s", de->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static char *entry_path(const char *name)
+{
+	return xasprintf("%s/%s", speech_disk_path(sp), name);
+}
+
+/* speech_get on a synthesiser that remembers nothing in memory: what the
+ * disk and the worker give. The clip is the caller's. */
+static struct clip get_fresh(const struct speech_voice *v, const char *text)
+{
+	const struct clip *c;
+	struct clip copy;
+
+	speech_cache_clear(sp);
+	c = speech_get(sp, v, text, err, sizeof(err));
+	ck_assert_msg(c, "speech_get(\"%s\"): %s", text, err);
+	copy.n = c->n;
+	copy.s = xmalloc((c->n ? c->n : 1) * sizeof(float));
+	memcpy(copy.s, c->s, c->n * sizeof(float));
+	speech_cache_clear(sp);
+	return copy;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(lstat(path, &st), 0);
+	return S_ISREG(st.st_mode) ? st.st_size : -1;
+}
+
+START_TEST(test_disk_store_read)
+{
+	struct speech_voice loud = en;
+	struct clip a, b, direct;
+	char names[4][32], *dir;
+	struct stat st;
+	struct speech *sp2;
+	const struct clip *c;
+
+	/* Where: XDG_CACHE_HOME, made 0700 on the first store. */
+	dir = xasprintf("%s/backcoach/speech", cache_home);
+	ck_assert_str_eq(speech_disk_path(sp), dir);
+	ck_assert_int_eq(disk_entries(NULL, 0), 0);
+	a = get_fresh(&en, SENTENCE);
+	ck_assert_uint_eq(speech_disk_misses(sp), 1);
+	ck_assert_uint_eq(speech_disk_hits(sp), 0);
+	ck_assert_int_eq(disk_entries(names, 4), 1);
+	ck_assert_uint_eq(strspn(names[0], "0123456789abcdef"), 16);
+	ck_assert_uint_eq(strlen(names[0]), 16);
+	ck_assert_int_eq(stat(dir, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0700);
+
+	/* Read back, by another synthesiser too: the same samples. */
+	b = get_fresh(&en, SENTENCE);
+	ck_assert_uint_eq(speech_disk_hits(sp), 1);
+	ck_assert_uint_eq(speech_disk_misses(sp), 1);
+	ck_assert(same(&a, &b));
+	free(b.s);
+	sp2 = speech_open(err, sizeof(err));
+	ck_assert_msg(sp2, "%s", err);
+	c = speech_get(sp2, &en, SENTENCE, err, sizeof(err));
+	ck_assert_msg(c, "%s", err);
+	ck_assert(same(&a, c));
+	ck_assert_uint_eq(speech_disk_hits(sp2), 1);
+	ck_assert_uint_eq(speech_disk_misses(sp2), 0);
+	speech_close(sp2);
+
+	/* The volume is a gain on the stored samples: one entry, and what
+	 * it gives is what synthesis at that volume gives. */
+	loud.volume = 150;
+	b = get_fresh(&loud, SENTENCE);
+	ck_assert_uint_eq(speech_disk_hits(sp), 2);
+	ck_assert_int_eq(disk_entries(NULL, 0), 1);
+	ck_assert_int_eq(speech_synth(sp, &loud, SENTENCE, &direct, err, sizeof(err)), 0);
+	ck_assert(same(&b, &direct));
+	ck_assert(!same(&a, &b));
+	free(direct.s);
+	free(b.s);
+
+	/* Failures are never stored. */
+	ck_assert(!speech_get(sp, &en, "bad\x01", err, sizeof(err)));
+	ck_assert_int_eq(disk_entries(NULL, 0), 1);
+	free(a.s);
+	free(dir);
+}
+END_TEST
+
+/* Whatever is where an entry goes, the line comes out as synthesised, at
+ * once, and a whole entry replaces it. */
+START_TEST(test_disk_bad_entries)
+{
+	enum { TRUNCATED, LONGER, HEADER, KEY, OTHER_KEY, FIFO, SYMLINK, EMPTY, N_CASES };
+	struct clip ref, c;
+	char names[4][32], *path, *other, *copy, *cmd;
+	off_t whole;
+	unsigned misses;
+	int fd;
+
+	ref = get_fresh(&en, SENTENCE);
+	ck_assert_int_eq(disk_entries(names, 4), 1);
+	path = entry_path(names[0]);
+	whole = file_size(path);
+	/* A whole copy of it, for a symlink to point to. */
+	copy = xasprintf("%s/copy", cache_home);
+	cmd = xasprintf("cp '%s' '%s'", path, copy);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	/* Another line's whole entry, to put under this one's name. */
+	c = get_fresh(&en, GERMAN);
+	free(c.s);
+	other = xasprintf("%s/other", cache_home);
+	for (int i = 0; i < 4 && disk_entries(names, 4) == 2; i++) {
+		char *p = entry_path(names[i]);
+
+		if (strcmp(p, path) != 0) {
+			ck_assert_int_eq(rename(p, other), 0);
+			free(p);
+			break;
+		}
+		free(p);
+	}
+	for (int k = 0; k < N_CASES; k++) {
+		unlink(path);
+		switch (k) {
+		case TRUNCATED: case LONGER: case HEADER: case KEY: case EMPTY: {
+			char head[24];
+			uint32_t keylen;
+
+			c = get_fresh(&en, SENTENCE); /* a whole entry again */
+			free(c.s);
+			fd = open(path, O_RDWR);
+			ck_assert_int_ge(fd, 0);
+			if (k == TRUNCATED) {
+				ck_assert_int_eq(ftruncate(fd, whole - 2), 0);
+			} else if (k == LONGER) {
+				ck_assert_int_eq(pwrite(fd, "xx", 2, whole), 2);
+			} else if (k == HEADER) {
+				ck_assert_int_eq(pwrite(fd, "BCSD", 4, 0), 4);
+			} else if (k == EMPTY) {
+				ck_assert_int_eq(ftruncate(fd, 0), 0);
+			} else {
+				/* The key's last byte (the text's full
+				 * stop): the header is 24 bytes, the key's
+				 * length at 12. Same size, another key. */
+				ck_assert_int_eq(pread(fd, head, 24, 0), 24);
+				memcpy(&keylen, head + 12, 4);
+				ck_assert_int_eq(pwrite(fd, "!", 1, 24 + keylen - 1), 1);
+			}
+			close(fd);
+			break;
+		}
+		case OTHER_KEY: /* a hash collision: a whole entry, another key */
+			cmd = xasprintf("cp '%s' '%s'", other, path);
+			ck_assert_int_eq(system(cmd), 0);
+			free(cmd);
+			break;
+		case FIFO:
+			ck_assert_int_eq(mkfifo(path, 0600), 0);
+			break;
+		case SYMLINK: /* to the whole entry: refused all the same */
+			ck_assert_int_eq(symlink(copy, path), 0);
+			break;
+		}
+		misses = speech_disk_misses(sp);
+		c = get_fresh(&en, SENTENCE);
+		ck_assert_msg(same(&ref, &c), "case %d: not the line's samples", k);
+		ck_assert_msg(speech_disk_misses(sp) == misses + 1, "case %d: not synthesised", k);
+		free(c.s);
+		ck_assert_msg(file_size(path) == whole, "case %d: entry not replaced", k);
+		/* And that entry is read. */
+		c = get_fresh(&en, SENTENCE);
+		ck_assert(same(&ref, &c));
+		ck_assert_uint_eq(speech_disk_misses(sp), misses + 1);
+		free(c.s);
+	}
+	free(ref.s);
+	free(path);
+	free(other);
+	free(copy);
+}
+END_TEST
+
+/* Every part of the voice is in the key: another rate (pitch, range,
+ * language, variant) never reads this one's entry. */
+START_TEST(test_disk_voice_keys)
+{
+	struct speech_voice v[6];
+	struct clip ref[6];
+
+	for (int i = 0; i < 6; i++)
+		v[i] = en;
+	v[1].rate = 176;
+	v[2].pitch = 51;
+	v[3].range = 51;
+	v[4].language = "en-gb";
+	v[5].variant = "calm";
+	for (int i = 0; i < 6; i++) {
+		ref[i] = get_fresh(&v[i], SENTENCE);
+		ck_assert_uint_eq(speech_disk_misses(sp), (unsigned)i + 1);
+		ck_assert_uint_eq(speech_disk_hits(sp), 0);
+		for (int j = 0; j < i; j++)
+			ck_assert_msg(!same(&ref[i], &ref[j]), "voices %d and %d sound alike", i, j);
+	}
+	ck_assert_int_eq(disk_entries(NULL, 0), 6);
+	for (int i = 0; i < 6; i++) {
+		struct clip c = get_fresh(&v[i], SENTENCE);
+
+		ck_assert_msg(same(&ref[i], &c), "voice %d", i);
+		ck_assert_uint_eq(speech_disk_hits(sp), (unsigned)i + 1);
+		free(c.s);
+		free(ref[i].s);
+	}
+}
+END_TEST
+
+/* No place to store: speech as ever, nothing stored. */
+START_TEST(test_disk_unwritable)
+{
+	struct clip ref;
+	struct speech *sp2;
+	char *dir = xasprintf("%s/backcoach", cache_home), *file, *home;
+	const struct clip *g;
+	FILE *f;
+
+	ref = get_fresh(&en, SENTENCE);
+	/* A file where the directory goes (root writes anywhere else). */
+	rm_tree(dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	file = xasprintf("%s/speech", dir);
+	ck_assert((f = fopen(file, "w")));
+	fclose(f);
+	sp2 = speech_open(err, sizeof(err));
+	ck_assert_msg(sp2, "%s", err);
+	for (int i = 0; i < 2; i++) {
+		g = speech_get(sp2, &en, SENTENCE, err, sizeof(err));
+		ck_assert_msg(g, "%s", err);
+		ck_assert(same(&ref, g));
+		speech_cache_clear(sp2);
+	}
+	ck_assert_uint_eq(speech_disk_misses(sp2), 2);
+	speech_close(sp2);
+	ck_assert_int_eq(file_size(file), 0);
+
+	/* Neither XDG_CACHE_HOME nor HOME: no cache at all. */
+	home = xstrdup(getenv("HOME") ? getenv("HOME") : "");
+	unsetenv("XDG_CACHE_HOME");
+	unsetenv("HOME");
+	sp2 = speech_open(err, sizeof(err));
+	ck_assert_msg(sp2, "%s", err);
+	ck_assert_ptr_null(speech_disk_path(sp2));
+	g = speech_get(sp2, &en, SENTENCE, err, sizeof(err));
+	ck_assert(g && same(&ref, g));
+	speech_close(sp2);
+	setenv("HOME", home, 1);
+	free(home);
+	free(ref.s);
+	free(file);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_disk_dir)
+{
+	char *d;
+	const char *home = getenv("HOME");
+	char *old_home = home ? xstrdup(home) : NULL;
+
+	setenv("HOME", "/home/someone", 1);
+	setenv("XDG_CACHE_HOME", "/x/cache", 1);
+	d = speech_disk_dir();
+	ck_assert_str_eq(d, "/x/cache/backcoach/speech");
+	free(d);
+	/* Empty or relative: ignored (XDG base directories). */
+	setenv("XDG_CACHE_HOME", "", 1);
+	d = speech_disk_dir();
+	ck_assert_str_eq(d, "/home/someone/.cache/backcoach/speech");
+	free(d);
+	setenv("XDG_CACHE_HOME", "rel/cache", 1);
+	d = speech_disk_dir();
+	ck_assert_str_eq(d, "/home/someone/.cache/backcoach/speech");
+	free(d);
+	unsetenv("XDG_CACHE_HOME");
+	d = speech_disk_dir();
+	ck_assert_str_eq(d, "/home/someone/.cache/backcoach/speech");
+	free(d);
+	setenv("HOME", "relative", 1);
+	ck_assert_ptr_null(speech_disk_dir());
+	unsetenv("HOME");
+	ck_assert_ptr_null(speech_disk_dir());
+	if (old_home)
+		setenv("HOME", old_home, 1);
+	free(old_home);
+	setenv("XDG_CACHE_HOME", cache_home, 1);
+}
+END_TEST
+
+static time_t mtime_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(lstat(path, &st), 0);
+	return st.st_mtime;
+}
+
+static void set_age(const char *path, time_t age_s)
+{
+	struct timespec t[2] = { { time(NULL) - age_s, 0 }, { time(NULL) - age_s, 0 } };
+
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, t, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+/* Entries not used for 30 days go; a read keeps one; past the size cap the
+ * least recently used go first. */
+START_TEST(test_disk_ageing)
+{
+	static const char *texts[] = { "One.", "Two.", "Three.", "Four." };
+	char *p[4], names[8][32], *tmp_old, *tmp_new, *link;
+	const time_t day = 24 * 3600;
+	off_t size[4];
+	FILE *f;
+
+	for (int i = 0; i < 4; i++) {
+		struct clip c = get_fresh(&en, texts[i]);
+		char before[8][32];
+		int n = disk_entries(before, 8);
+
+		free(c.s);
+		ck_assert_int_eq(n, i + 1);
+		p[i] = NULL;
+		/* This text's entry: the one name not seen before. */
+		for (int j = 0; j < n; j++) {
+			bool known = false;
+
+			for (int k = 0; k < i; k++)
+				known = known || strstr(p[k], before[j]);
+			if (!known)
+				p[i] = entry_path(before[j]);
+		}
+		ck_assert_ptr_nonnull(p[i]);
+		size[i] = file_size(p[i]);
+	}
+	/* A read touches an entry over a day old, and no other. */
+	set_age(p[0], 40 * day);
+	set_age(p[1], 40 * day);
+	set_age(p[2], 29 * day);
+	set_age(p[3], 3600);
+	{
+		time_t t3 = mtime_of(p[3]);
+		struct clip c = get_fresh(&en, texts[0]);
+
+		free(c.s);
+		ck_assert_uint_eq(speech_disk_hits(sp), 1);
+		ck_assert_int_ge(mtime_of(p[0]), time(NULL) - 60);
+		c = get_fresh(&en, texts[3]);
+		free(c.s);
+		ck_assert_int_eq(mtime_of(p[3]), t3);
+	}
+	/* Left-overs of a writer that died, and not-a-file where an entry
+	 * goes. */
+	tmp_old = xasprintf("%s/.tmp-1-1-1", speech_disk_path(sp));
+	tmp_new = xasprintf("%s/.tmp-1-2-1", speech_disk_path(sp));
+	link = xasprintf("%s/0123456789abcdef", speech_disk_path(sp));
+	ck_assert((f = fopen(tmp_old, "w")));
+	fclose(f);
+	ck_assert((f = fopen(tmp_new, "w")));
+	fclose(f);
+	set_age(tmp_old, 2 * 3600);
+	ck_assert_int_eq(symlink(p[3], link), 0);
+
+	speech_cache_tidy(sp);
+	ck_assert_int_eq(access(p[0], F_OK), 0);  /* read: kept */
+	ck_assert_int_ne(access(p[1], F_OK), 0);  /* 40 days: gone */
+	ck_assert_int_eq(access(p[2], F_OK), 0);  /* 29 days: kept */
+	ck_assert_int_eq(access(p[3], F_OK), 0);
+	ck_assert_int_ne(access(tmp_old, F_OK), 0);
+	ck_assert_int_eq(access(tmp_new, F_OK), 0);
+	ck_assert_int_ne(faccessat(AT_FDCWD, link, F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert_int_eq(disk_entries(names, 8), 3);
+
+	/* Over the cap: the least recently touched first (p[2], then p[3]),
+	 * until under it. */
+	set_age(p[0], 1 * day);
+	set_age(p[3], 2 * day);
+	speech_disk_tidy(speech_disk_path(sp), SPEECH_DISK_MAX_AGE_S,
+			 (uint64_t)(size[0] + size[3]));
+	ck_assert_int_eq(access(p[0], F_OK), 0);
+	ck_assert_int_ne(access(p[2], F_OK), 0);
+	ck_assert_int_eq(access(p[3], F_OK), 0);
+	speech_disk_tidy(speech_disk_path(sp), SPEECH_DISK_MAX_AGE_S, (uint64_t)size[0]);
+	ck_assert_int_eq(access(p[0], F_OK), 0);
+	ck_assert_int_ne(access(p[3], F_OK), 0);
+	for (int i = 0; i < 4; i++)
+		free(p[i]);
+	free(tmp_old);
+	free(tmp_new);
+	free(link);
+}
+END_TEST
+
+/* Processes storing and reading one entry at once: every read is a miss or
+ * the whole line, never part of one, and no temporary file is left. */
+START_TEST(test_disk_concurrent)
+{
+	struct clip ref = get_fresh(&en, SENTENCE);
+	pid_t kids[3];
+	char names[4][32];
+
+	for (int i = 0; i < 3; i++) {
+		kids[i] = fork();
+		ck_assert_int_ge(kids[i], 0);
+		if (kids[i] == 0) {
+			struct speech *s2 = speech_open(err, sizeof(err));
+			int bad = !s2;
+
+			for (int k = 0; s2 && k < 20 && !bad; k++) {
+				const struct clip *c;
+
+				/* Writers: remove the entry, so that the
+				 * next get stores it again. */
+				if (i == 0) {
+					char n[4][32];
+
+					if (disk_entries(n, 4) == 1) {
+						char *p = entry_path(n[0]);
+
+						unlink(p);
+						free(p);
+					}
+				}
+				speech_cache_clear(s2);
+				c = speech_get(s2, &en, SENTENCE, err, sizeof(err));
+				bad = !c || !same(&ref, c);
+			}
+			speech_close(s2);
+			_exit(bad);
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		int status;
+
+		ck_assert_int_eq(waitpid(kids[i], &status, 0), kids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "process %d read something else", i);
+	}
+	ck_assert_int_le(disk_entries(names, 4), 1);
+	free(ref.s);
+}
+END_TEST
+
 static Suite *speech_suite(void)
 {
 	Suite *s = suite_create("speech");
@@ -943,6 +1436,18 @@ static Suite *speech_suite(void)
 	tcase_add_test(tc, test_req_decode);
 	tcase_add_test(tc, test_resample);
 	tcase_add_test(tc, test_throughput);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("disk");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_disk_store_read);
+	tcase_add_test(tc, test_disk_bad_entries);
+	tcase_add_test(tc, test_disk_voice_keys);
+	tcase_add_test(tc, test_disk_unwritable);
+	tcase_add_test(tc, test_disk_dir);
+	tcase_add_test(tc, test_disk_ageing);
+	tcase_add_test(tc, test_disk_concurrent);
 	suite_add_tcase(s, tc);
 	return s;
 }
