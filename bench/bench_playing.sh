@@ -18,13 +18,20 @@
 #      routine, 2 s after the start, against paplay of the same routine
 #      rendered to a file (`backcoach render`), the same seconds,
 #      interleaved, BENCH_CPU_TRIALS (3) each, medians; target <= 2x. And the feeding thread's wakeups (bc-feed: it mixes and fills
-#      the queue) per second: target <= 20;
+#      the queue) per second: target <= 20. The daemon runs as a user runs
+#      it: its speech cache on disk ($XDG_CACHE_HOME/backcoach/speech, in
+#      the bench's directory) starts empty and is filled by the daemon
+#      itself (what it synthesises as it prepares and measures routines and
+#      plays); its size and entries are printed after the trials;
 # then once, without a server:
 #   3. render CPU: `backcoach render full` against espeak-ng synthesising the
 #      same words (each utterance the render speaks, once, as the render
 #      synthesises it), with the same voice variant, rate and pitch, user +
 #      system time of each with its children, medians of BENCH_TRIALS;
-#      target <= 1.5x.
+#      target <= 1.5x. Each render with an empty speech cache (a fresh
+#      XDG_CACHE_HOME): it synthesises every word, as espeak-ng does. Beside
+#      it, the same render again with the cache it filled (what a later
+#      render costs).
 # Figures, not pass/fail. Needs BACKCOACH, TOP_SRCDIR; installs espeak-ng
 # (the command) when missing, as root (bootstrap.sh installs it).
 set -u
@@ -125,7 +132,8 @@ for server in $SERVERS; do
 		echo "  means: backcoach $(mean <"$T/lat") ms, floor $(mean <"$T/floor") ms, ratio $(ratio "$(mean <"$T/lat")" "$(mean <"$T/floor")")"
 
 		echo "== $PA_SERVER_NAME: 2. CPU while playing, $PLAY_S s of the default routine ([audio] latency $LAT ms), $CPU_N trials each, interleaved"
-		"$BACKCOACH" render -o "$T/routine.wav" >/dev/null 2>&1
+		# (With a speech cache of its own: the daemon's fills itself.)
+		XDG_CACHE_HOME=$T/render-cache "$BACKCOACH" render -o "$T/routine.wav" >/dev/null 2>&1
 		: >"$T/cpu.bc"
 		: >"$T/cpu.pa"
 		: >"$T/cpu.wake"
@@ -168,6 +176,8 @@ for server in $SERVERS; do
 		else
 			echo "  feeding thread: not found (bc-feed)"
 		fi
+		sc=${XDG_CACHE_HOME:-$HOME/.cache}/backcoach/speech
+		echo "  speech cache (the daemon's, filled by itself): $(find "$sc" -maxdepth 1 -type f -name '????????????????' 2>/dev/null | wc -l) entries, $(du -sk "$sc" 2>/dev/null | cut -f 1) KiB in $sc"
 		daemon_stop
 	)
 done
@@ -179,7 +189,7 @@ if ! command -v espeak-ng >/dev/null 2>&1; then
 fi
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-export XDG_CONFIG_HOME="$W/config" XDG_STATE_HOME="$W/state"
+export XDG_CONFIG_HOME="$W/config" XDG_STATE_HOME="$W/state" XDG_CACHE_HOME="$W/script-cache"
 # The utterances the render speaks, each once (it synthesises each once),
 # and the voice it speaks them with.
 "$BACKCOACH" script full | awk '$3 == "speech"' |
@@ -203,15 +213,22 @@ cpu() { (
 	times
 ) | tail -n 1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'; }
 : >"$W/r"
+: >"$W/rw"
 : >"$W/e"
 i=0
 while [ $i -lt "$N" ]; do
-	cpu "$BACKCOACH" render full -o "$W/full.wav" >>"$W/r"
+	# Cold: an empty speech cache, so every word is synthesised; then warm:
+	# the same render reading what the first stored.
+	rm -rf "$W/cache"
+	cpu env XDG_CACHE_HOME="$W/cache" "$BACKCOACH" render full -o "$W/full.wav" >>"$W/r"
+	cpu env XDG_CACHE_HOME="$W/cache" "$BACKCOACH" render full -o "$W/full.wav" >>"$W/rw"
 	cpu espeak-ng --path="$W/data" -v "$ev" -s "$rate" -p "$pitch" -w "$W/e.wav" -f "$W/words.txt" >>"$W/e"
 	i=$((i + 1))
 done
 r=$(median <"$W/r")
+rw=$(median <"$W/rw")
 e=$(median <"$W/e")
-echo "  backcoach render full: median $r ms ($(list "$W/r"))"
+echo "  backcoach render full: median $r ms ($(list "$W/r")) (an empty speech cache: synthesising every word)"
+echo "  the same, its speech cache filled: median $rw ms ($(list "$W/rw")), $(ratio "$rw" "$e") of espeak-ng's"
 echo "  espeak-ng -v $ev -s $rate -p $pitch, $(wc -l <"$W/words.txt") utterances: median $e ms ($(list "$W/e"))"
 echo "  ratio: $(ratio "$r" "$e") (target <= 1.5)"
