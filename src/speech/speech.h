@@ -60,7 +60,7 @@ void speech_cache_clear(struct speech *sp);
  * file per line and voice, read before the synthesiser is asked; written
  * after it answered): speech_get reads a line synthesised once by any
  * process instead of synthesising it again. speech_cache_tidy removes the
- * entries not used for 30 days and, past 64 MiB, the least recently used:
+ * entries not used for 30 days and, past 128 MiB, the least recently used:
  * call it now and then (the daemon: once its routines are measured). */
 void speech_cache_tidy(const struct speech *sp);
 
