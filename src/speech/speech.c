@@ -47,6 +47,7 @@ struct speech {
 	int fd;         /* our end of its socket, -1 if none */
 	int rate;       /* worker's sample rate */
 	char *datadir;  /* private eSpeak NG data directory */
+	unsigned datadir_gen; /* how often it was made again */
 	double spawn_s; /* last start: fork to ready */
 
 	struct cache_entry **buckets;
@@ -216,6 +217,10 @@ static int worker_spawn(struct speech *sp, char *err, size_t errlen)
 		speech_voices_rmdata(sp->datadir);
 		free(sp->datadir);
 		sp->datadir = dir;
+		/* Its variants are copied afresh: read them again for keys. */
+		free(sp->var_text);
+		sp->var_text = NULL;
+		sp->datadir_gen++;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "speech synthesiser: socketpair: %s", strerror(errno));
@@ -782,6 +787,7 @@ const struct clip *speech_get(struct speech *sp, const struct speech_voice *v,
 	char *key, *dkey;
 	int16_t *pcm;
 	uint64_t h;
+	unsigned gen;
 	int rate;
 
 	if (!v || !text) {
@@ -804,11 +810,14 @@ const struct clip *speech_get(struct speech *sp, const struct speech_voice *v,
 		return NULL;
 	}
 	dkey = disk_key(sp, v, text, &dkeylen);
+	gen = sp->datadir_gen;
 	if (dkey && speech_disk_read(sp->disk_dir, dkey, dkeylen, &pcm, &n, &rate) == 0) {
 		sp->disk_hits++;
 	} else if (synth_pcm(sp, v, text, &pcm, &n, &rate, err, errlen) == 0) {
 		sp->disk_misses++;
-		if (dkey)
+		/* Not if the variant the key holds was copied again meanwhile
+		 * (a worker restarted on a data directory made again). */
+		if (dkey && gen == sp->datadir_gen)
 			speech_disk_write(sp->disk_dir, dkey, dkeylen, pcm, n, rate);
 	} else {
 		free(dkey);
