@@ -699,8 +699,7 @@ int sink_pa_init_lean(char *err, size_t errlen)
 	if (lean) {
 		lean_warm_locked();
 		has_pulse_pcm = alsa_has_pcm("pulse");
-	}
-	else if (r == 0 && shown) /* no ALSA host API: as sink_pa_init */
+	} else if (r == 0 && shown) /* no ALSA host API: as sink_pa_init */
 		r = init_again(err, errlen);
 	if (r == 0)
 		log_debug("PortAudio initialised%s", lean ? " for ALSA \"default\" only" : "");

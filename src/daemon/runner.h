@@ -57,14 +57,14 @@ struct runner *runner_new(struct loop *l, struct speech *sp, struct sink_opener 
  * fine. */
 void runner_free(struct runner *rn);
 
-/* Play tl, compiled against cfg, as a session of kind, named name (for the
- * log, status and MPRIS). A routine's tl is borrowed (it outlives the
- * session: a struct prepared's); any other kind's is taken, also on failure.
- * body_at: a reminder's routine starts there. 0, or -1 with err filled. */
 /* A start is coming (SIGUSR1): the sink of c's device opens now, beside
  * the work before runner_begin (session_open_ahead). Not while playing. */
 void runner_open_ahead(struct runner *rn, const struct config *c);
 
+/* Play tl, compiled against cfg, as a session of kind, named name (for the
+ * log, status and MPRIS). A routine's tl is borrowed (it outlives the
+ * session: a struct prepared's); any other kind's is taken, also on failure.
+ * body_at: a reminder's routine starts there. 0, or -1 with err filled. */
 int runner_begin(struct runner *rn, enum play_kind kind, struct timeline *tl,
 		 struct cfgref *cfg, const char *name, int64_t body_at, char *err,
 		 size_t errlen);
