@@ -58,6 +58,11 @@ void sink_set_queue(struct sink *s, int64_t queue_ms)
 		s->ops->set_queue(s, queue_ms);
 }
 
+size_t sink_start_frames(const struct sink *s)
+{
+	return s->ops->start_frames ? s->ops->start_frames(s) : 0;
+}
+
 unsigned sink_underflows(const struct sink *s)
 {
 	return s->ops->underflows ? s->ops->underflows(s) : 0;

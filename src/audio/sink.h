@@ -54,12 +54,19 @@ struct sink_ops {
 	/* Samples of written audio played (heard) so far: flushed, faded-away
 	 * or cut ones are not counted. */
 	int64_t (*played)(const struct sink *s);
-	/* No more audio for now: running dry is not an underflow. */
+	/* No more audio for now: running dry is not an underflow (a device
+	 * holding less than it starts with plays it now). */
 	void (*idle)(struct sink *s);
 	/* Still usable? False once the device or sound server went away. */
 	bool (*alive)(struct sink *s);
 	/* Queue up to queue_ms ahead (before the first write). */
 	void (*set_queue)(struct sink *s, int64_t queue_ms);
+	/* Frames a stopped sink wants written at once before it starts (at
+	 * the open, after a pause or a skip): a device that takes its whole
+	 * first buffer in one burst starts with all of it queued, and the
+	 * writer mixes that much in one go instead of block by block. 0:
+	 * playing, paused, or any amount will do. */
+	size_t (*start_frames)(const struct sink *s);
 	unsigned (*underflows)(const struct sink *s);
 	/* For `status`: what it plays on, and the output latency. */
 	const char *(*device)(const struct sink *s);
@@ -104,6 +111,7 @@ int64_t sink_played(const struct sink *s); /* default: 0 */
 void sink_idle(struct sink *s);
 bool sink_alive(struct sink *s);         /* default: true */
 void sink_set_queue(struct sink *s, int64_t queue_ms);
+size_t sink_start_frames(const struct sink *s); /* default: 0 */
 unsigned sink_underflows(const struct sink *s); /* default: 0 */
 const char *sink_device(const struct sink *s);  /* default: the op's name */
 double sink_latency_ms(const struct sink *s);   /* default: 0 */
@@ -143,12 +151,18 @@ struct sink_null_opts {
 	int64_t fail_after;    /* > 0: the device is lost after this many
 	                          samples consumed (write fails, alive false) */
 	const char *open_error; /* not NULL: opening fails with this text */
+	size_t start_frames;   /* > 0: asks for this much at once to start
+	                          (start_frames), as a device does: at the
+	                          open, after a pause, a flush or a drain */
 };
 struct sink_null_record {
 	float *samples;        /* every sample consumed, in order */
 	size_t n, cap;         /* cap: samples allocated */
 	int64_t written;       /* samples written */
 	unsigned writes, pauses, resumes, flushes, fades, drains, idles;
+	unsigned starts;       /* writes that (re)started it */
+	size_t first_start;    /* frames of the first of them */
+	size_t last_start;     /* frames of the latest of them */
 	int64_t dropped;       /* samples flushed or faded away unheard */
 	bool closed_ok;        /* close(ok) was called with ok = true */
 	unsigned opens, closes;

@@ -34,6 +34,8 @@ struct null_sink {
 	double last;                  /* util_now() the clock last moved */
 	double carry;                 /* fractional samples not consumed yet */
 	bool running, paused, idle, lost, dry;
+	bool started;                 /* written to since the open, a pause, a
+	                                 flush or a drain (start_frames) */
 	int64_t played;
 	unsigned underflows;
 	char error[128];
@@ -156,6 +158,12 @@ static int null_write(struct sink *s, const float *buf, size_t frames)
 	n->len += frames;
 	n->rec->written += (int64_t)frames;
 	n->rec->writes++;
+	if (!n->started) {
+		n->started = true;
+		if (!n->rec->starts++)
+			n->rec->first_start = frames;
+		n->rec->last_start = frames;
+	}
 	if (!n->running)
 		n->last = util_now();
 	n->running = true;
@@ -187,6 +195,7 @@ static void null_pause(struct sink *s)
 	consume(n);
 	drop(n, 0);
 	n->paused = true;
+	n->started = false;
 	n->rec->pauses++;
 	pthread_mutex_unlock(&n->lock);
 }
@@ -228,6 +237,7 @@ static void null_flush(struct sink *s)
 	pthread_mutex_lock(&n->lock);
 	consume(n);
 	drop(n, 0);
+	n->started = false;
 	n->rec->flushes++;
 	pthread_mutex_unlock(&n->lock);
 }
@@ -260,6 +270,7 @@ static int drain_locked(struct null_sink *n)
 	while (!n->lost && queued(n) > 0 && !n->paused)
 		wait_for(n, queued(n));
 	n->running = false;
+	n->started = false;
 	return n->lost ? lost_error(n) : 0;
 }
 
@@ -318,6 +329,17 @@ static void null_set_queue(struct sink *s, int64_t queue_ms)
 	pthread_mutex_lock(&n->lock);
 	n->queue_max = BC_MS_TO_SAMPLES(queue_ms);
 	pthread_mutex_unlock(&n->lock);
+}
+
+static size_t null_start_frames(const struct sink *s)
+{
+	struct null_sink *n = ns_of(s);
+	size_t k;
+
+	pthread_mutex_lock(&n->lock);
+	k = n->started || n->paused ? 0 : n->o.start_frames;
+	pthread_mutex_unlock(&n->lock);
+	return k;
 }
 
 static unsigned null_underflows(const struct sink *s)
@@ -391,6 +413,7 @@ static const struct sink_ops null_ops = {
 	.idle = null_idle,
 	.alive = null_alive,
 	.set_queue = null_set_queue,
+	.start_frames = null_start_frames,
 	.underflows = null_underflows,
 	.device = null_device,
 	.latency_ms = null_latency_ms,

@@ -43,14 +43,19 @@
  * history), so a resume goes on from what was heard. Close's quick fade
  * reaches the callback through atomics and the ring's positions.
  *
- * Start and stop: the stream is started by the write that queues one
- * period (start_level): the first callback plays it at once, as with a
- * freshly opened stream (a running stream would queue it behind a buffer
- * of silence). PortAudio then asks for the rest of the device buffer in a
- * burst; the callback waits for the writer there (await_audio) while the
- * first period plays, so the start costs the same at any latency. What is
- * heard (sink_pa_played) comes from the times the callback's buffers reach
- * the DAC, read from any thread under a sequence lock. Standby and close
+ * Start and stop: a stopped stream is started by the write that queues
+ * what PortAudio's ALSA host API asks for in one burst when it starts: the
+ * whole device buffer and a period (start_level; the writer mixes it in one
+ * go, sink_start_frames). The burst's callbacks then return at once and the
+ * first period goes to the server as soon as the first callback returns,
+ * as with a freshly opened stream playing a tone (a running stream would
+ * queue it behind a buffer of silence; a callback in the burst waiting for
+ * the writer held back the first period with it). The writer then sleeps
+ * half a period (settle) before it fills the rest of the queue. Where less
+ * than the burst fits in the queue, the burst's later callbacks wait for
+ * the writer (await_audio). What is heard (sink_pa_played) comes from the
+ * times the callback's buffers reach the DAC, read from any thread under a
+ * sequence lock. Standby and close
  * drain the stream (until the last sample reached the DAC) and close it,
  * so an idle daemon has no callbacks, no wakeups and no stream on the
  * server.
@@ -94,7 +99,8 @@ struct sink_pa {
 	double latency_ms;        /* Pa_GetStreamInfo outputLatency */
 	double dead_after;        /* s without a callback: device lost */
 	size_t high_water;        /* write() waits while this much is queued */
-	size_t start_level;       /* a stopped stream starts once this much is */
+	size_t start_level;       /* a stopped stream starts once this much is
+	                             queued (at most high_water: start_at) */
 	size_t fade_len;          /* frames of the fade-out */
 	char device[160];
 	char error[512];
@@ -381,13 +387,10 @@ static inline void hist_end(struct sink_pa *p)
 
 /* The ring holds less than the callback needs: wait for the writer, at
  * most half the time until this buffer reaches the DAC (what it holds
- * before then plays on), or 10 ms for a buffer due at once. This is how a
- * stream starts after one period of audio (start_level) whatever its
- * latency: PortAudio asks for the whole device buffer in a burst at the
- * start, and the writer mixes the rest of it while the first period
- * plays. Not while idle, paused or fading (nothing more is coming), nor
- * without the stream's times. The writer, a cut, pause, fade, idle and
- * close post more. */
+ * before then plays on), or 10 ms for a buffer due at once: a writer that
+ * fell behind, or a start burst larger than the queue. Not while idle,
+ * paused or fading (nothing more is coming), nor without the stream's
+ * times. The writer, a cut, pause, fade, idle and close post more. */
 #define WAIT_FIRST_S 0.010
 static inline void await_audio(struct sink_pa *p, unsigned long frames,
 			       const PaStreamCallbackTimeInfo *ti)
@@ -1247,8 +1250,30 @@ static int stop(struct sink_pa *p, bool abort)
 	return died ? lost(p) : 0;
 }
 
+/* What a stopped stream starts with: start_level, or all the queue holds. */
+static size_t start_at(const struct sink_pa *p)
+{
+	return p->start_level < p->high_water ? p->start_level : p->high_water;
+}
+
+/* Just started with the whole start burst queued: the writer sleeps half a
+ * period before it mixes on, so that the sound library's thread has a core
+ * to send the first period to the server at once. A realtime writer
+ * filling the rest of the queue meanwhile held the first sound back by
+ * ~0.5 ms on two cores (make bench). The device holds far more than the
+ * sleep; a cut, pause or fade wakes it. */
+static void settle(struct sink_pa *p, unsigned gen)
+{
+	if (p->start_level > p->high_water)
+		return; /* the burst waits for the writer (await_audio) */
+	pthread_mutex_lock(&p->ctl);
+	if (p->cuts == gen && running(p) && !atomic_load(&p->paused))
+		doze_locked(p, p->latency_ms / 8000);
+	pthread_mutex_unlock(&p->ctl);
+}
+
 /* Queue n device-rate samples, waiting while high_water is queued; a
- * stopped stream is started once start_level is queued. Fails when the
+ * stopped stream is started once start_at() is queued. Fails when the
  * stream has ended or its clock stood still for dead_after. A full queue
  * puts the writer to sleep until refill has played (sized to the queue, not
  * polled); a cut (pause, flush, fade) wakes it. Samples of a write that a
@@ -1266,11 +1291,12 @@ static int push(struct sink_pa *p, const float *buf, size_t n, unsigned gen)
 		size_t room = q < p->high_water ? p->high_water - q : 0;
 		size_t w;
 
-		if (!running(p) && q >= p->start_level) {
+		if (!running(p) && q >= start_at(p)) {
 			if (start(p) < 0)
 				return -1;
 			if (!running(p))
 				return 0; /* paused meanwhile */
+			settle(p, gen);
 			continue;
 		}
 		if (!room) {
@@ -1308,8 +1334,11 @@ static int push(struct sink_pa *p, const float *buf, size_t n, unsigned gen)
 		n -= w;
 	}
 	/* Started by the write that reaches the level, not the next one. */
-	if (!running(p) && queued(p) >= p->start_level)
-		return start(p);
+	if (!running(p) && queued(p) >= start_at(p)) {
+		if (start(p) < 0)
+			return -1;
+		settle(p, gen);
+	}
 	return 0;
 }
 
@@ -1470,6 +1499,7 @@ static const struct sink_ops sink_pa_ops = {
 	.idle = sink_pa_idle,
 	.alive = sink_pa_alive,
 	.set_queue = sink_pa_set_queue,
+	.start_frames = sink_pa_start_frames,
 	.underflows = sink_pa_underflows,
 	.device = sink_pa_device,
 	.latency_ms = sink_pa_latency_ms,
@@ -1630,14 +1660,13 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	 * for a whole buffer at once, as when the stream starts): keep the
 	 * device buffer's worth and a bit queued. */
 	p->high_water = (size_t)((fmax(100, p->latency_ms) + 50) * p->rate / 1000);
-	/* Started after one period (PortAudio's ALSA host API makes a
-	 * quarter of the latency one) and a little: the first callback finds
-	 * it, the rest of the priming burst waits for the writer
-	 * (await_audio). The start costs no more than the floor's, whatever
-	 * the latency. Another host API may give no times to wait by: there
-	 * the whole burst is queued first, as before. */
-	p->start_level = (size_t)((p->latency_ms / 4 + START_EXTRA_MS) * p->rate / 1000);
-	if ((!named && !alsa_device(par.device)) || p->start_level > p->high_water)
+	/* Started with what PortAudio's ALSA host API asks for in one burst
+	 * when it starts: its buffer (the latency) and a period (a quarter of
+	 * the latency), and a little. Another host API: the device buffer's
+	 * worth (high_water). start_at() caps it at what the queue holds
+	 * (sink_pa_set_queue raises that). */
+	p->start_level = (size_t)((p->latency_ms * 5 / 4 + START_EXTRA_MS) * p->rate / 1000);
+	if (!named && !alsa_device(par.device))
 		p->start_level = p->high_water;
 	/* Without a longer queue (sink_pa_set_queue) the ring holds little
 	 * more than the device buffer, which the server may empty in one
@@ -1745,6 +1774,9 @@ void sink_pa_set_queue(struct sink *s, int64_t queue_ms)
 	struct sink_pa *p = (struct sink_pa *)s;
 	size_t want = (size_t)((double)queue_ms * p->rate / 1000);
 
+	/* At least the start burst, which then starts the stream whole. */
+	if (want < p->start_level)
+		want = p->start_level;
 	/* Only before the first write: the ring is swapped for a bigger one. */
 	if (want <= p->high_water || running(p) || ring_write_pos(p->ring))
 		return;
@@ -1758,10 +1790,27 @@ void sink_pa_set_queue(struct sink *s, int64_t queue_ms)
 	}
 }
 
+size_t sink_pa_start_frames(const struct sink *s)
+{
+	const struct sink_pa *p = (const struct sink_pa *)s;
+	size_t want = start_at(p), q = queued(p);
+
+	if (running(p) || atomic_load(&p->paused) || q >= want)
+		return 0;
+	/* In our frames (BC_RATE) when resampling, rounded up. */
+	return p->src ? (size_t)((double)(want - q) / p->ratio) + 1 : want - q;
+}
+
 void sink_pa_idle(struct sink *s)
 {
-	atomic_store(&((struct sink_pa *)s)->idle, true);
-	post_more((struct sink_pa *)s);
+	struct sink_pa *p = (struct sink_pa *)s;
+
+	atomic_store(&p->idle, true);
+	post_more(p);
+	/* Less than the start level came before this pause in the audio (a
+	 * short routine, a wait soon after the start): it plays now. */
+	if (!running(p) && queued(p) && !atomic_load(&p->paused) && !atomic_load(&p->dead))
+		(void)start(p);
 }
 
 void sink_pa_flush(struct sink *s)

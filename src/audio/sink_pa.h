@@ -59,13 +59,14 @@ void sink_pa_list(FILE *f);
  * devices.
  *
  * The stream starts stopped and starts with the write that fills the queue
- * to its start level (one period, a quarter of the latency, and 10 ms:
- * the first sample is heard within a few ms of that write; PortAudio then
- * asks for the rest of the device buffer at once, and the callback waits
- * for the writer while the first period plays); write() blocks while
- * max(100 ms, latency) + 50 ms is queued (asleep until an eighth of it has
- * played) (more: sink_pa_set_queue). A sound shorter than the start level
- * starts playing at sink_pa_standby() or close(ok = true). write() fails once the device is
+ * to its start level: what PortAudio's ALSA host API takes in one burst
+ * when it starts (the latency, a period, a quarter of it, and 10 ms), at
+ * most what the queue holds (sink_pa_start_frames says what is missing);
+ * the first sample is heard within a few ms of that write, which then
+ * sleeps half a period. write() blocks while max(100 ms, latency) + 50 ms
+ * is queued (asleep until an eighth of it has played) (more:
+ * sink_pa_set_queue). A sound shorter than the start level starts playing
+ * at sink_pa_idle(), sink_pa_standby() or close(ok = true). write() fails once the device is
  * lost. close(ok = true) drains: plays out everything written;
  * close(ok = false) fades out quickly and stops. */
 struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, size_t errlen);
@@ -106,15 +107,19 @@ void sink_pa_flush(struct sink *s);
  * written after the call plays normally after the fade. */
 #define SINK_PA_FADE_MS SINK_FADE_MS
 void sink_pa_fade_out(struct sink *s);
-/* Queue up to queue_ms (at least the start level above): the stream still
- * starts once the start level is queued, and write() then blocks only
+/* Queue up to queue_ms, and at least the start level (which is then
+ * queued whole before the stream starts), and write() then blocks only
  * while queue_ms is queued. A writer that stalls for less than that (speech
  * synthesis under CPU load) causes no underflow; pause, cut and flush
  * stay immediate. Call before the first write. */
 void sink_pa_set_queue(struct sink *s, int64_t queue_ms);
 /* No more audio for now: running dry from here on is not an underrun.
- * The next write ends it. */
+ * The next write ends it. A stopped stream holding less than its start
+ * level starts playing it (the writing thread). */
 void sink_pa_idle(struct sink *s);
+/* Frames (at BC_RATE) the stopped stream still wants before it starts:
+ * what the start level lacks; 0 while running or paused. Any thread. */
+size_t sink_pa_start_frames(const struct sink *s);
 /* Writing thread: play out what is queued (as close(ok = true) does), then
  * stop the stream: no callbacks, no wakeups until the next write starts it
  * again, as fast as a fresh stream. For a sink kept open while idle. 0, or -1

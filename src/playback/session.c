@@ -171,7 +171,9 @@ enum turn { TURN_WRITE, TURN_SKIPPED, TURN_STOP, TURN_END };
 struct work {
 	struct mixer *mx;
 	struct sink *sink;
-	float buf[BLOCK];
+	float *buf;              /* BLOCK frames, or what a stopped sink
+	                            starts with (sink_start_frames) */
+	size_t cap;              /* frames buf holds */
 	size_t n;                /* frames mixed in buf, 0: the end */
 	unsigned skips_done, repeats_done, pauses_done;
 	size_t next_speech;
@@ -196,11 +198,21 @@ static size_t wait_from(const struct session *s, int64_t pos)
 }
 
 /* Mix the next block into w->buf, up to the next wait: there w->at_wait
- * is set (and w->n is 0). */
+ * is set (and w->n is 0). A stopped sink (at the start, after a pause or a
+ * skip) gets what it starts with in one block: a device that takes its
+ * whole first buffer in one burst then plays its first period at once. */
 static void render_block(struct session *s, struct work *w)
 {
 	const struct timeline *tl = s->spec.tl;
-	size_t frames = BLOCK;
+	size_t frames = BLOCK, first = sink_start_frames(w->sink);
+
+	if (first > frames) {
+		frames = first;
+		if (frames > w->cap) {
+			w->buf = xrealloc(w->buf, frames * sizeof(float));
+			w->cap = frames;
+		}
+	}
 
 	if (w->next_wait < tl->n_waits) {
 		int64_t left = tl->waits[w->next_wait] - mixer_pos(w->mx);
@@ -210,7 +222,7 @@ static void render_block(struct session *s, struct work *w)
 			w->n = 0;
 			return;
 		}
-		if (left < BLOCK)
+		if ((size_t)left < frames)
 			frames = (size_t)left;
 	}
 	w->n = mixer_render(w->mx, w->buf, frames);
@@ -639,6 +651,8 @@ static void *run(struct session *s, struct ahead *a)
 
 	/* Named for make bench (bench/bench_playing.sh counts its wakeups). */
 	pthread_setname_np(pthread_self(), "bc-feed");
+	w->cap = BLOCK;
+	w->buf = xmalloc(w->cap * sizeof(float));
 	/* The sink opens (a round trip to the sound server, most of the way to
 	 * the first sound) while session_start's caller makes the mixer. */
 	opened = open_sink(s, w, a ? a : &none, err, sizeof(err)) == 0;
@@ -675,6 +689,7 @@ static void *run(struct session *s, struct ahead *a)
 		res = SESSION_NO_OUTPUT;
 	}
 	mixer_free(w->mx);
+	free(w->buf);
 	free(w);
 	pthread_mutex_lock(&s->lock);
 	s->result = res;

@@ -97,6 +97,9 @@ struct run {
 static void start_waiting(struct run *r, int steps, double speed, int64_t wait_at,
 			  int64_t wait_ms);
 
+/* What the null sinks start_waiting opens ask for to start (start_frames). */
+static size_t burst;
+
 static void start(struct run *r, int steps, double speed)
 {
 	start_waiting(r, steps, speed, -1, 0);
@@ -117,6 +120,7 @@ static void start_waiting(struct run *r, int steps, double speed, int64_t wait_a
 	}
 	memset(&r->nc, 0, sizeof(r->nc));
 	r->nc.opts.speed = speed;
+	r->nc.opts.start_frames = burst;
 	r->efd = eventfd(0, EFD_CLOEXEC);
 	struct session_spec spec = {
 		.cfg = &cfg, .tl = &r->tl, .vs = { .sp = sp }, .name = "test",
@@ -316,6 +320,47 @@ START_TEST(wait_ends_by_itself)
 	ck_assert_int_eq(finish(&r, 20000, &heard, err, sizeof(err)), SESSION_DONE);
 	ck_assert_uint_eq(r.nc.rec.pauses, 0);
 	done(&r);
+}
+END_TEST
+
+/* A device that takes its first buffer in one burst asks for it
+ * (sink_start_frames) and gets it in one write: at the start, and again
+ * after a pause; before a wait, what comes before the wait (which then
+ * plays). What is heard is the mix, sample for sample. */
+START_TEST(starts_in_one_write)
+{
+	struct run r;
+	int64_t heard;
+	char err[256];
+	float *ref;
+	size_t n;
+
+	burst = SEC + SEC / 4;
+	start(&r, 4, 1.0);
+	wait_playing(&r);
+	usleep(200000);
+	session_pause(r.s, true);
+	usleep(50000);
+	session_pause(r.s, false);
+	ck_assert_int_eq(finish(&r, 20000, &heard, err, sizeof(err)), SESSION_DONE);
+	ck_assert_int_eq(heard, r.tl.length);
+	ck_assert_uint_ge(r.nc.rec.starts, 2);
+	ck_assert_uint_eq(r.nc.rec.first_start, burst);
+	ck_assert_uint_eq(r.nc.rec.last_start, burst);
+	ref = reference(&r.tl, &n);
+	ck_assert_uint_eq(n, r.nc.rec.n);
+	ck_assert(memcmp(r.nc.rec.samples, ref, n * sizeof(float)) == 0);
+	free(ref);
+	done(&r);
+
+	start_waiting(&r, 2, 0, SEC / 2, 300);
+	ck_assert_int_eq(finish(&r, 20000, &heard, err, sizeof(err)), SESSION_DONE);
+	ck_assert_int_eq(heard, r.tl.length);
+	ck_assert_uint_eq(r.nc.rec.first_start, SEC / 2);
+	ck_assert_uint_ge(r.nc.rec.starts, 2); /* again after the wait */
+	ck_assert_uint_eq(r.nc.rec.last_start, burst); /* 1.5 s were left */
+	done(&r);
+	burst = 0;
 }
 END_TEST
 
@@ -647,6 +692,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, plays_to_the_end);
 	tcase_add_test(tc, pause_and_resume);
+	tcase_add_test(tc, starts_in_one_write);
 	tcase_add_test(tc, waits_until_resumed);
 	tcase_add_test(tc, wait_ends_by_itself);
 	tcase_add_test(tc, skip_to_next_step);
