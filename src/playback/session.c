@@ -630,7 +630,11 @@ static enum session_result close_sink(struct session *s, struct work *w,
 		log_info("%s on %s: %u output underflows, dropouts: %s; output: %s; realtime: %s",
 			 s->spec.name, s->device, sink_underflows(w->sink), drops, out, rt);
 	}
-	sink_idle(w->sink);
+	/* Drained: running dry is no underflow, and a stream holding less
+	 * than it starts with (an end tone after a stop) starts now. Not
+	 * drained (ok false): close fades out what is there. */
+	if (ok)
+		sink_idle(w->sink);
 	if (sink_close(w->sink, ok, cerr, sizeof(cerr)) < 0 && ok &&
 	    res != SESSION_STOPPED) {
 		snprintf(err, errlen, "audio: %s", cerr);
