@@ -1264,7 +1264,7 @@ static size_t start_at(const struct sink_pa *p)
  * sleep; a cut, pause or fade wakes it. */
 static void settle(struct sink_pa *p, unsigned gen)
 {
-	if (p->start_level > p->high_water)
+	if (start_at(p) < p->start_level)
 		return; /* the burst waits for the writer (await_audio) */
 	pthread_mutex_lock(&p->ctl);
 	if (p->cuts == gen && running(p) && !atomic_load(&p->paused))
