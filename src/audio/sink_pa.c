@@ -82,10 +82,10 @@
 
 /* The writer, finding the queue full, sleeps until this much has played
  * (at most half the queue; an eighth without sink_pa_set_queue): a session's
- * full 2 s queue wakes it 4 times a second. */
-#define REFILL_MS 250
+ * full 2 s queue wakes it twice a second. */
+#define REFILL_MS 500
 /* Callbacks remembered for what is heard: where each buffer reaches the
- * DAC (64 periods: 16 latencies). */
+ * DAC (64 periods: 32 latencies). */
 #define HIST 64
 #define DRAIN_MARGIN_MS 50      /* silence after the last sample on drain */
 #define START_EXTRA_MS 10       /* queued at the start beyond one period */
@@ -97,6 +97,10 @@ struct sink_pa {
 	struct ring *ring;
 	double rate;              /* the device's rate (BC_RATE unless refused) */
 	double latency_ms;        /* Pa_GetStreamInfo outputLatency */
+	double period_ms;         /* a callback's buffer, as asked (below) */
+	unsigned long frames_per_buffer; /* asked of Pa_OpenStream: a period of
+	                             the latency / SINK_PA_PERIODS (ALSA) */
+	bool alsa_periods;        /* ALSA host API: frames_per_buffer is set */
 	double dead_after;        /* s without a callback: device lost */
 	size_t high_water;        /* write() waits while this much is queued */
 	size_t start_level;       /* a stopped stream starts once this much is
@@ -983,9 +987,19 @@ static int lost(struct sink_pa *p)
 	return -1;
 }
 
+/* Through ALSA (alsa_periods), a period (the callback's buffer, and how
+ * much the pulse plugin's server asks for at a time) of the latency /
+ * SINK_PA_PERIODS: PortAudio's ALSA host API then sizes the device buffer
+ * to the latency and a period. Left to itself it takes a quarter of the
+ * latency, and each period wakes PortAudio's thread, the pulse plugin's and
+ * the server. */
 static PaError open_pa(struct sink_pa *p, const PaStreamParameters *par)
 {
-	return Pa_OpenStream(&p->stream, NULL, par, p->rate, paFramesPerBufferUnspecified,
+	p->frames_per_buffer = paFramesPerBufferUnspecified;
+	if (p->alsa_periods)
+		p->frames_per_buffer = (unsigned long)fmax(1, lround(par->suggestedLatency * p->rate /
+								     SINK_PA_PERIODS));
+	return Pa_OpenStream(&p->stream, NULL, par, p->rate, p->frames_per_buffer,
 			     paNoFlag, sink_pa_cb, p);
 }
 
@@ -1043,9 +1057,10 @@ static void raise_threads(struct sink_pa *p)
 	raise_named("threaded-ml", "pulse client");
 }
 
-/* Start the stopped stream (writing thread), with one period queued: the
- * callback waits for the rest of PortAudio's priming burst (await_audio).
- * Requests made while stopped (a fade) concern audio that is gone. */
+/* Start the stopped stream (writing thread), with start_at() queued: where
+ * that is less than PortAudio's priming burst, the callback waits for the
+ * rest (await_audio). Requests made while stopped (a fade) concern audio
+ * that is gone. */
 static int start(struct sink_pa *p)
 {
 	const char *what = "cannot start audio output";
@@ -1268,7 +1283,7 @@ static void settle(struct sink_pa *p, unsigned gen)
 		return; /* the burst waits for the writer (await_audio) */
 	pthread_mutex_lock(&p->ctl);
 	if (p->cuts == gen && running(p) && !atomic_load(&p->paused))
-		doze_locked(p, p->latency_ms / 8000);
+		doze_locked(p, p->period_ms / 2000);
 	pthread_mutex_unlock(&p->ctl);
 }
 
@@ -1629,6 +1644,11 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 		named_short = true;
 		goto fail;
 	}
+	/* Not to PipeWire (0.3.65, pipewire-pulse): with periods of half the
+	 * latency the first sound came a graph cycle (5 ms) late in 6 starts
+	 * of 11, and at PortAudio's default its CPU is already within
+	 * bench/bench_playing.sh's target. */
+	p->alsa_periods = (named || alsa_device(par.device)) && !strstr(p->server, "PipeWire");
 	quiet_begin(&q);
 	e = open_stream(p, &par);
 	if (e != paNoError && named && strcmp(pcm, "default")) {
@@ -1652,7 +1672,10 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 		p->server[0] = 0;
 	info = Pa_GetStreamInfo(p->stream);
 	p->latency_ms = info ? info->outputLatency * 1000 : (double)latency_ms;
-	/* The callback runs at least once a period (a quarter of the
+	/* Another host API: PortAudio's default, ALSA's too, is 4 periods. */
+	p->period_ms = p->frames_per_buffer != paFramesPerBufferUnspecified
+		? p->frames_per_buffer * 1000.0 / p->rate : p->latency_ms / 4;
+	/* The callback runs at least once a period (at most half the
 	 * latency), or waits for audio up to half a latency. */
 	p->dead_after = fmax(2.0, 3 * p->latency_ms / 1000);
 	p->fade_len = (size_t)(SINK_PA_FADE_MS * p->rate / 1000);
@@ -1661,12 +1684,12 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	 * device buffer's worth and a bit queued. */
 	p->high_water = (size_t)((fmax(100, p->latency_ms) + 50) * p->rate / 1000);
 	/* Started with what PortAudio's ALSA host API asks for in one burst
-	 * when it starts: its buffer (the latency) and a period (a quarter of
-	 * the latency), and a little. Another host API: the device buffer's
-	 * worth (high_water). start_at() caps it at what the queue holds
-	 * (sink_pa_set_queue raises that). */
-	p->start_level = (size_t)((p->latency_ms * 5 / 4 + START_EXTRA_MS) * p->rate / 1000);
-	if (!named && !alsa_device(par.device))
+	 * when it starts: its whole buffer (the latency and a period), and a
+	 * little. Another host API: the device buffer's worth (high_water).
+	 * start_at() caps it at what the queue holds (sink_pa_set_queue
+	 * raises that). */
+	p->start_level = (size_t)((p->latency_ms + p->period_ms + START_EXTRA_MS) * p->rate / 1000);
+	if (!p->alsa_periods)
 		p->start_level = p->high_water;
 	/* Without a longer queue (sink_pa_set_queue) the ring holds little
 	 * more than the device buffer, which the server may empty in one
@@ -1692,8 +1715,9 @@ struct sink *sink_pa_open(const char *device, int64_t latency_ms, char *err, siz
 	p->opened_at = util_now();
 	open_count++;
 	pthread_mutex_unlock(&lock);
-	log_debug("audio output \"%s\"%s%s: %.0f Hz, latency %.0f ms", p->path,
-		  p->server[0] ? " to " : "", p->server, p->rate, p->latency_ms);
+	log_debug("audio output \"%s\"%s%s: %.0f Hz, latency %.0f ms, %s %.0f ms", p->path,
+		  p->server[0] ? " to " : "", p->server, p->rate, p->latency_ms,
+		  p->alsa_periods ? "periods of" : "PortAudio's periods, about", p->period_ms);
 	return &p->base;
 
 fail_stream:

@@ -17,13 +17,21 @@
 
 /* Suggested output latency when the config gives none (the config's
  * default, [audio] latency). PortAudio's "low" default (~9 ms through
- * ALSA's pulse plugin) crackles under load; at 100 ms PortAudio's and the
- * pulse plugin's threads wake 40 times a second each (4-8x the CPU of
- * paplay playing the same audio, bench/bench_playing.sh), at 1 s 4 times.
- * Nothing waits for the latency: a stream starts after a quarter of it
- * (one period), pause, stop and skip drop what the server holds, and
- * sink_pa_played counts what has reached the DAC. */
+ * ALSA's pulse plugin) crackles under load; at 100 ms, in periods of a
+ * quarter of it (PortAudio's default), PortAudio's and the pulse plugin's
+ * threads woke 40 times a second each (4-8x the CPU of paplay playing the
+ * same audio, bench/bench_playing.sh). Nothing waits for the latency: a
+ * stream starts with its first period at once, pause, stop and skip drop
+ * what the server holds, and sink_pa_played counts what has reached the
+ * DAC. */
 #define SINK_PA_LATENCY_MS 1000
+/* Through ALSA a period, what the callback fills at a time and the server
+ * asks for at a time, is the latency / SINK_PA_PERIODS, except to PipeWire
+ * (sink_pa.c), where it is PortAudio's default, 4. At 1 s on PulseAudio
+ * that default cost ~1.6x the CPU: twice the wakeups of PortAudio's and
+ * the pulse plugin's threads (bench/bench_playing.sh). The device buffer
+ * is the latency and a period: at most 1.5 latencies. */
+#define SINK_PA_PERIODS 2
 
 /* Pa_Initialize / Pa_Terminate. PortAudio freezes its device list at
  * initialisation; sink_pa_reinit() terminates and initialises again to see a
@@ -60,7 +68,7 @@ void sink_pa_list(FILE *f);
  *
  * The stream starts stopped and starts with the write that fills the queue
  * to its start level: what PortAudio's ALSA host API takes in one burst
- * when it starts (the latency, a period, a quarter of it, and 10 ms), at
+ * when it starts (the latency, a period, and 10 ms), at
  * most what the queue holds (sink_pa_start_frames says what is missing);
  * the first sample is heard within a few ms of that write, which then
  * sleeps half a period. write() blocks while max(100 ms, latency) + 50 ms

@@ -34,12 +34,14 @@
  * underflow. Pause, stop and skip act on the queue at once. */
 #define QUEUE_MS 2000
 /* Speech is synthesised ahead only with at least this much queued beyond
- * the device buffer (the latency and a period, a quarter of it): at the
- * start of a session, and after a skip or resume, the queue fills first
- * (from speech the daemon keeps synthesised; a cue the mixer reaches
- * uncached it synthesises itself). The stream starts after one period and
- * its callback waits for the rest of the device buffer (sink_pa.c): a
- * synthesis before that is written would leave a hole there. */
+ * the device buffer (the latency and a period, at most 1.5 latencies,
+ * sink_pa.h): at the start of
+ * a session, and after a skip or resume, the queue fills first (from speech
+ * the daemon keeps synthesised; a cue the mixer reaches uncached it
+ * synthesises itself). Where the queue holds less than the device's start
+ * burst, the stream starts with part of it and its callback waits for the
+ * rest (sink_pa.c): a synthesis before that is written would leave a hole
+ * there. */
 #define PREFETCH_QUEUED_MS 1000
 /* While playing, the cache holds what is ahead and what plays: a clip in
  * use must not be evicted by a prefetch. */
@@ -141,7 +143,8 @@ static void prefetch(struct session *s, size_t *next, int64_t from, int64_t upto
 	const struct timeline *tl = s->spec.tl;
 	char err[256];
 
-	if (queued < BC_MS_TO_SAMPLES(PREFETCH_QUEUED_MS) + (int64_t)(s->latency_s * 1.25 * BC_RATE))
+	if (queued < BC_MS_TO_SAMPLES(PREFETCH_QUEUED_MS) +
+		     (int64_t)(s->latency_s * (1 + 1.0 / SINK_PA_PERIODS) * BC_RATE))
 		return;
 	while (*next < tl->n_cues &&
 	       (tl->cues[*next].kind != CUE_SPEECH ||
@@ -681,8 +684,8 @@ static void *run(struct session *s, struct ahead *a)
 		}
 	} else if (opened) {
 		/* The first block mixed before the stream starts (the sink
-		 * starts it once a period is queued), so the first cue is
-		 * there the moment the device runs. */
+		 * starts it once its start burst is queued), so the first cue
+		 * is there the moment the device runs. */
 		w->next_wait = wait_from(s, 0);
 		render_block(s, w);
 		res = play(s, w, &ok, err, sizeof(err));
