@@ -17,8 +17,11 @@
 #      the processes that synthesise) over BENCH_PLAY_S (20) s of the default
 #      routine, 2 s after the start, against paplay of the same routine
 #      rendered to a file (`backcoach render`), the same seconds,
-#      interleaved, BENCH_CPU_TRIALS (3) each, medians; target <= 2x. And the feeding thread's wakeups (bc-feed: it mixes and fills
-#      the queue) per second: target <= 20. The daemon runs as a user runs
+#      interleaved, BENCH_CPU_TRIALS (3) each, medians; target <= 2x. And the
+#      feeding thread's wakeups (bc-feed: it mixes and fills the queue) per
+#      second: target <= 20; beside it, the wakeups and CPU of each thread
+#      that carries the audio (bc-audio, PortAudio's callback; threaded-ml,
+#      the ALSA pulse plugin's libpulse thread). The daemon runs as a user runs
 #      it: its speech cache on disk ($XDG_CACHE_HOME/backcoach/speech, in
 #      the bench's directory) starts empty and is filled by the daemon
 #      itself (what it synthesises as it prepares and measures routines and
@@ -68,14 +71,29 @@ family() {
 	echo "$DPID"
 	cat /proc/"$DPID"/task/*/children 2>/dev/null
 }
-# feed_switches: context switches of the daemon's feeding thread.
-feed_switches() {
+# thread_figures NAME: "SWITCHES CPU_MS" of the daemon's threads named NAME
+# (context switches, and CPU time from schedstat), "- -" when none.
+thread_figures() {
+	_sw=0
+	_ms=0
+	_n=0
 	for _t in /proc/"$DPID"/task/*; do
-		[ "$(cat "$_t/comm" 2>/dev/null)" = bc-feed ] || continue
-		awk '$1 ~ /ctxt_switches:/ { s += $2 } END { print s + 0 }' "$_t/status"
-		return
+		[ "$(cat "$_t/comm" 2>/dev/null)" = "$1" ] || continue
+		_sw=$((_sw + $(awk '$1 ~ /ctxt_switches:/ { s += $2 } END { print s + 0 }' "$_t/status")))
+		_ms=$(awk -v a="$_ms" '{ printf "%.2f", a + $1 / 1e6 }' "$_t/schedstat")
+		_n=$((_n + 1))
 	done
-	echo -
+	if [ $_n -gt 0 ]; then echo "$_sw $_ms"; else echo "- -"; fi
+}
+# The threads that carry a playing session's audio: PortAudio's callback
+# thread (it copies from the queue to ALSA), the session's feeding thread
+# (it mixes and fills the queue), and the ALSA pulse plugin's libpulse
+# thread (it sends to the server). Sorted, for join.
+THREADS="bc-audio bc-feed threaded-ml"
+thread_snap() {
+	for _n in $THREADS; do
+		echo "$_n $(thread_figures "$_n")"
+	done
 }
 
 if ! command -v espeak-ng >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -136,7 +154,7 @@ for server in $SERVERS; do
 		XDG_CACHE_HOME=$T/render-cache "$BACKCOACH" render -o "$T/routine.wav" >/dev/null 2>&1
 		: >"$T/cpu.bc"
 		: >"$T/cpu.pa"
-		: >"$T/cpu.wake"
+		rm -f "$T"/wake.* "$T"/ms.*
 		: >"$T/cpu.load"
 		i=0
 		while [ $i -lt "$CPU_N" ]; do
@@ -145,10 +163,10 @@ for server in $SERVERS; do
 			wait_status "^state: playing" 5
 			sleep 2
 			c0=$(cpu_ms $(family))
-			w0=$(feed_switches)
+			thread_snap >"$T/threads0"
 			sleep "$PLAY_S"
 			c1=$(cpu_ms $(family))
-			w1=$(feed_switches)
+			thread_snap >"$T/threads1"
 			"$BACKCOACH" stop >/dev/null 2>&1
 			wait_status "^state: idle" 5
 			paplay "$T/routine.wav" &
@@ -161,9 +179,12 @@ for server in $SERVERS; do
 			wait $pp 2>/dev/null
 			awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f\n", b - a }' >>"$T/cpu.bc"
 			awk -v a="$p0" -v b="$p1" 'BEGIN { printf "%.1f\n", b - a }' >>"$T/cpu.pa"
-			if [ "$w0" != - ] && [ "$w1" != - ]; then
-				awk -v w=$((w1 - w0)) -v s="$PLAY_S" 'BEGIN { printf "%.1f\n", w / s }' >>"$T/cpu.wake"
-			fi
+			# Per thread: wakeups/s and CPU ms over the seconds measured.
+			join "$T/threads0" "$T/threads1" | awk -v s="$PLAY_S" -v d="$T" '
+				$2 != "-" && $4 != "-" {
+					printf "%.1f\n", ($4 - $2) / s >>(d "/wake." $1)
+					printf "%.1f\n", $5 - $3 >>(d "/ms." $1)
+				}'
 			i=$((i + 1))
 		done
 		bc=$(median <"$T/cpu.bc")
@@ -171,11 +192,15 @@ for server in $SERVERS; do
 		echo "  backcoach: median $bc ms CPU ($(list "$T/cpu.bc")) (daemon, speech worker and its processes)"
 		echo "  paplay:    median $pa ms CPU ($(list "$T/cpu.pa")) (the same routine rendered to a file)"
 		echo "  ratio: $(ratio "$bc" "$pa") (target <= 2); load average $(list "$T/cpu.load")"
-		if [ -s "$T/cpu.wake" ]; then
-			echo "  feeding thread (bc-feed): median $(median <"$T/cpu.wake") wakeups/s ($(list "$T/cpu.wake")) (target <= 20)"
+		if [ -s "$T/wake.bc-feed" ]; then
+			echo "  feeding thread (bc-feed): median $(median <"$T/wake.bc-feed") wakeups/s ($(list "$T/wake.bc-feed")) (target <= 20)"
 		else
 			echo "  feeding thread: not found (bc-feed)"
 		fi
+		for th in $THREADS; do
+			[ -s "$T/wake.$th" ] || continue
+			echo "    $th: median $(median <"$T/wake.$th") wakeups/s, $(median <"$T/ms.$th") ms CPU ($(list "$T/ms.$th"))"
+		done
 		sc=${XDG_CACHE_HOME:-$HOME/.cache}/backcoach/speech
 		echo "  speech cache (the daemon's, filled by itself): $(find "$sc" -maxdepth 1 -type f -name '????????????????' 2>/dev/null | wc -l) entries, $(du -sk "$sc" 2>/dev/null | cut -f 1) KiB in $sc"
 		daemon_stop

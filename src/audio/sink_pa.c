@@ -1042,6 +1042,21 @@ static void raise_named(const char *name, const char *what)
 	closedir(d);
 }
 
+/* PortAudio's callback thread, named after the thread that started the
+ * stream (the session's "bc-feed"), as "bc-audio": top -H, and the
+ * per-thread figures of bench/bench_playing.sh, tell the two apart. */
+static void name_callback(pid_t tid)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", (int)tid);
+	if ((f = fopen(path, "we"))) {
+		fputs("bc-audio", f);
+		fclose(f);
+	}
+}
+
 static void raise_threads(struct sink_pa *p)
 {
 	pid_t cb = atomic_load_explicit(&p->cb_tid, memory_order_relaxed);
@@ -1053,6 +1068,7 @@ static void raise_threads(struct sink_pa *p)
 	if (!cb)
 		return; /* no callback yet: at the next write */
 	p->rt_pending = false;
+	name_callback(cb);
 	rt_thread(cb, "audio callback");
 	raise_named("threaded-ml", "pulse client");
 }

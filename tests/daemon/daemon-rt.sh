@@ -109,15 +109,20 @@ echo "  MakeThreadRealtime calls: $calls"
 check "rtkit: the feeding, callback and pulse client threads asked for" -- test "$calls" -ge 3
 check "rtkit: never above MaxRealtimePriority" -- \
 	test -z "$(awk -v m=$MAXPRIO '$2 == "MakeThreadRealtime" && $4 > m' "$T/rtkit.log")"
-rr=0 alive=0
+rr=0 alive=0 names=
 for tid in $(awk '$2 == "MakeThreadRealtime" { print $3 }' "$T/rtkit.log"); do
 	p=$(policy "$DPID" "$tid")
 	[ -n "$p" ] && alive=$((alive + 1))
 	[ "$p" = 2 ] && rr=$((rr + 1))
+	names="$names $(cat "/proc/$DPID/task/$tid/comm" 2>/dev/null)"
 done
-echo "  threads asked for that are the daemon's and still live: $alive, SCHED_RR: $rr"
+echo "  threads asked for that are the daemon's and still live: $alive, SCHED_RR: $rr;$names"
 check "rtkit: the threads asked for are the daemon's, and run SCHED_RR" -- \
 	test "$rr" -ge 2 -a "$rr" -eq "$alive"
+# The feeding thread (the session's) and PortAudio's callback thread, which
+# the sink names after it starts the stream (ps -L, top -H tell them apart).
+check "rtkit: the feeding thread (bc-feed) and the callback (bc-audio) among them, by name" -- \
+	sh -c 'case "$1 " in *" bc-feed "*) ;; *) exit 1 ;; esac; case "$1 " in *" bc-audio "*) ;; *) exit 1 ;; esac' - "$names"
 lim=$(awk '/^Max realtime timeout/ { print $4, $5 }' "/proc/$DPID/limits")
 echo "  RLIMIT_RTTIME: $lim"
 check "rtkit: RLIMIT_RTTIME lowered to RTTimeUSecMax first" -- test "$lim" = "$RTTIME $RTTIME"
