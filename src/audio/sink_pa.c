@@ -1447,8 +1447,19 @@ static int drain(struct sink_pa *p)
 			break;
 		doze(p, (double)left / p->rate + 0.002);
 	}
+	if (timed_hist(p)) {
+		/* The margin, by the clock the stream's times are on: the
+		 * callback's clock moves a period at a time (waiting for it
+		 * kept a drain up to a period, 500 ms, longer). */
+		deadline = util_now() + DRAIN_MARGIN_MS / 1000.0;
+		while (running(p) && !finished(p) && !atomic_load(&p->paused) &&
+		       util_now() < deadline)
+			doze(p, deadline - util_now());
+		return finished(p) ? lost(p) : 0;
+	}
+	/* Without times: a latency and the margin, as the callback counts. */
 	c0 = atomic_load(&p->clock);
-	want = (long long)(((timed_hist(p) ? 0 : p->latency_ms) + DRAIN_MARGIN_MS) * p->rate / 1000);
+	want = (long long)((p->latency_ms + DRAIN_MARGIN_MS) * p->rate / 1000);
 	deadline = util_now() + (p->latency_ms + DRAIN_MARGIN_MS) / 1000 + 1;
 	while (atomic_load(&p->clock) - c0 < want && running(p) && !finished(p) &&
 	       !atomic_load(&p->paused) && util_now() < deadline)
