@@ -201,6 +201,9 @@ while "$BACKCOACH" status >"$T/st" 2>/dev/null && grep -q "^state: \(playing\|st
 	grep -q "How it went" "$T/st" && sleep 1 && "$BACKCOACH" stop >/dev/null
 	sleep 0.2
 done
+# "stopping" ends the loop: the session's record is written once it has
+# ended (its end tone played out).
+wait_status "^state: idle" 20
 rec_stop
 export BACKCOACH_TEST_NOW="$(day 5)"
 check "day 5: the session never reached lie" -- eval '[ $saw_lie = no ]'
