@@ -28,9 +28,9 @@
 /* Through ALSA a period, what the callback fills at a time and the server
  * asks for at a time, is the latency / SINK_PA_PERIODS, except to PipeWire
  * (sink_pa.c), where it is PortAudio's default, 4. At 1 s on PulseAudio
- * that default cost ~1.6x the CPU: twice the wakeups of PortAudio's and
- * the pulse plugin's threads (bench/bench_playing.sh). The device buffer
- * is the latency and a period: at most 1.5 latencies. */
+ * that default cost 1.6-1.8x the CPU while playing: twice the wakeups of
+ * PortAudio's and the pulse plugin's threads (bench/bench_playing.sh).
+ * The device buffer is the latency and a period: at most 1.5 latencies. */
 #define SINK_PA_PERIODS 2
 
 /* Pa_Initialize / Pa_Terminate. PortAudio freezes its device list at

@@ -35,13 +35,12 @@
 #define QUEUE_MS 2000
 /* Speech is synthesised ahead only with at least this much queued beyond
  * the device buffer (the latency and a period, at most 1.5 latencies,
- * sink_pa.h): at the start of
- * a session, and after a skip or resume, the queue fills first (from speech
- * the daemon keeps synthesised; a cue the mixer reaches uncached it
- * synthesises itself). Where the queue holds less than the device's start
- * burst, the stream starts with part of it and its callback waits for the
- * rest (sink_pa.c): a synthesis before that is written would leave a hole
- * there. */
+ * sink_pa.h): at the start of a session, and after a skip or resume, the
+ * queue fills first (from speech the daemon keeps synthesised; a cue the
+ * mixer reaches uncached it synthesises itself). Where the queue holds less
+ * than the device's start burst, the stream starts with part of it and its
+ * callback waits for the rest (sink_pa.c): a synthesis before that is
+ * written would leave a hole there. */
 #define PREFETCH_QUEUED_MS 1000
 /* While playing, the cache holds what is ahead and what plays: a clip in
  * use must not be evicted by a prefetch. */
